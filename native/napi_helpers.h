@@ -1,0 +1,40 @@
+// Small glue between the native ring and JavaScript: errors with codes, argument reading, the segment's ArrayBuffer.
+#pragma once
+#include <napi.h>
+
+#include <string>
+
+#include "ring_core.h"
+#include "ring_error.h"
+#include "shm_segment.h"
+
+namespace framering {
+
+inline Napi::Error MakeError(Napi::Env env, const std::string& code, const std::string& message) {
+  Napi::Error e = Napi::Error::New(env, message);
+  e.Set("code", Napi::String::New(env, code));
+  return e;
+}
+
+inline Napi::Error MakeError(Napi::Env env, const RingError& err) { return MakeError(env, err.code, err.what()); }
+
+inline Napi::Object OptionsArg(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || !info[i].IsObject())
+    throw MakeError(info.Env(), "INVALID_ARGUMENT", "expected an options object");
+  return info[i].As<Napi::Object>();
+}
+
+// A whole non-negative number within max, or a clear INVALID_ARGUMENT naming the option.
+double NumberOption(Napi::Object opts, const char* key, double fallback, double min, double max);
+std::string StringOption(Napi::Object opts, const char* key);
+bool BoolOption(Napi::Object opts, const char* key, bool fallback);
+
+// One external ArrayBuffer over the whole mapping, made once per object: V8 aborts if the same address is registered
+// as a backing store twice, and per-frame buffers would cost an allocation each.
+Napi::ArrayBuffer WrapMapping(Napi::Env env, Mapping* mapping);
+
+Napi::Object SlotMetaToObject(Napi::Env env, int32_t index, const SlotMeta& meta, uint64_t dropped_before);
+
+Napi::Object LayoutObject(Napi::Env env, const RingHeader* h);
+
+}  // namespace framering

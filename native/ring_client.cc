@@ -1,0 +1,213 @@
+#include "ring_client.h"
+
+#include "napi_helpers.h"
+
+namespace framering {
+
+namespace {
+
+// What the waiter thread hands to the JavaScript thread.
+struct Delivery {
+  AcquiredSlot slot;
+  bool gone = false;
+  std::string why;
+};
+
+}  // namespace
+
+Napi::Function RingClient::Init(Napi::Env env) {
+  return DefineClass(env, "RingClient",
+                     {InstanceMethod("buffer", &RingClient::Buffer), InstanceMethod("layout", &RingClient::Layout),
+                      InstanceMethod("tryAcquire", &RingClient::TryAcquire), InstanceMethod("pull", &RingClient::Pull),
+                      InstanceMethod("release", &RingClient::Release), InstanceMethod("start", &RingClient::Start),
+                      InstanceMethod("next", &RingClient::Next), InstanceMethod("stats", &RingClient::Stats),
+                      InstanceMethod("writerStatus", &RingClient::WriterStatus),
+                      InstanceMethod("close", &RingClient::Close)});
+}
+
+// new RingClient({ name, policy: 'latest'|'every' })
+RingClient::RingClient(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingClient>(info) {
+  Napi::Env env = info.Env();
+  Napi::Object opts = OptionsArg(info, 0);
+  name_ = StringOption(opts, "name");
+  std::string policy = opts.Has("policy") && !opts.Get("policy").IsUndefined() ? StringOption(opts, "policy") : "latest";
+  if (policy != "latest" && policy != "every")
+    throw MakeError(env, "INVALID_ARGUMENT", "policy must be 'latest' or 'every', got '" + policy + "'");
+  try {
+    mapping_ = OpenRingSegment(name_);
+    core_ = std::make_unique<RingCore>(mapping_);
+    reader_ = core_->RegisterReader(policy == "every" ? ReadPolicy::Every : ReadPolicy::Latest);
+  } catch (const RingError& e) {
+    core_.reset();
+    if (mapping_) mapping_->Unref();
+    mapping_ = nullptr;
+    throw MakeError(env, e);
+  }
+}
+
+RingClient::~RingClient() {
+  if (!closed_) Shutdown();
+}
+
+void RingClient::CheckOpen(Napi::Env env) {
+  if (closed_) throw MakeError(env, "CLOSED", "reader of ring '" + name_ + "' is closed");
+}
+
+Napi::Value RingClient::Buffer(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  if (buffer_.IsEmpty()) buffer_ = Napi::Persistent(WrapMapping(info.Env(), mapping_));
+  return buffer_.Value();
+}
+
+Napi::Value RingClient::Layout(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  return LayoutObject(info.Env(), core_->header());
+}
+
+Napi::Value RingClient::Delivered(Napi::Env env, const AcquiredSlot& slot) {
+  held_.insert(slot.index);
+  return SlotMetaToObject(env, slot.index, slot.meta, slot.dropped_before);
+}
+
+Napi::Value RingClient::TryAcquire(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  AcquiredSlot slot;
+  if (!core_->TryAcquire(reader_, &slot)) return info.Env().Null();
+  return Delivered(info.Env(), slot);
+}
+
+// pull(timeoutMs) → slot meta or null on timeout; throws WRITER_GONE. Blocks this thread, by request.
+Napi::Value RingClient::Pull(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  if (waiter_.joinable()) throw MakeError(env, "INVALID_ARGUMENT", "pull() cannot be used while frames are delivered to a handler");
+  int timeout = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
+  AcquiredSlot slot;
+  WaitResult r = core_->WaitAcquire(reader_, timeout < 0 ? 0 : timeout, nullptr, &slot);
+  if (r == WaitResult::Ready) return Delivered(env, slot);
+  if (r == WaitResult::WriterGone) {
+    std::string why;
+    core_->WriterGone(&why);
+    throw MakeError(env, "WRITER_GONE", "ring '" + name_ + "': " + why);
+  }
+  return env.Null();
+}
+
+Napi::Value RingClient::Release(const Napi::CallbackInfo& info) {
+  if (closed_) return info.Env().Undefined();  // releasing after close is harmless: close released everything
+  int32_t index = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : -1;
+  if (!held_.erase(index)) return info.Env().Undefined();  // already released: idempotent
+  core_->Release(reader_, index);
+  return info.Env().Undefined();
+}
+
+// start(callback): callback(meta) for each frame, callback(null, message) once when the writer is gone.
+Napi::Value RingClient::Start(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  if (waiter_.joinable()) throw MakeError(env, "INVALID_ARGUMENT", "frames are already delivered to a handler");
+  if (info.Length() < 1 || !info[0].IsFunction()) throw MakeError(env, "INVALID_ARGUMENT", "start() takes a callback");
+  deliver_ = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "framering-reader", 0, 1);
+  stop_ = false;
+  credit_ = true;
+  waiter_ = std::thread(&RingClient::WaiterLoop, this);
+  return env.Undefined();
+}
+
+void RingClient::WaiterLoop() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(credit_mutex_);
+      credit_cv_.wait(lock, [this] { return credit_ || stop_.load(); });
+      if (stop_) return;
+      credit_ = false;
+    }
+    auto* d = new Delivery();
+    WaitResult r = core_->WaitAcquire(reader_, -1, &stop_, &d->slot);
+    if (r == WaitResult::Stopped) {
+      delete d;
+      return;
+    }
+    if (r == WaitResult::WriterGone) {
+      d->gone = true;
+      core_->WriterGone(&d->why);
+    }
+    bool gone = d->gone;
+    napi_status s = deliver_.NonBlockingCall(d, [this](Napi::Env env, Napi::Function cb, Delivery* d) {
+      std::unique_ptr<Delivery> owned(d);
+      if (closed_) return;  // delivered after close(): close released every hold already
+      if (d->gone) {
+        cb.Call({env.Null(), Napi::String::New(env, "ring '" + name_ + "': " + d->why)});
+      } else {
+        cb.Call({Delivered(env, d->slot)});
+      }
+    });
+    if (s != napi_ok) {
+      if (!gone) core_->Release(reader_, d->slot.index);
+      delete d;
+      return;
+    }
+    if (gone) return;
+  }
+}
+
+Napi::Value RingClient::Next(const Napi::CallbackInfo& info) {
+  {
+    std::lock_guard<std::mutex> lock(credit_mutex_);
+    credit_ = true;
+  }
+  credit_cv_.notify_one();
+  return info.Env().Undefined();
+}
+
+void RingClient::StopWaiter() {
+  if (!waiter_.joinable()) return;
+  stop_ = true;
+  credit_cv_.notify_one();
+  core_->WakeAll();
+  waiter_.join();
+  deliver_.Release();
+}
+
+Napi::Value RingClient::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  const ReaderEntry& e = core_->header()->readers[reader_];
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("delivered", static_cast<double>(e.delivered));
+  o.Set("dropped", static_cast<double>(e.dropped));
+  o.Set("held", static_cast<double>(held_.size()));
+  o.Set("written", static_cast<double>(core_->header()->written));
+  return o;
+}
+
+// writerStatus() → null while the writer lives, else why it is gone.
+Napi::Value RingClient::WriterStatus(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  std::string why;
+  if (core_->WriterGone(&why)) return Napi::String::New(info.Env(), why);
+  return info.Env().Null();
+}
+
+void RingClient::Shutdown() {
+  closed_ = true;
+  StopWaiter();
+  held_.clear();
+  core_->UnregisterReader(reader_);  // frees every hold of ours in one step
+  core_.reset();
+  mapping_->Unref();
+  mapping_ = nullptr;
+}
+
+Napi::Value RingClient::Close(const Napi::CallbackInfo& info) {
+  if (closed_) return info.Env().Undefined();
+  if (!buffer_.IsEmpty()) {
+    Napi::ArrayBuffer ab = buffer_.Value();
+    if (!ab.IsDetached()) ab.Detach();
+    buffer_.Reset();
+  }
+  Shutdown();
+  return info.Env().Undefined();
+}
+
+}  // namespace framering

@@ -1,0 +1,60 @@
+// RingClient: one reader of a ring, attached by name from any process (TypeScript: FrameRingClient, DataRingClient).
+// Frames reach JavaScript from a native waiter thread through a thread-safe function, one at a time: the thread takes
+// the next frame only after JavaScript calls next(), so `latest` really gets the newest and the JS thread never blocks.
+#pragma once
+#include <napi.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "ring_core.h"
+
+namespace framering {
+
+class RingClient : public Napi::ObjectWrap<RingClient> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  explicit RingClient(const Napi::CallbackInfo& info);
+  ~RingClient() override;
+
+ private:
+  Napi::Value Buffer(const Napi::CallbackInfo& info);
+  Napi::Value Layout(const Napi::CallbackInfo& info);
+  Napi::Value TryAcquire(const Napi::CallbackInfo& info);
+  Napi::Value Pull(const Napi::CallbackInfo& info);
+  Napi::Value Release(const Napi::CallbackInfo& info);
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  Napi::Value Next(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value WriterStatus(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+
+  void CheckOpen(Napi::Env env);
+  Napi::Value Delivered(Napi::Env env, const AcquiredSlot& slot);
+  void WaiterLoop();
+  void StopWaiter();
+  void Shutdown();
+
+  std::string name_;
+  Mapping* mapping_ = nullptr;
+  std::unique_ptr<RingCore> core_;
+  int32_t reader_ = -1;
+  Napi::Reference<Napi::ArrayBuffer> buffer_;
+  bool closed_ = false;
+  std::set<int32_t> held_;  // slots this client holds: released on close, whatever JavaScript forgot
+
+  // Waiter thread.
+  std::thread waiter_;
+  Napi::ThreadSafeFunction deliver_;
+  std::atomic<bool> stop_{false};
+  std::mutex credit_mutex_;
+  std::condition_variable credit_cv_;
+  bool credit_ = false;
+};
+
+}  // namespace framering

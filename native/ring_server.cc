@@ -1,0 +1,209 @@
+#include "ring_server.h"
+
+#include <cstring>
+#include <vector>
+
+#include "napi_helpers.h"
+#include "ring_pump.h"
+
+namespace framering {
+
+Napi::Function RingServer::Init(Napi::Env env) {
+  return DefineClass(env, "RingServer",
+                     {InstanceMethod("buffer", &RingServer::Buffer), InstanceMethod("layout", &RingServer::Layout),
+                      InstanceMethod("lend", &RingServer::Lend), InstanceMethod("commit", &RingServer::Commit),
+                      InstanceMethod("abandon", &RingServer::Abandon), InstanceMethod("write", &RingServer::Write),
+                      InstanceMethod("stats", &RingServer::Stats), InstanceMethod("close", &RingServer::Close)});
+}
+
+// new RingServer({ name, slots, slotBytes, width, height, format: 'rgb24'|'data', blocking, blockingTimeoutMs, mode })
+RingServer::RingServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingServer>(info) {
+  Napi::Env env = info.Env();
+  Napi::Object opts = OptionsArg(info, 0);
+  name_ = StringOption(opts, "name");
+  RingGeometry g;
+  g.slot_count = static_cast<uint32_t>(NumberOption(opts, "slots", 8, 2, kMaxSlots));
+  g.slot_bytes = static_cast<uint64_t>(NumberOption(opts, "slotBytes", 0, 1, 1099511627776.0));
+  g.width = static_cast<uint32_t>(NumberOption(opts, "width", 0, 0, 65535));
+  g.height = static_cast<uint32_t>(NumberOption(opts, "height", 0, 0, 65535));
+  std::string format = opts.Has("format") ? StringOption(opts, "format") : "rgb24";
+  if (format != "rgb24" && format != "data")
+    throw MakeError(env, "INVALID_ARGUMENT", "format must be 'rgb24' or 'data', got '" + format + "'");
+  g.format = format == "rgb24" ? RingFormat::Rgb24 : RingFormat::Data;
+  if (BoolOption(opts, "blocking", false)) g.flags |= kFlagBlocking;
+  g.blocking_timeout_ms = static_cast<uint32_t>(NumberOption(opts, "blockingTimeoutMs", 1000, 0, 3600000));
+  mode_t mode = static_cast<mode_t>(NumberOption(opts, "mode", 0600, 0, 0777));
+  if ((mode & 0600) != 0600) throw MakeError(env, "INVALID_ARGUMENT", "mode must give the owner read and write (0o600 at least)");
+  try {
+    mapping_ = CreateRingSegment(name_, g, mode);
+  } catch (const RingError& e) {
+    throw MakeError(env, e);
+  }
+  core_ = std::make_unique<RingCore>(mapping_);
+}
+
+RingServer::~RingServer() {
+  // Reached only when JavaScript dropped an open server without close(): still stop the threads and unlink.
+  if (!closed_) Release(true);
+}
+
+void RingServer::AttachPump(RingPump* pump) {
+  std::lock_guard<std::mutex> lock(pumps_mutex_);
+  pumps_.insert(pump);
+}
+
+void RingServer::DetachPump(RingPump* pump) {
+  std::lock_guard<std::mutex> lock(pumps_mutex_);
+  pumps_.erase(pump);
+}
+
+void RingServer::StopPumps() {
+  std::vector<RingPump*> pumps;
+  {
+    std::lock_guard<std::mutex> lock(pumps_mutex_);
+    pumps.assign(pumps_.begin(), pumps_.end());
+  }
+  for (RingPump* p : pumps) p->StopThread();  // joins: no native thread touches the mapping after this
+}
+
+void RingServer::Release(bool unlink) {
+  closed_ = true;
+  StopPumps();
+  core_->MarkClosed();
+  if (unlink) UnlinkSegment(SegmentNameFor(name_));
+  core_.reset();
+  mapping_->Unref();
+  mapping_ = nullptr;
+}
+
+void RingServer::CheckOpen(Napi::Env env) {
+  if (closed_) throw MakeError(env, "CLOSED", "ring '" + name_ + "' is closed");
+}
+
+int32_t RingServer::SlotArg(const Napi::CallbackInfo& info, size_t i) {
+  int32_t index = info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().Int32Value() : -1;
+  if (!lent_.count(index))
+    throw MakeError(info.Env(), "INVALID_ARGUMENT", "slot " + std::to_string(index) + " is not lent out by ring '" + name_ + "'");
+  return index;
+}
+
+CommitMeta RingServer::MetaArg(const Napi::CallbackInfo& info, size_t i, uint64_t bytes) {
+  CommitMeta m;
+  m.bytes = bytes;
+  m.width = core_->header()->width;
+  m.height = core_->header()->height;
+  if (info.Length() > i && info[i].IsObject()) {
+    Napi::Object o = info[i].As<Napi::Object>();
+    m.slot_id = static_cast<uint32_t>(NumberOption(o, "slotId", 0, 0, 4294967295.0));
+    m.timestamp_us = static_cast<uint64_t>(NumberOption(o, "timestampUs", 0, 0, 9007199254740991.0));
+    m.frame_number = static_cast<int64_t>(NumberOption(o, "frameNumber", -1, -1, 9007199254740991.0));
+  }
+  return m;
+}
+
+Napi::Value RingServer::Buffer(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  if (buffer_.IsEmpty()) buffer_ = Napi::Persistent(WrapMapping(info.Env(), mapping_));
+  return buffer_.Value();
+}
+
+Napi::Value RingServer::Layout(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  return LayoutObject(info.Env(), core_->header());
+}
+
+// lend() → slot index, or -1 when no slot is free (non-blocking ring) or none freed up in time (blocking ring).
+Napi::Value RingServer::Lend(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  int32_t index = core_->Lend(static_cast<int>(core_->header()->blocking_timeout_ms));
+  if (index >= 0) lent_.insert(index);
+  return Napi::Number::New(info.Env(), index);
+}
+
+// commit(index, bytes, meta?) → seq
+Napi::Value RingServer::Commit(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  int32_t index = SlotArg(info, 0);
+  uint64_t bytes;
+  if (info.Length() > 1 && info[1].IsNumber()) {
+    double b = info[1].As<Napi::Number>().DoubleValue();
+    if (!(b >= 0 && b <= static_cast<double>(core_->slot_bytes())))
+      throw MakeError(info.Env(), "MESSAGE_TOO_LARGE", "commit of " + std::to_string((long long)b) + " bytes into a slot of " +
+                                                         std::to_string(core_->slot_bytes()) + " bytes");
+    bytes = static_cast<uint64_t>(b);
+  } else {
+    bytes = core_->slot_bytes();
+  }
+  CommitMeta meta = MetaArg(info, 2, bytes);
+  lent_.erase(index);
+  return Napi::Number::New(info.Env(), static_cast<double>(core_->Commit(index, meta)));
+}
+
+Napi::Value RingServer::Abandon(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  int32_t index = SlotArg(info, 0);
+  lent_.erase(index);
+  core_->Abandon(index);
+  return info.Env().Undefined();
+}
+
+// write(bytes: Uint8Array, meta?) → seq, or -1 when no slot could be had. Copies into the slot: for pixels that
+// already sit in a JavaScript buffer; a camera pump uses lend/commit on its own thread instead.
+Napi::Value RingServer::Write(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  if (info.Length() < 1 || !info[0].IsTypedArray())
+    throw MakeError(env, "INVALID_ARGUMENT", "write() takes a Uint8Array (or Buffer) of bytes");
+  Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
+  size_t length = ta.ByteLength();
+  if (length > core_->slot_bytes())
+    throw MakeError(env, "MESSAGE_TOO_LARGE", "write of " + std::to_string(length) + " bytes into ring '" + name_ +
+                                                  "' whose slots hold " + std::to_string(core_->slot_bytes()) +
+                                                  " bytes; nothing was written (create the ring with larger slots)");
+  CommitMeta meta = MetaArg(info, 1, length);
+  int32_t index = core_->Lend(static_cast<int>(core_->header()->blocking_timeout_ms));
+  if (index < 0) return Napi::Number::New(env, -1);
+  const uint8_t* src = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  memcpy(core_->payload(static_cast<uint32_t>(index)), src, length);
+  return Napi::Number::New(env, static_cast<double>(core_->Commit(index, meta)));
+}
+
+Napi::Value RingServer::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  RingHeader* h = core_->header();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("written", static_cast<double>(h->written));
+  o.Set("writerDrops", static_cast<double>(h->writer_drops));
+  Napi::Array readers = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (uint32_t r = 0; r < kMaxReaders; r++) {
+    const ReaderEntry& e = h->readers[r];
+    if (!e.in_use) continue;
+    Napi::Object ro = Napi::Object::New(env);
+    ro.Set("pid", e.pid);
+    ro.Set("policy", e.policy == static_cast<uint32_t>(ReadPolicy::Every) ? "every" : "latest");
+    ro.Set("delivered", static_cast<double>(e.delivered));
+    ro.Set("dropped", static_cast<double>(e.dropped));
+    ro.Set("held", e.held);
+    readers.Set(n++, ro);
+  }
+  o.Set("readers", readers);
+  return o;
+}
+
+Napi::Value RingServer::Close(const Napi::CallbackInfo& info) {
+  if (closed_) return info.Env().Undefined();
+  bool unlink = !(info.Length() > 0 && info[0].IsBoolean() && !info[0].As<Napi::Boolean>().Value());
+  // Detach first: a view that outlives close() then reads as empty instead of touching unmapped memory.
+  if (!buffer_.IsEmpty()) {
+    Napi::ArrayBuffer ab = buffer_.Value();
+    if (!ab.IsDetached()) ab.Detach();
+    buffer_.Reset();
+  }
+  lent_.clear();
+  Release(unlink);
+  return info.Env().Undefined();
+}
+
+}  // namespace framering

@@ -1,0 +1,47 @@
+/**
+ * Unlinks this process's rings on every way out that can be caught: normal exit, process.exit(), an uncaught
+ * exception, and SIGINT/SIGTERM/SIGHUP when nobody else handles them. kill -9 cannot be caught: readers notice the
+ * dead writer and the cleanup tool removes what it left.
+ */
+export interface ClosesOnExit {
+  closeForExit(): void;
+}
+
+const open = new Set<ClosesOnExit>();
+const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+let installed = false;
+
+function closeAll(): void {
+  for (const item of [...open]) {
+    try {
+      item.closeForExit();
+    } catch {
+      // Best effort on the way out: one ring failing must not keep the others in /dev/shm.
+    }
+  }
+  open.clear();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  // Someone else handles this signal (an application's shutdown, a child ignoring SIGINT): theirs to decide.
+  if (process.listenerCount(signal) > 1) return;
+  closeAll();
+  process.removeListener(signal, onSignal);
+  process.kill(process.pid, signal); // die of the signal as we would have without this handler
+}
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', closeAll);
+  for (const s of signals) process.on(s, onSignal);
+}
+
+export function closeOnExit(item: ClosesOnExit): void {
+  install();
+  open.add(item);
+}
+
+export function forgetOnExit(item: ClosesOnExit): void {
+  open.delete(item);
+}

@@ -1,0 +1,119 @@
+/** Loads build/Release/framering.node, from the sources (tsx, vitest) and from the compiled dist/ alike. */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeSlotMeta {
+  index: number;
+  seq: number;
+  bytes: number;
+  timestampUs: number;
+  frameNumber: number;
+  width: number;
+  height: number;
+  slotId: number;
+  droppedBefore: number;
+}
+
+export interface NativeLayout {
+  slotCount: number;
+  slotBytes: number;
+  slotStride: number;
+  payloadOffset: number;
+  width: number;
+  height: number;
+  format: 'rgb24' | 'data';
+  blocking: boolean;
+  writerPid: number;
+  totalBytes: number;
+}
+
+export interface NativeRingServer {
+  buffer(): ArrayBuffer;
+  layout(): NativeLayout;
+  lend(): number;
+  commit(index: number, bytes?: number, meta?: object): number;
+  abandon(index: number): void;
+  write(bytes: Uint8Array, meta?: object): number;
+  stats(): {
+    written: number;
+    writerDrops: number;
+    readers: Array<{ pid: number; policy: 'latest' | 'every'; delivered: number; dropped: number; held: number }>;
+  };
+  close(unlink?: boolean): void;
+}
+
+export interface NativeRingClient {
+  buffer(): ArrayBuffer;
+  layout(): NativeLayout;
+  tryAcquire(): NativeSlotMeta | null;
+  pull(timeoutMs: number): NativeSlotMeta | null;
+  release(index: number): void;
+  start(callback: (meta: NativeSlotMeta | null, goneReason?: string) => void): void;
+  next(): void;
+  stats(): { delivered: number; dropped: number; held: number; written: number };
+  writerStatus(): string | null;
+  close(): void;
+}
+
+export interface NativeRingPump {
+  start(): void;
+  stop(): void;
+  stats(): { frames: number; drops: number; bytes: number; lastFrameUs: number; running: boolean };
+}
+
+export interface NativeSegmentInfo {
+  valid: boolean;
+  problem: string;
+  writerPid: number;
+  writerAlive: boolean;
+  closed: boolean;
+  bytes: number;
+  ageMs: number;
+  format: 'rgb24' | 'data' | 'unknown';
+  slots: number;
+  width: number;
+  height: number;
+  readers: number;
+}
+
+export interface NativeAddon {
+  RingServer: new (opts: object) => NativeRingServer;
+  RingClient: new (opts: object) => NativeRingClient;
+  RingPump: new (
+    server: NativeRingServer,
+    fd: number,
+    opts: object,
+    onEnd: (reason: string, message: string, partialBytes: number) => void,
+  ) => NativeRingPump;
+  createPipe(opts?: { pipeBytes?: number }): { readFd: number; writeFd: number; pipeBytes: number };
+  closeFd(fd: number): void;
+  inspectSegment(segmentName: string): NativeSegmentInfo;
+  unlinkSegment(segmentName: string): boolean;
+  segmentNameFor(name: string): string;
+  maxReaders: number;
+  segmentPrefix: string;
+}
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'CMakeLists.txt'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('framering: cannot find the package root above ' + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+  return dir;
+}
+
+function load(): NativeAddon {
+  const path = join(packageRoot(), 'build', 'Release', 'framering.node');
+  if (!existsSync(path))
+    throw new Error(
+      `framering: the native addon is not built (${path} is missing); run \`npm install\` or \`npm run build:native\` ` +
+        '(needs cmake and a C++17 compiler)',
+    );
+  return createRequire(import.meta.url)(path) as NativeAddon;
+}
+
+export const addon: NativeAddon = load();

@@ -1,0 +1,149 @@
+/**
+ * The reading machinery both typed clients share: attach, deliver slots one at a time from the native waiter thread
+ * to a handler (sync or async), release, pull, notice the writer going away.
+ */
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FrameringError, native } from './framering_error.js';
+import { addon, type NativeLayout, type NativeRingClient, type NativeSlotMeta } from './native_addon.js';
+import { readPolicy, ringName, type ReadPolicy } from './options.js';
+
+export interface OpenOptions {
+  policy?: ReadPolicy;
+}
+
+export interface WaitOptions extends OpenOptions {
+  /** How long to wait for the ring to appear, in ms (default 10 000). */
+  timeoutMs?: number;
+}
+
+export class RingReader extends EventEmitter {
+  readonly name: string;
+  readonly policy: ReadPolicy;
+  readonly layout: NativeLayout;
+  private readonly client: NativeRingClient;
+  private readonly slotViews: Uint8Array[];
+  private delivering = false;
+  private closed = false;
+  private goneError: FrameringError | null = null;
+
+  constructor(name: string, policy: ReadPolicy) {
+    super();
+    this.name = ringName(name);
+    this.policy = policy;
+    this.client = native(() => new addon.RingClient({ name: this.name, policy }));
+    this.layout = this.client.layout();
+    const buffer = this.client.buffer();
+    // One view per slot, made once: delivering a frame allocates no backing store.
+    this.slotViews = Array.from(
+      { length: this.layout.slotCount },
+      (_, i) => new Uint8Array(buffer, this.layout.payloadOffset + i * this.layout.slotStride, this.layout.slotBytes),
+    );
+  }
+
+  static async openWhenReady<T>(open: () => T, name: string, timeoutMs = 10_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return open();
+      } catch (err) {
+        const notYet = err instanceof FrameringError && err.code === 'RING_NOT_FOUND';
+        if (!notYet) throw err;
+        if (Date.now() >= deadline)
+          throw new FrameringError('TIMEOUT', `ring '${name}' did not appear within ${timeoutMs} ms; is its server running?`);
+      }
+      await sleep(25);
+    }
+  }
+
+  static policyOf(opts: OpenOptions | undefined, fallback: ReadPolicy): ReadPolicy {
+    return readPolicy(opts?.policy, fallback);
+  }
+
+  /** The slot's bytes in use, as a zero-copy view. */
+  view(meta: NativeSlotMeta): Uint8Array {
+    const whole = this.slotViews[meta.index];
+    return meta.bytes === whole.byteLength ? whole : whole.subarray(0, meta.bytes);
+  }
+
+  release(index: number): void {
+    if (!this.closed) this.client.release(index);
+  }
+
+  /** Starts delivery: `deliver` gets each slot and returns when (or a promise of when) it is done with it. */
+  deliver(deliver: (meta: NativeSlotMeta) => void | Promise<void>): void {
+    this.checkOpen();
+    if (this.delivering) throw new FrameringError('INVALID_ARGUMENT', `ring '${this.name}' already has a handler`);
+    this.delivering = true;
+    const next = (): void => {
+      if (!this.closed) this.client.next();
+    };
+    this.client.start((meta, goneReason) => {
+      if (meta === null) {
+        this.markGone(goneReason ?? `ring '${this.name}': writer gone`);
+        return;
+      }
+      let result: void | Promise<void>;
+      try {
+        result = deliver(meta);
+      } catch (err) {
+        this.reportHandlerError(err);
+        next();
+        return;
+      }
+      if (result && typeof (result as Promise<void>).then === 'function') {
+        (result as Promise<void>).then(next, (err) => {
+          this.reportHandlerError(err);
+          next();
+        });
+      } else {
+        next();
+      }
+    });
+  }
+
+  pullSlot(timeoutMs: number): NativeSlotMeta | null {
+    this.checkOpen();
+    try {
+      return native(() => this.client.pull(timeoutMs));
+    } catch (err) {
+      if (err instanceof FrameringError && err.code === 'WRITER_GONE') this.markGone(err.message);
+      throw err;
+    }
+  }
+
+  stats(): { delivered: number; dropped: number; held: number; written: number } {
+    this.checkOpen();
+    return this.client.stats();
+  }
+
+  /** Why the writer is gone, or null while it lives. */
+  writerGone(): string | null {
+    return this.closed ? null : this.client.writerStatus();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.client.close();
+  }
+
+  private markGone(reason: string): void {
+    if (this.goneError) return;
+    this.goneError = new FrameringError('WRITER_GONE', reason);
+    this.emit('gone', this.goneError);
+  }
+
+  private reportHandlerError(err: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    else console.error(`framering: the handler of ring '${this.name}' failed:`, err);
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new FrameringError('CLOSED', `reader of ring '${this.name}' is closed`);
+  }
+}
