@@ -80,7 +80,7 @@ int32_t RingCore::PickFreeSlot() {
   return best;
 }
 
-int32_t RingCore::Lend(int timeout_ms) {
+int32_t RingCore::Lend(int timeout_ms, bool count_drop) {
   bool blocking = header_->flags & kFlagBlocking;
   uint64_t deadline = MonotonicUs() + static_cast<uint64_t>(timeout_ms > 0 ? timeout_ms : 0) * 1000ull;
   for (;;) {
@@ -88,14 +88,16 @@ int32_t RingCore::Lend(int timeout_ms) {
     ReclaimDeadReaders();
     Lock();
     int32_t index = PickFreeSlot();
-    if (index < 0 && !blocking) header_->writer_drops++;
+    if (index < 0 && !blocking && count_drop) header_->writer_drops++;
     Unlock();
     if (index >= 0 || !blocking) return index;
     uint64_t now = MonotonicUs();
     if (now >= deadline) {
-      Lock();
-      header_->writer_drops++;
-      Unlock();
+      if (count_drop) {
+        Lock();
+        header_->writer_drops++;
+        Unlock();
+      }
       return -1;
     }
     int wait_ms = static_cast<int>((deadline - now) / 1000) + 1;

@@ -39,7 +39,8 @@ class RingCore {
   uint64_t slot_bytes() const { return header_->slot_bytes; }
 
   // Writer side.
-  int32_t Lend(int timeout_ms);  // a free slot now marked Writing, or -1 (every slot held / timeout)
+  // A free slot now marked Writing, or -1 (every slot held / timeout), counted as a writer drop when count_drop.
+  int32_t Lend(int timeout_ms, bool count_drop = true);
   uint64_t Commit(int32_t index, const CommitMeta& meta);
   void Abandon(int32_t index);
   void MarkClosed();

@@ -91,8 +91,10 @@ void RingPump::Loop() {
   std::vector<uint8_t> scratch;  // where a frame goes when every slot is held: it must still leave the pipe
   for (;;) {
     int32_t index = -1;
+    // A blocking ring makes the pump wait for readers, in short steps so that stop() is heard; the pipe then fills
+    // and the decoder slows down, which is what lossless means.
     while (!stop_) {
-      index = core->Lend(blocking ? 100 : 0);
+      index = core->Lend(blocking ? 100 : 0, !blocking);
       if (index >= 0 || !blocking) break;
     }
     if (stop_) return Finish("stopped", "", 0);
