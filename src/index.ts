@@ -1,0 +1,3 @@
+// framering: camera → ffmpeg → pump → ring → process → analysis → reply.
+export * from './shm/index.js';
+export * from './process/index.js';

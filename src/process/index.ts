@@ -1,0 +1,13 @@
+export { MessageProcess, type MessageProcessOptions, type ProcessState, type ExitInfo } from './message_process.js';
+export {
+  RGB24Process,
+  type RGB24ClientOptions,
+  type RGB24RingStats,
+  type RingGoneEvent,
+  type FrameErrorEvent,
+} from './rgb24_process.js';
+export { ClientProcess, type ClientProcessOptions, type ClientProcessStats, type MasterGoneEvent } from './client_process.js';
+export { MasterProcess, type MasterProcessOptions, type ClientGoneEvent } from './master_process.js';
+export { stopAll, stopInOrder, type Stoppable } from './shutdown.js';
+export type { BackendApi, BackendMethodName, RemoteMethod } from './backend_api.js';
+export { ProcessError, BackendError, type ProcessErrorCode, type SerializedError } from './process_error.js';
