@@ -1,3 +1,4 @@
 // framering: camera → ffmpeg → pump → ring → process → analysis → reply.
 export * from './shm/index.js';
 export * from './process/index.js';
+export * from './stream/index.js';

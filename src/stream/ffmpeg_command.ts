@@ -1,0 +1,70 @@
+// The ffmpeg command line for a source → raw RGB24 frames of exactly width×height at fps on stdout.
+// The only module that imports fluent-ffmpeg (unmaintained upstream): it builds the arguments and nothing else,
+// so replacing it touches this file only. Spawning is LiveStream's job: ffmpeg's stdout must be the write end
+// of a native pipe that the ring pump reads, which fluent-ffmpeg's own runner cannot do.
+import ffmpeg from 'fluent-ffmpeg';
+import type { CameraSource } from './camera_source.js';
+import type { FfmpegCapabilities } from './ffmpeg_capabilities.js';
+
+export interface OutputGeometry {
+  width: number;
+  height: number;
+  fps: number;
+}
+
+export interface FfmpegCommandOptions {
+  /** Extra options placed before `-i` (e.g. hardware decoding: ['-hwaccel', 'vaapi']). */
+  inputArgs?: readonly string[];
+  /** ffmpeg -loglevel (default 'warning': errors and warnings, the lines kept for error reports). */
+  logLevel?: string;
+}
+
+type Caps = Pick<FfmpegCapabilities, 'rtspSocketTimeoutOption'>;
+
+function inputFor(source: CameraSource, out: OutputGeometry, caps: Caps): { input: string; options: string[] } {
+  switch (source.kind) {
+    case 'rtsp': {
+      const options = ['-rtsp_transport', source.transport];
+      // µs; the option's name depends on the ffmpeg version (see ffmpeg_capabilities.ts).
+      if (caps.rtspSocketTimeoutOption) options.push(caps.rtspSocketTimeoutOption, String(Math.round(source.timeoutMs * 1000)));
+      return { input: source.url, options };
+    }
+    case 'http':
+      return { input: source.url, options: ['-rw_timeout', String(Math.round(source.timeoutMs * 1000))] };
+    case 'file':
+      return {
+        input: source.path,
+        options: [...(source.loop ? ['-stream_loop', '-1'] : []), ...(source.realtime ? ['-re'] : [])],
+      };
+    case 'synthetic':
+      // Generated at the output size and rate already; -re paces it like a camera.
+      return { input: `${source.pattern}=size=${out.width}x${out.height}:rate=${out.fps}`, options: ['-re', '-f', 'lavfi'] };
+  }
+}
+
+/** ffmpeg's arguments (without the binary) for `source`, writing rawvideo rgb24 to stdout (pipe:1). */
+export function buildFfmpegArgs(source: CameraSource, out: OutputGeometry, caps: Caps, opts: FfmpegCommandOptions = {}): string[] {
+  const { input, options } = inputFor(source, out, caps);
+  const inputOptions = [
+    // Global options: position does not matter to ffmpeg; they go first to read well.
+    '-hide_banner', '-nostdin', '-nostats', '-loglevel', opts.logLevel ?? 'warning',
+    ...options,
+    ...(opts.inputArgs ?? []),
+  ];
+  const command = ffmpeg()
+    .input(input)
+    // Variadic form: fluent-ffmpeg would otherwise split single strings on spaces.
+    .inputOptions(...inputOptions)
+    .output('pipe:1')
+    .outputOptions(
+      '-map', '0:v:0', '-an', '-sn', '-dn',
+      // fps first (fewer frames to scale), then exactly the ring's geometry.
+      '-vf', `fps=${out.fps},scale=${out.width}:${out.height}:flags=bilinear`,
+      '-pix_fmt', 'rgb24',
+      '-f', 'rawvideo',
+    );
+  // _getArguments is fluent-ffmpeg's internal builder; checked so an upgrade that drops it fails loudly here.
+  const builder = (command as unknown as { _getArguments?: () => string[] })._getArguments;
+  if (typeof builder !== 'function') throw new Error('fluent-ffmpeg no longer provides _getArguments(): update src/stream/ffmpeg_command.ts');
+  return builder.call(command);
+}

@@ -1,0 +1,27 @@
+// Errors of the stream layer: each carries a stable `code` and a message saying what went wrong and what to do.
+// Messages are always redacted (no camera credentials) before they get here.
+
+export type StreamErrorCode =
+  | 'INVALID_OPTIONS' // bad width/height/fps/timeouts…: fix the options
+  | 'INVALID_SOURCE' // empty URL, unknown scheme, missing file…: fix the source
+  | 'FFMPEG_NOT_FOUND' // no usable ffmpeg binary
+  | 'FFMPEG_SPAWN_FAILED' // the binary could not be started
+  | 'FFMPEG_EXITED' // ffmpeg ended (camera unreachable, stream ended, decode error…)
+  | 'SHORT_FRAME' // ffmpeg's output ended mid-frame: the partial frame was discarded
+  | 'PUMP_ERROR' // reading ffmpeg's output failed
+  | 'WATCHDOG' // no frame for watchdogMs: ffmpeg was restarted
+  | 'TIMEOUT' // whenState() waited in vain
+  | 'STOPPED'; // the stream was stopped
+
+export class StreamError extends Error {
+  readonly code: StreamErrorCode;
+  /** The last lines ffmpeg wrote to stderr before this error (redacted), when it came from ffmpeg. */
+  readonly stderrTail: readonly string[];
+
+  constructor(code: StreamErrorCode, message: string, opts: { stderrTail?: readonly string[]; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'StreamError';
+    this.code = code;
+    this.stderrTail = opts.stderrTail ?? [];
+  }
+}
