@@ -87,7 +87,7 @@ static void InitialiseHeader(RingHeader* h, const RingGeometry& g, size_t total)
 }
 
 static Mapping* MapFd(int fd, size_t length, const std::string& segment) {
-  void* addr = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  void* addr = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
   if (addr == MAP_FAILED) {
     int err = errno;
     throw RingError("SYSTEM", "cannot map /dev/shm/" + segment + ": " + SystemMessage(err));
