@@ -29,10 +29,35 @@ bool BoolOption(Napi::Object opts, const char* key, bool fallback) {
   return v.ToBoolean().Value();
 }
 
-Napi::ArrayBuffer WrapMapping(Napi::Env env, Mapping* mapping) {
-  mapping->Ref();
-  return Napi::ArrayBuffer::New(env, mapping->addr, mapping->length,
-                                [](Napi::Env, void*, Mapping* m) { m->Unref(); }, mapping);
+Napi::ArrayBuffer CurrentBuffer(Napi::Env env, Mapping* mapping) {
+  napi_value value = nullptr;
+  napi_get_reference_value(env, static_cast<napi_ref>(mapping->buffer_ref), &value);
+  return Napi::ArrayBuffer(env, value);
+}
+
+Napi::ArrayBuffer AcquireBuffer(Napi::Env env, Mapping* mapping) {
+  if (mapping->buffer_ref) {
+    mapping->buffer_users++;
+    return CurrentBuffer(env, mapping);
+  }
+  mapping->Ref();  // the backing store keeps the mapping until V8 lets it go
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, mapping->addr, mapping->length,
+                                                [](Napi::Env, void*, Mapping* m) { m->Unref(); }, mapping);
+  napi_ref ref = nullptr;
+  napi_create_reference(env, ab, 1, &ref);
+  mapping->buffer_ref = ref;
+  mapping->buffer_users = 1;
+  return ab;
+}
+
+void ReleaseBuffer(Napi::Env env, Mapping* mapping, bool detach) {
+  if (!mapping->buffer_ref || --mapping->buffer_users > 0) return;
+  if (detach) {
+    Napi::ArrayBuffer ab = CurrentBuffer(env, mapping);
+    if (!ab.IsEmpty() && !ab.IsDetached()) ab.Detach();
+  }
+  napi_delete_reference(env, static_cast<napi_ref>(mapping->buffer_ref));
+  mapping->buffer_ref = nullptr;
 }
 
 Napi::Object SlotMetaToObject(Napi::Env env, int32_t index, const SlotMeta& meta, uint64_t dropped_before) {

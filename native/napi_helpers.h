@@ -29,9 +29,14 @@ double NumberOption(Napi::Object opts, const char* key, double fallback, double 
 std::string StringOption(Napi::Object opts, const char* key);
 bool BoolOption(Napi::Object opts, const char* key, bool fallback);
 
-// One external ArrayBuffer over the whole mapping, made once per object: V8 aborts if the same address is registered
-// as a backing store twice, and per-frame buffers would cost an allocation each.
-Napi::ArrayBuffer WrapMapping(Napi::Env env, Mapping* mapping);
+// The one external ArrayBuffer over a mapping, shared by every object that uses the mapping in this environment:
+// V8 aborts if the same address is registered as a backing store twice, and per-frame buffers would cost an
+// allocation each. Each object acquires it at most once and releases it on close; the last release detaches it, so a
+// view that outlives every user reads as empty instead of touching unmapped memory.
+Napi::ArrayBuffer AcquireBuffer(Napi::Env env, Mapping* mapping);
+Napi::ArrayBuffer CurrentBuffer(Napi::Env env, Mapping* mapping);
+// detach: false from destructors (garbage collection), where the views are unreachable anyway.
+void ReleaseBuffer(Napi::Env env, Mapping* mapping, bool detach);
 
 Napi::Object SlotMetaToObject(Napi::Env env, int32_t index, const SlotMeta& meta, uint64_t dropped_before);
 

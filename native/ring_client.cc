@@ -34,7 +34,7 @@ RingClient::RingClient(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingCl
   if (policy != "latest" && policy != "every")
     throw MakeError(env, "INVALID_ARGUMENT", "policy must be 'latest' or 'every', got '" + policy + "'");
   try {
-    mapping_ = OpenRingSegment(name_);
+    mapping_ = OpenRingSegment(name_, static_cast<napi_env>(env));
     core_ = std::make_unique<RingCore>(mapping_);
     reader_ = core_->RegisterReader(policy == "every" ? ReadPolicy::Every : ReadPolicy::Latest);
   } catch (const RingError& e) {
@@ -46,7 +46,10 @@ RingClient::RingClient(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingCl
 }
 
 RingClient::~RingClient() {
-  if (!closed_) Shutdown();
+  if (!closed_) {
+    if (has_buffer_) ReleaseBuffer(Env(), mapping_, false);
+    Shutdown();
+  }
 }
 
 void RingClient::CheckOpen(Napi::Env env) {
@@ -55,8 +58,9 @@ void RingClient::CheckOpen(Napi::Env env) {
 
 Napi::Value RingClient::Buffer(const Napi::CallbackInfo& info) {
   CheckOpen(info.Env());
-  if (buffer_.IsEmpty()) buffer_ = Napi::Persistent(WrapMapping(info.Env(), mapping_));
-  return buffer_.Value();
+  if (has_buffer_) return CurrentBuffer(info.Env(), mapping_);
+  has_buffer_ = true;
+  return AcquireBuffer(info.Env(), mapping_);
 }
 
 Napi::Value RingClient::Layout(const Napi::CallbackInfo& info) {
@@ -201,10 +205,9 @@ void RingClient::Shutdown() {
 
 Napi::Value RingClient::Close(const Napi::CallbackInfo& info) {
   if (closed_) return info.Env().Undefined();
-  if (!buffer_.IsEmpty()) {
-    Napi::ArrayBuffer ab = buffer_.Value();
-    if (!ab.IsDetached()) ab.Detach();
-    buffer_.Reset();
+  if (has_buffer_) {
+    has_buffer_ = false;
+    ReleaseBuffer(info.Env(), mapping_, true);
   }
   Shutdown();
   return info.Env().Undefined();

@@ -44,7 +44,7 @@ class RingClient : public Napi::ObjectWrap<RingClient> {
   Mapping* mapping_ = nullptr;
   std::unique_ptr<RingCore> core_;
   int32_t reader_ = -1;
-  Napi::Reference<Napi::ArrayBuffer> buffer_;
+  bool has_buffer_ = false;  // this object holds one use of the mapping's shared ArrayBuffer
   bool closed_ = false;
   std::set<int32_t> held_;  // slots this client holds: released on close, whatever JavaScript forgot
 

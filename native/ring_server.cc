@@ -35,7 +35,7 @@ RingServer::RingServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingSe
   mode_t mode = static_cast<mode_t>(NumberOption(opts, "mode", 0600, 0, 0777));
   if ((mode & 0600) != 0600) throw MakeError(env, "INVALID_ARGUMENT", "mode must give the owner read and write (0o600 at least)");
   try {
-    mapping_ = CreateRingSegment(name_, g, mode);
+    mapping_ = CreateRingSegment(name_, g, mode, static_cast<napi_env>(env));
   } catch (const RingError& e) {
     throw MakeError(env, e);
   }
@@ -44,7 +44,10 @@ RingServer::RingServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingSe
 
 RingServer::~RingServer() {
   // Reached only when JavaScript dropped an open server without close(): still stop the threads and unlink.
-  if (!closed_) Release(true);
+  if (!closed_) {
+    if (has_buffer_) ReleaseBuffer(Env(), mapping_, false);
+    Release(true);
+  }
 }
 
 void RingServer::AttachPump(RingPump* pump) {
@@ -103,8 +106,9 @@ CommitMeta RingServer::MetaArg(const Napi::CallbackInfo& info, size_t i, uint64_
 
 Napi::Value RingServer::Buffer(const Napi::CallbackInfo& info) {
   CheckOpen(info.Env());
-  if (buffer_.IsEmpty()) buffer_ = Napi::Persistent(WrapMapping(info.Env(), mapping_));
-  return buffer_.Value();
+  if (has_buffer_) return CurrentBuffer(info.Env(), mapping_);
+  has_buffer_ = true;
+  return AcquireBuffer(info.Env(), mapping_);
 }
 
 Napi::Value RingServer::Layout(const Napi::CallbackInfo& info) {
@@ -196,10 +200,9 @@ Napi::Value RingServer::Close(const Napi::CallbackInfo& info) {
   if (closed_) return info.Env().Undefined();
   bool unlink = !(info.Length() > 0 && info[0].IsBoolean() && !info[0].As<Napi::Boolean>().Value());
   // Detach first: a view that outlives close() then reads as empty instead of touching unmapped memory.
-  if (!buffer_.IsEmpty()) {
-    Napi::ArrayBuffer ab = buffer_.Value();
-    if (!ab.IsDetached()) ab.Detach();
-    buffer_.Reset();
+  if (has_buffer_) {
+    has_buffer_ = false;
+    ReleaseBuffer(info.Env(), mapping_, true);
   }
   lent_.clear();
   Release(unlink);

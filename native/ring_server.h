@@ -44,7 +44,7 @@ class RingServer : public Napi::ObjectWrap<RingServer> {
   std::string name_;
   Mapping* mapping_ = nullptr;
   std::unique_ptr<RingCore> core_;
-  Napi::Reference<Napi::ArrayBuffer> buffer_;
+  bool has_buffer_ = false;  // this object holds one use of the mapping's shared ArrayBuffer
   bool closed_ = false;
   std::set<int32_t> lent_;  // slots lent to JavaScript and not yet committed or abandoned
   std::mutex pumps_mutex_;

@@ -9,6 +9,9 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <map>
+#include <mutex>
+#include <tuple>
 
 #include "process_identity.h"
 #include "ring_error.h"
@@ -17,11 +20,39 @@ namespace framering {
 
 std::string SystemMessage(int err) { return std::string(strerror(err)); }
 
+namespace {
+std::mutex registry_mutex;
+std::map<std::tuple<const void*, dev_t, ino_t>, Mapping*> registry;  // the mappings this process has, by file
+}  // namespace
+
+void Mapping::Ref() {
+  std::lock_guard<std::mutex> lock(registry_mutex);
+  refs++;
+}
+
 void Mapping::Unref() {
-  if (refs.fetch_sub(1) == 1) {
-    if (addr) munmap(addr, length);
-    delete this;
-  }
+  std::lock_guard<std::mutex> lock(registry_mutex);
+  if (--refs > 0) return;
+  auto it = registry.find({scope, dev, ino});
+  if (it != registry.end() && it->second == this) registry.erase(it);
+  if (addr) munmap(addr, length);
+  delete this;
+}
+
+static Mapping* FindMapping(const void* scope, const struct stat& st) {
+  std::lock_guard<std::mutex> lock(registry_mutex);
+  auto it = registry.find({scope, st.st_dev, st.st_ino});
+  if (it == registry.end()) return nullptr;
+  it->second->refs++;
+  return it->second;
+}
+
+static void RegisterMapping(Mapping* m, const void* scope, const struct stat& st) {
+  std::lock_guard<std::mutex> lock(registry_mutex);
+  m->scope = scope;
+  m->dev = st.st_dev;
+  m->ino = st.st_ino;
+  registry[{scope, st.st_dev, st.st_ino}] = m;
 }
 
 std::string SegmentNameFor(const std::string& name) {
@@ -111,7 +142,7 @@ static void ReplaceIfStale(const std::string& segment) {
   shm_unlink(("/" + segment).c_str());
 }
 
-Mapping* CreateRingSegment(const std::string& name, const RingGeometry& g, mode_t mode) {
+Mapping* CreateRingSegment(const std::string& name, const RingGeometry& g, mode_t mode, const void* scope) {
   std::string segment = SegmentNameFor(name);
   CheckGeometry(g);
   size_t total = SegmentBytesFor(g);
@@ -158,8 +189,11 @@ Mapping* CreateRingSegment(const std::string& name, const RingGeometry& g, mode_
   } catch (const RingError& e) {
     fail(e.code, e.what());
   }
+  struct stat st;
+  fstat(fd, &st);
   close(fd);
   InitialiseHeader(static_cast<RingHeader*>(m->addr), g, total);
+  RegisterMapping(m, scope, st);
   return m;
 }
 
@@ -185,7 +219,7 @@ static std::string ValidateHeader(const RingHeader* h, size_t file_bytes) {
   return "";
 }
 
-Mapping* OpenRingSegment(const std::string& name) {
+Mapping* OpenRingSegment(const std::string& name, const void* scope) {
   std::string segment = SegmentNameFor(name);
   int fd = shm_open(("/" + segment).c_str(), O_RDWR | O_CLOEXEC, 0);
   if (fd < 0) {
@@ -200,6 +234,10 @@ Mapping* OpenRingSegment(const std::string& name) {
     int err = errno;
     close(fd);
     throw RingError("SYSTEM", "cannot stat /dev/shm/" + segment + ": " + SystemMessage(err));
+  }
+  if (Mapping* mine = FindMapping(scope, st)) {  // already mapped here: validated then, shared now
+    close(fd);
+    return mine;
   }
   size_t file_bytes = static_cast<size_t>(st.st_size);
   if (file_bytes < sizeof(RingHeader)) {
@@ -219,6 +257,7 @@ Mapping* OpenRingSegment(const std::string& name) {
     m->Unref();
     throw RingError("RING_INVALID", "/dev/shm/" + segment + " is not a usable ring: " + problem);
   }
+  RegisterMapping(m, scope, st);
   return m;
 }
 

@@ -22,13 +22,19 @@ struct RingGeometry {
   uint32_t blocking_timeout_ms = 0;
 };
 
-// A mapping shared by its owner object and the ArrayBuffer that views it: unmapped when both let go, so that the
+// One mapping of a segment per process (per JavaScript environment): every server and client of the same segment
+// in this process shares it, and the ArrayBuffer that views it. Unmapped when the last of them lets go, so the
 // address is never reused while V8 still has a backing store registered there.
 struct Mapping {
   void* addr = nullptr;
   size_t length = 0;
-  std::atomic<int> refs{1};
-  void Ref() { refs.fetch_add(1); }
+  int refs = 1;                  // guarded by the registry's mutex
+  const void* scope = nullptr;   // the JavaScript environment it belongs to
+  dev_t dev = 0;
+  ino_t ino = 0;
+  void* buffer_ref = nullptr;    // napi_ref of the shared ArrayBuffer, managed by napi_helpers
+  int buffer_users = 0;
+  void Ref();
   void Unref();
 };
 
@@ -39,10 +45,11 @@ size_t SegmentBytesFor(const RingGeometry& g);
 
 // Creates and maps a new ring, initialised and owned by this process. A stale ring of the same name (owner dead, or
 // a half-created file) is replaced; a live owner's ring is a RING_EXISTS error.
-Mapping* CreateRingSegment(const std::string& name, const RingGeometry& g, mode_t mode);
+Mapping* CreateRingSegment(const std::string& name, const RingGeometry& g, mode_t mode, const void* scope);
 
 // Maps an existing ring and validates its header against the file. Throws RING_NOT_FOUND or RING_INVALID.
-Mapping* OpenRingSegment(const std::string& name);
+// Returns this process's existing mapping of the same file when there is one.
+Mapping* OpenRingSegment(const std::string& name, const void* scope);
 
 struct SegmentInfo {
   bool valid = false;

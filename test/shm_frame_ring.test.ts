@@ -224,6 +224,24 @@ describe('frame ring across processes', () => {
     expect(seen).toEqual([3]);
   });
 
+  it('maps a ring once per process: every server and client of it shares one ArrayBuffer', () => {
+    const s = server();
+    const a = FrameRingClient.open(s.name, { policy: 'every' });
+    const b = FrameRingClient.open(s.name, { policy: 'every' });
+    cleanups.push(() => (a.close(), b.close()));
+    const pixels = new Uint8Array(s.frameBytes);
+    fillFrame(pixels, 1);
+    s.write(pixels);
+    const fa = a.pull(100)!;
+    const fb = b.pull(100)!;
+    const lent = s.lend()!;
+    expect(fa.pixels.buffer).toBe(fb.pixels.buffer);
+    expect(fa.pixels.buffer).toBe(lent.view.buffer);
+    lent.abandon();
+    fa.release();
+    fb.release();
+  });
+
   it('a view that outlives close() reads as empty instead of crashing', () => {
     const s = server();
     const c = FrameRingClient.open(s.name, { policy: 'every' });
@@ -232,16 +250,15 @@ describe('frame ring across processes', () => {
     s.write(pixels);
     const f = c.pull(100)!;
     const view = f.pixels;
-    const lent = s.lend()!;
+    const writerView = s.lend()!.view;
     expect(view.byteLength).toBe(s.frameBytes);
     c.close();
+    f.release(); // after close: harmless
+    expect(checkFrame(view)).toBe(1); // the server still maps the ring in this process
+    s.close(); // the last user: the shared buffer is detached before the mapping goes
     expect(view.byteLength).toBe(0);
     expect(view[10]).toBeUndefined();
-    lent.abandon();
-    const writerView = s.lend()!.view;
-    s.close();
     expect(writerView.byteLength).toBe(0);
-    f.release(); // after close: harmless
   });
 
   it('serves at least 16 readers at once', async () => {
