@@ -1,0 +1,79 @@
+// Snapshots: JPEG files written with sharp into an output folder, at most one per camera per `minIntervalMs`.
+// Encoding runs on sharp's worker threads; writes still in flight are awaited by flush() before the process ends,
+// so a stopped example never leaves half a file.
+
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { ensureDir } from './ensure_dir.js';
+
+export interface SnapshotWriterOptions {
+  /** Folder for the files (created if missing). */
+  dir: string;
+  /** At most one snapshot per camera per this many ms (default 5000). */
+  minIntervalMs?: number;
+  /** JPEG quality 1-100 (default 80). */
+  quality?: number;
+}
+
+export class SnapshotWriter {
+  readonly dir: string;
+  readonly minIntervalMs: number;
+  readonly quality: number;
+  private readonly lastAt = new Map<string, number>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  written = 0;
+  failed = 0;
+  lastError: string | undefined;
+
+  constructor(options: SnapshotWriterOptions) {
+    this.dir = options.dir;
+    this.minIntervalMs = options.minIntervalMs ?? 5000;
+    this.quality = options.quality ?? 80;
+    if (!(this.minIntervalMs >= 0)) throw new RangeError(`minIntervalMs must be ≥ 0, got ${this.minIntervalMs}`);
+    ensureDir(this.dir);
+  }
+
+  /** True when `camera` may have a snapshot now (checking costs nothing; use it before copying a frame). */
+  due(camera: string, nowMs = Date.now()): boolean {
+    const last = this.lastAt.get(camera);
+    return last === undefined || nowMs - last >= this.minIntervalMs;
+  }
+
+  /**
+   * Writes `rgb` (width × height RGB24, a buffer the caller no longer touches) as <dir>/<camera>-<tag>.jpg if the
+   * camera is due; returns null when rate-limited, else a promise of the path once the file is complete. The promise
+   * never rejects: a failed write resolves to null and is counted in `failed` / `lastError`.
+   */
+  write(camera: string, tag: string | number, rgb: Uint8Array, width: number, height: number, nowMs = Date.now()): Promise<string | null> | null {
+    if (!this.due(camera, nowMs)) return null;
+    this.lastAt.set(camera, nowMs);
+    const path = join(this.dir, `${safe(camera)}-${safe(String(tag))}.jpg`);
+    const job = sharp(rgb, { raw: { width, height, channels: 3 } })
+      .jpeg({ quality: this.quality })
+      .toFile(path)
+      .then(
+        (): string => {
+          this.written++;
+          return path;
+        },
+        (err: unknown): null => {
+          this.failed++;
+          this.lastError = `snapshot ${path}: ${err instanceof Error ? err.message : String(err)}`;
+          return null;
+        },
+      );
+    this.inFlight.add(job);
+    void job.then(() => this.inFlight.delete(job));
+    return job;
+  }
+
+  /** Waits for every write in flight. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+  }
+}
+
+/** File names from camera names and tags: keep them to a portable character set. */
+function safe(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]/g, '_');
+}

@@ -1,0 +1,56 @@
+// The shared process of main3: the heavier analysis on what the clients forward. For each client it keeps a
+// finer background (every 2nd pixel instead of every 4th), extracts the moving blobs as bounding boxes, and
+// replies to that client with them.
+
+import type { Frame } from '../src/shm/index.js';
+import { MasterProcess, type MasterProcessOptions } from '../src/process/index.js';
+import { BlobExtractor, MotionDetector } from './analysis/index.js';
+import type { MasterReply } from './master_reply.js';
+import { emptyReport, type AnalysisSettings, type ProcessReport } from './process_report.js';
+
+export interface BlobMasterOptions extends MasterProcessOptions {
+  settings: AnalysisSettings;
+}
+
+export class BlobMaster extends MasterProcess {
+  static override moduleUrl = import.meta.url;
+  private readonly settings: AnalysisSettings;
+  private readonly detectors = new Map<string, MotionDetector>();
+  private readonly blobs = new BlobExtractor({ dilate: 2, minCells: 8 });
+  private readonly counts = emptyReport(this.name);
+
+  constructor(options: BlobMasterOptions) {
+    super(options);
+    this.settings = options.settings;
+  }
+
+  protected override async handleFrame(frame: Frame, client: string): Promise<void> {
+    const { width, height, frameNumber } = frame.meta;
+    let detector = this.detectors.get(client);
+    if (!detector || detector.frameWidth !== width || detector.frameHeight !== height) {
+      // Finer than the clients' (step 2): this is the "heavy" analysis the clients share.
+      detector = new MotionDetector(width, height, { ...this.settings.motion, step: 2 });
+      this.detectors.set(client, detector);
+    }
+    const motion = detector.detect(frame.pixels);
+    const boxes = this.blobs.extract(motion.mask, motion.grid.width, motion.grid.height, motion.grid.step);
+    const c = this.counts;
+    c.frames++;
+    c.sources[client] = (c.sources[client] ?? 0) + 1;
+    c.boxes += boxes.length;
+    const reply: MasterReply = { client, frameNumber, width, height, boxes, changed: motion.fraction };
+    // null: the client's reply ring is full (the client is behind); the next frame gets a reply.
+    if (this.reply(client, reply) !== null) c.replies++;
+  }
+
+  protected override async handleRingGone(source: string): Promise<void> {
+    this.detectors.delete(source);
+  }
+
+  /** Backend: the counts so far (replies = replies sent). */
+  async report(_final = false): Promise<ProcessReport> {
+    const skipped: Record<string, number> = {};
+    for (const [source, r] of Object.entries(this.getStats().rings)) skipped[source] = r.dropped;
+    return { ...this.counts, pid: process.pid, sources: { ...this.counts.sources }, skipped };
+  }
+}
