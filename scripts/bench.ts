@@ -1,0 +1,142 @@
+/**
+ * `npm run bench [-- --json FILE]`: 1080p RGB24 frames from this process to readers in forked processes through
+ * framering, process.send (advanced serialization) and a Unix socket, against a plain memcpy; framering with 4
+ * readers; publish → handler latency at 64 B, 1080p and 25 MB. Prints the tables and judges the goals of
+ * design.md ("Targets"); options in scripts/bench/options.ts (--help).
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { goalRows, judge, LATENCY_SIZES } from './bench/goals.js';
+import { runIngestSection } from './bench/ingest_section.js';
+import { parseOptions, USAGE, UsageError, wants, type BenchOptions } from './bench/options.js';
+import { formatReport } from './bench/report.js';
+import { failedRow, FRAME_1080P, mergeRepeats, type Row, type RowSection } from './bench/rows.js';
+import { teardownAll } from './bench/teardown.js';
+import { frameringLatency, frameringThroughput } from './bench/transport_framering.js';
+import { memcpyThroughput } from './bench/transport_memcpy.js';
+import { processSendLatency, processSendThroughput } from './bench/transport_process_send.js';
+import { unixSocketLatency, unixSocketThroughput } from './bench/transport_unix_socket.js';
+
+interface Run {
+  id: string;
+  name: string;
+  section: RowSection;
+  run: () => Promise<Row>;
+}
+
+function plan(o: BenchOptions): Run[] {
+  const s = o.seconds;
+  const frame = FRAME_1080P.bytes;
+  const runs: Run[] = [];
+  const memcpyRun: Run = { id: 'memcpy', name: 'memcpy', section: 'throughput', run: () => memcpyThroughput(s, 8) };
+  if (wants(o, 'throughput')) runs.push({ id: 'memcpy-hot', name: 'memcpy (hot)', section: 'throughput', run: () => memcpyThroughput(s, 1) });
+  // memcpy, 1 reader and 4 readers alternate (m, 1, 4, m, 1, 4, ...) and the best run of each counts: the machine is
+  // shared, its load drifts, and the goals are ratios of these three.
+  const one = 'framering write(), latest, 1 reader';
+  const four = 'framering write(), latest, 4 readers (per reader)';
+  const oneRun: Run = { id: 'framering', name: one, section: 'throughput', run: () => frameringThroughput({ name: one, section: 'throughput', seconds: s, readers: 1, policy: 'latest', blocking: false, fill: 'write' }) };
+  const fourRun: Run = { id: 'framering-4', name: four, section: 'readers', run: () => frameringThroughput({ name: four, section: 'readers', seconds: s, readers: 4, policy: 'latest', blocking: false, fill: 'write' }) };
+  const round = [...(wants(o, 'throughput') ? [memcpyRun] : []), oneRun, ...(wants(o, 'readers') ? [fourRun] : [])];
+  for (let i = 0; i < o.rounds; i++) runs.push(...round);
+  if (wants(o, 'throughput')) {
+    const lossless = 'framering write(), lossless (blocking + every)';
+    const lend = 'framering lend()/commit(), no pixel copy, lossless';
+    runs.push(
+      { id: 'framering-lossless', name: lossless, section: 'throughput', run: () => frameringThroughput({ name: lossless, section: 'throughput', seconds: s, readers: 1, policy: 'every', blocking: true, fill: 'write' }) },
+      { id: 'framering-lend', name: lend, section: 'throughput', run: () => frameringThroughput({ name: lend, section: 'throughput', seconds: s, readers: 1, policy: 'every', blocking: true, fill: 'lend' }) },
+      { id: 'process.send', name: 'process.send (advanced)', section: 'throughput', run: () => processSendThroughput({ name: 'process.send (advanced serialization)', bytes: frame, seconds: s }) },
+      { id: 'unix', name: 'Unix socket', section: 'throughput', run: () => unixSocketThroughput({ name: 'Unix socket stream', bytes: frame, seconds: s }) },
+    );
+  }
+  if (wants(o, 'latency')) {
+    const lat = { seconds: o.latencySeconds, rate: o.latencyRate };
+    for (const [transport, fn] of [
+      ['framering', frameringLatency],
+      ['process.send', processSendLatency],
+      ['unix', unixSocketLatency],
+    ] as const) {
+      for (const size of LATENCY_SIZES) {
+        const name = `${transport} ${size.label}`;
+        runs.push({ id: `latency-${transport}-${size.bytes}`, name, section: 'latency', run: () => fn({ name, bytes: size.bytes, ...lat }) });
+      }
+    }
+  }
+  return runs;
+}
+
+async function main(): Promise<number> {
+  let opts: BenchOptions | 'help';
+  try {
+    opts = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`bench: ${err.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (opts === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const started = Date.now();
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  process.stderr.write(`bench: ${cpus().length} x ${cpu}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  let rows: Row[] = [];
+  for (const r of plan(opts)) {
+    process.stderr.write(`bench: ${r.name} ...`);
+    const t = Date.now();
+    // Others share this machine: the load when each run started says how far to trust it.
+    const load1 = Number(loadavg()[0].toFixed(2));
+    let row: Row;
+    try {
+      row = await r.run();
+    } catch (err) {
+      row = failedRow(r.name, r.section, err);
+    }
+    row.id = r.id;
+    row.load_avg_1m = load1;
+    rows.push(row);
+    process.stderr.write(row.error ? ` FAILED: ${row.error}\n` : ` ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+  }
+  if (wants(opts, 'ingest')) {
+    process.stderr.write('bench: ingest ...');
+    try {
+      const ingest = await runIngestSection(opts.seconds);
+      if ('skipped' in ingest) process.stderr.write(` skipped: ${ingest.skipped}\n`);
+      else {
+        rows.push(...ingest.rows);
+        process.stderr.write(' done\n');
+      }
+    } catch (err) {
+      rows.push(failedRow('ingest', 'ingest', err));
+      process.stderr.write(` FAILED: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  }
+  teardownAll();
+  rows = mergeRepeats(rows);
+  const goals = judge(rows);
+  process.stdout.write(`\n${formatReport(rows, goals)}\n`);
+  process.stdout.write(
+    `\n${cpus().length} cores, load average after ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${((Date.now() - started) / 1000).toFixed(0)} s in all\n`,
+  );
+  if (opts.json) {
+    try {
+      writeFileSync(opts.json, `${JSON.stringify([...rows, ...goalRows(goals)], null, 2)}\n`);
+      process.stdout.write(`rows written to ${opts.json}\n`);
+    } catch (err) {
+      process.stderr.write(`bench: could not write the rows to ${opts.json} (${(err as Error).message}); check the path\n`);
+      return 1;
+    }
+  }
+  return rows.some((r) => r.error) ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    teardownAll();
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,93 @@
+/** The targets of design.md ("Targets") and issue 2, judged from the measured rows: never assumed. */
+import type { Row } from './rows.js';
+
+export interface GoalResult {
+  goal: string;
+  /** What was measured, readable. */
+  measured: string;
+  /** null: not measured in this run (section skipped or failed). */
+  pass: boolean | null;
+}
+
+export const LATENCY_SIZES = [
+  { label: '64 B', bytes: 64 },
+  { label: '1080p', bytes: 1920 * 1080 * 3 },
+  { label: '25 MB', bytes: 25_000_000 },
+];
+
+function byId(rows: Row[], id: string): Row | undefined {
+  return rows.find((r) => r.id === id && !r.error);
+}
+
+function rate(rows: Row[], id: string): number | null {
+  const r = byId(rows, id);
+  return r && typeof r.frames_per_s === 'number' && r.frames_per_s > 0 ? r.frames_per_s : null;
+}
+
+function ratioGoal(rows: Row[], goal: string, baseId: string, factor: number): GoalResult {
+  const fr = rate(rows, 'framering');
+  const base = rate(rows, baseId);
+  if (fr === null || base === null) return { goal, measured: 'not measured', pass: null };
+  const ratio = fr / base;
+  return { goal, measured: `${ratio.toFixed(2)} x (${Math.round(fr)} vs ${Math.round(base)} frames/s)`, pass: ratio >= factor };
+}
+
+export function judge(rows: Row[]): GoalResult[] {
+  const goals: GoalResult[] = [
+    ratioGoal(rows, 'framering >= 0.9 x memcpy (1080p frames/s)', 'memcpy', 0.9),
+    ratioGoal(rows, '(stricter) framering >= 0.9 x cache-hot memcpy (1 destination)', 'memcpy-hot', 0.9),
+    ratioGoal(rows, 'framering >= 10 x process.send', 'process.send', 10),
+    ratioGoal(rows, 'framering >= 3 x Unix socket', 'unix', 3),
+  ];
+  for (const size of LATENCY_SIZES) {
+    const goal = `framering latency ${size.label}: p50 <= 30 us, p99 <= 200 us`;
+    const r = byId(rows, `latency-framering-${size.bytes}`);
+    if (!r || r.p50_us === null || r.p99_us === null || !r.samples) {
+      goals.push({ goal, measured: 'not measured', pass: null });
+      continue;
+    }
+    goals.push({ goal, measured: `p50 ${r.p50_us.toFixed(1)} us, p99 ${r.p99_us.toFixed(1)} us (${r.samples} frames)`, pass: r.p50_us <= 30 && r.p99_us <= 200 });
+  }
+  const one = rate(rows, 'framering');
+  const four = rate(rows, 'framering-4');
+  if (one === null || four === null) goals.push({ goal: '4 readers < 5% slower than 1', measured: 'not measured', pass: null });
+  else {
+    const cost = (1 - four / one) * 100;
+    goals.push({
+      goal: '4 readers < 5% slower than 1',
+      measured: `${cost.toFixed(1)}% (${Math.round(four)} vs ${Math.round(one)} frames/s per reader)`,
+      pass: cost < 5,
+    });
+  }
+  const ingest = rows.filter((r) => r.section === 'ingest' && !r.error && r.name.startsWith('framering') && typeof r.ratio === 'number');
+  if (ingest.length) {
+    const worst = Math.max(...ingest.map((r) => r.ratio as number));
+    goals.push({
+      goal: 'ingest CPU beyond ffmpeg <= 5% of ffmpeg (framering pump)',
+      measured: ingest.map((r) => `${r.name}: ${((r.ratio as number) * 100).toFixed(1)}%`).join('; '),
+      pass: worst <= 0.05,
+    });
+  }
+  const framering = rows.filter((r) => r.transport === 'framering' && !r.error);
+  const torn = framering.reduce((a, r) => a + (r.torn ?? 0), 0);
+  goals.push({ goal: 'no torn frame at any framering reader', measured: `${torn} torn in ${framering.length} runs`, pass: framering.length ? torn === 0 : null });
+  const lossless = byId(rows, 'framering-lossless');
+  goals.push(
+    lossless
+      ? { goal: 'lossless ring (blocking + every) drops nothing', measured: `${lossless.dropped ?? 0} dropped`, pass: (lossless.dropped ?? 0) === 0 }
+      : { goal: 'lossless ring (blocking + every) drops nothing', measured: 'not measured', pass: null },
+  );
+  return goals;
+}
+
+export function goalRows(goals: GoalResult[]): Row[] {
+  return goals.map((g) => ({
+    name: `goal: ${g.goal}`,
+    section: 'goal',
+    frames_per_s: null,
+    p50_us: null,
+    p99_us: null,
+    measured: g.measured,
+    pass: g.pass,
+  }));
+}

@@ -1,0 +1,96 @@
+/** The bench's command line: what to run, for how long, where to write the JSON rows. */
+
+export interface BenchOptions {
+  /** Length of each throughput run, after its warm-up. */
+  seconds: number;
+  /** Length of each paced latency run. */
+  latencySeconds: number;
+  /** Frames per second of the paced latency runs (low enough that nothing queues). */
+  latencyRate: number;
+  json: string | null;
+  ingest: boolean;
+  /** Alternating rounds of memcpy / 1 reader / 4 readers; the best of each is judged. */
+  rounds: number;
+  /** Sections to run; all when empty. */
+  only: Set<Section>;
+}
+
+export const SECTIONS = ['throughput', 'readers', 'latency', 'ingest'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export const USAGE = `usage: npm run bench -- [--seconds S] [--latency-seconds S] [--rate FPS] [--rounds N] [--json FILE] [--no-ingest] [--only SECTION,...]
+
+  --seconds S           length of each throughput run after a short warm-up (default 3)
+  --latency-seconds S   length of each paced latency run (default 2)
+  --rate FPS            pace of the latency runs, frames per second (default 500)
+  --rounds N            alternating rounds of memcpy, 1 reader, 4 readers; the best of each counts (default 2)
+  --json FILE           also write the result rows to FILE as a JSON array
+  --ingest / --no-ingest  run the ingest CPU section of scripts/bench_ingest.ts when it exists (default: run)
+  --only LIST           comma-separated subset of: ${SECTIONS.join(', ')}
+  -h, --help            this text`;
+
+export class UsageError extends Error {}
+
+function numberArg(flag: string, text: string | undefined, min: number, max: number): number {
+  const value = Number(text);
+  if (text === undefined || text.startsWith('--') || !Number.isFinite(value) || value < min || value > max)
+    throw new UsageError(`${flag} needs a number from ${min} to ${max}, got ${text === undefined ? 'nothing' : `'${text}'`}`);
+  return value;
+}
+
+export function parseOptions(argv: string[]): BenchOptions | 'help' {
+  const opts: BenchOptions = { seconds: 3, latencySeconds: 2, latencyRate: 500, rounds: 2, json: null, ingest: true, only: new Set() };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string | undefined => (inline !== undefined ? inline : argv[++i]);
+    switch (flag) {
+      case '-h':
+      case '--help':
+        return 'help';
+      case '--seconds':
+        opts.seconds = numberArg(flag, value(), 0.5, 600);
+        break;
+      case '--latency-seconds':
+        opts.latencySeconds = numberArg(flag, value(), 0.5, 600);
+        break;
+      case '--rate':
+        opts.latencyRate = numberArg(flag, value(), 1, 5000);
+        break;
+      case '--rounds':
+        opts.rounds = numberArg(flag, value(), 1, 20);
+        if (!Number.isInteger(opts.rounds)) throw new UsageError(`--rounds needs a whole number, got ${opts.rounds}`);
+        break;
+      case '--json': {
+        const file = value();
+        if (!file || file.startsWith('--')) throw new UsageError('--json needs a file name, e.g. --json bench.json');
+        opts.json = file;
+        break;
+      }
+      case '--ingest':
+        opts.ingest = true;
+        break;
+      case '--no-ingest':
+        opts.ingest = false;
+        break;
+      case '--only': {
+        const list = value();
+        if (!list || list.startsWith('--')) throw new UsageError(`--only needs a list of sections: ${SECTIONS.join(', ')}`);
+        for (const name of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+          if (!(SECTIONS as readonly string[]).includes(name))
+            throw new UsageError(`unknown section '${name}' for --only; choose from ${SECTIONS.join(', ')}`);
+          opts.only.add(name as Section);
+        }
+        break;
+      }
+      default:
+        throw new UsageError(`unknown argument '${arg}'`);
+    }
+  }
+  return opts;
+}
+
+export function wants(opts: BenchOptions, section: Section): boolean {
+  if (section === 'ingest' && !opts.ingest) return false;
+  return opts.only.size === 0 || opts.only.has(section);
+}

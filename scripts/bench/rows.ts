@@ -1,0 +1,68 @@
+/** One line of the results: the JSON rows of --json and the lines of the printed tables. */
+
+export type RowSection = 'throughput' | 'readers' | 'latency' | 'ingest' | 'goal';
+
+export interface Row {
+  name: string;
+  frames_per_s: number | null;
+  p50_us: number | null;
+  p99_us: number | null;
+  section: RowSection;
+  transport?: string;
+  /** Bytes per frame. */
+  bytes?: number;
+  readers?: number;
+  /** Frames the writer published per second (framering: can exceed what a `latest` reader takes). */
+  written_per_s?: number;
+  samples?: number;
+  max_us?: number;
+  /** Frames whose marks disagreed at the reader: must be 0. */
+  torn?: number;
+  /** Frames a reader knows it missed. */
+  dropped?: number | null;
+  ratio_vs_memcpy?: number;
+  note?: string;
+  error?: string;
+  [extra: string]: unknown;
+}
+
+export const FRAME_1080P = { width: 1920, height: 1080, bytes: 1920 * 1080 * 3 };
+
+export function failedRow(name: string, section: RowSection, err: unknown): Row {
+  return { name, section, frames_per_s: null, p50_us: null, p99_us: null, error: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * Rows of repeated runs (same id) folded into one: the fastest run's row (interference from other work on a shared
+ * machine only ever slows a run down, so the best run is the closest to what the transport can do), with every run's
+ * rate and their mean kept beside it; torn and dropped frames are added up over all runs.
+ */
+export function mergeRepeats(rows: Row[]): Row[] {
+  const groups = new Map<string, Row[]>();
+  const order: Array<Row | string> = [];
+  for (const row of rows) {
+    if (row.id === undefined) {
+      order.push(row);
+      continue;
+    }
+    const id = String(row.id);
+    if (!groups.has(id)) {
+      groups.set(id, []);
+      order.push(id);
+    }
+    groups.get(id)!.push(row);
+  }
+  return order.map((entry) => {
+    if (typeof entry !== 'string') return entry;
+    const runs = groups.get(entry)!;
+    if (runs.length === 1) return runs[0];
+    const failed = runs.find((r) => r.error);
+    if (failed) return failed;
+    const best = runs.reduce((a, b) => ((b.frames_per_s ?? -1) > (a.frames_per_s ?? -1) ? b : a));
+    const rates = runs.map((r) => r.frames_per_s ?? NaN);
+    const merged: Row = { ...best, runs: runs.length, frames_per_s_runs: rates, frames_per_s_mean: rates.reduce((a, b) => a + b, 0) / rates.length };
+    for (const k of ['torn', 'dropped'] as const)
+      if (runs.some((r) => typeof r[k] === 'number')) merged[k] = runs.reduce((a, r) => a + ((r[k] as number) ?? 0), 0);
+    return merged;
+  });
+}
