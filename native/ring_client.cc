@@ -73,6 +73,22 @@ Napi::Value RingClient::Delivered(Napi::Env env, const AcquiredSlot& slot) {
   return SlotMetaToObject(env, slot.index, slot.meta, slot.dropped_before);
 }
 
+// Meta layout shared with src/shm/ring_reader.ts (META_FIELDS).
+enum MetaField { kSeq, kBytes, kTimestampUs, kFrameNumber, kWidth, kHeight, kSlotId, kDroppedBefore, kMetaFields };
+
+int32_t RingClient::Handed(const AcquiredSlot& slot) {
+  held_.insert(slot.index);
+  meta_[kSeq] = static_cast<double>(slot.meta.seq);
+  meta_[kBytes] = static_cast<double>(slot.meta.bytes);
+  meta_[kTimestampUs] = static_cast<double>(slot.meta.timestamp_us);
+  meta_[kFrameNumber] = static_cast<double>(slot.meta.frame_number);
+  meta_[kWidth] = slot.meta.width;
+  meta_[kHeight] = slot.meta.height;
+  meta_[kSlotId] = slot.meta.slot_id;
+  meta_[kDroppedBefore] = static_cast<double>(slot.dropped_before);
+  return slot.index;
+}
+
 Napi::Value RingClient::TryAcquire(const Napi::CallbackInfo& info) {
   CheckOpen(info.Env());
   AcquiredSlot slot;
@@ -105,17 +121,21 @@ Napi::Value RingClient::Release(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// start(callback): callback(meta) for each frame, callback(null, message) once when the writer is gone.
+// start(callback) → Float64Array meta. callback(index) for each frame (its meta in the array), callback(-1, message)
+// once when the writer is gone.
 Napi::Value RingClient::Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
   if (waiter_.joinable()) throw MakeError(env, "INVALID_ARGUMENT", "frames are already delivered to a handler");
   if (info.Length() < 1 || !info[0].IsFunction()) throw MakeError(env, "INVALID_ARGUMENT", "start() takes a callback");
+  Napi::Float64Array meta = Napi::Float64Array::New(env, kMetaFields);  // off-heap: its data never moves
+  meta_ref_ = Napi::Persistent(meta);
+  meta_ = meta.Data();
   deliver_ = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "framering-reader", 0, 1);
   stop_ = false;
   credit_ = true;
   waiter_ = std::thread(&RingClient::WaiterLoop, this);
-  return env.Undefined();
+  return meta;
 }
 
 void RingClient::WaiterLoop() {
@@ -141,9 +161,9 @@ void RingClient::WaiterLoop() {
       std::unique_ptr<Delivery> owned(d);
       if (closed_) return;  // delivered after close(): close released every hold already
       if (d->gone) {
-        cb.Call({env.Null(), Napi::String::New(env, "ring '" + name_ + "': " + d->why)});
+        cb.Call({Napi::Number::New(env, -1), Napi::String::New(env, "ring '" + name_ + "': " + d->why)});
       } else {
-        cb.Call({Delivered(env, d->slot)});
+        cb.Call({Napi::Number::New(env, Handed(d->slot))});
       }
     });
     if (s != napi_ok) {
@@ -155,13 +175,20 @@ void RingClient::WaiterLoop() {
   }
 }
 
+// next(takeHere = true) → the index of a frame taken right here (meta in the array), or -1 after handing the wait
+// back to the waiter thread. Only called between deliveries, when the waiter is parked, so the two never acquire at
+// once. next(false) always hands back: the caller yields to the event loop.
 Napi::Value RingClient::Next(const Napi::CallbackInfo& info) {
+  if (closed_ || !waiter_.joinable()) return Napi::Number::New(info.Env(), -1);
+  bool take_here = !(info.Length() > 0 && info[0].IsBoolean() && !info[0].As<Napi::Boolean>().Value());
+  AcquiredSlot slot;
+  if (take_here && core_->TryAcquire(reader_, &slot)) return Napi::Number::New(info.Env(), Handed(slot));
   {
     std::lock_guard<std::mutex> lock(credit_mutex_);
     credit_ = true;
   }
   credit_cv_.notify_one();
-  return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), -1);
 }
 
 void RingClient::StopWaiter() {
@@ -196,6 +223,8 @@ Napi::Value RingClient::WriterStatus(const Napi::CallbackInfo& info) {
 void RingClient::Shutdown() {
   closed_ = true;
   StopWaiter();
+  meta_ = nullptr;
+  meta_ref_.Reset();
   held_.clear();
   core_->UnregisterReader(reader_);  // frees every hold of ours in one step
   core_.reset();

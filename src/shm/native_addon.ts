@@ -16,6 +16,9 @@ export interface NativeSlotMeta {
   droppedBefore: number;
 }
 
+/** Order of the fields in the meta array that RingClient.start() returns (native/ring_client.cc, MetaField). */
+export const META_FIELDS = ['seq', 'bytes', 'timestampUs', 'frameNumber', 'width', 'height', 'slotId', 'droppedBefore'] as const;
+
 export interface NativeLayout {
   slotCount: number;
   slotBytes: number;
@@ -50,8 +53,10 @@ export interface NativeRingClient {
   tryAcquire(): NativeSlotMeta | null;
   pull(timeoutMs: number): NativeSlotMeta | null;
   release(index: number): void;
-  start(callback: (meta: NativeSlotMeta | null, goneReason?: string) => void): void;
-  next(): void;
+  /** callback(index) per frame with its meta in the returned array (META_FIELDS order); callback(-1, why) when gone. */
+  start(callback: (index: number, goneReason?: string) => void): Float64Array;
+  /** Takes the next ready frame on this thread (index, meta in the array), or re-arms the waiter and returns -1. */
+  next(takeHere?: boolean): number;
   stats(): { delivered: number; dropped: number; held: number; written: number };
   writerStatus(): string | null;
   close(): void;

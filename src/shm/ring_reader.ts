@@ -8,6 +8,8 @@ import { FrameringError, native } from './framering_error.js';
 import { addon, type NativeLayout, type NativeRingClient, type NativeSlotMeta } from './native_addon.js';
 import { readPolicy, ringName, type ReadPolicy } from './options.js';
 
+const SYNC_BURST = 8;
+
 export interface OpenOptions {
   policy?: ReadPolicy;
 }
@@ -75,30 +77,51 @@ export class RingReader extends EventEmitter {
     this.checkOpen();
     if (this.delivering) throw new FrameringError('INVALID_ARGUMENT', `ring '${this.name}' already has a handler`);
     this.delivering = true;
-    const next = (): void => {
-      if (!this.closed) this.client.next();
+    let meta: Float64Array;
+    const slotAt = (index: number): NativeSlotMeta => ({
+      index,
+      seq: meta[0],
+      bytes: meta[1],
+      timestampUs: meta[2],
+      frameNumber: meta[3],
+      width: meta[4],
+      height: meta[5],
+      slotId: meta[6],
+      droppedBefore: meta[7],
+    });
+    // Runs one delivery; true when it finished synchronously.
+    const runOne = (index: number): boolean => {
+      let result: void | Promise<void>;
+      try {
+        result = deliver(slotAt(index));
+      } catch (err) {
+        this.reportHandlerError(err);
+        return true;
+      }
+      if (result && typeof (result as Promise<void>).then === 'function') {
+        (result as Promise<void>).then(drain, (err) => {
+          this.reportHandlerError(err);
+          drain();
+        });
+        return false;
+      }
+      return true;
     };
-    this.client.start((meta, goneReason) => {
-      if (meta === null) {
+    // Takes frames that are already waiting right here; when none is, the native waiter thread takes over again.
+    // At most SYNC_BURST in a row, so a fast writer cannot keep timers and control messages from running.
+    const drain = (): void => {
+      for (let burst = 0; ; burst++) {
+        if (this.closed) return;
+        const index = this.client.next(burst < SYNC_BURST);
+        if (index < 0 || !runOne(index)) return;
+      }
+    };
+    meta = this.client.start((index, goneReason) => {
+      if (index < 0) {
         this.markGone(goneReason ?? `ring '${this.name}': writer gone`);
         return;
       }
-      let result: void | Promise<void>;
-      try {
-        result = deliver(meta);
-      } catch (err) {
-        this.reportHandlerError(err);
-        next();
-        return;
-      }
-      if (result && typeof (result as Promise<void>).then === 'function') {
-        (result as Promise<void>).then(next, (err) => {
-          this.reportHandlerError(err);
-          next();
-        });
-      } else {
-        next();
-      }
+      if (runOne(index)) drain();
     });
   }
 
