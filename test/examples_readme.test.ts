@@ -1,7 +1,7 @@
 // The README's subclassing example (test/fixtures/examples/readme/, with relative imports instead of 'framering')
 // runs as printed: a LiveStream, an RGB24Process subclass with a frame handler, an event and a backend method.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
@@ -17,4 +17,14 @@ it('the README example runs, reports brightness, and leaves /dev/shm clean', { t
   expect(out).toMatch(/^cam0: brightness \d+$/m);
   expect(out).toMatch(/^levels: \{ cam0: \d+ \}$/m);
   expect(readdirSync('/dev/shm').filter((s) => s.startsWith(`framering-stream-${child.pid}-`))).toEqual([]);
+});
+
+it('the README shows the example exactly as the test runs it', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  for (const file of ['bright_process.ts', 'run_bright.ts']) {
+    const lines = readFileSync(new URL(`./fixtures/examples/readme/${file}`, import.meta.url), 'utf8').trimEnd().split('\n');
+    // The fixture's first line says what it is and its imports are relative; the rest is the README's code.
+    const body = lines.slice(1).filter((l) => !l.startsWith('import ')).join('\n').trim();
+    expect(readme, `README block of ${file}`).toContain(body);
+  }
 });
