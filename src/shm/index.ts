@@ -10,6 +10,7 @@ export {
   type RingServerStats,
   type WriteMeta,
 } from './frame_ring_server.js';
+export { RingWriter, type RingWriterOptions } from './ring_writer.js';
 export { FrameRingClient, type FrameHandler } from './frame_ring_client.js';
 export { DataRingServer, type DataRingPars, type DataRingServerOptions } from './data_ring_server.js';
 export { DataRingClient, type MessageHandler } from './data_ring_client.js';
