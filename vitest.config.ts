@@ -10,5 +10,6 @@ export default defineConfig({
     fileParallelism: false,
     pool: 'forks',
     globalSetup: ['test/global_setup.ts'],
+    reporters: ['default', './test/support/plain_summary_reporter.ts'],
   },
 });
