@@ -77,6 +77,22 @@ describe('examples on synthetic cameras', { timeout: 120_000 }, () => {
     expect(json.processes).toHaveLength(3);
     expect(segmentsOf(run)).toEqual([]);
   });
+
+  it('main3 stops cleanly on Ctrl-C to its whole process group: ffmpeg waits for the orderly stop, no restart', async () => {
+    const out = join(base, 'signal-group');
+    const run = await runExample('main3', ['--width', String(W), '--height', String(H), '--fps', '10', '--out', out, '--json'], {
+      signalAfterMs: { signal: 'SIGINT', ms: 8000, toGroup: true },
+    });
+    expect(run.signal).toBeNull();
+    const json = expectCleanRun(run);
+    expect(run.stderr).toContain('stopping (Ctrl-C)');
+    for (const c of json.cameras) {
+      expect(c.restarts, `${c.name} restarts`).toBe(0);
+      expect(c.lastError, `${c.name} last error`).toBeUndefined();
+    }
+    expect(json.processes).toHaveLength(3);
+    for (const p of json.processes) expect(p.exited, `${p.name}`).toBeUndefined();
+  });
 });
 
 describe('a process that dies', { timeout: 120_000 }, () => {
@@ -97,6 +113,8 @@ describe('a process that dies', { timeout: 120_000 }, () => {
     expect(killed).toBeGreaterThan(0);
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toContain('process client-cam1 killed by SIGKILL; stopping');
+    // the rings the killed client could not close were removed by the process layer, which says so
+    expect(run.stderr).toMatch(/removed the rings client-cam1 left: \S+/);
     const json = run.json!;
     const client = json.processes.find((p) => p.name === 'client-cam1')!;
     expect(client.exited).toBe('killed by SIGKILL');

@@ -2,8 +2,8 @@
 // happens when either side dies.
 
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ClientProcess, MasterProcess, stopInOrder, type MessageProcess } from '../src/process/index.js';
-import { DataRingClient, FrameRingServer, listSegments, removeSegment } from '../src/shm/index.js';
+import { ClientProcess, MasterProcess, stopInOrder, type ExitInfo, type MessageProcess } from '../src/process/index.js';
+import { DataRingClient, FrameRingServer } from '../src/shm/index.js';
 import { fnv1a, patternFrame } from './fixtures/process/frame_hash.js';
 import { ForwardingClient } from './fixtures/process/forwarding_client.js';
 import { HashingMaster, type MasterReply } from './fixtures/process/hashing_master.js';
@@ -43,14 +43,12 @@ async function master(name: string, opts: { maxClients?: number } = {}): Promise
   return m;
 }
 
-/** Removes the segments a kill -9'd process left (what the cleanup tool does), checking they are stale. */
-function removeStaleOf(pid: number): string[] {
-  const left = listSegments().filter((s) => s.name.startsWith(tag) && s.writerPid === pid);
-  for (const s of left) {
-    expect(s.stale).toBe(true);
-    removeSegment(s.segment);
-  }
-  return left.map((s) => s.name);
+/** A kill -9'd process cannot close its two rings: its frontend removed them before reporting the exit. */
+async function expectRingsRemovedOnExit(p: MessageProcess): Promise<void> {
+  await waitUntil(`${p.name} exit seen`, () => p.state === 'exited');
+  expect(p.exitInfo!.removedRings).toHaveLength(2);
+  for (const ring of p.exitInfo!.removedRings) expect(ring).toContain(p.name);
+  expect(shmFiles(p.name)).toEqual([]);
 }
 
 afterEach(async () => {
@@ -174,9 +172,29 @@ describe('ClientProcess and MasterProcess', () => {
     await gone;
     await expect(m.backend.clients()).resolves.toEqual([]);
     await waitUntil('frontend registry updated', () => m.registeredClients().length === 0);
-    // its own rings could not be closed by a SIGKILLed process: they are stale, for the cleanup tool
-    await waitUntil('client exit seen', () => c.state === 'exited');
-    expect(removeStaleOf(pid).length).toBe(2);
+    await expectRingsRemovedOnExit(c);
+  });
+
+  it('the rings of a client killed with SIGKILL are gone from /dev/shm when its exit event fires, and listed', async () => {
+    const c = await client('killed9');
+    const [frame, data] = await Promise.all([c.backend.getRGB24ServerPars(), c.backend.getDataShmemPars()]);
+    expect(shmFiles(frame.name)).toHaveLength(1);
+    expect(shmFiles(data.name)).toHaveLength(1);
+    const seenAtExit = new Promise<{ info: ExitInfo; left: string[] }>((resolve) =>
+      c.once('exit', (info) => resolve({ info, left: shmFiles(c.name) })),
+    );
+    process.kill(c.pid!, 'SIGKILL');
+    const { info, left } = await seenAtExit;
+    expect(info).toMatchObject({ signal: 'SIGKILL', requested: false });
+    expect(left).toEqual([]);
+    expect([...info.removedRings].sort()).toEqual([frame.name, data.name].sort());
+  });
+
+  it('an orderly stop removes nothing on the frontend: the backend closed its own rings', async () => {
+    const c = await client('orderly-client');
+    const info = await c.stop();
+    expect(info).toMatchObject({ code: 0, requested: true, removedRings: [] });
+    expect(shmFiles(c.name)).toEqual([]);
   });
 
   it("the master's backend frees a client whose ring goes away on its own", async () => {
@@ -196,8 +214,7 @@ describe('ClientProcess and MasterProcess', () => {
     process.kill(pid, 'SIGKILL');
     await waitUntil('the master noticed the dead writer', async () => (await m.backend.clients()).length === 0);
     expect(shmFiles(reply2.name)).toEqual([]);
-    await waitUntil('client exit seen', () => c.state === 'exited');
-    expect(removeStaleOf(pid).length).toBe(2);
+    await expectRingsRemovedOnExit(c);
   });
 
   it('a master that dies is noticed by its clients', async () => {
@@ -212,8 +229,7 @@ describe('ClientProcess and MasterProcess', () => {
     for (const e of await Promise.all(events)) expect(e).toMatchObject({ ring: expect.stringContaining(m.name), reason: expect.any(String) });
     await Promise.all(hooks);
     for (const c of [c1, c2]) await expect(c.backend.getStats()).resolves.toMatchObject({ messages: { listening: null } });
-    await waitUntil('master exit seen', () => m.state === 'exited');
-    expect(removeStaleOf(pid).length).toBe(2);
+    await expectRingsRemovedOnExit(m);
   });
 
   it('stopping a master deregisters its clients first; stopInOrder leaves nothing behind', async () => {

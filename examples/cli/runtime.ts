@@ -4,7 +4,7 @@
 
 import { accessSync, constants } from 'node:fs';
 import { ensureDir } from '../analysis/ensure_dir.js';
-import { listSegments, removeSegment } from '../../src/shm/index.js';
+import { listSegments } from '../../src/shm/index.js';
 import type { MessageProcess } from '../../src/process/index.js';
 import { redactUrls } from '../../src/stream/index.js';
 import type { AnalysisSettings, ProcessReport } from '../process_report.js';
@@ -164,6 +164,8 @@ class ExampleRun {
       entry.exited = info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
       this.failed = true;
       this.status.log(`${this.program}: process ${p.name} ${entry.exited}${info.error ? `: ${info.error.message}` : ''}; stopping`);
+      // The process layer removed the rings the dead process could not close; say which.
+      if (info.removedRings.length > 0) this.status.log(`${this.program}: removed the rings ${p.name} left: ${info.removedRings.join(', ')}`);
       this.requestStop(`process ${p.name} ended`);
     });
     return p;
@@ -254,21 +256,14 @@ class ExampleRun {
   }
 
   /**
-   * Segments this run created that are still in /dev/shm: ours (the cameras') and our children's. The rings of a
-   * child that was killed (kill -9 cannot be caught) are ours to remove: their writer is dead, nobody else uses them.
+   * Segments this run created that are still in /dev/shm: ours (the cameras') and our children's. None should be:
+   * the cameras unlinked theirs on stop, the children on exit, and a killed child's were removed by the process layer.
    */
   private leftInShm(): string[] {
     const cameraRings = new Set(this.cameras.map((c) => c.ring));
-    const ours = listSegments().filter((s) => cameraRings.has(s.name) || s.writerPid === process.pid || this.childPids.has(s.writerPid));
-    const left: string[] = [];
-    for (const s of ours) {
-      if (s.stale && s.writerPid !== process.pid && removeSegment(s.segment)) {
-        this.status.log(`${this.program}: removed ${s.segment}, left by process ${s.writerPid} which died`);
-      } else {
-        left.push(s.segment);
-      }
-    }
-    return left;
+    return listSegments()
+      .filter((s) => cameraRings.has(s.name) || s.writerPid === process.pid || this.childPids.has(s.writerPid))
+      .map((s) => s.segment);
   }
 }
 

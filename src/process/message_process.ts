@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { BackendApi, BackendMethodName, LifecycleHookName, RemoteMethod } from './backend_api.js';
 import type { BackendHooks } from './backend_host.js';
+import { removeRingsOfDeadWriters } from './dead_writer_rings.js';
 import { resolveForkSpec } from './fork_spec.js';
 import {
   BACKEND_HOOKS,
@@ -48,6 +49,11 @@ export interface ExitInfo {
   killed: boolean;
   /** The uncaught backend error that crashed it, or the error postRun threw. */
   error?: SerializedError;
+  /**
+   * Rings the backend owned but could not close (it was killed, e.g. kill -9): the frontend removed them from
+   * /dev/shm before emitting 'exit'. Empty after an orderly stop or a crash, where the backend closes its own.
+   */
+  removedRings: string[];
 }
 
 /** Event names the framework emits on the frontend itself; sendOut() refuses them. */
@@ -246,7 +252,7 @@ export class MessageProcess extends EventEmitter {
     this.stopRequested = true;
     if (this.stateValue === 'new') {
       this.stateValue = 'exited';
-      this.exitInfoValue = { code: null, signal: null, requested: true, killed: false };
+      this.exitInfoValue = { code: null, signal: null, requested: true, killed: false, removedRings: [] };
       return;
     }
     if (this.stateValue !== 'starting' && this.stateValue !== 'running') return;
@@ -367,7 +373,7 @@ export class MessageProcess extends EventEmitter {
   private onChildExit(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.exitInfoValue) return;
     this.stateValue = 'exited';
-    const info: ExitInfo = { code, signal, requested: this.stopRequested, killed: this.killedAfterTimeout };
+    const info: ExitInfo = { code, signal, requested: this.stopRequested, killed: this.killedAfterTimeout, removedRings: this.removeLeftRings() };
     if (this.lastError) info.error = this.lastError;
     this.exitInfoValue = info;
     const why = this.describeExit();
@@ -390,6 +396,20 @@ export class MessageProcess extends EventEmitter {
     this.exitWaiters = [];
     for (const waiter of waiters) waiter(info);
     this.emit('exit', info);
+  }
+
+  /** The child is reaped: whatever rings it still owned in /dev/shm nobody will close, so they go now. */
+  private removeLeftRings(): string[] {
+    const pids = new Set<number>();
+    if (this.child?.pid !== undefined) pids.add(this.child.pid);
+    if (this.backendPid !== null) pids.add(this.backendPid);
+    if (pids.size === 0) return [];
+    try {
+      return removeRingsOfDeadWriters(pids);
+    } catch {
+      // Reading /dev/shm failed: the cleanup tool can still remove them; the exit must be reported regardless.
+      return [];
+    }
   }
 
   private describeExit(): string {

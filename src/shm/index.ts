@@ -17,3 +17,4 @@ export { DataRingClient, type MessageHandler } from './data_ring_client.js';
 export type { OpenOptions, WaitOptions } from './ring_reader.js';
 export { RingPump, createPipe, closeFd, type PumpEnd, type PumpStats } from './ring_pump.js';
 export { listSegments, removeSegment, SHM_DIR, SEGMENT_PREFIX, type SegmentEntry } from './segments.js';
+export { closeOnExit, forgetOnExit, type ClosesOnExit } from './exit_cleanup.js';

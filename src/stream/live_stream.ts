@@ -15,6 +15,7 @@ import { resolveFfmpeg, type ResolvedFfmpeg } from './ffmpeg_binary.js';
 import { probeFfmpeg } from './ffmpeg_capabilities.js';
 import { buildFfmpegArgs } from './ffmpeg_command.js';
 import { killOnExit } from './kill_on_exit.js';
+import { signalGroup } from './process_group.js';
 import { RateMeter } from './rate_meter.js';
 import { Redactor } from './redact.js';
 import { StderrTail } from './stderr_tail.js';
@@ -287,8 +288,11 @@ export class LiveStream extends EventEmitter {
     this.tail.clear();
     try {
       // Our write end becomes ffmpeg's stdout; the parent's copy is closed right after, so the pump sees EOF
-      // as soon as ffmpeg is gone.
-      const child = spawn(this.ffmpeg.path, args, { stdio: ['ignore', writeFd, 'pipe'] });
+      // as soon as ffmpeg is gone. detached: its own process group, so a terminal's Ctrl-C (sent to the whole
+      // foreground group) reaches only us, and ffmpeg ends when the application stops the stream, not before.
+      // Our exit still ends it (killOnExit); node keeps the child referenced, so stop() reaps it. We signal the
+      // whole group (process_group.ts), so a wrapper script's decoder goes too.
+      const child = spawn(this.ffmpeg.path, args, { stdio: ['ignore', writeFd, 'pipe'], detached: true });
       run.child = child;
       child.stderr!.setEncoding('utf8');
       child.stderr!.on('data', (chunk: string) => this.tail.push(chunk));
@@ -319,9 +323,9 @@ export class LiveStream extends EventEmitter {
     if (child && child.exitCode === null && child.signalCode === null && !run.spawnError) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       if (run.exit === null) {
-        child.kill('SIGTERM');
-        child.kill('SIGCONT'); // a stopped (SIGSTOPped) ffmpeg must run to act on SIGTERM
-        const timer = setTimeout(() => child.kill('SIGKILL'), this.opts.stopTimeoutMs);
+        signalGroup(child, 'SIGTERM');
+        signalGroup(child, 'SIGCONT'); // a stopped (SIGSTOPped) ffmpeg must run to act on SIGTERM
+        const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), this.opts.stopTimeoutMs);
         await exited;
         clearTimeout(timer);
       }
