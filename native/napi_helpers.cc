@@ -60,20 +60,6 @@ void ReleaseBuffer(Napi::Env env, Mapping* mapping, bool detach) {
   mapping->buffer_ref = nullptr;
 }
 
-Napi::Object SlotMetaToObject(Napi::Env env, int32_t index, const SlotMeta& meta, uint64_t dropped_before) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("index", index);
-  o.Set("seq", static_cast<double>(meta.seq));
-  o.Set("bytes", static_cast<double>(meta.bytes));
-  o.Set("timestampUs", static_cast<double>(meta.timestamp_us));
-  o.Set("frameNumber", static_cast<double>(meta.frame_number));
-  o.Set("width", meta.width);
-  o.Set("height", meta.height);
-  o.Set("slotId", meta.slot_id);
-  o.Set("droppedBefore", static_cast<double>(dropped_before));
-  return o;
-}
-
 Napi::Object LayoutObject(Napi::Env env, const RingHeader* h) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("slotCount", h->slot_count);

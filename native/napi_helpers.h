@@ -38,8 +38,6 @@ Napi::ArrayBuffer CurrentBuffer(Napi::Env env, Mapping* mapping);
 // detach: false from destructors (garbage collection), where the views are unreachable anyway.
 void ReleaseBuffer(Napi::Env env, Mapping* mapping, bool detach);
 
-Napi::Object SlotMetaToObject(Napi::Env env, int32_t index, const SlotMeta& meta, uint64_t dropped_before);
-
 Napi::Object LayoutObject(Napi::Env env, const RingHeader* h);
 
 }  // namespace framering

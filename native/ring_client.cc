@@ -6,6 +6,9 @@ namespace framering {
 
 namespace {
 
+// Meta layout shared with RingReader.slotAt in src/shm/ring_reader.ts.
+enum MetaField { kSeq, kBytes, kTimestampUs, kFrameNumber, kWidth, kHeight, kSlotId, kDroppedBefore, kMetaFields };
+
 // What the waiter thread hands to the JavaScript thread.
 struct Delivery {
   AcquiredSlot slot;
@@ -17,7 +20,7 @@ struct Delivery {
 
 Napi::Function RingClient::Init(Napi::Env env) {
   return DefineClass(env, "RingClient",
-                     {InstanceMethod("buffer", &RingClient::Buffer), InstanceMethod("layout", &RingClient::Layout),
+                     {InstanceMethod("buffer", &RingClient::Buffer), InstanceMethod("metaArray", &RingClient::MetaArray), InstanceMethod("layout", &RingClient::Layout),
                       InstanceMethod("tryAcquire", &RingClient::TryAcquire), InstanceMethod("pull", &RingClient::Pull),
                       InstanceMethod("release", &RingClient::Release), InstanceMethod("start", &RingClient::Start),
                       InstanceMethod("next", &RingClient::Next), InstanceMethod("stats", &RingClient::Stats),
@@ -56,6 +59,17 @@ void RingClient::CheckOpen(Napi::Env env) {
   if (closed_) throw MakeError(env, "CLOSED", "reader of ring '" + name_ + "' is closed");
 }
 
+// metaArray() → the Float64Array every take of a frame writes its meta into (MetaField order), made once.
+Napi::Value RingClient::MetaArray(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  if (meta_ref_.IsEmpty()) {
+    Napi::Float64Array meta = Napi::Float64Array::New(info.Env(), kMetaFields);  // off-heap: its data never moves
+    meta_ref_ = Napi::Persistent(meta);
+    meta_ = meta.Data();
+  }
+  return meta_ref_.Value();
+}
+
 Napi::Value RingClient::Buffer(const Napi::CallbackInfo& info) {
   CheckOpen(info.Env());
   if (has_buffer_) return CurrentBuffer(info.Env(), mapping_);
@@ -67,14 +81,6 @@ Napi::Value RingClient::Layout(const Napi::CallbackInfo& info) {
   CheckOpen(info.Env());
   return LayoutObject(info.Env(), core_->header());
 }
-
-Napi::Value RingClient::Delivered(Napi::Env env, const AcquiredSlot& slot) {
-  held_.insert(slot.index);
-  return SlotMetaToObject(env, slot.index, slot.meta, slot.dropped_before);
-}
-
-// Meta layout shared with src/shm/ring_reader.ts (META_FIELDS).
-enum MetaField { kSeq, kBytes, kTimestampUs, kFrameNumber, kWidth, kHeight, kSlotId, kDroppedBefore, kMetaFields };
 
 int32_t RingClient::Handed(const AcquiredSlot& slot) {
   held_.insert(slot.index);
@@ -91,26 +97,28 @@ int32_t RingClient::Handed(const AcquiredSlot& slot) {
 
 Napi::Value RingClient::TryAcquire(const Napi::CallbackInfo& info) {
   CheckOpen(info.Env());
+  if (!meta_) throw MakeError(info.Env(), "INVALID_ARGUMENT", "call metaArray() before taking frames");
   AcquiredSlot slot;
-  if (!core_->TryAcquire(reader_, &slot)) return info.Env().Null();
-  return Delivered(info.Env(), slot);
+  if (!core_->TryAcquire(reader_, &slot)) return Napi::Number::New(info.Env(), -1);
+  return Napi::Number::New(info.Env(), Handed(slot));
 }
 
-// pull(timeoutMs) → slot meta or null on timeout; throws WRITER_GONE. Blocks this thread, by request.
+// pull(timeoutMs) → slot index (meta in the array) or -1 on timeout; throws WRITER_GONE. Blocks this thread, by request.
 Napi::Value RingClient::Pull(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
   if (waiter_.joinable()) throw MakeError(env, "INVALID_ARGUMENT", "pull() cannot be used while frames are delivered to a handler");
+  if (!meta_) throw MakeError(env, "INVALID_ARGUMENT", "call metaArray() before taking frames");
   int timeout = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
   AcquiredSlot slot;
   WaitResult r = core_->WaitAcquire(reader_, timeout < 0 ? 0 : timeout, nullptr, &slot);
-  if (r == WaitResult::Ready) return Delivered(env, slot);
+  if (r == WaitResult::Ready) return Napi::Number::New(env, Handed(slot));
   if (r == WaitResult::WriterGone) {
     std::string why;
     core_->WriterGone(&why);
     throw MakeError(env, "WRITER_GONE", "ring '" + name_ + "': " + why);
   }
-  return env.Null();
+  return Napi::Number::New(env, -1);
 }
 
 Napi::Value RingClient::Release(const Napi::CallbackInfo& info) {
@@ -121,21 +129,19 @@ Napi::Value RingClient::Release(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// start(callback) → Float64Array meta. callback(index) for each frame (its meta in the array), callback(-1, message)
-// once when the writer is gone.
+// start(callback): callback(index) for each frame (its meta in the metaArray()), callback(-1, message) once when the
+// writer is gone.
 Napi::Value RingClient::Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
   if (waiter_.joinable()) throw MakeError(env, "INVALID_ARGUMENT", "frames are already delivered to a handler");
   if (info.Length() < 1 || !info[0].IsFunction()) throw MakeError(env, "INVALID_ARGUMENT", "start() takes a callback");
-  Napi::Float64Array meta = Napi::Float64Array::New(env, kMetaFields);  // off-heap: its data never moves
-  meta_ref_ = Napi::Persistent(meta);
-  meta_ = meta.Data();
+  if (!meta_) throw MakeError(env, "INVALID_ARGUMENT", "call metaArray() before taking frames");
   deliver_ = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "framering-reader", 0, 1);
   stop_ = false;
   credit_ = true;
   waiter_ = std::thread(&RingClient::WaiterLoop, this);
-  return meta;
+  return env.Undefined();
 }
 
 void RingClient::WaiterLoop() {

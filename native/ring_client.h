@@ -26,6 +26,7 @@ class RingClient : public Napi::ObjectWrap<RingClient> {
 
  private:
   Napi::Value Buffer(const Napi::CallbackInfo& info);
+  Napi::Value MetaArray(const Napi::CallbackInfo& info);
   Napi::Value Layout(const Napi::CallbackInfo& info);
   Napi::Value TryAcquire(const Napi::CallbackInfo& info);
   Napi::Value Pull(const Napi::CallbackInfo& info);
@@ -37,7 +38,6 @@ class RingClient : public Napi::ObjectWrap<RingClient> {
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   void CheckOpen(Napi::Env env);
-  Napi::Value Delivered(Napi::Env env, const AcquiredSlot& slot);
   int32_t Handed(const AcquiredSlot& slot);  // records the hold and writes the meta for JavaScript
   void WaiterLoop();
   void StopWaiter();
@@ -54,7 +54,7 @@ class RingClient : public Napi::ObjectWrap<RingClient> {
   // Waiter thread.
   std::thread waiter_;
   Napi::ThreadSafeFunction deliver_;
-  // Per-frame metadata goes through one Float64Array made at start(), not an object per frame: building an object
+  // Per-frame metadata goes through one Float64Array made once, not an object per frame: building an object
   // with N-API property sets cost ~26 µs of the wakeup path.
   Napi::Reference<Napi::Float64Array> meta_ref_;
   double* meta_ = nullptr;

@@ -60,6 +60,9 @@ function plan(o: BenchOptions): Run[] {
         runs.push({ id: `latency-${transport}-${size.bytes}`, name, section: 'latency', run: () => fn({ name, bytes: size.bytes, ...lat }) });
       }
     }
+    // The same ring read with a blocking pull() on the JS thread: what the wakeup costs without Node's event loop.
+    const pull = 'framering pull() 64 B';
+    runs.push({ id: 'latency-framering-pull-64', name: pull, section: 'latency', run: () => frameringLatency({ name: pull, bytes: 64, mode: 'pull', ...lat }) });
   }
   return runs;
 }

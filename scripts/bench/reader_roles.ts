@@ -2,7 +2,7 @@
 import type { FrameRingPars } from '../../src/shm/index.js';
 
 export type ReaderRole =
-  | { transport: 'framering'; pars: FrameRingPars; policy: 'latest' | 'every' }
+  | { transport: 'framering'; pars: FrameRingPars; policy: 'latest' | 'every'; mode?: 'handler' | 'pull' }
   | { transport: 'process.send'; ack: boolean }
   | { transport: 'unix'; path: string; ack: boolean };
 

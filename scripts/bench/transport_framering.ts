@@ -23,9 +23,24 @@ function ringName(): string {
 
 export function readFramering(role: Extract<ReaderRole, { transport: 'framering' }>, recorder: FrameRecorder): ReaderHandle {
   const client = FrameRingClient.open(role.pars, { policy: role.policy });
-  client.onFrame((frame) => {
-    recorder.record(frame.pixels, frame.meta.timestampUs);
-  });
+  if (role.mode === 'pull') {
+    // The JS thread blocks in pull() (one futex wakeup, no event-loop hop), yielding now and then for IPC.
+    const loop = (): void => {
+      if (client.isClosed) return;
+      for (let i = 0; i < 64; i++) {
+        const frame = client.pull(20);
+        if (!frame) break;
+        recorder.record(frame.pixels, frame.meta.timestampUs);
+        frame.release();
+      }
+      setImmediate(loop);
+    };
+    setImmediate(loop);
+  } else {
+    client.onFrame((frame) => {
+      recorder.record(frame.pixels, frame.meta.timestampUs);
+    });
+  }
   return {
     close: () => client.close(),
     dropped: () => (client.isClosed ? null : client.dropped),
@@ -45,12 +60,12 @@ interface RingRun {
   end(): Promise<void>;
 }
 
-async function openRing(opts: { width: number; height: number; slots: number; blocking: boolean; readers: number; policy: 'latest' | 'every' }): Promise<RingRun> {
+async function openRing(opts: { width: number; height: number; slots: number; blocking: boolean; readers: number; policy: 'latest' | 'every'; mode?: 'handler' | 'pull' }): Promise<RingRun> {
   const server = new FrameRingServer({ name: ringName(), width: opts.width, height: opts.height, slots: opts.slots, blocking: opts.blocking, blockingTimeoutMs: 1000 });
   const closeServer = onTeardown(() => server.close());
   const pars: FrameRingPars = server.pars();
   const started = await Promise.allSettled(
-    Array.from({ length: opts.readers }, (_, i) => ReaderProcess.start(`framering#${i + 1}`, { transport: 'framering', pars, policy: opts.policy })),
+    Array.from({ length: opts.readers }, (_, i) => ReaderProcess.start(`framering#${i + 1}`, { transport: 'framering', pars, policy: opts.policy, mode: opts.mode })),
   );
   const readers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const end = async (): Promise<void> => {
@@ -142,9 +157,10 @@ function geometryFor(bytes: number): { width: number; height: number } {
   return { width, height: Math.ceil(bytes / 3 / width) };
 }
 
-export async function frameringLatency(o: { name: string; bytes: number; seconds: number; rate: number }): Promise<Row> {
+/** mode 'pull': the reader blocks in pull() instead of getting onFrame callbacks (the native wakeup alone). */
+export async function frameringLatency(o: { name: string; bytes: number; seconds: number; rate: number; mode?: 'handler' | 'pull' }): Promise<Row> {
   const { width, height } = geometryFor(o.bytes);
-  const ring = await openRing({ width, height, slots: o.bytes > 10e6 ? 4 : 8, blocking: false, readers: 1, policy: 'latest' });
+  const ring = await openRing({ width, height, slots: o.bytes > 10e6 ? 4 : 8, blocking: false, readers: 1, policy: 'latest', mode: o.mode });
   try {
     const { server } = ring;
     let frameNumber = 0;

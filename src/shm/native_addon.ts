@@ -16,9 +16,6 @@ export interface NativeSlotMeta {
   droppedBefore: number;
 }
 
-/** Order of the fields in the meta array that RingClient.start() returns (native/ring_client.cc, MetaField). */
-export const META_FIELDS = ['seq', 'bytes', 'timestampUs', 'frameNumber', 'width', 'height', 'slotId', 'droppedBefore'] as const;
-
 export interface NativeLayout {
   slotCount: number;
   slotBytes: number;
@@ -50,11 +47,15 @@ export interface NativeRingServer {
 export interface NativeRingClient {
   buffer(): ArrayBuffer;
   layout(): NativeLayout;
-  tryAcquire(): NativeSlotMeta | null;
-  pull(timeoutMs: number): NativeSlotMeta | null;
+  /** The Float64Array each take of a frame writes its meta into (order: seq, bytes, timestampUs, frameNumber, width, height, slotId, droppedBefore — MetaField in native/ring_client.cc); made once. */
+  metaArray(): Float64Array;
+  /** Index of a frame taken now (meta in the array), or -1. */
+  tryAcquire(): number;
+  /** Index of a frame taken within timeoutMs (meta in the array), or -1; throws WRITER_GONE. */
+  pull(timeoutMs: number): number;
   release(index: number): void;
-  /** callback(index) per frame with its meta in the returned array (META_FIELDS order); callback(-1, why) when gone. */
-  start(callback: (index: number, goneReason?: string) => void): Float64Array;
+  /** callback(index) per frame with its meta in metaArray(); callback(-1, why) once when the writer is gone. */
+  start(callback: (index: number, goneReason?: string) => void): void;
   /** Takes the next ready frame on this thread (index, meta in the array), or re-arms the waiter and returns -1. */
   next(takeHere?: boolean): number;
   stats(): { delivered: number; dropped: number; held: number; written: number };

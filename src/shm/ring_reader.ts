@@ -25,6 +25,7 @@ export class RingReader extends EventEmitter {
   readonly layout: NativeLayout;
   private readonly client: NativeRingClient;
   private readonly slotViews: Uint8Array[];
+  private readonly meta: Float64Array;
   private delivering = false;
   private closed = false;
   private goneError: FrameringError | null = null;
@@ -35,6 +36,7 @@ export class RingReader extends EventEmitter {
     this.policy = policy;
     this.client = native(() => new addon.RingClient({ name: this.name, policy }));
     this.layout = this.client.layout();
+    this.meta = this.client.metaArray();
     const buffer = this.client.buffer();
     // One view per slot, made once: delivering a frame allocates no backing store.
     this.slotViews = Array.from(
@@ -68,6 +70,12 @@ export class RingReader extends EventEmitter {
     return meta.bytes === whole.byteLength ? whole : whole.subarray(0, meta.bytes);
   }
 
+  /** The meta of the frame just taken, read from the array the native side wrote it into. */
+  private slotAt(index: number): NativeSlotMeta {
+    const m = this.meta;
+    return { index, seq: m[0], bytes: m[1], timestampUs: m[2], frameNumber: m[3], width: m[4], height: m[5], slotId: m[6], droppedBefore: m[7] };
+  }
+
   release(index: number): void {
     if (!this.closed) this.client.release(index);
   }
@@ -77,23 +85,11 @@ export class RingReader extends EventEmitter {
     this.checkOpen();
     if (this.delivering) throw new FrameringError('INVALID_ARGUMENT', `ring '${this.name}' already has a handler`);
     this.delivering = true;
-    let meta: Float64Array;
-    const slotAt = (index: number): NativeSlotMeta => ({
-      index,
-      seq: meta[0],
-      bytes: meta[1],
-      timestampUs: meta[2],
-      frameNumber: meta[3],
-      width: meta[4],
-      height: meta[5],
-      slotId: meta[6],
-      droppedBefore: meta[7],
-    });
     // Runs one delivery; true when it finished synchronously.
     const runOne = (index: number): boolean => {
       let result: void | Promise<void>;
       try {
-        result = deliver(slotAt(index));
+        result = deliver(this.slotAt(index));
       } catch (err) {
         this.reportHandlerError(err);
         return true;
@@ -116,7 +112,7 @@ export class RingReader extends EventEmitter {
         if (index < 0 || !runOne(index)) return;
       }
     };
-    meta = this.client.start((index, goneReason) => {
+    this.client.start((index, goneReason) => {
       if (index < 0) {
         this.markGone(goneReason ?? `ring '${this.name}': writer gone`);
         return;
@@ -128,7 +124,8 @@ export class RingReader extends EventEmitter {
   pullSlot(timeoutMs: number): NativeSlotMeta | null {
     this.checkOpen();
     try {
-      return native(() => this.client.pull(timeoutMs));
+      const index = native(() => this.client.pull(timeoutMs));
+      return index < 0 ? null : this.slotAt(index);
     } catch (err) {
       if (err instanceof FrameringError && err.code === 'WRITER_GONE') this.markGone(err.message);
       throw err;
