@@ -60,12 +60,13 @@ void ReleaseBuffer(Napi::Env env, Mapping* mapping, bool detach) {
   mapping->buffer_ref = nullptr;
 }
 
-Napi::Object LayoutObject(Napi::Env env, const RingHeader* h) {
+Napi::Object LayoutObject(Napi::Env env, const RingCore& core) {
+  const RingHeader* h = core.header();
   Napi::Object o = Napi::Object::New(env);
-  o.Set("slotCount", h->slot_count);
-  o.Set("slotBytes", static_cast<double>(h->slot_bytes));
-  o.Set("slotStride", static_cast<double>(h->slot_stride));
-  o.Set("payloadOffset", static_cast<double>(h->payload_offset));
+  o.Set("slotCount", core.slot_count());
+  o.Set("slotBytes", static_cast<double>(core.slot_bytes()));
+  o.Set("slotStride", static_cast<double>(core.slot_stride()));
+  o.Set("payloadOffset", static_cast<double>(core.payload_offset()));
   o.Set("width", h->width);
   o.Set("height", h->height);
   o.Set("format", h->format == static_cast<uint32_t>(RingFormat::Rgb24) ? "rgb24" : "data");

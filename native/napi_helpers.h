@@ -38,6 +38,7 @@ Napi::ArrayBuffer CurrentBuffer(Napi::Env env, Mapping* mapping);
 // detach: false from destructors (garbage collection), where the views are unreachable anyway.
 void ReleaseBuffer(Napi::Env env, Mapping* mapping, bool detach);
 
-Napi::Object LayoutObject(Napi::Env env, const RingHeader* h);
+// The checked geometry the core took at open, never re-read from the shared header.
+Napi::Object LayoutObject(Napi::Env env, const RingCore& core);
 
 }  // namespace framering

@@ -79,7 +79,7 @@ Napi::Value RingClient::Buffer(const Napi::CallbackInfo& info) {
 
 Napi::Value RingClient::Layout(const Napi::CallbackInfo& info) {
   CheckOpen(info.Env());
-  return LayoutObject(info.Env(), core_->header());
+  return LayoutObject(info.Env(), *core_);
 }
 
 int32_t RingClient::Handed(const AcquiredSlot& slot) {
@@ -109,9 +109,11 @@ Napi::Value RingClient::Pull(const Napi::CallbackInfo& info) {
   CheckOpen(env);
   if (waiter_.joinable()) throw MakeError(env, "INVALID_ARGUMENT", "pull() cannot be used while frames are delivered to a handler");
   if (!meta_) throw MakeError(env, "INVALID_ARGUMENT", "call metaArray() before taking frames");
-  int timeout = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
+  double asked = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
+  // Int32 would turn Infinity or 3e9 into 0: clamp instead (24 days is forever enough for a frame).
+  int timeout = !(asked > 0) ? 0 : asked >= 2147483647.0 ? 2147483647 : static_cast<int>(asked);
   AcquiredSlot slot;
-  WaitResult r = core_->WaitAcquire(reader_, timeout < 0 ? 0 : timeout, nullptr, &slot);
+  WaitResult r = core_->WaitAcquire(reader_, timeout, nullptr, &slot);
   if (r == WaitResult::Ready) return Napi::Number::New(env, Handed(slot));
   if (r == WaitResult::WriterGone) {
     std::string why;
@@ -167,6 +169,7 @@ void RingClient::WaiterLoop() {
       std::unique_ptr<Delivery> owned(d);
       if (closed_) return;  // delivered after close(): close released every hold already
       if (d->gone) {
+        deliver_.Unref(env);  // nothing more will come: a reader left open must not keep the process alive
         cb.Call({Napi::Number::New(env, -1), Napi::String::New(env, "ring '" + name_ + "': " + d->why)});
       } else {
         cb.Call({Napi::Number::New(env, Handed(d->slot))});
@@ -199,7 +202,11 @@ Napi::Value RingClient::Next(const Napi::CallbackInfo& info) {
 
 void RingClient::StopWaiter() {
   if (!waiter_.joinable()) return;
-  stop_ = true;
+  {
+    // Under the mutex: the waiter checks stop_ under it, so the notify cannot fall between its check and its sleep.
+    std::lock_guard<std::mutex> lock(credit_mutex_);
+    stop_ = true;
+  }
   credit_cv_.notify_one();
   core_->WakeAll();
   waiter_.join();

@@ -33,11 +33,13 @@ uint64_t MonotonicUs() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000ull + static_cast<uint64_t>(ts.tv_nsec) / 1000ull;
 }
 
-uint32_t Load(const uint32_t* w) { return __atomic_load_n(w, __ATOMIC_ACQUIRE); }
+uint32_t Load(const uint32_t* w) { return __atomic_load_n(w, __ATOMIC_SEQ_CST); }
 
 void Bump(uint32_t* futex_word, uint32_t* waiters) {
-  __atomic_add_fetch(futex_word, 1, __ATOMIC_RELEASE);
-  if (__atomic_load_n(waiters, __ATOMIC_ACQUIRE) > 0) FutexWakeAll(futex_word);
+  // Sequentially consistent: the waker's (word, waiters) and the waiter's (waiters, word) form a store-buffering
+  // pair, which only SEQ_CST orders on every architecture.
+  __atomic_add_fetch(futex_word, 1, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n(waiters, __ATOMIC_SEQ_CST) > 0) FutexWakeAll(futex_word);
 }
 
 }  // namespace
@@ -62,7 +64,7 @@ int32_t RingCore::PickFreeSlot() {
   SlotMeta* slots = SlotsOf(header_);
   int32_t best = -1;
   uint64_t best_seq = UINT64_MAX;
-  for (uint32_t i = 0; i < header_->slot_count; i++) {
+  for (uint32_t i = 0; i < slot_count_; i++) {
     const SlotMeta& s = slots[i];
     if (s.state == static_cast<uint32_t>(SlotState::Writing) || s.hold_mask != 0) continue;
     if (SlotNeededByEveryReader(s)) continue;
@@ -102,7 +104,7 @@ int32_t RingCore::Lend(int timeout_ms, bool count_drop) {
     }
     int wait_ms = static_cast<int>((deadline - now) / 1000) + 1;
     if (wait_ms > kLivenessCheckMs) wait_ms = kLivenessCheckMs;  // dead readers are reclaimed between waits
-    __atomic_add_fetch(&header_->release_waiters, 1, __ATOMIC_ACQ_REL);
+    __atomic_add_fetch(&header_->release_waiters, 1, __ATOMIC_SEQ_CST);
     FutexWait(&header_->release_futex, release_seen, wait_ms);
     __atomic_sub_fetch(&header_->release_waiters, 1, __ATOMIC_ACQ_REL);
   }
@@ -142,7 +144,7 @@ void RingCore::MarkClosed() {
 void RingCore::ReclaimReader(uint32_t r) {
   uint64_t bit = 1ull << r;
   SlotMeta* slots = SlotsOf(header_);
-  for (uint32_t i = 0; i < header_->slot_count; i++) slots[i].hold_mask &= ~bit;
+  for (uint32_t i = 0; i < slot_count_; i++) slots[i].hold_mask &= ~bit;
   memset(&header_->readers[r], 0, sizeof(ReaderEntry));
 }
 
@@ -218,7 +220,7 @@ bool RingCore::TryAcquire(int32_t reader, AcquiredSlot* out) {
   int32_t pick = -1;
   uint64_t pick_seq = 0;
   bool every = e.policy == static_cast<uint32_t>(ReadPolicy::Every);
-  for (uint32_t i = 0; i < header_->slot_count; i++) {
+  for (uint32_t i = 0; i < slot_count_; i++) {
     const SlotMeta& s = slots[i];
     if (s.state != static_cast<uint32_t>(SlotState::Ready)) continue;
     if (every) {
@@ -287,12 +289,16 @@ WaitResult RingCore::WaitAcquire(int32_t reader, int timeout_ms, const std::atom
       uint64_t left = static_cast<uint64_t>(timeout_ms) - elapsed_ms;
       if (left < static_cast<uint64_t>(wait_ms)) wait_ms = static_cast<int>(left) + 1;
     }
-    __atomic_add_fetch(&header_->publish_waiters, 1, __ATOMIC_ACQ_REL);
+    __atomic_add_fetch(&header_->publish_waiters, 1, __ATOMIC_SEQ_CST);
     FutexWait(&header_->publish_futex, seen, wait_ms);
     __atomic_sub_fetch(&header_->publish_waiters, 1, __ATOMIC_ACQ_REL);
   }
 }
 
-void RingCore::WakeAll() { FutexWakeAll(&header_->publish_futex); }
+void RingCore::WakeAll() {
+  // Change the word too: a waiter between its stop check and its futex wait then returns at once.
+  __atomic_add_fetch(&header_->publish_futex, 1, __ATOMIC_SEQ_CST);
+  FutexWakeAll(&header_->publish_futex);
+}
 
 }  // namespace framering

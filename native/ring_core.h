@@ -29,14 +29,23 @@ enum class WaitResult { Ready, Timeout, WriterGone, Stopped };
 
 class RingCore {
  public:
-  explicit RingCore(Mapping* mapping) : mapping_(mapping), header_(static_cast<RingHeader*>(mapping->addr)) {}
+  // The geometry is read once, after validation: another process writing the header later cannot move our offsets.
+  explicit RingCore(Mapping* mapping)
+      : mapping_(mapping),
+        header_(static_cast<RingHeader*>(mapping->addr)),
+        slot_count_(header_->slot_count),
+        slot_bytes_(header_->slot_bytes),
+        slot_stride_(header_->slot_stride),
+        payload_offset_(header_->payload_offset) {}
 
   RingHeader* header() const { return header_; }
   uint8_t* payload(uint32_t index) const {
-    return static_cast<uint8_t*>(mapping_->addr) + header_->payload_offset + header_->slot_stride * index;
+    return static_cast<uint8_t*>(mapping_->addr) + payload_offset_ + slot_stride_ * index;
   }
-  uint32_t slot_count() const { return header_->slot_count; }
-  uint64_t slot_bytes() const { return header_->slot_bytes; }
+  uint32_t slot_count() const { return slot_count_; }
+  uint64_t slot_bytes() const { return slot_bytes_; }
+  uint64_t slot_stride() const { return slot_stride_; }
+  uint64_t payload_offset() const { return payload_offset_; }
 
   // Writer side.
   // A free slot now marked Writing, or -1 (every slot held / timeout), counted as a writer drop when count_drop.
@@ -65,6 +74,10 @@ class RingCore {
 
   Mapping* mapping_;
   RingHeader* header_;
+  const uint32_t slot_count_;
+  const uint64_t slot_bytes_;
+  const uint64_t slot_stride_;
+  const uint64_t payload_offset_;
   uint64_t last_reclaim_us_ = 0;
   uint64_t last_liveness_us_ = 0;
 };

@@ -65,6 +65,7 @@ Napi::Value RingPump::Start(const Napi::CallbackInfo& info) {
   int flags = fcntl(fd_, F_GETFL);
   fcntl(fd_, F_SETFL, flags | O_NONBLOCK);
   on_end_.Ref(env);
+  started_ = true;
   server_->AttachPump(this);
   thread_ = std::thread(&RingPump::Loop, this);
   return env.Undefined();
@@ -152,6 +153,15 @@ void RingPump::Loop() {
 }
 
 void RingPump::StopThread() {
+  if (!started_ && !stop_) {
+    // Never started: nobody else will close the fd or let go of the end callback (which keeps the loop alive).
+    stop_ = true;
+    if (fd_ >= 0) {
+      close(fd_);
+      fd_ = -1;
+    }
+    on_end_.Release();
+  }
   if (thread_.joinable()) {
     stop_ = true;
     uint64_t one = 1;

@@ -37,6 +37,7 @@ class RingPump : public Napi::ObjectWrap<RingPump> {
   uint32_t slot_id_ = 0;
   std::thread thread_;
   std::atomic<bool> stop_{false};
+  bool started_ = false;
   Napi::ThreadSafeFunction on_end_;
   std::atomic<uint64_t> frames_{0};
   std::atomic<uint64_t> drops_{0};

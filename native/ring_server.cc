@@ -73,7 +73,9 @@ void RingServer::Release(bool unlink) {
   closed_ = true;
   StopPumps();
   core_->MarkClosed();
-  if (unlink) UnlinkSegment(SegmentNameFor(name_));
+  // By name, but only while the name is still our file: a ring another process created under it after ours was
+  // replaced is theirs.
+  if (unlink) UnlinkSegmentIf(SegmentNameFor(name_), mapping_->dev, mapping_->ino);
   core_.reset();
   mapping_->Unref();
   mapping_ = nullptr;
@@ -113,12 +115,17 @@ Napi::Value RingServer::Buffer(const Napi::CallbackInfo& info) {
 
 Napi::Value RingServer::Layout(const Napi::CallbackInfo& info) {
   CheckOpen(info.Env());
-  return LayoutObject(info.Env(), core_->header());
+  return LayoutObject(info.Env(), *core_);
 }
 
 // lend() → slot index, or -1 when no slot is free (non-blocking ring) or none freed up in time (blocking ring).
 Napi::Value RingServer::Lend(const Napi::CallbackInfo& info) {
   CheckOpen(info.Env());
+  // A lent slot is the writer's until commit() or abandon(): never let forgotten lends take the whole ring.
+  if (lent_.size() + 1 >= core_->slot_count())
+    throw MakeError(info.Env(), "INVALID_ARGUMENT",
+                    "ring '" + name_ + "' has " + std::to_string(lent_.size()) +
+                        " slots lent and not committed; commit() or abandon() them before lending more");
   int32_t index = core_->Lend(static_cast<int>(core_->header()->blocking_timeout_ms));
   if (index >= 0) lent_.insert(index);
   return Napi::Number::New(info.Env(), index);

@@ -72,6 +72,8 @@ std::string SegmentNameFor(const std::string& name) {
   return std::string(kSegmentPrefix) + name;
 }
 
+constexpr uint64_t kMaxRingBytes = 1ull << 40;  // 1 TiB: anything larger is a unit mistake or a corrupt header
+
 static size_t MetaBytesFor(uint32_t slot_count) { return sizeof(RingHeader) + sizeof(SlotMeta) * slot_count; }
 
 size_t SegmentBytesFor(const RingGeometry& g) {
@@ -84,8 +86,7 @@ static void CheckGeometry(const RingGeometry& g) {
     throw RingError("INVALID_ARGUMENT", "slots must be between 2 and " + std::to_string(kMaxSlots) + ", got " +
                                             std::to_string(g.slot_count));
   if (g.slot_bytes == 0) throw RingError("INVALID_ARGUMENT", "slot size must be at least 1 byte");
-  const uint64_t kMaxTotal = 1ull << 40;  // 1 TiB: anything larger is a unit mistake, not a ring
-  if (g.slot_bytes > kMaxTotal / g.slot_count)
+  if (g.slot_bytes > kMaxRingBytes / g.slot_count)
     throw RingError("INVALID_ARGUMENT", "ring of " + std::to_string(g.slot_count) + " slots of " +
                                             std::to_string(g.slot_bytes) + " bytes is absurdly large");
 }
@@ -204,7 +205,8 @@ static std::string ValidateHeader(const RingHeader* h, size_t file_bytes) {
     return "its layout version is " + std::to_string(h->version) + " but this framering reads version " +
            std::to_string(kLayoutVersion) + " (writer and reader run different framering versions)";
   if (h->header_bytes != sizeof(RingHeader)) return "its header size does not match this build";
-  if (h->slot_count < 2 || h->slot_count > kMaxSlots || h->slot_bytes == 0) return "its geometry is corrupt";
+  if (h->slot_count < 2 || h->slot_count > kMaxSlots || h->slot_bytes == 0 || h->slot_bytes > kMaxRingBytes / h->slot_count)
+    return "its geometry is corrupt";
   RingGeometry g;
   g.slot_count = h->slot_count;
   g.slot_bytes = h->slot_bytes;
@@ -235,13 +237,27 @@ Mapping* OpenRingSegment(const std::string& name, const void* scope) {
     close(fd);
     throw RingError("SYSTEM", "cannot stat /dev/shm/" + segment + ": " + SystemMessage(err));
   }
-  if (Mapping* mine = FindMapping(scope, st)) {  // already mapped here: validated then, shared now
+  if (Mapping* mine = FindMapping(scope, st)) {  // already mapped here: shared, but checked again (it may have changed)
     close(fd);
+    std::string problem = ValidateHeader(static_cast<RingHeader*>(mine->addr), mine->length);
+    if (!problem.empty()) {
+      mine->Unref();
+      throw RingError("RING_INVALID", "/dev/shm/" + segment + " is not a usable ring: " + problem);
+    }
     return mine;
   }
   size_t file_bytes = static_cast<size_t>(st.st_size);
+  // A server creates the file, then sizes and fills it: a young file without a header is a ring being created, which a
+  // reader waiting for the ring must wait for, not reject.
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  bool young = now.tv_sec - st.st_mtim.tv_sec < 2;
+  auto not_yet = [&]() {
+    return RingError("RING_NOT_FOUND", "ring '" + name + "' is still being created; try again in a moment");
+  };
   if (file_bytes < sizeof(RingHeader)) {
     close(fd);
+    if (young) throw not_yet();
     throw RingError("RING_INVALID", "/dev/shm/" + segment + " is not a usable ring: " + ValidateHeader(nullptr, file_bytes));
   }
   Mapping* m;
@@ -252,9 +268,12 @@ Mapping* OpenRingSegment(const std::string& name, const void* scope) {
     throw;
   }
   close(fd);
-  std::string problem = ValidateHeader(static_cast<RingHeader*>(m->addr), file_bytes);
+  const auto* header = static_cast<RingHeader*>(m->addr);
+  bool has_magic = __atomic_load_n(&header->magic, __ATOMIC_ACQUIRE) == kRingMagic;
+  std::string problem = ValidateHeader(header, file_bytes);
   if (!problem.empty()) {
     m->Unref();
+    if (!has_magic && young) throw not_yet();
     throw RingError("RING_INVALID", "/dev/shm/" + segment + " is not a usable ring: " + problem);
   }
   RegisterMapping(m, scope, st);
@@ -302,7 +321,8 @@ SegmentInfo InspectSegment(const std::string& segment_name) {
       RingGeometry g;
       g.slot_count = h->slot_count;
       g.slot_bytes = h->slot_bytes;
-      if (h->slot_count < 2 || h->slot_count > kMaxSlots || h->slot_bytes == 0 || SegmentBytesFor(g) > info.bytes)
+      if (h->slot_count < 2 || h->slot_count > kMaxSlots || h->slot_bytes == 0 ||
+          h->slot_bytes > kMaxRingBytes / h->slot_count || SegmentBytesFor(g) > info.bytes)
         problem = "its geometry does not match the file (truncated or corrupt)";
     }
     info.problem = problem;
@@ -321,5 +341,12 @@ SegmentInfo InspectSegment(const std::string& segment_name) {
 }
 
 bool UnlinkSegment(const std::string& segment_name) { return shm_unlink(("/" + segment_name).c_str()) == 0; }
+
+bool UnlinkSegmentIf(const std::string& segment_name, dev_t dev, ino_t ino) {
+  struct stat st;
+  std::string path = "/dev/shm/" + segment_name;
+  if (stat(path.c_str(), &st) != 0 || st.st_dev != dev || st.st_ino != ino) return false;
+  return UnlinkSegment(segment_name);
+}
 
 }  // namespace framering

@@ -71,4 +71,7 @@ SegmentInfo InspectSegment(const std::string& segment_name);
 
 bool UnlinkSegment(const std::string& segment_name);
 
+// Unlinks only when the name still refers to the file (dev, ino).
+bool UnlinkSegmentIf(const std::string& segment_name, dev_t dev, ino_t ino);
+
 }  // namespace framering

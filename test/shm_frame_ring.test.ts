@@ -261,6 +261,42 @@ describe('frame ring across processes', () => {
     expect(writerView.byteLength).toBe(0);
   });
 
+  it('closing a reader invalidates the frames it still had out, instead of leaving views the writer may overwrite', () => {
+    const s = server();
+    const c = FrameRingClient.open(s.name, { policy: 'every' });
+    const pixels = new Uint8Array(s.frameBytes);
+    fillFrame(pixels, 1);
+    s.write(pixels);
+    const f = c.pull(100)!.retain();
+    c.close();
+    expect(() => f.pixels).toThrow(/reader closed/);
+  });
+
+  it('forgotten lends cannot take the whole ring: the last free slot is refused with advice', () => {
+    const s = server({ slots: 3 });
+    s.lend();
+    s.lend();
+    expect(() => s.lend()).toThrow(/commit\(\) or abandon\(\) them/);
+    const pixels = new Uint8Array(s.frameBytes);
+    expect(s.write(pixels)).not.toBeNull();
+  });
+
+  it('pull() with an infinite timeout waits for the frame instead of returning at once', async () => {
+    const name = ringName();
+    const writer = forkScript(new URL('./fixtures/shm/ring_writer_child.ts', import.meta.url), [name, '8', '8', '1']);
+    children.push(writer);
+    await nextMessage(writer, (m) => m.ready === true);
+    const c = FrameRingClient.open(name, { policy: 'every' });
+    cleanups.push(() => c.close());
+    writer.send({ write: true }); // the frame comes from another process while this thread blocks
+    const f = c.pull(Infinity);
+    expect(f).not.toBeNull();
+    expect(checkFrame(f!.pixels)).toBe(1);
+    f!.release();
+    writer.send({ close: true });
+    await exited(writer);
+  });
+
   it('serves at least 16 readers at once', async () => {
     const s = server({ width: 16, height: 16 });
     const clients = Array.from({ length: 20 }, () => FrameRingClient.open(s.name, { policy: 'every' }));

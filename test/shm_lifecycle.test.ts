@@ -1,5 +1,5 @@
 // Rings over their lifetime: dead writers and readers, stale segments, every exit path, and bad input.
-import { closeSync, existsSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { statfsSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -165,16 +165,20 @@ describe('bad input', () => {
   });
 
   it('truncated, foreign or mismatched segments are clear errors for readers', () => {
+    // Older than the 2 s a ring may take to be created (younger ones count as "being created").
+    const old = new Date(Date.now() - 10_000);
     const name = ringName();
     const fd = openSync(shmPath(name), 'w', 0o600);
     writeSync(fd, Buffer.from('not a ring at all'));
     closeSync(fd);
+    utimesSync(shmPath(name), old, old);
     cleanups.push(() => unlinkSync(shmPath(name)));
     expectCode(() => FrameRingClient.open(name), 'RING_INVALID', /truncated or not a framering ring/);
     const name2 = ringName();
     const fd2 = openSync(shmPath(name2), 'w', 0o600);
     writeSync(fd2, Buffer.alloc(64 * 1024, 0x5a));
     closeSync(fd2);
+    utimesSync(shmPath(name2), old, old);
     cleanups.push(() => unlinkSync(shmPath(name2)));
     expectCode(() => FrameRingClient.open(name2), 'RING_INVALID', /no framering magic/);
 
@@ -183,6 +187,47 @@ describe('bad input', () => {
     expectCode(() => FrameRingClient.open({ ...s.pars(), width: 9 }), 'RING_INVALID', /8x8 frames but 9x8/);
     expectCode(() => DataRingClient.open(s.name), 'RING_INVALID', /use FrameRingClient/);
     expect(s.stats().readers).toEqual([]); // the refused readers did not stay in the table
+  });
+
+  it('a reader waiting for a ring that is being created waits for it instead of failing', async () => {
+    const name = ringName();
+    const fd = openSync(shmPath(name), 'w', 0o600); // as a creator leaves it just before sizing and filling it
+    closeSync(fd);
+    expectCode(() => FrameRingClient.open(name), 'RING_NOT_FOUND', /being created/);
+    const waiting = FrameRingClient.waitFor(name, { timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 300)); // the reader keeps trying while the creator works
+    unlinkSync(shmPath(name)); // stands in for the creator finishing: the complete ring takes the name
+    const s = new FrameRingServer({ name, width: 8, height: 8 });
+    cleanups.push(() => s.close());
+    const c = await waiting;
+    cleanups.push(() => c.close());
+    expect(c.width).toBe(8);
+  });
+
+  it('a reader attached before another process corrupts the header keeps its own checked geometry', () => {
+    const s = new FrameRingServer({ name: ringName(), width: 8, height: 8, slots: 4 });
+    cleanups.push(() => s.close());
+    const c = FrameRingClient.open(s.name, { policy: 'every' });
+    cleanups.push(() => c.close());
+    // slot_count sits at byte 48 of the header (native/ring_layout.h): a hostile writer sets it absurdly high.
+    const fd = openSync(shmPath(s.name), 'r+');
+    const bad = Buffer.alloc(4);
+    bad.writeUInt32LE(2_000_000);
+    writeSync(fd, bad, 0, 4, 48);
+    closeSync(fd);
+    expect(c.pull(10)).toBeNull(); // no crash, no out-of-bounds walk
+    expectCode(() => FrameRingClient.open(s.name), 'RING_INVALID', /geometry is corrupt/);
+  });
+
+  it('a header whose sizes overflow is refused', () => {
+    const s = new FrameRingServer({ name: ringName(), width: 8, height: 8, slots: 4 });
+    cleanups.push(() => s.close());
+    const fd = openSync(shmPath(s.name), 'r+');
+    const huge = Buffer.alloc(8);
+    huge.writeBigUInt64LE(2n ** 64n - 1n);
+    writeSync(fd, huge, 0, 8, 56); // slot_bytes
+    closeSync(fd);
+    expectCode(() => FrameRingClient.open(s.name), 'RING_INVALID', /geometry is corrupt/);
   });
 
   it('a half-created ring of a crashed creator is replaced once it is old enough', async () => {

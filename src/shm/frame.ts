@@ -4,7 +4,7 @@ import type { SlotMeta } from './slot_meta.js';
 
 export interface SlotOwner {
   readonly name: string;
-  release(index: number): void;
+  release(index: number, frame: Frame): void;
 }
 
 export class Frame {
@@ -28,7 +28,10 @@ export class Frame {
   /** The pixels, row-major RGB24, in the slot itself. Valid until release(). */
   get pixels(): Uint8Array {
     if (this.released)
-      throw new FrameringError('CLOSED', `frame ${this.meta.seq} of ring '${this.owner.name}' was released; copy() what you keep`);
+      throw new FrameringError(
+        'CLOSED',
+        `frame ${this.meta.seq} of ring '${this.owner.name}' was released (or its reader closed); copy() what you keep`,
+      );
     return this.view;
   }
 
@@ -50,7 +53,12 @@ export class Frame {
   release(): void {
     if (this.released) return;
     this.released = true;
-    this.owner.release(this.index);
+    this.owner.release(this.index, this);
+  }
+
+  /** @internal The reader closed: its holds are gone, so the view must no longer be trusted. */
+  invalidate(): void {
+    this.released = true;
   }
 
   /** The bytes in a fresh buffer of their own, to keep after release(). */

@@ -15,6 +15,8 @@ function nameOf(nameOrPars: string | FrameRingPars): string {
 export class FrameRingClient extends RingReader {
   readonly width: number;
   readonly height: number;
+  /** Frames handed out and not released: close() invalidates them, since their slots are no longer held. */
+  private readonly outstanding = new Set<Frame>();
 
   private constructor(name: string, opts?: OpenOptions) {
     super(name, RingReader.policyOf(opts, 'latest'));
@@ -85,7 +87,20 @@ export class FrameRingClient extends RingReader {
       frameNumber: native.frameNumber,
       slotId: native.slotId,
     };
-    return new Frame(this, native.index, this.view(native), meta, native.droppedBefore);
+    const frame = new Frame(this, native.index, this.view(native), meta, native.droppedBefore);
+    this.outstanding.add(frame);
+    return frame;
+  }
+
+  override release(index: number, frame?: Frame): void {
+    if (frame) this.outstanding.delete(frame);
+    super.release(index);
+  }
+
+  override close(): void {
+    for (const frame of this.outstanding) frame.invalidate();
+    this.outstanding.clear();
+    super.close();
   }
 
   private checkKind(nameOrPars: string | FrameRingPars): void {

@@ -35,14 +35,19 @@ export class RingReader extends EventEmitter {
     this.name = ringName(name);
     this.policy = policy;
     this.client = native(() => new addon.RingClient({ name: this.name, policy }));
-    this.layout = this.client.layout();
-    this.meta = this.client.metaArray();
-    const buffer = this.client.buffer();
-    // One view per slot, made once: delivering a frame allocates no backing store.
-    this.slotViews = Array.from(
-      { length: this.layout.slotCount },
-      (_, i) => new Uint8Array(buffer, this.layout.payloadOffset + i * this.layout.slotStride, this.layout.slotBytes),
-    );
+    try {
+      this.layout = this.client.layout();
+      this.meta = this.client.metaArray();
+      const buffer = this.client.buffer();
+      // One view per slot, made once: delivering a frame allocates no backing store.
+      this.slotViews = Array.from(
+        { length: this.layout.slotCount },
+        (_, i) => new Uint8Array(buffer, this.layout.payloadOffset + i * this.layout.slotStride, this.layout.slotBytes),
+      );
+    } catch (err) {
+      this.client.close(); // leave no reader entry behind in the ring
+      throw err instanceof FrameringError ? err : new FrameringError('RING_INVALID', `ring '${this.name}' cannot be read: ${(err as Error).message}`);
+    }
   }
 
   static async openWhenReady<T>(open: () => T, name: string, timeoutMs = 10_000): Promise<T> {
