@@ -241,9 +241,13 @@ class ExampleRun {
   }
 
   private installSignals(): void {
+    let firstAt = 0;
     const onSignal = (signal: NodeJS.Signals) => {
+      // `npm run` forwards the terminal's Ctrl-C to us, which the terminal also sent: one key press, two signals.
+      if (this.signals === 1 && Date.now() - firstAt < 500) return;
       this.signals++;
       if (this.signals === 1) {
+        firstAt = Date.now();
         this.requestStop(signal === 'SIGINT' ? 'Ctrl-C' : signal);
       } else if (this.signals === 2) {
         this.status.log(`${this.program}: already stopping; ${signal} once more to quit at once`);
