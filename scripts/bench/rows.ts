@@ -1,4 +1,5 @@
 /** One line of the results: the JSON rows of --json and the lines of the printed tables. */
+import type { MeasureWindow, ReaderResult } from './reader_roles.js';
 
 export type RowSection = 'throughput' | 'readers' | 'latency' | 'ingest' | 'goal';
 
@@ -24,6 +25,42 @@ export interface Row {
   note?: string;
   error?: string;
   [extra: string]: unknown;
+}
+
+/** A one-reader throughput row from the reader's result over the writer's window. */
+export function throughputRow(
+  base: { name: string; transport: string; bytes: number },
+  r: ReaderResult,
+  window: MeasureWindow,
+  written: number,
+): Row {
+  const spanS = (window.toUs - window.fromUs) / 1e6;
+  return {
+    ...base,
+    section: 'throughput',
+    readers: 1,
+    frames_per_s: r.inWindow / spanS,
+    written_per_s: written / spanS,
+    p50_us: null,
+    p99_us: null,
+    torn: r.torn,
+    reader_cpu_us_per_frame: r.cpuUsPerFrame,
+  };
+}
+
+/** A latency row from the reader's result over the writer's paced window of `calls` frames. */
+export function latencyRow(base: { name: string; transport: string; bytes: number }, r: ReaderResult, window: MeasureWindow, calls: number): Row {
+  return {
+    ...base,
+    section: 'latency',
+    frames_per_s: calls / ((window.toUs - window.fromUs) / 1e6),
+    p50_us: r.latency.p50,
+    p99_us: r.latency.p99,
+    max_us: r.latency.max,
+    samples: r.latency.samples,
+    torn: r.torn,
+    reader_cpu_us_per_frame: r.cpuUsPerFrame,
+  };
 }
 
 export const FRAME_1080P = { width: 1920, height: 1080, bytes: 1920 * 1080 * 3 };

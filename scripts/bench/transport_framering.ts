@@ -8,7 +8,7 @@ import type { FrameRecorder } from './frame_recorder.js';
 import type { ReaderRole } from './reader_roles.js';
 import { ReaderProcess } from './reader_process.js';
 import type { ReaderHandle } from './reader_worker.js';
-import type { Row, RowSection } from './rows.js';
+import { latencyRow, type Row, type RowSection } from './rows.js';
 import { onTeardown } from './teardown.js';
 import { runFlatOut, runPaced } from './timed_loop.js';
 
@@ -177,20 +177,10 @@ export async function frameringLatency(o: { name: string; bytes: number; seconds
     const { calls, window } = await runPaced(o.seconds * 1000, o.rate, step);
     const [r] = await Promise.all(ring.readers.map((reader) => reader.result(window)));
     return {
-      name: o.name,
-      section: 'latency',
-      transport: 'framering',
-      bytes: o.bytes,
-      frames_per_s: calls / ((window.toUs - window.fromUs) / 1e6),
-      p50_us: r.latency.p50,
-      p99_us: r.latency.p99,
-      max_us: r.latency.max,
-      samples: r.latency.samples,
+      ...latencyRow({ name: o.name, transport: 'framering', bytes: o.bytes }, r, window, calls),
       meta_p50_us: r.metaLatency?.p50,
       meta_p99_us: r.metaLatency?.p99,
-      torn: r.torn,
       dropped: r.dropped,
-      reader_cpu_us_per_frame: r.cpuUsPerFrame,
     };
   } finally {
     await ring.end();

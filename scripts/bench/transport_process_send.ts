@@ -5,7 +5,7 @@ import type { FrameRecorder } from './frame_recorder.js';
 import type { ReaderRole } from './reader_roles.js';
 import { ReaderProcess } from './reader_process.js';
 import type { ReaderHandle } from './reader_worker.js';
-import type { Row } from './rows.js';
+import { latencyRow, throughputRow, type Row } from './rows.js';
 import { runPaced } from './timed_loop.js';
 
 const WARM_MS = 500;
@@ -58,20 +58,7 @@ export async function processSendThroughput(o: { name: string; bytes: number; se
     await drive(fromUs + o.seconds * 1000 * 1000);
     const window = { fromUs, toUs: nowUs() };
     const r = await reader.result(window);
-    const spanS = (window.toUs - window.fromUs) / 1e6;
-    return {
-      name: o.name,
-      section: 'throughput',
-      transport: 'process.send',
-      bytes: o.bytes,
-      readers: 1,
-      frames_per_s: r.inWindow / spanS,
-      written_per_s: (sent - sentBefore) / spanS,
-      p50_us: null,
-      p99_us: null,
-      torn: r.torn,
-      reader_cpu_us_per_frame: r.cpuUsPerFrame,
-    };
+    return throughputRow({ name: o.name, transport: 'process.send', bytes: o.bytes }, r, window, sent - sentBefore);
   } finally {
     await reader.end();
   }
@@ -96,19 +83,7 @@ export async function processSendLatency(o: { name: string; bytes: number; secon
     await runPaced(WARM_MS, o.rate, step);
     const { calls, window } = await runPaced(o.seconds * 1000, o.rate, step);
     const r = await reader.result(window);
-    return {
-      name: o.name,
-      section: 'latency',
-      transport: 'process.send',
-      bytes: o.bytes,
-      frames_per_s: calls / ((window.toUs - window.fromUs) / 1e6),
-      p50_us: r.latency.p50,
-      p99_us: r.latency.p99,
-      max_us: r.latency.max,
-      samples: r.latency.samples,
-      torn: r.torn,
-      reader_cpu_us_per_frame: r.cpuUsPerFrame,
-    };
+    return latencyRow({ name: o.name, transport: 'process.send', bytes: o.bytes }, r, window, calls);
   } finally {
     await reader.end();
   }
