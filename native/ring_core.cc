@@ -169,21 +169,28 @@ void RingCore::ReclaimDeadReaders() {
 int32_t RingCore::RegisterReader(ReadPolicy policy) {
   pid_t self = getpid();
   uint64_t start = SelfStartTime();
-  // Entries of dead readers are reusable even when their writer has not reclaimed them yet.
-  bool alive[kMaxReaders];
+  // Entries of dead readers are reusable even when their writer has not reclaimed them yet. Liveness is read outside
+  // the lock (it touches /proc); an entry is taken over only if it still belongs to the process found dead.
+  struct Owner {
+    int32_t pid;
+    uint64_t start_time;
+    bool dead;
+  } owners[kMaxReaders];
   for (uint32_t r = 0; r < kMaxReaders; r++) {
     const ReaderEntry& e = header_->readers[r];
-    alive[r] = e.in_use && ProcessAlive(e.pid, e.start_time);
+    owners[r] = {e.pid, e.start_time, e.in_use && !ProcessAlive(e.pid, e.start_time)};
   }
   Lock();
   int32_t chosen = -1;
   for (uint32_t r = 0; r < kMaxReaders && chosen < 0; r++)
     if (!header_->readers[r].in_use) chosen = static_cast<int32_t>(r);
-  for (uint32_t r = 0; r < kMaxReaders && chosen < 0; r++)
-    if (!alive[r]) {
+  for (uint32_t r = 0; r < kMaxReaders && chosen < 0; r++) {
+    const ReaderEntry& e = header_->readers[r];
+    if (owners[r].dead && e.pid == owners[r].pid && e.start_time == owners[r].start_time) {
       ReclaimReader(r);
       chosen = static_cast<int32_t>(r);
     }
+  }
   if (chosen >= 0) {
     ReaderEntry& e = header_->readers[chosen];
     memset(&e, 0, sizeof e);
@@ -198,12 +205,15 @@ int32_t RingCore::RegisterReader(ReadPolicy policy) {
   if (chosen < 0)
     throw RingError("TOO_MANY_READERS", "ring already has " + std::to_string(kMaxReaders) +
                                             " readers attached; close some readers first");
+  owner_pid_ = self;
+  owner_start_ = start;
   return chosen;
 }
 
 void RingCore::UnregisterReader(int32_t reader) {
   Lock();
-  ReclaimReader(static_cast<uint32_t>(reader));
+  const ReaderEntry& e = header_->readers[reader];
+  if (e.in_use && e.pid == owner_pid_ && e.start_time == owner_start_) ReclaimReader(static_cast<uint32_t>(reader));
   Unlock();
   Bump(&header_->release_futex, &header_->release_waiters);
 }
@@ -212,10 +222,11 @@ bool RingCore::TryAcquire(int32_t reader, AcquiredSlot* out) {
   ReaderEntry& e = header_->readers[reader];
   SlotMeta* slots = SlotsOf(header_);
   Lock();
-  if (!e.in_use) {  // our entry was reclaimed (we were thought dead): take it back
-    e.in_use = 1;
-    e.pid = getpid();
-    e.start_time = SelfStartTime();
+  if (!e.in_use || e.pid != owner_pid_ || e.start_time != owner_start_) {
+    // Our entry was reclaimed (we were judged dead) and may be someone else's now: never read through it.
+    evicted_ = true;
+    Unlock();
+    return false;
   }
   int32_t pick = -1;
   uint64_t pick_seq = 0;
@@ -250,7 +261,8 @@ void RingCore::Release(int32_t reader, int32_t index) {
   Lock();
   SlotMeta& s = SlotsOf(header_)[index];
   uint64_t bit = 1ull << reader;
-  if (s.hold_mask & bit) {
+  const ReaderEntry& e = header_->readers[reader];
+  if ((s.hold_mask & bit) && e.pid == owner_pid_ && e.start_time == owner_start_) {
     s.hold_mask &= ~bit;
     header_->readers[reader].held--;
   }
@@ -259,6 +271,10 @@ void RingCore::Release(int32_t reader, int32_t index) {
 }
 
 bool RingCore::WriterGone(std::string* why) {
+  if (evicted_) {
+    if (why) *why = "this reader was dropped from the ring's reader table (judged dead); open the ring again";
+    return true;
+  }
   if (__atomic_load_n(&header_->closed, __ATOMIC_ACQUIRE)) {
     if (why) *why = "the ring's writer closed it";
     return true;
@@ -276,7 +292,7 @@ WaitResult RingCore::WaitAcquire(int32_t reader, int timeout_ms, const std::atom
     uint32_t seen = Load(&header_->publish_futex);
     if (stop && stop->load()) return WaitResult::Stopped;
     if (TryAcquire(reader, out)) return WaitResult::Ready;
-    if (__atomic_load_n(&header_->closed, __ATOMIC_ACQUIRE)) return WaitResult::WriterGone;
+    if (evicted_ || __atomic_load_n(&header_->closed, __ATOMIC_ACQUIRE)) return WaitResult::WriterGone;
     uint64_t now = MonotonicUs();
     if (now - last_liveness_us_ >= kLivenessCheckMs * 1000ull) {
       last_liveness_us_ = now;

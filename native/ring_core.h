@@ -79,6 +79,10 @@ class RingCore {
   const uint64_t slot_stride_;
   const uint64_t payload_offset_;
   uint64_t last_reclaim_us_ = 0;
+  // The reader entry we registered, to tell it from a newcomer that took it over after we were judged dead.
+  int32_t owner_pid_ = 0;
+  uint64_t owner_start_ = 0;
+  bool evicted_ = false;
   uint64_t last_liveness_us_ = 0;
 };
 
