@@ -1,6 +1,8 @@
 // The framering native module: rings in shared memory, their readers, and the pump. No cameras, no processes.
 #include <napi.h>
 
+#include <cstddef>
+
 #include "napi_helpers.h"
 #include "ring_client.h"
 #include "ring_pump.h"
@@ -54,6 +56,14 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("segmentNameFor", Napi::Function::New(env, SegmentName));
   exports.Set("maxReaders", Napi::Number::New(env, kMaxReaders));
   exports.Set("segmentPrefix", Napi::String::New(env, kSegmentPrefix));
+  // Where things sit in a segment, for tools and for tests that play a hostile or crashed process.
+  Napi::Object offsets = Napi::Object::New(env);
+  offsets.Set("slotCount", static_cast<double>(offsetof(RingHeader, slot_count)));
+  offsets.Set("slotBytes", static_cast<double>(offsetof(RingHeader, slot_bytes)));
+  offsets.Set("readers", static_cast<double>(offsetof(RingHeader, readers)));
+  offsets.Set("readerEntryBytes", static_cast<double>(sizeof(ReaderEntry)));
+  offsets.Set("readerPid", static_cast<double>(offsetof(ReaderEntry, pid)));
+  exports.Set("layoutOffsets", offsets);
   return exports;
 }
 

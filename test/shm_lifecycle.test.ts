@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DataRingClient, DataRingServer, FrameRingClient, FrameRingServer, FrameringError, listSegments } from '../src/shm/index.js';
 import { exited, forkScript, nextMessage } from './support/child_script.js';
+import { addon } from '../src/shm/native_addon.js';
 import { checkFrame, fillFrame } from './fixtures/shm/frame_pattern.js';
 
 const READER = new URL('./fixtures/shm/ring_reader_child.ts', import.meta.url);
@@ -209,14 +210,29 @@ describe('bad input', () => {
     cleanups.push(() => s.close());
     const c = FrameRingClient.open(s.name, { policy: 'every' });
     cleanups.push(() => c.close());
-    // slot_count sits at byte 48 of the header (native/ring_layout.h): a hostile writer sets it absurdly high.
+    // A hostile writer sets slot_count absurdly high.
     const fd = openSync(shmPath(s.name), 'r+');
     const bad = Buffer.alloc(4);
     bad.writeUInt32LE(2_000_000);
-    writeSync(fd, bad, 0, 4, 48);
+    writeSync(fd, bad, 0, 4, addon.layoutOffsets.slotCount);
     closeSync(fd);
     expect(c.pull(10)).toBeNull(); // no crash, no out-of-bounds walk
     expectCode(() => FrameRingClient.open(s.name), 'RING_INVALID', /geometry is corrupt/);
+  });
+
+  it('a reader whose table entry was taken over reports it, instead of reading through someone else’s entry', () => {
+    const s = new FrameRingServer({ name: ringName(), width: 8, height: 8 });
+    cleanups.push(() => s.close());
+    const c = FrameRingClient.open(s.name, { policy: 'every' });
+    cleanups.push(() => c.close());
+    const { readers, readerPid } = addon.layoutOffsets; // our entry is the first: the ring had no reader before
+    const fd = openSync(shmPath(s.name), 'r+');
+    const other = Buffer.alloc(4);
+    other.writeInt32LE(1); // as if another process (pid 1) now owned the entry
+    writeSync(fd, other, 0, 4, readers + readerPid);
+    closeSync(fd);
+    s.write(new Uint8Array(s.frameBytes));
+    expectCode(() => c.pull(100), 'WRITER_GONE', /dropped from the ring's reader table/);
   });
 
   it('a header whose sizes overflow is refused', () => {
@@ -225,7 +241,7 @@ describe('bad input', () => {
     const fd = openSync(shmPath(s.name), 'r+');
     const huge = Buffer.alloc(8);
     huge.writeBigUInt64LE(2n ** 64n - 1n);
-    writeSync(fd, huge, 0, 8, 56); // slot_bytes
+    writeSync(fd, huge, 0, 8, addon.layoutOffsets.slotBytes);
     closeSync(fd);
     expectCode(() => FrameRingClient.open(s.name), 'RING_INVALID', /geometry is corrupt/);
   });

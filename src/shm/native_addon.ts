@@ -100,6 +100,7 @@ export interface NativeAddon {
   segmentNameFor(name: string): string;
   maxReaders: number;
   segmentPrefix: string;
+  layoutOffsets: { slotCount: number; slotBytes: number; readers: number; readerEntryBytes: number; readerPid: number };
 }
 
 function packageRoot(): string {
