@@ -4,7 +4,7 @@
 
 import type { Frame, SlotMeta } from '../src/shm/index.js';
 import { ClientProcess, type ClientProcessOptions } from '../src/process/index.js';
-import { BOX_COLOUR, drawBoxes, lineWidthFor, MotionDetector, SnapshotWriter } from './analysis/index.js';
+import { BOX_COLOUR, drawBoxes, lineWidthFor, MotionDetectors, SnapshotWriter } from './analysis/index.js';
 import { isMasterReply } from './master_reply.js';
 import { emptyReport, type AnalysisSettings, type ProcessReport } from './process_report.js';
 
@@ -25,7 +25,7 @@ interface KeptFrame {
 export class MotionClient extends ClientProcess {
   static override moduleUrl = import.meta.url;
   private readonly settings: AnalysisSettings;
-  private detector: MotionDetector | null = null;
+  private readonly detectors: MotionDetectors;
   private snapshots: SnapshotWriter | null = null;
   private camera = '';
   // Copies of recently forwarded frames, for drawing the master's boxes on; buffers reused round-robin.
@@ -36,6 +36,7 @@ export class MotionClient extends ClientProcess {
   constructor(options: MotionClientOptions) {
     super(options);
     this.settings = options.settings;
+    this.detectors = new MotionDetectors(this.settings.motion);
   }
 
   protected override async preRun(): Promise<void> {
@@ -45,10 +46,7 @@ export class MotionClient extends ClientProcess {
   protected override async handleFrame(frame: Frame, source: string): Promise<void> {
     const { width, height, frameNumber, slotId } = frame.meta;
     this.camera = source;
-    if (!this.detector || this.detector.frameWidth !== width || this.detector.frameHeight !== height) {
-      this.detector = new MotionDetector(width, height, this.settings.motion);
-    }
-    const motion = this.detector.detect(frame.pixels);
+    const motion = this.detectors.for(source, width, height).detect(frame.pixels);
     const c = this.counts;
     c.frames++;
     c.sources[source] = (c.sources[source] ?? 0) + 1;

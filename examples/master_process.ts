@@ -4,7 +4,7 @@
 
 import type { Frame } from '../src/shm/index.js';
 import { MasterProcess, type MasterProcessOptions } from '../src/process/index.js';
-import { BlobExtractor, MotionDetector } from './analysis/index.js';
+import { BlobExtractor, MotionDetectors } from './analysis/index.js';
 import type { MasterReply } from './master_reply.js';
 import { emptyReport, type AnalysisSettings, type ProcessReport } from './process_report.js';
 
@@ -15,24 +15,21 @@ export interface BlobMasterOptions extends MasterProcessOptions {
 export class BlobMaster extends MasterProcess {
   static override moduleUrl = import.meta.url;
   private readonly settings: AnalysisSettings;
-  private readonly detectors = new Map<string, MotionDetector>();
   private readonly blobs = new BlobExtractor({ dilate: 2, minCells: 8 });
   private readonly counts = emptyReport(this.name);
+
+  private readonly detectors: MotionDetectors;
 
   constructor(options: BlobMasterOptions) {
     super(options);
     this.settings = options.settings;
+    // Finer than the clients' (step 2): this is the "heavy" analysis the clients share.
+    this.detectors = new MotionDetectors({ ...this.settings.motion, step: 2 });
   }
 
   protected override async handleFrame(frame: Frame, client: string): Promise<void> {
     const { width, height, frameNumber } = frame.meta;
-    let detector = this.detectors.get(client);
-    if (!detector || detector.frameWidth !== width || detector.frameHeight !== height) {
-      // Finer than the clients' (step 2): this is the "heavy" analysis the clients share.
-      detector = new MotionDetector(width, height, { ...this.settings.motion, step: 2 });
-      this.detectors.set(client, detector);
-    }
-    const motion = detector.detect(frame.pixels);
+    const motion = this.detectors.for(client, width, height).detect(frame.pixels);
     const boxes = this.blobs.extract(motion.mask, motion.grid.width, motion.grid.height, motion.grid.step);
     const c = this.counts;
     c.frames++;

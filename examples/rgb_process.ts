@@ -4,7 +4,7 @@
 
 import type { Frame } from '../src/shm/index.js';
 import { RGB24Process, type MessageProcessOptions } from '../src/process/index.js';
-import { BlobExtractor, BOX_COLOUR, drawBoxes, lineWidthFor, MotionDetector, SnapshotWriter } from './analysis/index.js';
+import { BlobExtractor, BOX_COLOUR, drawBoxes, lineWidthFor, MotionDetectors, SnapshotWriter } from './analysis/index.js';
 import { emptyReport, type AnalysisSettings, type ProcessReport } from './process_report.js';
 
 export interface MotionRGBProcessOptions extends MessageProcessOptions {
@@ -15,14 +15,15 @@ export class MotionRGBProcess extends RGB24Process {
   static override moduleUrl = import.meta.url;
   private readonly settings: AnalysisSettings;
   // One detector per camera: each has its own background.
-  private readonly detectors = new Map<string, MotionDetector>();
   private readonly blobs = new BlobExtractor();
   private snapshots: SnapshotWriter | null = null;
   private readonly counts = emptyReport(this.name);
+  private readonly detectors: MotionDetectors;
 
   constructor(options: MotionRGBProcessOptions) {
     super(options);
     this.settings = options.settings;
+    this.detectors = new MotionDetectors(this.settings.motion);
   }
 
   protected override async preRun(): Promise<void> {
@@ -31,7 +32,7 @@ export class MotionRGBProcess extends RGB24Process {
 
   protected override async handleFrame(frame: Frame, source: string): Promise<void> {
     const { width, height, frameNumber } = frame.meta;
-    const detector = this.detectorFor(source, width, height);
+    const detector = this.detectors.for(source, width, height);
     const motion = detector.detect(frame.pixels);
     const c = this.counts;
     c.frames++;
@@ -63,14 +64,5 @@ export class MotionRGBProcess extends RGB24Process {
     const report: ProcessReport = { ...this.counts, pid: process.pid, sources: { ...this.counts.sources }, skipped, snapshots: s?.written ?? 0, snapshotErrors: s?.failed ?? 0 };
     if (s?.lastError) report.lastError = s.lastError;
     return report;
-  }
-
-  private detectorFor(source: string, width: number, height: number): MotionDetector {
-    let d = this.detectors.get(source);
-    if (!d || d.frameWidth !== width || d.frameHeight !== height) {
-      d = new MotionDetector(width, height, this.settings.motion);
-      this.detectors.set(source, d);
-    }
-    return d;
   }
 }

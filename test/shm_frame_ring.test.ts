@@ -1,5 +1,6 @@
 // Frame rings between real processes: whole frames, exact drop counts, held slots, zero-copy views, wakeups.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { trackCleanups, until } from './support/test_scope.js';
 import { FrameRingClient, FrameRingServer, type Frame } from '../src/shm/index.js';
 import { exited, forkScript, nextMessage } from './support/child_script.js';
 import { checkFrame, fillFrame } from './fixtures/shm/frame_pattern.js';
@@ -9,15 +10,7 @@ const READER = new URL('./fixtures/shm/ring_reader_child.ts', import.meta.url);
 let seq = 0;
 const ringName = () => `t-frame-${process.pid}-${++seq}`;
 
-const cleanups: Array<() => void> = [];
-const children: ChildProcess[] = [];
-afterEach(async () => {
-  for (const c of children.splice(0)) {
-    c.kill('SIGKILL');
-    await exited(c);
-  }
-  for (const f of cleanups.splice(0).reverse()) f();
-});
+const { cleanups, children } = trackCleanups();
 
 function server(opts: { width?: number; height?: number; slots?: number; blocking?: boolean; blockingTimeoutMs?: number } = {}) {
   const s = new FrameRingServer({ name: ringName(), width: opts.width ?? 64, height: opts.height ?? 48, ...opts });
@@ -37,14 +30,6 @@ function collect(child: ChildProcess) {
     if (m.frame !== undefined) frames.push(m as (typeof frames)[number]);
   });
   return frames;
-}
-
-async function until(cond: () => boolean, timeoutMs = 10_000) {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('frame ring across processes', () => {

@@ -1,12 +1,11 @@
 // Rings over their lifetime: dead writers and readers, stale segments, every exit path, and bad input.
-import { closeSync, existsSync, openSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
-import { statfsSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { closeSync, existsSync, openSync, statfsSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { trackCleanups } from './support/test_scope.js';
 import { DataRingClient, DataRingServer, FrameRingClient, FrameRingServer, FrameringError, listSegments } from '../src/shm/index.js';
 import { exited, forkScript, nextMessage } from './support/child_script.js';
 import { addon } from '../src/shm/native_addon.js';
-import { checkFrame, fillFrame } from './fixtures/shm/frame_pattern.js';
+import { fillFrame } from './fixtures/shm/frame_pattern.js';
 
 const READER = new URL('./fixtures/shm/ring_reader_child.ts', import.meta.url);
 const WRITER = new URL('./fixtures/shm/ring_writer_child.ts', import.meta.url);
@@ -14,15 +13,7 @@ let seq = 0;
 const ringName = () => `t-life-${process.pid}-${++seq}`;
 const shmPath = (name: string) => `/dev/shm/framering-${name}`;
 
-const cleanups: Array<() => void> = [];
-const children: ChildProcess[] = [];
-afterEach(async () => {
-  for (const c of children.splice(0)) {
-    c.kill('SIGKILL');
-    await exited(c);
-  }
-  for (const f of cleanups.splice(0).reverse()) f();
-});
+const { cleanups, children } = trackCleanups();
 
 function child(url: URL, args: string[]) {
   const c = forkScript(url, args, { quiet: args.includes('throw') });
@@ -111,7 +102,7 @@ describe('dead and replaced processes', () => {
         const writer = child(WRITER, [name, '32', '32', '0', how.startsWith('SIG') ? 'stay' : how, kind]);
         await nextMessage(writer, (m) => m.ready === true);
         expect(existsSync(shmPath(name))).toBe(true);
-        if (how.startsWith('SIG')) writer.kill(how);
+        if (how.startsWith('SIG')) writer.kill(how as NodeJS.Signals);
         else writer.send({ go: true });
         const end = await exited(writer);
         if (how.startsWith('SIG')) expect(end.signal).toBe(how); // still dies of the signal, as without framering

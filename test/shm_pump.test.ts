@@ -1,15 +1,15 @@
 // The pump: a real child process writes frames into a pipe; a native thread moves them into ring slots.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { trackCleanups, until } from './support/test_scope.js';
 import { closeFd, createPipe, FrameRingClient, FrameRingServer, RingPump, type PumpEnd } from '../src/shm/index.js';
 import { checkFrame } from './fixtures/shm/frame_pattern.js';
 import { exited } from './support/child_script.js';
 
 const SOURCE = fileURLToPath(new URL('./fixtures/shm/frame_source_child.ts', import.meta.url));
 let seq = 0;
-const cleanups: Array<() => void> = [];
-afterEach(() => cleanups.splice(0).reverse().forEach((f) => f()));
+const { cleanups } = trackCleanups();
 
 function setup(width: number, height: number, frames: number, extraBytes = 0, lingerMs = 0, slots = 64) {
   const server = new FrameRingServer({ name: `t-pump-${process.pid}-${++seq}`, width, height, slots });
@@ -25,14 +25,6 @@ function setup(width: number, height: number, frames: number, extraBytes = 0, li
   cleanups.push(() => pump.stop());
   const ended = new Promise<PumpEnd>((resolve) => pump.on('end', resolve));
   return { server, client, pump, ended, source, pipe };
-}
-
-async function until(cond: () => boolean, timeoutMs = 10_000) {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('RingPump', () => {
