@@ -188,7 +188,6 @@ Napi::Value RingPump::Stats(const Napi::CallbackInfo& info) {
   o.Set("drops", static_cast<double>(drops_.load()));
   o.Set("bytes", static_cast<double>(bytes_.load()));
   o.Set("lastFrameUs", static_cast<double>(last_frame_us_.load()));
-  o.Set("running", thread_.joinable() && fd_ >= 0);
   return o;
 }
 

@@ -2,8 +2,7 @@
 import { deserialize } from 'node:v8';
 import { FrameringError } from './framering_error.js';
 import type { DataRingPars } from './data_ring_server.js';
-import type { NativeSlotMeta } from './native_addon.js';
-import { RingReader, type OpenOptions, type WaitOptions } from './ring_reader.js';
+import { RingReader, type OpenOptions, type TakenSlot, type WaitOptions } from './ring_reader.js';
 import type { SlotMeta } from './slot_meta.js';
 
 export type MessageHandler = (value: unknown, meta: SlotMeta) => void | Promise<void>;
@@ -43,21 +42,11 @@ export class DataRingClient extends RingReader {
     return native ? this.take(native) : null;
   }
 
-  private take(native: NativeSlotMeta): { value: unknown; meta: SlotMeta } {
+  private take(slot: TakenSlot): { value: unknown; meta: SlotMeta } {
     try {
-      const value = deserialize(this.view(native));
-      const meta: SlotMeta = {
-        seq: native.seq,
-        width: 0,
-        height: 0,
-        bytes: native.bytes,
-        timestampUs: native.timestampUs,
-        frameNumber: native.frameNumber,
-        slotId: native.slotId,
-      };
-      return { value, meta };
+      return { value: deserialize(this.view(slot)), meta: slot.meta };
     } finally {
-      this.release(native.index);
+      this.release(slot.index);
     }
   }
 }

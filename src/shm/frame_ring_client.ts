@@ -2,9 +2,7 @@
 import { Frame } from './frame.js';
 import { FrameringError } from './framering_error.js';
 import type { FrameRingPars } from './frame_ring_server.js';
-import type { NativeSlotMeta } from './native_addon.js';
-import { RingReader, type OpenOptions, type WaitOptions } from './ring_reader.js';
-import type { SlotMeta } from './slot_meta.js';
+import { RingReader, type OpenOptions, type TakenSlot, type WaitOptions } from './ring_reader.js';
 
 export type FrameHandler = (frame: Frame) => void | Promise<void>;
 
@@ -77,17 +75,8 @@ export class FrameRingClient extends RingReader {
     return this.stats().delivered;
   }
 
-  private frameOf(native: NativeSlotMeta): Frame {
-    const meta: SlotMeta = {
-      seq: native.seq,
-      width: native.width,
-      height: native.height,
-      bytes: native.bytes,
-      timestampUs: native.timestampUs,
-      frameNumber: native.frameNumber,
-      slotId: native.slotId,
-    };
-    const frame = new Frame(this, native.index, this.view(native), meta, native.droppedBefore);
+  private frameOf(slot: TakenSlot): Frame {
+    const frame = new Frame(this, slot.index, this.view(slot), slot.meta, slot.droppedBefore);
     this.outstanding.add(frame);
     return frame;
   }

@@ -4,18 +4,6 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export interface NativeSlotMeta {
-  index: number;
-  seq: number;
-  bytes: number;
-  timestampUs: number;
-  frameNumber: number;
-  width: number;
-  height: number;
-  slotId: number;
-  droppedBefore: number;
-}
-
 export interface NativeLayout {
   slotCount: number;
   slotBytes: number;
@@ -66,7 +54,7 @@ export interface NativeRingClient {
 export interface NativeRingPump {
   start(): void;
   stop(): void;
-  stats(): { frames: number; drops: number; bytes: number; lastFrameUs: number; running: boolean };
+  stats(): { frames: number; drops: number; bytes: number; lastFrameUs: number };
 }
 
 export interface NativeSegmentInfo {

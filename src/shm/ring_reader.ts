@@ -5,10 +5,19 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FrameringError, native } from './framering_error.js';
-import { addon, type NativeLayout, type NativeRingClient, type NativeSlotMeta } from './native_addon.js';
+import { addon, type NativeLayout, type NativeRingClient } from './native_addon.js';
 import { readPolicy, ringName, type ReadPolicy } from './options.js';
+import type { SlotMeta } from './slot_meta.js';
 
 const SYNC_BURST = 8;
+
+/** A slot this reader took and holds until it releases `index`. */
+export interface TakenSlot {
+  index: number;
+  meta: SlotMeta;
+  /** Frames this reader missed just before this one. */
+  droppedBefore: number;
+}
 
 export interface OpenOptions {
   policy?: ReadPolicy;
@@ -70,15 +79,17 @@ export class RingReader extends EventEmitter {
   }
 
   /** The slot's bytes in use, as a zero-copy view. */
-  view(meta: NativeSlotMeta): Uint8Array {
-    const whole = this.slotViews[meta.index];
-    return meta.bytes === whole.byteLength ? whole : whole.subarray(0, meta.bytes);
+  view(slot: TakenSlot): Uint8Array {
+    const whole = this.slotViews[slot.index];
+    const bytes = slot.meta.bytes;
+    return bytes === whole.byteLength ? whole : whole.subarray(0, bytes);
   }
 
   /** The meta of the frame just taken, read from the array the native side wrote it into. */
-  private slotAt(index: number): NativeSlotMeta {
+  private slotAt(index: number): TakenSlot {
     const m = this.meta;
-    return { index, seq: m[0], bytes: m[1], timestampUs: m[2], frameNumber: m[3], width: m[4], height: m[5], slotId: m[6], droppedBefore: m[7] };
+    const meta: SlotMeta = { seq: m[0], bytes: m[1], timestampUs: m[2], frameNumber: m[3], width: m[4], height: m[5], slotId: m[6] };
+    return { index, meta, droppedBefore: m[7] };
   }
 
   release(index: number): void {
@@ -86,7 +97,7 @@ export class RingReader extends EventEmitter {
   }
 
   /** Starts delivery: `deliver` gets each slot and returns when (or a promise of when) it is done with it. */
-  deliver(deliver: (meta: NativeSlotMeta) => void | Promise<void>): void {
+  deliver(deliver: (slot: TakenSlot) => void | Promise<void>): void {
     this.checkOpen();
     if (this.delivering) throw new FrameringError('INVALID_ARGUMENT', `ring '${this.name}' already has a handler`);
     this.delivering = true;
@@ -126,7 +137,7 @@ export class RingReader extends EventEmitter {
     });
   }
 
-  pullSlot(timeoutMs: number): NativeSlotMeta | null {
+  pullSlot(timeoutMs: number): TakenSlot | null {
     this.checkOpen();
     try {
       const index = native(() => this.client.pull(timeoutMs));
