@@ -1,0 +1,71 @@
+/**
+ * The contract between the service core (config, topology, processes, events) and its HTTP side (and later MQTT,
+ * NATS). The core builds one ServiceView; every outlet reads only this. Credentials never appear in anything it returns.
+ */
+import type { EventEmitter } from 'node:events';
+
+/** A box in the frame's own pixel coordinates. */
+export interface Box { x: number; y: number; width: number; height: number }
+export interface DetectedObject { label: string; score: number; box: Box }
+
+/** The one event shape every analysis result becomes (schema documented in the README). */
+export interface FrameringEvent {
+  camera: string;
+  frameNumber: number;
+  /** Milliseconds since the epoch, from the frame's meta. */
+  timestamp: number;
+  kind: 'motion' | 'objects' | 'custom';
+  objects: DetectedObject[];
+  /** The process that produced it. */
+  source: string;
+  /** Free-form payload for kind 'custom' (and extra fields such as motion level). */
+  data?: Record<string, unknown>;
+}
+
+export interface CameraView {
+  name: string;
+  width: number;
+  height: number;
+  fps: number;
+  /** The frame ring a reader opens for this camera's frames (framering FrameRingClient name). */
+  ring: string;
+  /** The source URL, redacted. */
+  source: string;
+}
+
+export interface CameraStats {
+  state: string;          // LiveStream state: connecting, streaming, stalled, reconnecting, stopped…
+  camera_fps: number;     // frames in from ffmpeg per second
+  process_fps: number;    // frames analysed per second (by the processes reading this camera)
+  skipped_fps: number;    // frames dropped per second
+  detection_fps: number;  // frames the master analysed per second for this camera (0 when none)
+  frames: number;
+  dropped: number;
+  restarts: number;
+  last_error: string | null;  // redacted
+}
+
+export interface ProcessStats {
+  pid: number | null;
+  state: string;
+  cpu_percent: number;
+  rss_bytes: number;
+  frames: number;
+  replies: number;
+}
+
+export interface ServiceStats {
+  cameras: Record<string, CameraStats>;
+  processes: Record<string, ProcessStats>;
+  shm: { used_bytes: number; free_bytes: number; slots_held: number };
+  service: { uptime_s: number; version: string; pid: number };
+}
+
+/** Emits 'event' (FrameringEvent) for every analysis result. */
+export interface ServiceView extends EventEmitter {
+  cameras(): CameraView[];
+  stats(): ServiceStats;
+  recentEvents(limit: number): FrameringEvent[];
+  /** The resolved config with every secret replaced by '***'. */
+  redactedConfig(): unknown;
+}
