@@ -7,6 +7,7 @@
 #include "ring_client.h"
 #include "ring_pump.h"
 #include "ring_server.h"
+#include "termination_signal.h"
 
 namespace framering {
 
@@ -16,6 +17,7 @@ static Napi::Value Inspect(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString()) throw MakeError(env, "INVALID_ARGUMENT", "inspectSegment(segmentName)");
   SegmentInfo s = InspectSegment(info[0].As<Napi::String>().Utf8Value());
   Napi::Object o = Napi::Object::New(env);
+  o.Set("kind", s.kind);
   o.Set("valid", s.valid);
   o.Set("problem", s.problem);
   o.Set("writerPid", s.writer_pid);
@@ -28,12 +30,34 @@ static Napi::Value Inspect(const Napi::CallbackInfo& info) {
   o.Set("width", s.width);
   o.Set("height", s.height);
   o.Set("readers", s.readers);
+  o.Set("version", s.version);
+  o.Set("uid", s.uid);
+  o.Set("mode", s.mode);
   return o;
 }
 
-static Napi::Value Unlink(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsString()) throw MakeError(info.Env(), "INVALID_ARGUMENT", "unlinkSegment(segmentName)");
-  return Napi::Boolean::New(info.Env(), UnlinkSegment(info[0].As<Napi::String>().Utf8Value()));
+// removeStaleSegment(segmentName, force?) → { removed, why }: removes a ring only when nobody serves it (force: a
+// live one too, for a person who asked).
+static Napi::Value RemoveStale(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString())
+    throw MakeError(info.Env(), "INVALID_ARGUMENT", "removeStaleSegment(segmentName)");
+  std::string why;
+  bool force = info.Length() > 1 && info[1].ToBoolean().Value();
+  bool removed = RemoveStaleSegment(info[0].As<Napi::String>().Utf8Value(), force, &why);
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("removed", removed);
+  o.Set("why", why);
+  return o;
+}
+
+static Napi::Value WatchSignals(const Napi::CallbackInfo& info) {
+  WatchTerminationSignals();
+  return info.Env().Undefined();
+}
+
+static Napi::Value ClearSignal(const Napi::CallbackInfo& info) {
+  ClearTerminationSignal();
+  return info.Env().Undefined();
 }
 
 static Napi::Value SegmentName(const Napi::CallbackInfo& info) {
@@ -52,7 +76,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createPipe", Napi::Function::New(env, CreatePipe));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("inspectSegment", Napi::Function::New(env, Inspect));
-  exports.Set("unlinkSegment", Napi::Function::New(env, Unlink));
+  exports.Set("removeStaleSegment", Napi::Function::New(env, RemoveStale));
+  exports.Set("watchTerminationSignals", Napi::Function::New(env, WatchSignals));
+  exports.Set("clearTerminationSignal", Napi::Function::New(env, ClearSignal));
   exports.Set("segmentNameFor", Napi::Function::New(env, SegmentName));
   exports.Set("maxReaders", Napi::Number::New(env, kMaxReaders));
   exports.Set("segmentPrefix", Napi::String::New(env, kSegmentPrefix));
@@ -63,6 +89,15 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   offsets.Set("readers", static_cast<double>(offsetof(RingHeader, readers)));
   offsets.Set("readerEntryBytes", static_cast<double>(sizeof(ReaderEntry)));
   offsets.Set("readerPid", static_cast<double>(offsetof(ReaderEntry, pid)));
+  offsets.Set("readerToken", static_cast<double>(offsetof(ReaderEntry, token)));
+  offsets.Set("readerInUse", static_cast<double>(offsetof(ReaderEntry, in_use)));
+  offsets.Set("futexes", static_cast<double>(offsetof(RingHeader, publish_futex)));
+  offsets.Set("counters", static_cast<double>(offsetof(RingHeader, write_seq)));
+  offsets.Set("headerBytes", static_cast<double>(sizeof(RingHeader)));
+  offsets.Set("slotMetaBytes", static_cast<double>(sizeof(SlotMeta)));
+  offsets.Set("slotHoldMask", static_cast<double>(offsetof(SlotMeta, hold_mask)));
+  offsets.Set("writerLockByte", static_cast<double>(kWriterLockByte));
+  offsets.Set("readerLockByte", static_cast<double>(kReaderLockByte));
   exports.Set("layoutOffsets", offsets);
   return exports;
 }

@@ -41,7 +41,9 @@ Napi::ArrayBuffer AcquireBuffer(Napi::Env env, Mapping* mapping) {
     return CurrentBuffer(env, mapping);
   }
   mapping->Ref();  // the backing store keeps the mapping until V8 lets it go
-  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, mapping->addr, mapping->length,
+  // Only the payloads: JavaScript never sees the header, the reader table or the slots' metadata.
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, static_cast<char*>(mapping->addr) + mapping->payload_offset,
+                                                mapping->length - mapping->payload_offset,
                                                 [](Napi::Env, void*, Mapping* m) { m->Unref(); }, mapping);
   napi_ref ref = nullptr;
   napi_create_reference(env, ab, 1, &ref);
@@ -61,18 +63,17 @@ void ReleaseBuffer(Napi::Env env, Mapping* mapping, bool detach) {
 }
 
 Napi::Object LayoutObject(Napi::Env env, const RingCore& core) {
-  const RingHeader* h = core.header();
+  const RingGeometry& g = core.geometry();
   Napi::Object o = Napi::Object::New(env);
   o.Set("slotCount", core.slot_count());
   o.Set("slotBytes", static_cast<double>(core.slot_bytes()));
   o.Set("slotStride", static_cast<double>(core.slot_stride()));
-  o.Set("payloadOffset", static_cast<double>(core.payload_offset()));
-  o.Set("width", h->width);
-  o.Set("height", h->height);
-  o.Set("format", h->format == static_cast<uint32_t>(RingFormat::Rgb24) ? "rgb24" : "data");
-  o.Set("blocking", (h->flags & kFlagBlocking) != 0);
-  o.Set("writerPid", h->writer_pid);
-  o.Set("totalBytes", static_cast<double>(h->total_bytes));
+  o.Set("width", g.width);
+  o.Set("height", g.height);
+  o.Set("format", g.format == RingFormat::Rgb24 ? "rgb24" : "data");
+  o.Set("blocking", (g.flags & kFlagBlocking) != 0);
+  o.Set("writerPid", core.header()->writer_pid);
+  o.Set("totalBytes", static_cast<double>(SegmentBytesFor(g)));
   return o;
 }
 

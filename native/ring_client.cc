@@ -1,6 +1,9 @@
 #include "ring_client.h"
 
+#include <unistd.h>
+
 #include "napi_helpers.h"
+#include "termination_signal.h"
 
 namespace framering {
 
@@ -34,16 +37,22 @@ RingClient::RingClient(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingCl
   Napi::Object opts = OptionsArg(info, 0);
   name_ = StringOption(opts, "name");
   std::string policy = opts.Has("policy") && !opts.Get("policy").IsUndefined() ? StringOption(opts, "policy") : "latest";
+  TrustOptions trust;
+  trust.allow_foreign = BoolOption(opts, "allowForeign", false);
   if (policy != "latest" && policy != "every")
     throw MakeError(env, "INVALID_ARGUMENT", "policy must be 'latest' or 'every', got '" + policy + "'");
   try {
-    mapping_ = OpenRingSegment(name_, static_cast<napi_env>(env));
-    core_ = std::make_unique<RingCore>(mapping_);
+    OpenedRing ring = OpenRingSegment(name_, static_cast<napi_env>(env), trust);
+    mapping_ = ring.mapping;
+    lock_fd_ = ring.fd;
+    core_ = std::make_unique<RingCore>(mapping_, lock_fd_);
     reader_ = core_->RegisterReader(policy == "every" ? ReadPolicy::Every : ReadPolicy::Latest);
   } catch (const RingError& e) {
     core_.reset();
     if (mapping_) mapping_->Unref();
     mapping_ = nullptr;
+    if (lock_fd_ >= 0) close(lock_fd_);
+    lock_fd_ = -1;
     throw MakeError(env, e);
   }
 }
@@ -84,7 +93,7 @@ Napi::Value RingClient::Layout(const Napi::CallbackInfo& info) {
 
 int32_t RingClient::Handed(const AcquiredSlot& slot) {
   held_.insert(slot.index);
-  meta_[kSeq] = static_cast<double>(slot.meta.seq);
+  meta_[kSeq] = static_cast<double>(slot.seq);
   meta_[kBytes] = static_cast<double>(slot.meta.bytes);
   meta_[kTimestampUs] = static_cast<double>(slot.meta.timestamp_us);
   meta_[kFrameNumber] = static_cast<double>(slot.meta.frame_number);
@@ -99,11 +108,12 @@ Napi::Value RingClient::TryAcquire(const Napi::CallbackInfo& info) {
   CheckOpen(info.Env());
   if (!meta_) throw MakeError(info.Env(), "INVALID_ARGUMENT", "call metaArray() before taking frames");
   AcquiredSlot slot;
-  if (!core_->TryAcquire(reader_, &slot)) return Napi::Number::New(info.Env(), -1);
+  if (!core_->TryAcquire(&slot)) return Napi::Number::New(info.Env(), -1);
   return Napi::Number::New(info.Env(), Handed(slot));
 }
 
-// pull(timeoutMs) → slot index (meta in the array) or -1 on timeout; throws WRITER_GONE. Blocks this thread, by request.
+// pull(timeoutMs) → slot index (meta in the array) or -1 on timeout; throws WRITER_GONE, or INTERRUPTED when SIGTERM,
+// SIGINT or SIGHUP arrives meanwhile (so that Node can run its handler). Blocks this thread, by request.
 Napi::Value RingClient::Pull(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
@@ -113,8 +123,10 @@ Napi::Value RingClient::Pull(const Napi::CallbackInfo& info) {
   // Int32 would turn Infinity or 3e9 into 0: clamp instead (24 days is forever enough for a frame).
   int timeout = !(asked > 0) ? 0 : asked >= 2147483647.0 ? 2147483647 : static_cast<int>(asked);
   AcquiredSlot slot;
-  WaitResult r = core_->WaitAcquire(reader_, timeout, nullptr, &slot);
+  WaitResult r = core_->WaitAcquire(timeout, TerminationSignalFlag(), &slot);
   if (r == WaitResult::Ready) return Napi::Number::New(env, Handed(slot));
+  if (r == WaitResult::Stopped)
+    throw MakeError(env, "INTERRUPTED", "pull() on ring '" + name_ + "' was interrupted by a termination signal");
   if (r == WaitResult::WriterGone) {
     std::string why;
     core_->WriterGone(&why);
@@ -127,7 +139,7 @@ Napi::Value RingClient::Release(const Napi::CallbackInfo& info) {
   if (closed_) return info.Env().Undefined();  // releasing after close is harmless: close released everything
   int32_t index = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : -1;
   if (!held_.erase(index)) return info.Env().Undefined();  // already released: idempotent
-  core_->Release(reader_, index);
+  core_->Release(index);
   return info.Env().Undefined();
 }
 
@@ -155,7 +167,7 @@ void RingClient::WaiterLoop() {
       credit_ = false;
     }
     auto* d = new Delivery();
-    WaitResult r = core_->WaitAcquire(reader_, -1, &stop_, &d->slot);
+    WaitResult r = core_->WaitAcquire(-1, &stop_, &d->slot);
     if (r == WaitResult::Stopped) {
       delete d;
       return;
@@ -176,7 +188,7 @@ void RingClient::WaiterLoop() {
       }
     });
     if (s != napi_ok) {
-      if (!gone) core_->Release(reader_, d->slot.index);
+      if (!gone) core_->Release(d->slot.index);
       delete d;
       return;
     }
@@ -191,7 +203,7 @@ Napi::Value RingClient::Next(const Napi::CallbackInfo& info) {
   if (closed_ || !waiter_.joinable()) return Napi::Number::New(info.Env(), -1);
   bool take_here = !(info.Length() > 0 && info[0].IsBoolean() && !info[0].As<Napi::Boolean>().Value());
   AcquiredSlot slot;
-  if (take_here && core_->TryAcquire(reader_, &slot)) return Napi::Number::New(info.Env(), Handed(slot));
+  if (take_here && core_->TryAcquire(&slot)) return Napi::Number::New(info.Env(), Handed(slot));
   {
     std::lock_guard<std::mutex> lock(credit_mutex_);
     credit_ = true;
@@ -221,7 +233,7 @@ Napi::Value RingClient::Stats(const Napi::CallbackInfo& info) {
   o.Set("delivered", static_cast<double>(e.delivered));
   o.Set("dropped", static_cast<double>(e.dropped));
   o.Set("held", static_cast<double>(held_.size()));
-  o.Set("written", static_cast<double>(core_->header()->written));
+  o.Set("written", static_cast<double>(__atomic_load_n(&core_->header()->written, __ATOMIC_RELAXED)));
   return o;
 }
 
@@ -239,8 +251,10 @@ void RingClient::Shutdown() {
   meta_ = nullptr;
   meta_ref_.Reset();
   held_.clear();
-  core_->UnregisterReader(reader_);  // frees every hold of ours in one step
+  core_->UnregisterReader();  // frees every hold of ours in one step
   core_.reset();
+  close(lock_fd_);  // drops our entry's liveness lock
+  lock_fd_ = -1;
   mapping_->Unref();
   mapping_ = nullptr;
 }

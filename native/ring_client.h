@@ -45,6 +45,7 @@ class RingClient : public Napi::ObjectWrap<RingClient> {
 
   std::string name_;
   Mapping* mapping_ = nullptr;
+  int lock_fd_ = -1;  // our own open file description of the ring, holding our table entry's liveness lock
   std::unique_ptr<RingCore> core_;
   int32_t reader_ = -1;
   bool has_buffer_ = false;  // this object holds one use of the mapping's shared ArrayBuffer

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "liveness_lock.h"
 #include "process_identity.h"
 #include "ring_error.h"
 
@@ -16,8 +17,9 @@ namespace framering {
 
 namespace {
 
-constexpr int kLivenessCheckMs = 250;  // readers notice a dead writer within a second
+constexpr int kLivenessCheckMs = 250;  // readers notice a dead writer within a second; the longest single wait
 constexpr uint64_t kReclaimEveryUs = 500000;
+constexpr int kClaimAttempts = 64;     // lock-free races lost in a row before a take gives up for now
 
 void FutexWait(uint32_t* word, uint32_t expected, int timeout_ms) {
   timespec ts{timeout_ms / 1000, static_cast<long>(timeout_ms % 1000) * 1000000L};
@@ -33,107 +35,99 @@ uint64_t MonotonicUs() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000ull + static_cast<uint64_t>(ts.tv_nsec) / 1000ull;
 }
 
-uint32_t Load(const uint32_t* w) { return __atomic_load_n(w, __ATOMIC_SEQ_CST); }
+template <typename T>
+T Load(const T* w) {
+  return __atomic_load_n(w, __ATOMIC_SEQ_CST);
+}
 
 void Bump(uint32_t* futex_word, uint32_t* waiters) {
   // Sequentially consistent: the waker's (word, waiters) and the waiter's (waiters, word) form a store-buffering
   // pair, which only SEQ_CST orders on every architecture.
   __atomic_add_fetch(futex_word, 1, __ATOMIC_SEQ_CST);
-  if (__atomic_load_n(waiters, __ATOMIC_SEQ_CST) > 0) FutexWakeAll(futex_word);
+  if (__atomic_load_n(waiters, __ATOMIC_SEQ_CST) != 0) FutexWakeAll(futex_word);
+}
+
+void Wait(uint32_t* futex_word, uint32_t* waiters, uint32_t seen, int wait_ms) {
+  __atomic_add_fetch(waiters, 1, __ATOMIC_SEQ_CST);
+  FutexWait(futex_word, seen, wait_ms);
+  __atomic_sub_fetch(waiters, 1, __ATOMIC_SEQ_CST);
 }
 
 }  // namespace
 
-void RingCore::Lock() {
-  int rc = pthread_mutex_lock(&header_->lock);
-  // The previous holder died inside the lock. Every critical section leaves the state consistent at each store that
-  // matters (a slot is Free, Writing or Ready), so the state is usable as it is.
-  if (rc == EOWNERDEAD) pthread_mutex_consistent(&header_->lock);
-}
+RingCore::RingCore(Mapping* mapping, int lock_fd)
+    : mapping_(mapping), header_(static_cast<RingHeader*>(mapping->addr)), lock_fd_(lock_fd) {}
 
-bool RingCore::SlotNeededByEveryReader(const SlotMeta& s) const {
-  if (!(header_->flags & kFlagBlocking) || s.state != static_cast<uint32_t>(SlotState::Ready)) return false;
+bool RingCore::SlotNeededByEveryReader(uint64_t seq) const {
   for (uint32_t r = 0; r < kMaxReaders; r++) {
     const ReaderEntry& e = header_->readers[r];
-    if (e.in_use && e.policy == static_cast<uint32_t>(ReadPolicy::Every) && e.cursor <= s.seq) return true;
+    if (Load(&e.in_use) && Load(&e.policy) == static_cast<uint32_t>(ReadPolicy::Every) && Load(&e.cursor) <= seq)
+      return true;
   }
   return false;
 }
 
-int32_t RingCore::PickFreeSlot() {
-  SlotMeta* slots = SlotsOf(header_);
-  int32_t best = -1;
-  uint64_t best_seq = UINT64_MAX;
-  for (uint32_t i = 0; i < slot_count_; i++) {
-    const SlotMeta& s = slots[i];
-    if (s.state == static_cast<uint32_t>(SlotState::Writing) || s.hold_mask != 0) continue;
-    if (SlotNeededByEveryReader(s)) continue;
-    uint64_t seq = s.state == static_cast<uint32_t>(SlotState::Free) ? 0 : s.seq;  // oldest first, Free before all
-    if (seq < best_seq) {
-      best_seq = seq;
-      best = static_cast<int32_t>(i);
-    }
-  }
-  if (best >= 0) {
-    SlotMeta& s = slots[best];
-    s.state = static_cast<uint32_t>(SlotState::Writing);
-    s.seq = 0;
-  }
-  return best;
-}
-
-int32_t RingCore::Lend(int timeout_ms, bool count_drop) {
-  bool blocking = header_->flags & kFlagBlocking;
+// Claiming a slot against a reader taking it at the same moment is a Dekker pair: the writer swaps seq_state to
+// Writing, then reads hold_mask; a reader sets its hold bit, then rereads seq_state. With sequentially consistent
+// operations at least one of them sees the other, and backs off. So a held slot is never written.
+int32_t RingCore::Lend(int timeout_ms, bool count_drop, const std::atomic<bool>* stop) {
+  bool blocking_ring = blocking();
   uint64_t deadline = MonotonicUs() + static_cast<uint64_t>(timeout_ms > 0 ? timeout_ms : 0) * 1000ull;
+  SlotMeta* slots = SlotsOf(header_);
+  const uint32_t n = slot_count();
   for (;;) {
     uint32_t release_seen = Load(&header_->release_futex);
     ReclaimDeadReaders();
-    Lock();
-    int32_t index = PickFreeSlot();
-    if (index < 0 && !blocking && count_drop) header_->writer_drops++;
-    Unlock();
-    if (index >= 0 || !blocking) return index;
-    uint64_t now = MonotonicUs();
-    if (now >= deadline) {
-      if (count_drop) {
-        Lock();
-        header_->writer_drops++;
-        Unlock();
+    for (int attempt = 0; attempt < kClaimAttempts; attempt++) {
+      int32_t best = -1;
+      uint64_t best_word = 0, best_seq = UINT64_MAX;
+      for (uint32_t i = 0; i < n; i++) {
+        uint64_t w = Load(&slots[i].seq_state);
+        if (StateOf(w) == SlotState::Writing || Load(&slots[i].hold_mask) != 0) continue;
+        uint64_t seq = StateOf(w) == SlotState::Free ? 0 : SeqOf(w);  // oldest first, Free before all
+        if (blocking_ring && StateOf(w) == SlotState::Ready && SlotNeededByEveryReader(seq)) continue;
+        if (seq < best_seq) best = static_cast<int32_t>(i), best_seq = seq, best_word = w;
       }
-      return -1;
+      if (best < 0) break;
+      SlotMeta& s = slots[best];
+      uint64_t expected = best_word;
+      if (!__atomic_compare_exchange_n(&s.seq_state, &expected, PackSeqState(0, SlotState::Writing), false,
+                                       __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+        continue;  // another writer thread took it first
+      if (Load(&s.hold_mask) == 0) return best;
+      // A reader took it in the same instant: give it back untouched.
+      __atomic_store_n(&s.seq_state, best_word, __ATOMIC_SEQ_CST);
     }
+    if (!blocking_ring || (stop && stop->load())) break;
+    uint64_t now = MonotonicUs();
+    if (now >= deadline) break;
     int wait_ms = static_cast<int>((deadline - now) / 1000) + 1;
     if (wait_ms > kLivenessCheckMs) wait_ms = kLivenessCheckMs;  // dead readers are reclaimed between waits
-    __atomic_add_fetch(&header_->release_waiters, 1, __ATOMIC_SEQ_CST);
-    FutexWait(&header_->release_futex, release_seen, wait_ms);
-    __atomic_sub_fetch(&header_->release_waiters, 1, __ATOMIC_ACQ_REL);
+    Wait(&header_->release_futex, &header_->release_waiters, release_seen, wait_ms);
   }
+  if (count_drop) __atomic_add_fetch(&header_->writer_drops, 1, __ATOMIC_RELAXED);
+  return -1;
 }
 
 uint64_t RingCore::Commit(int32_t index, const CommitMeta& meta) {
-  Lock();
   SlotMeta& s = SlotsOf(header_)[index];
-  uint64_t seq = ++header_->write_seq;
+  uint64_t seq = __atomic_add_fetch(&header_->write_seq, 1, __ATOMIC_SEQ_CST);
+  uint64_t number = __atomic_fetch_add(&header_->written, 1, __ATOMIC_RELAXED);
   s.bytes = meta.bytes;
   s.timestamp_us = meta.timestamp_us ? meta.timestamp_us : NowRealtimeUs();
-  s.frame_number = meta.frame_number >= 0 ? static_cast<uint64_t>(meta.frame_number) : header_->written;
+  s.frame_number = meta.frame_number >= 0 ? static_cast<uint64_t>(meta.frame_number) : number;
   s.width = meta.width;
   s.height = meta.height;
   s.slot_id = meta.slot_id;
-  s.seq = seq;
-  s.state = static_cast<uint32_t>(SlotState::Ready);
-  header_->written++;
-  Unlock();
+  // Publishes the meta and the payload with it: a reader that sees Ready sees both.
+  __atomic_store_n(&s.seq_state, PackSeqState(seq, SlotState::Ready), __ATOMIC_SEQ_CST);
   Bump(&header_->publish_futex, &header_->publish_waiters);
   return seq;
 }
 
 void RingCore::Abandon(int32_t index) {
-  Lock();
-  SlotMeta& s = SlotsOf(header_)[index];
-  s.state = static_cast<uint32_t>(SlotState::Free);
-  s.seq = 0;
-  Unlock();
+  __atomic_store_n(&SlotsOf(header_)[index].seq_state, PackSeqState(0, SlotState::Free), __ATOMIC_SEQ_CST);
+  Bump(&header_->release_futex, &header_->release_waiters);
 }
 
 void RingCore::MarkClosed() {
@@ -141,157 +135,157 @@ void RingCore::MarkClosed() {
   Bump(&header_->publish_futex, &header_->publish_waiters);
 }
 
-void RingCore::ReclaimReader(uint32_t r) {
-  uint64_t bit = 1ull << r;
+void RingCore::ClearReader(uint32_t r) {
+  uint64_t keep = ~(1ull << r);
   SlotMeta* slots = SlotsOf(header_);
-  for (uint32_t i = 0; i < slot_count_; i++) slots[i].hold_mask &= ~bit;
-  memset(&header_->readers[r], 0, sizeof(ReaderEntry));
+  for (uint32_t i = 0; i < slot_count(); i++) __atomic_and_fetch(&slots[i].hold_mask, keep, __ATOMIC_SEQ_CST);
+  ReaderEntry& e = header_->readers[r];
+  __atomic_store_n(&e.in_use, 0u, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&e.token, 0ull, __ATOMIC_SEQ_CST);
+  e.held = 0;
 }
 
-void RingCore::ReclaimDeadReaders() {
+void RingCore::ReclaimDeadReaders(bool force) {
   uint64_t now = MonotonicUs();
-  if (now - last_reclaim_us_ < kReclaimEveryUs) return;
+  if (!force && now - last_reclaim_us_ < kReclaimEveryUs) return;
   last_reclaim_us_ = now;
-  // Liveness is read outside the lock (it touches /proc); the entry is re-checked inside before it is freed.
+  bool freed = false;
   for (uint32_t r = 0; r < kMaxReaders; r++) {
-    ReaderEntry& e = header_->readers[r];
-    if (!e.in_use) continue;
-    pid_t pid = e.pid;
-    uint64_t start = e.start_time;
-    if (ProcessAlive(pid, start)) continue;
-    Lock();
-    if (e.in_use && e.pid == pid && e.start_time == start) ReclaimReader(r);
-    Unlock();
-    Bump(&header_->release_futex, &header_->release_waiters);
+    if (!Load(&header_->readers[r].in_use)) continue;
+    // Holding the entry's byte ourselves proves its owner is gone (the kernel dropped its lock) and keeps a newcomer
+    // from claiming the entry while we clear it. Any failure, EMFILE included, leaves the entry alone.
+    if (!TryLockByte(lock_fd_, kReaderLockByte + r)) continue;
+    if (Load(&header_->readers[r].in_use)) {
+      ClearReader(r);
+      freed = true;
+    }
+    UnlockByte(lock_fd_, kReaderLockByte + r);
   }
+  if (freed) Bump(&header_->release_futex, &header_->release_waiters);
 }
 
 int32_t RingCore::RegisterReader(ReadPolicy policy) {
-  pid_t self = getpid();
-  uint64_t start = SelfStartTime();
-  // Entries of dead readers are reusable even when their writer has not reclaimed them yet. Liveness is read outside
-  // the lock (it touches /proc); an entry is taken over only if it still belongs to the process found dead.
-  struct Owner {
-    int32_t pid;
-    uint64_t start_time;
-    bool dead;
-  } owners[kMaxReaders];
-  for (uint32_t r = 0; r < kMaxReaders; r++) {
-    const ReaderEntry& e = header_->readers[r];
-    owners[r] = {e.pid, e.start_time, e.in_use && !ProcessAlive(e.pid, e.start_time)};
-  }
-  Lock();
-  int32_t chosen = -1;
-  for (uint32_t r = 0; r < kMaxReaders && chosen < 0; r++)
-    if (!header_->readers[r].in_use) chosen = static_cast<int32_t>(r);
-  for (uint32_t r = 0; r < kMaxReaders && chosen < 0; r++) {
-    const ReaderEntry& e = header_->readers[r];
-    if (owners[r].dead && e.pid == owners[r].pid && e.start_time == owners[r].start_time) {
-      ReclaimReader(r);
-      chosen = static_cast<int32_t>(r);
+  // First free entries, then entries of readers that died: holding an entry's byte makes it ours either way.
+  for (int pass = 0; pass < 2; pass++) {
+    for (uint32_t r = 0; r < kMaxReaders; r++) {
+      ReaderEntry& e = header_->readers[r];
+      if (pass == 0 && Load(&e.in_use)) continue;
+      if (!TryLockByte(lock_fd_, kReaderLockByte + r)) continue;
+      if (Load(&e.in_use)) ClearReader(r);  // its owner died without closing
+      uint64_t token = __atomic_add_fetch(&header_->next_token, 1, __ATOMIC_SEQ_CST);
+      e.policy = static_cast<uint32_t>(policy);
+      e.pid = getpid();
+      e.held = 0;
+      e.delivered = 0;
+      e.dropped = 0;
+      // New readers start with the frames published after they attach.
+      uint64_t newest = Load(&header_->write_seq);
+      __atomic_store_n(&e.cursor, policy == ReadPolicy::Every ? newest + 1 : newest, __ATOMIC_SEQ_CST);
+      __atomic_store_n(&e.token, token, __ATOMIC_SEQ_CST);
+      __atomic_store_n(&e.in_use, 1u, __ATOMIC_SEQ_CST);
+      reader_ = static_cast<int32_t>(r);
+      token_ = token;
+      if (pass == 1) Bump(&header_->release_futex, &header_->release_waiters);  // a dead reader's holds are free
+      return reader_;
     }
   }
-  if (chosen >= 0) {
-    ReaderEntry& e = header_->readers[chosen];
-    memset(&e, 0, sizeof e);
-    e.in_use = 1;
-    e.policy = static_cast<uint32_t>(policy);
-    e.pid = self;
-    e.start_time = start;
-    // New readers start with the frames published after they attach.
-    e.cursor = policy == ReadPolicy::Every ? header_->write_seq + 1 : header_->write_seq;
-  }
-  Unlock();
-  if (chosen < 0)
-    throw RingError("TOO_MANY_READERS", "ring already has " + std::to_string(kMaxReaders) +
-                                            " readers attached; close some readers first");
-  owner_pid_ = self;
-  owner_start_ = start;
-  return chosen;
+  throw RingError("TOO_MANY_READERS", "ring already has " + std::to_string(kMaxReaders) +
+                                          " live readers attached; close some readers first");
 }
 
-void RingCore::UnregisterReader(int32_t reader) {
-  Lock();
-  const ReaderEntry& e = header_->readers[reader];
-  if (e.in_use && e.pid == owner_pid_ && e.start_time == owner_start_) ReclaimReader(static_cast<uint32_t>(reader));
-  Unlock();
+bool RingCore::Evicted() {
+  if (!evicted_ && Load(&header_->readers[reader_].token) != token_) evicted_ = true;
+  return evicted_;
+}
+
+void RingCore::UnregisterReader() {
+  if (reader_ < 0) return;
+  if (!Evicted()) ClearReader(static_cast<uint32_t>(reader_));  // frees every hold of ours in one step
+  UnlockByte(lock_fd_, kReaderLockByte + reader_);
   Bump(&header_->release_futex, &header_->release_waiters);
+  reader_ = -1;
 }
 
-bool RingCore::TryAcquire(int32_t reader, AcquiredSlot* out) {
-  ReaderEntry& e = header_->readers[reader];
+bool RingCore::TryAcquire(AcquiredSlot* out) {
+  // Our entry was cleared (by a hostile or confused process: a live reader keeps its lock) and may be someone else's
+  // now: never read through it.
+  if (Evicted()) return false;
+  ReaderEntry& e = header_->readers[reader_];
   SlotMeta* slots = SlotsOf(header_);
-  Lock();
-  if (!e.in_use || e.pid != owner_pid_ || e.start_time != owner_start_) {
-    // Our entry was reclaimed (we were judged dead) and may be someone else's now: never read through it.
-    evicted_ = true;
-    Unlock();
-    return false;
-  }
-  int32_t pick = -1;
-  uint64_t pick_seq = 0;
-  bool every = e.policy == static_cast<uint32_t>(ReadPolicy::Every);
-  for (uint32_t i = 0; i < slot_count_; i++) {
-    const SlotMeta& s = slots[i];
-    if (s.state != static_cast<uint32_t>(SlotState::Ready)) continue;
-    if (every) {
-      // The oldest frame not yet read: in order, skipping only what was overwritten.
-      if (s.seq >= e.cursor && (pick < 0 || s.seq < pick_seq)) pick = static_cast<int32_t>(i), pick_seq = s.seq;
-    } else {
-      if (s.seq > e.cursor && s.seq > pick_seq) pick = static_cast<int32_t>(i), pick_seq = s.seq;
+  const uint64_t bit = 1ull << reader_;
+  const bool every = e.policy == static_cast<uint32_t>(ReadPolicy::Every);
+  const uint64_t cursor = e.cursor;
+  for (int attempt = 0; attempt < kClaimAttempts; attempt++) {
+    int32_t pick = -1;
+    uint64_t pick_word = 0, pick_seq = 0;
+    for (uint32_t i = 0; i < slot_count(); i++) {
+      uint64_t w = Load(&slots[i].seq_state);
+      if (StateOf(w) != SlotState::Ready) continue;
+      uint64_t seq = SeqOf(w);
+      if (every) {
+        // The oldest frame not yet read: in order, skipping only what was overwritten.
+        if (seq >= cursor && (pick < 0 || seq < pick_seq)) pick = static_cast<int32_t>(i), pick_seq = seq, pick_word = w;
+      } else if (seq > cursor && seq > pick_seq) {
+        pick = static_cast<int32_t>(i), pick_seq = seq, pick_word = w;
+      }
     }
-  }
-  if (pick >= 0) {
+    if (pick < 0) return false;
     SlotMeta& s = slots[pick];
-    s.hold_mask |= 1ull << reader;
-    uint64_t missed = every ? pick_seq - e.cursor : pick_seq - e.cursor - 1;
-    e.dropped += missed;
-    e.cursor = every ? pick_seq + 1 : pick_seq;
-    e.delivered++;
-    e.held++;
+    __atomic_or_fetch(&s.hold_mask, bit, __ATOMIC_SEQ_CST);
+    if (Load(&s.seq_state) != pick_word) {  // the writer took it in the same instant: choose again
+      __atomic_and_fetch(&s.hold_mask, ~bit, __ATOMIC_SEQ_CST);
+      Bump(&header_->release_futex, &header_->release_waiters);
+      continue;
+    }
+    uint64_t missed = every ? pick_seq - cursor : pick_seq - cursor - 1;
+    __atomic_store_n(&e.dropped, e.dropped + missed, __ATOMIC_RELAXED);
+    __atomic_store_n(&e.cursor, every ? pick_seq + 1 : pick_seq, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&e.delivered, e.delivered + 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&e.held, e.held + 1, __ATOMIC_RELAXED);
     out->index = pick;
     out->meta = s;
+    out->seq = pick_seq;
     out->dropped_before = missed;
+    return true;
   }
-  Unlock();
-  return pick >= 0;
+  return false;
 }
 
-void RingCore::Release(int32_t reader, int32_t index) {
-  Lock();
+void RingCore::Release(int32_t index) {
+  if (reader_ < 0 || Evicted()) return;
+  const uint64_t bit = 1ull << reader_;
   SlotMeta& s = SlotsOf(header_)[index];
-  uint64_t bit = 1ull << reader;
-  const ReaderEntry& e = header_->readers[reader];
-  if ((s.hold_mask & bit) && e.pid == owner_pid_ && e.start_time == owner_start_) {
-    s.hold_mask &= ~bit;
-    header_->readers[reader].held--;
+  uint64_t before = __atomic_fetch_and(&s.hold_mask, ~bit, __ATOMIC_SEQ_CST);
+  if (before & bit) {
+    ReaderEntry& e = header_->readers[reader_];
+    __atomic_store_n(&e.held, e.held - 1, __ATOMIC_RELAXED);
   }
-  Unlock();
   Bump(&header_->release_futex, &header_->release_waiters);
 }
 
 bool RingCore::WriterGone(std::string* why) {
-  if (evicted_) {
-    if (why) *why = "this reader was dropped from the ring's reader table (judged dead); open the ring again";
+  if (reader_ >= 0 && Evicted()) {
+    if (why) *why = "this reader was dropped from the ring's reader table by another process; open the ring again";
     return true;
   }
   if (__atomic_load_n(&header_->closed, __ATOMIC_ACQUIRE)) {
     if (why) *why = "the ring's writer closed it";
     return true;
   }
-  if (!ProcessAlive(header_->writer_pid, header_->writer_start_time)) {
+  // The writer's lock byte is free only when no process serves the ring; an error probing it counts as alive.
+  if (ProbeByte(lock_fd_, kWriterLockByte) == LockProbe::Free) {
     if (why) *why = "the ring's writer (pid " + std::to_string(header_->writer_pid) + ") died";
     return true;
   }
   return false;
 }
 
-WaitResult RingCore::WaitAcquire(int32_t reader, int timeout_ms, const std::atomic<bool>* stop, AcquiredSlot* out) {
+WaitResult RingCore::WaitAcquire(int timeout_ms, const std::atomic<bool>* stop, AcquiredSlot* out) {
   uint64_t start = MonotonicUs();
   for (;;) {
     uint32_t seen = Load(&header_->publish_futex);
     if (stop && stop->load()) return WaitResult::Stopped;
-    if (TryAcquire(reader, out)) return WaitResult::Ready;
+    if (TryAcquire(out)) return WaitResult::Ready;
     if (evicted_ || __atomic_load_n(&header_->closed, __ATOMIC_ACQUIRE)) return WaitResult::WriterGone;
     uint64_t now = MonotonicUs();
     if (now - last_liveness_us_ >= kLivenessCheckMs * 1000ull) {
@@ -305,9 +299,7 @@ WaitResult RingCore::WaitAcquire(int32_t reader, int timeout_ms, const std::atom
       uint64_t left = static_cast<uint64_t>(timeout_ms) - elapsed_ms;
       if (left < static_cast<uint64_t>(wait_ms)) wait_ms = static_cast<int>(left) + 1;
     }
-    __atomic_add_fetch(&header_->publish_waiters, 1, __ATOMIC_SEQ_CST);
-    FutexWait(&header_->publish_futex, seen, wait_ms);
-    __atomic_sub_fetch(&header_->publish_waiters, 1, __ATOMIC_ACQ_REL);
+    Wait(&header_->publish_futex, &header_->publish_waiters, seen, wait_ms);
   }
 }
 

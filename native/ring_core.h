@@ -1,5 +1,7 @@
 // The ring's rules, shared by the writer (RingServer, RingPump) and the readers (RingClient), on a mapped segment.
-// Every state change happens under the segment's robust process-shared mutex; wakeups are futexes in the segment.
+// Lock-free: slots change hands by atomic operations on their seq_state and hold_mask words, so a process stopped or
+// killed at any instruction never stops another. Wakeups are futexes in the segment, and every wait is bounded.
+// The invariants are listed in native/README.md.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -22,6 +24,7 @@ struct CommitMeta {
 struct AcquiredSlot {
   int32_t index = -1;
   SlotMeta meta{};
+  uint64_t seq = 0;
   uint64_t dropped_before = 0;  // frames this reader missed just before this one
 };
 
@@ -29,59 +32,53 @@ enum class WaitResult { Ready, Timeout, WriterGone, Stopped };
 
 class RingCore {
  public:
-  // The geometry is read once, after validation: another process writing the header later cannot move our offsets.
-  explicit RingCore(Mapping* mapping)
-      : mapping_(mapping),
-        header_(static_cast<RingHeader*>(mapping->addr)),
-        slot_count_(header_->slot_count),
-        slot_bytes_(header_->slot_bytes),
-        slot_stride_(header_->slot_stride),
-        payload_offset_(header_->payload_offset) {}
+  // lock_fd: this participant's own open file description of the ring (see OpenedRing), used for its liveness lock
+  // and to probe the others'.
+  RingCore(Mapping* mapping, int lock_fd);
 
   RingHeader* header() const { return header_; }
+  const RingGeometry& geometry() const { return mapping_->geometry; }
   uint8_t* payload(uint32_t index) const {
-    return static_cast<uint8_t*>(mapping_->addr) + payload_offset_ + slot_stride_ * index;
+    return static_cast<uint8_t*>(mapping_->addr) + mapping_->payload_offset + mapping_->slot_stride * index;
   }
-  uint32_t slot_count() const { return slot_count_; }
-  uint64_t slot_bytes() const { return slot_bytes_; }
-  uint64_t slot_stride() const { return slot_stride_; }
-  uint64_t payload_offset() const { return payload_offset_; }
+  uint32_t slot_count() const { return mapping_->geometry.slot_count; }
+  uint64_t slot_bytes() const { return mapping_->geometry.slot_bytes; }
+  uint64_t slot_stride() const { return mapping_->slot_stride; }
+  uint64_t payload_offset() const { return mapping_->payload_offset; }
+  bool blocking() const { return mapping_->geometry.flags & kFlagBlocking; }
 
-  // Writer side.
+  // Writer side. Safe from several threads at once (the JavaScript thread and pump threads).
   // A free slot now marked Writing, or -1 (every slot held / timeout), counted as a writer drop when count_drop.
-  int32_t Lend(int timeout_ms, bool count_drop = true);
+  // *stop (optional) ends a blocking wait early.
+  int32_t Lend(int timeout_ms, bool count_drop = true, const std::atomic<bool>* stop = nullptr);
   uint64_t Commit(int32_t index, const CommitMeta& meta);
   void Abandon(int32_t index);
   void MarkClosed();
-  void ReclaimDeadReaders();     // throttled; frees table entries and holds of readers that died
+  // Frees table entries and holds of readers that died (their lock byte is free). Throttled unless forced.
+  void ReclaimDeadReaders(bool force = false);
 
-  // Reader side.
+  // Reader side. One reader per RingCore.
   int32_t RegisterReader(ReadPolicy policy);  // throws TOO_MANY_READERS
-  void UnregisterReader(int32_t reader);
-  bool TryAcquire(int32_t reader, AcquiredSlot* out);
-  void Release(int32_t reader, int32_t index);
+  void UnregisterReader();
+  bool TryAcquire(AcquiredSlot* out);
+  void Release(int32_t index);
   // Waits until TryAcquire succeeds, the writer is gone, timeout_ms passes (-1: forever) or *stop turns true.
-  WaitResult WaitAcquire(int32_t reader, int timeout_ms, const std::atomic<bool>* stop, AcquiredSlot* out);
+  WaitResult WaitAcquire(int timeout_ms, const std::atomic<bool>* stop, AcquiredSlot* out);
   bool WriterGone(std::string* why);
   void WakeAll();  // wakes every waiter on the segment (used to stop our own waiter thread)
+  int32_t reader() const { return reader_; }
 
  private:
-  void Lock();
-  void Unlock() { pthread_mutex_unlock(&header_->lock); }
-  int32_t PickFreeSlot();
-  bool SlotNeededByEveryReader(const SlotMeta& s) const;
-  void ReclaimReader(uint32_t r);
+  bool SlotNeededByEveryReader(uint64_t seq) const;
+  bool Evicted();
+  void ClearReader(uint32_t r);
 
   Mapping* mapping_;
   RingHeader* header_;
-  const uint32_t slot_count_;
-  const uint64_t slot_bytes_;
-  const uint64_t slot_stride_;
-  const uint64_t payload_offset_;
+  int lock_fd_;
   uint64_t last_reclaim_us_ = 0;
-  // The reader entry we registered, to tell it from a newcomer that took it over after we were judged dead.
-  int32_t owner_pid_ = 0;
-  uint64_t owner_start_ = 0;
+  int32_t reader_ = -1;
+  uint64_t token_ = 0;  // our registration, to tell our entry from a newcomer's
   bool evicted_ = false;
   uint64_t last_liveness_us_ = 0;
 };

@@ -1,60 +1,73 @@
 // The bytes of one ring segment in /dev/shm. Shared by every process that maps it, so every field has a fixed
-// size and offset; anything that changes this layout must bump kLayoutVersion.
+// size and offset; anything that changes this layout must bump kLayoutVersion. The invariants every process keeps
+// are written down in native/README.md.
 #pragma once
-#include <pthread.h>
 #include <cstddef>
 #include <cstdint>
 
 namespace framering {
 
 constexpr uint64_t kRingMagic = 0x31474e4952524d46ull;  // "FMRRING1" little-endian
-constexpr uint32_t kLayoutVersion = 1;
+constexpr uint32_t kLayoutVersion = 2;                  // 2: lock-free slots, kernel-kept liveness locks
 constexpr uint32_t kMaxReaders = 64;                    // one bit each in SlotMeta::hold_mask
 constexpr uint32_t kMaxSlots = 1024;
 constexpr size_t kPayloadAlign = 4096;                  // page-aligned payloads: DMA/SIMD friendly, no false sharing
 constexpr const char* kSegmentPrefix = "framering-";
 constexpr size_t kMaxNameLength = 120;
 
+// Liveness (every layout version from 2 on): the writer holds an open-file-description lock (F_OFD_SETLK) on byte
+// kWriterLockByte of the file for as long as it serves the ring, and reader r holds one on kReaderLockByte + r for
+// as long as its table entry is in use. The kernel drops them when the process dies, in any PID namespace, and a
+// reused pid cannot fake one. Byte positions never change between versions, so any version can tell a live ring.
+constexpr int64_t kWriterLockByte = 0;
+constexpr int64_t kReaderLockByte = 1;
+
 enum class RingFormat : uint32_t { Rgb24 = 1, Data = 2 };
 enum class ReadPolicy : uint32_t { Latest = 1, Every = 2 };
-enum class SlotState : uint32_t { Free = 0, Writing = 1, Ready = 2 };
+enum class SlotState : uint64_t { Free = 0, Writing = 1, Ready = 2 };
 
 constexpr uint32_t kFlagBlocking = 1;  // lossless: the writer waits for `every` readers instead of overwriting
 
+// seq_state packs a slot's sequence number and state into one word, so that a reader can check with one load that the
+// slot it holds is still the frame it chose.
+inline uint64_t PackSeqState(uint64_t seq, SlotState s) { return seq << 2 | static_cast<uint64_t>(s); }
+inline uint64_t SeqOf(uint64_t seq_state) { return seq_state >> 2; }
+inline SlotState StateOf(uint64_t seq_state) { return static_cast<SlotState>(seq_state & 3); }
+
 struct SlotMeta {
-  uint64_t seq;           // 0 while Free or Writing; 1, 2, 3… once Ready
+  uint64_t seq_state;     // atomic. Free: seq 0; Writing: seq 0; Ready: seq 1, 2, 3…
+  uint64_t hold_mask;     // atomic. Bit r set: reader r holds this slot, the writer must not take it
   uint64_t bytes;         // payload bytes in use (frames: width*height*3, data: message length)
   uint64_t timestamp_us;  // CLOCK_REALTIME at commit unless the writer gave one
   uint64_t frame_number;
-  uint64_t hold_mask;     // bit r set: reader r holds this slot, the writer must not touch it
   uint32_t width;
   uint32_t height;
   uint32_t slot_id;       // the writer's source id (a camera index, a client index…)
-  uint32_t state;         // SlotState
+  uint32_t reserved;
 };
 
 struct ReaderEntry {
-  uint32_t in_use;
+  uint32_t in_use;        // set only while the owner holds the entry's liveness lock byte
   uint32_t policy;        // ReadPolicy
-  int32_t pid;
-  uint32_t held;          // slots this reader holds now
-  uint64_t start_time;    // of pid, in clock ticks since boot: pid reuse cannot fool liveness checks
-  uint64_t cursor;        // every: next seq wanted; latest: last seq taken
+  int32_t pid;            // for people and tools only: liveness is the lock, not the pid
+  uint32_t held;          // slots this reader holds now (written by the reader only)
+  uint64_t token;         // unique per registration: tells the entry's owner from a later one
+  uint64_t cursor;        // every: next seq wanted; latest: last seq taken (written by the reader only)
   uint64_t delivered;
   uint64_t dropped;
 };
 
 struct RingHeader {
-  // Identity and owner first, so that any future layout version can still be told apart and its owner checked.
+  // Identity and owner first, at the same offsets in every layout version, so that any version can be told apart.
   uint64_t magic;
   uint32_t version;
   uint32_t header_bytes;
-  int32_t writer_pid;
-  uint32_t closed;        // set by the writer's close(): readers stop at once instead of waiting for liveness checks
-  uint64_t writer_start_time;
+  int32_t writer_pid;     // for people and tools only: liveness is the writer's lock byte
+  uint32_t closed;        // set by the writer's close(): readers stop at once
+  uint64_t writer_start_time;  // layout 1 judged liveness by pid + start time; kept so version 1 rings read the same
   uint64_t total_bytes;
   uint64_t created_us;
-  // Geometry.
+  // Geometry: written once before the magic, read once by each opener and validated; never reread after.
   uint32_t slot_count;
   uint32_t format;        // RingFormat
   uint64_t slot_bytes;    // capacity of one slot
@@ -64,17 +77,18 @@ struct RingHeader {
   uint32_t height;
   uint32_t flags;
   uint32_t blocking_timeout_ms;
-  // Wakeups: futex words inside the segment, so nothing but the segment appears in /dev/shm.
+  // Wakeups: futex words inside the segment, so nothing but the segment appears in /dev/shm. Only hints: every
+  // wait is bounded, so a corrupted word costs latency, never a hang.
   alignas(64) uint32_t publish_futex;   // bumped on every commit and on close
   uint32_t release_futex;               // bumped on every release: a blocking writer waits on it
   uint32_t publish_waiters;
   uint32_t release_waiters;
-  // State, guarded by lock.
+  // Counters, all atomic. There is no lock in the segment: nothing a stopped process holds can stop another.
   uint64_t write_seq;     // seq of the newest committed slot
   uint64_t written;
   uint64_t writer_drops;  // frames the writer could not place: every slot held
-  alignas(64) pthread_mutex_t lock;     // process-shared and robust: a process killed inside it does not wedge the ring
-  ReaderEntry readers[kMaxReaders];
+  uint64_t next_token;    // reader registrations
+  alignas(64) ReaderEntry readers[kMaxReaders];
   // SlotMeta slots[slot_count] follows, then the payloads at payload_offset.
 };
 

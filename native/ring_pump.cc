@@ -88,7 +88,7 @@ void RingPump::Finish(const std::string& reason, const std::string& message, uin
 
 void RingPump::Loop() {
   RingCore* core = server_->core();
-  bool blocking = core->header()->flags & kFlagBlocking;
+  bool blocking = core->blocking();
   std::vector<uint8_t> scratch;  // where a frame goes when every slot is held: it must still leave the pipe
   for (;;) {
     int32_t index = -1;

@@ -1,5 +1,8 @@
 #include "ring_server.h"
 
+#include <unistd.h>
+
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -13,7 +16,8 @@ Napi::Function RingServer::Init(Napi::Env env) {
                      {InstanceMethod("buffer", &RingServer::Buffer), InstanceMethod("layout", &RingServer::Layout),
                       InstanceMethod("lend", &RingServer::Lend), InstanceMethod("commit", &RingServer::Commit),
                       InstanceMethod("abandon", &RingServer::Abandon), InstanceMethod("write", &RingServer::Write),
-                      InstanceMethod("stats", &RingServer::Stats), InstanceMethod("close", &RingServer::Close)});
+                      InstanceMethod("stats", &RingServer::Stats), InstanceMethod("close", &RingServer::Close),
+                      InstanceMethod("reclaimDeadReaders", &RingServer::ReclaimDeadReaders)});
 }
 
 // new RingServer({ name, slots, slotBytes, width, height, format: 'rgb24'|'data', blocking, blockingTimeoutMs, mode })
@@ -35,11 +39,13 @@ RingServer::RingServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingSe
   mode_t mode = static_cast<mode_t>(NumberOption(opts, "mode", 0600, 0, 0777));
   if ((mode & 0600) != 0600) throw MakeError(env, "INVALID_ARGUMENT", "mode must give the owner read and write (0o600 at least)");
   try {
-    mapping_ = CreateRingSegment(name_, g, mode, static_cast<napi_env>(env));
+    OpenedRing ring = CreateRingSegment(name_, g, mode, static_cast<napi_env>(env));
+    mapping_ = ring.mapping;
+    lock_fd_ = ring.fd;
   } catch (const RingError& e) {
     throw MakeError(env, e);
   }
-  core_ = std::make_unique<RingCore>(mapping_);
+  core_ = std::make_unique<RingCore>(mapping_, lock_fd_);
 }
 
 RingServer::~RingServer() {
@@ -77,6 +83,8 @@ void RingServer::Release(bool unlink) {
   // replaced is theirs.
   if (unlink) UnlinkSegmentIf(SegmentNameFor(name_), mapping_->dev, mapping_->ino);
   core_.reset();
+  close(lock_fd_);  // drops the writer's liveness lock: from here on the ring has no writer
+  lock_fd_ = -1;
   mapping_->Unref();
   mapping_ = nullptr;
 }
@@ -95,8 +103,8 @@ int32_t RingServer::SlotArg(const Napi::CallbackInfo& info, size_t i) {
 CommitMeta RingServer::MetaArg(const Napi::CallbackInfo& info, size_t i, uint64_t bytes) {
   CommitMeta m;
   m.bytes = bytes;
-  m.width = core_->header()->width;
-  m.height = core_->header()->height;
+  m.width = core_->geometry().width;
+  m.height = core_->geometry().height;
   if (info.Length() > i && info[i].IsObject()) {
     Napi::Object o = info[i].As<Napi::Object>();
     m.slot_id = static_cast<uint32_t>(NumberOption(o, "slotId", 0, 0, 4294967295.0));
@@ -126,7 +134,7 @@ Napi::Value RingServer::Lend(const Napi::CallbackInfo& info) {
     throw MakeError(info.Env(), "INVALID_ARGUMENT",
                     "ring '" + name_ + "' has " + std::to_string(lent_.size()) +
                         " slots lent and not committed; commit() or abandon() them before lending more");
-  int32_t index = core_->Lend(static_cast<int>(core_->header()->blocking_timeout_ms));
+  int32_t index = core_->Lend(SyncWaitMs());
   if (index >= 0) lent_.insert(index);
   return Napi::Number::New(info.Env(), index);
 }
@@ -138,7 +146,11 @@ Napi::Value RingServer::Commit(const Napi::CallbackInfo& info) {
   uint64_t bytes;
   if (info.Length() > 1 && info[1].IsNumber()) {
     double b = info[1].As<Napi::Number>().DoubleValue();
-    if (!(b >= 0 && b <= static_cast<double>(core_->slot_bytes())))
+    if (!std::isfinite(b) || b < 0 || b != std::floor(b))
+      throw MakeError(info.Env(), "INVALID_ARGUMENT", "commit() takes a whole number of bytes from 0 to " +
+                                                          std::to_string(core_->slot_bytes()) + ", got " +
+                                                          info[1].ToString().Utf8Value());
+    if (b > static_cast<double>(core_->slot_bytes()))
       throw MakeError(info.Env(), "MESSAGE_TOO_LARGE", "commit of " + std::to_string((long long)b) + " bytes into a slot of " +
                                                          std::to_string(core_->slot_bytes()) + " bytes");
     bytes = static_cast<uint64_t>(b);
@@ -158,25 +170,52 @@ Napi::Value RingServer::Abandon(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// write(bytes: Uint8Array, meta?) → seq, or -1 when no slot could be had. Copies into the slot: for pixels that
-// already sit in a JavaScript buffer; a camera pump uses lend/commit on its own thread instead.
+// write(bytes: TypedArray, meta?, waitMs?) → seq, or -1 when no slot could be had. Copies into the slot: for pixels
+// that already sit in a JavaScript buffer; a camera pump uses lend/commit on its own thread instead. On a blocking
+// ring it waits at most waitMs (default: the ring's timeout, capped so the event loop is never held long); a wait of
+// 0 counts no drop, so that writeAsync() can retry from a timer.
 Napi::Value RingServer::Write(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
   if (info.Length() < 1 || !info[0].IsTypedArray())
     throw MakeError(env, "INVALID_ARGUMENT", "write() takes a Uint8Array (or Buffer) of bytes");
-  Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
-  size_t length = ta.ByteLength();
+  // Through napi directly: it also reads arrays backed by a SharedArrayBuffer (worker_threads users have them).
+  size_t length = 0, offset = 0;
+  void* data = nullptr;
+  napi_value backing;
+  napi_typedarray_type type;
+  if (napi_get_typedarray_info(env, info[0], &type, &length, &data, &backing, &offset) != napi_ok)
+    throw MakeError(env, "INVALID_ARGUMENT", "write() cannot read this array");
+  length = info[0].As<Napi::TypedArray>().ByteLength();
   if (length > core_->slot_bytes())
     throw MakeError(env, "MESSAGE_TOO_LARGE", "write of " + std::to_string(length) + " bytes into ring '" + name_ +
                                                   "' whose slots hold " + std::to_string(core_->slot_bytes()) +
                                                   " bytes; nothing was written (create the ring with larger slots)");
+  if (length > 0 && data == nullptr) throw MakeError(env, "INVALID_ARGUMENT", "write() got a detached array");
   CommitMeta meta = MetaArg(info, 1, length);
-  int32_t index = core_->Lend(static_cast<int>(core_->header()->blocking_timeout_ms));
+  int wait_ms = SyncWaitMs();
+  bool count_drop = true;
+  if (info.Length() > 2 && info[2].IsNumber()) {
+    double w = info[2].As<Napi::Number>().DoubleValue();
+    wait_ms = !(w > 0) ? 0 : w < wait_ms ? static_cast<int>(w) : wait_ms;
+    count_drop = wait_ms > 0;
+  }
+  int32_t index = core_->Lend(wait_ms, count_drop);
   if (index < 0) return Napi::Number::New(env, -1);
-  const uint8_t* src = static_cast<const uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
-  memcpy(core_->payload(static_cast<uint32_t>(index)), src, length);
+  if (length > 0) memcpy(core_->payload(static_cast<uint32_t>(index)), data, length);
   return Napi::Number::New(env, static_cast<double>(core_->Commit(index, meta)));
+}
+
+// How long a call on the JavaScript thread may wait for a blocking ring's readers.
+int RingServer::SyncWaitMs() const {
+  uint32_t t = core_->geometry().blocking_timeout_ms;
+  return static_cast<int>(t < kMaxSyncWaitMs ? t : kMaxSyncWaitMs);
+}
+
+// reclaimDeadReaders(): frees the entries and holds of readers that died, also while nothing is written.
+Napi::Value RingServer::ReclaimDeadReaders(const Napi::CallbackInfo& info) {
+  if (!closed_) core_->ReclaimDeadReaders(true);
+  return info.Env().Undefined();
 }
 
 Napi::Value RingServer::Stats(const Napi::CallbackInfo& info) {
@@ -184,13 +223,13 @@ Napi::Value RingServer::Stats(const Napi::CallbackInfo& info) {
   CheckOpen(env);
   RingHeader* h = core_->header();
   Napi::Object o = Napi::Object::New(env);
-  o.Set("written", static_cast<double>(h->written));
-  o.Set("writerDrops", static_cast<double>(h->writer_drops));
+  o.Set("written", static_cast<double>(__atomic_load_n(&h->written, __ATOMIC_RELAXED)));
+  o.Set("writerDrops", static_cast<double>(__atomic_load_n(&h->writer_drops, __ATOMIC_RELAXED)));
   Napi::Array readers = Napi::Array::New(env);
   uint32_t n = 0;
   for (uint32_t r = 0; r < kMaxReaders; r++) {
     const ReaderEntry& e = h->readers[r];
-    if (!e.in_use) continue;
+    if (!__atomic_load_n(&e.in_use, __ATOMIC_ACQUIRE)) continue;
     Napi::Object ro = Napi::Object::New(env);
     ro.Set("pid", e.pid);
     ro.Set("policy", e.policy == static_cast<uint32_t>(ReadPolicy::Every) ? "every" : "latest");

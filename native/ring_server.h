@@ -34,15 +34,21 @@ class RingServer : public Napi::ObjectWrap<RingServer> {
   Napi::Value Write(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value ReclaimDeadReaders(const Napi::CallbackInfo& info);
 
   void CheckOpen(Napi::Env env);
   int32_t SlotArg(const Napi::CallbackInfo& info, size_t i);
   CommitMeta MetaArg(const Napi::CallbackInfo& info, size_t i, uint64_t bytes);
   void StopPumps();
   void Release(bool unlink);
+  int SyncWaitMs() const;
+
+  // The longest a call on the JavaScript thread waits for readers of a blocking ring; writeAsync() waits longer.
+  static constexpr uint32_t kMaxSyncWaitMs = 100;
 
   std::string name_;
   Mapping* mapping_ = nullptr;
+  int lock_fd_ = -1;  // our own open file description of the ring, holding the writer's liveness lock
   std::unique_ptr<RingCore> core_;
   bool has_buffer_ = false;  // this object holds one use of the mapping's shared ArrayBuffer
   bool closed_ = false;

@@ -12,7 +12,9 @@
 #include <map>
 #include <mutex>
 #include <tuple>
+#include <vector>
 
+#include "liveness_lock.h"
 #include "process_identity.h"
 #include "ring_error.h"
 
@@ -21,8 +23,99 @@ namespace framering {
 std::string SystemMessage(int err) { return std::string(strerror(err)); }
 
 namespace {
+
+constexpr const char* kShmDir = "/dev/shm";
+constexpr uint64_t kMaxRingBytes = 1ull << 40;  // 1 TiB: anything larger is a unit mistake or a corrupt header
+
 std::mutex registry_mutex;
 std::map<std::tuple<const void*, dev_t, ino_t>, Mapping*> registry;  // the mappings this process has, by file
+
+std::string PathOf(const std::string& segment) { return std::string(kShmDir) + "/" + segment; }
+
+// What sits at a ring's name when it is not a regular file, in words for error messages and the cleanup tool.
+const char* KindOf(mode_t m) {
+  if (S_ISREG(m)) return "ring";
+  if (S_ISFIFO(m)) return "fifo";
+  if (S_ISLNK(m)) return "symlink";
+  if (S_ISDIR(m)) return "directory";
+  if (S_ISSOCK(m)) return "socket";
+  return "device";
+}
+
+std::string KindWords(const std::string& kind) {
+  if (kind == "fifo") return "a named pipe (FIFO)";
+  if (kind == "symlink") return "a symbolic link";
+  if (kind == "directory") return "a directory";
+  if (kind == "socket") return "a socket";
+  return "a device file";
+}
+
+// Opens the file at a ring's name without following links and without blocking on a FIFO. Returns -1 with *kind set
+// when something other than a regular file sits there, or with errno set when the open failed.
+int OpenRingFile(const std::string& segment, int access, std::string* kind) {
+  std::string path = PathOf(segment);
+  int fd = open(path.c_str(), access | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    struct stat lst;
+    if ((err == ELOOP || err == EISDIR || err == ENXIO || err == EACCES) && lstat(path.c_str(), &lst) == 0 &&
+        !S_ISREG(lst.st_mode))
+      *kind = KindOf(lst.st_mode);
+    errno = err;
+    return -1;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    *kind = fstat(fd, &st) == 0 ? KindOf(st.st_mode) : "device";
+    close(fd);
+    errno = EINVAL;
+    return -1;
+  }
+  return fd;
+}
+
+// Owner checks: a ring another user made, or one every user may write, could carry frames someone planted.
+std::string UntrustedWhy(const struct stat& st, const TrustOptions& trust) {
+  if (trust.allow_foreign) return "";
+  if (st.st_mode & S_IWOTH) {
+    char mode[8];
+    snprintf(mode, sizeof mode, "%o", static_cast<unsigned>(st.st_mode & 0777));
+    return std::string("every user may write it (mode ") + mode + ")";
+  }
+  if (st.st_uid == geteuid()) return "";
+  bool group_shared = (st.st_mode & 0060) == 0060;
+  if (group_shared) {
+    if (st.st_gid == getegid()) return "";
+    int n = getgroups(0, nullptr);
+    std::vector<gid_t> groups(n > 0 ? n : 0);
+    if (n > 0 && getgroups(n, groups.data()) == n)
+      for (gid_t g : groups)
+        if (g == st.st_gid) return "";
+  }
+  return "it belongs to user id " + std::to_string(st.st_uid) + ", not to this process's user (" +
+         std::to_string(geteuid()) + ")";
+}
+
+size_t MetaBytesFor(uint32_t slot_count) { return sizeof(RingHeader) + sizeof(SlotMeta) * slot_count; }
+
+uint64_t AgeMs(const struct stat& st) {
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  int64_t age = (now.tv_sec - st.st_mtim.tv_sec) * 1000 + (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000;
+  return age > 0 ? static_cast<uint64_t>(age) : 0;
+}
+
+// Reads the header into a private copy: every check is made on bytes no other process can change under us.
+bool ReadHeader(int fd, RingHeader* out) {
+  return pread(fd, out, sizeof(RingHeader), 0) == static_cast<ssize_t>(sizeof(RingHeader));
+}
+
+// Whether the ring's writer lives. Layout 1 had no liveness locks: its pid and start time are all there is.
+bool WriterAlive(int fd, const RingHeader& h) {
+  if (h.version == 1) return ProcessAlive(h.writer_pid, h.writer_start_time);
+  return HeldOrUnknown(fd, kWriterLockByte);
+}
+
 }  // namespace
 
 void Mapping::Ref() {
@@ -72,10 +165,6 @@ std::string SegmentNameFor(const std::string& name) {
   return std::string(kSegmentPrefix) + name;
 }
 
-constexpr uint64_t kMaxRingBytes = 1ull << 40;  // 1 TiB: anything larger is a unit mistake or a corrupt header
-
-static size_t MetaBytesFor(uint32_t slot_count) { return sizeof(RingHeader) + sizeof(SlotMeta) * slot_count; }
-
 size_t SegmentBytesFor(const RingGeometry& g) {
   size_t stride = AlignUp(g.slot_bytes, kPayloadAlign);
   return AlignUp(MetaBytesFor(g.slot_count), kPayloadAlign) + stride * g.slot_count;
@@ -108,17 +197,11 @@ static void InitialiseHeader(RingHeader* h, const RingGeometry& g, size_t total)
   h->height = g.height;
   h->flags = g.flags;
   h->blocking_timeout_ms = g.blocking_timeout_ms;
-  pthread_mutexattr_t attr;
-  pthread_mutexattr_init(&attr);
-  pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
-  pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
-  pthread_mutex_init(&h->lock, &attr);
-  pthread_mutexattr_destroy(&attr);
   // Magic last: a reader that sees it sees a complete header.
   __atomic_store_n(&h->magic, kRingMagic, __ATOMIC_RELEASE);
 }
 
-static Mapping* MapFd(int fd, size_t length, const std::string& segment) {
+static Mapping* MapFd(int fd, size_t length, const RingGeometry& g, const std::string& segment) {
   void* addr = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
   if (addr == MAP_FAILED) {
     int err = errno;
@@ -127,56 +210,126 @@ static Mapping* MapFd(int fd, size_t length, const std::string& segment) {
   auto* m = new Mapping();
   m->addr = addr;
   m->length = length;
+  m->geometry = g;
+  m->slot_stride = AlignUp(g.slot_bytes, kPayloadAlign);
+  m->payload_offset = AlignUp(MetaBytesFor(g.slot_count), kPayloadAlign);
   return m;
 }
 
-// Decides whether an existing segment of the name we want may be replaced.
-static void ReplaceIfStale(const std::string& segment) {
-  SegmentInfo info = InspectSegment(segment);
-  if (info.valid && info.writer_alive && !info.closed)
-    throw RingError("RING_EXISTS", "ring /dev/shm/" + segment + " is already served by live process " +
-                                       std::to_string(info.writer_pid) +
-                                       "; stop that process or choose another ring name");
-  if (!info.valid && info.age_ms < 2000)
-    throw RingError("RING_EXISTS", "ring /dev/shm/" + segment +
-                                       " is being created by another process right now; choose another ring name");
-  shm_unlink(("/" + segment).c_str());
+// An existing file at the name of a ring we create. Returns an fd of it holding its writer lock when it is stale
+// (nobody serves it), so that no other process can claim or remove it while we replace it; -1 when it vanished.
+// Throws RING_EXISTS when it is live, not a ring file, or not ours to replace.
+static int ClaimStale(const std::string& segment, uint64_t* stale_bytes) {
+  std::string kind;
+  int fd = OpenRingFile(segment, O_RDWR, &kind);
+  if (fd < 0) {
+    int err = errno;
+    if (!kind.empty())
+      throw RingError("RING_EXISTS", "/dev/shm/" + segment + " is " + KindWords(kind) +
+                                         ", not a framering ring; remove it by hand if nothing needs it");
+    if (err == ENOENT) return -1;
+    throw RingError("RING_EXISTS", "/dev/shm/" + segment + " exists and cannot be opened to check it (" +
+                                       SystemMessage(err) + "); remove it or choose another ring name");
+  }
+  struct stat st;
+  fstat(fd, &st);
+  std::string untrusted = UntrustedWhy(st, TrustOptions{});
+  if (!untrusted.empty()) {
+    close(fd);
+    throw RingError("RING_EXISTS", "/dev/shm/" + segment + " exists and is not ours to replace: " + untrusted);
+  }
+  RingHeader h;
+  bool has_header = ReadHeader(fd, &h) && h.magic == kRingMagic;
+  if (!TryLockByte(fd, kWriterLockByte)) {
+    close(fd);
+    throw RingError("RING_EXISTS", "ring /dev/shm/" + segment + " is served by live process " +
+                                       (has_header ? std::to_string(h.writer_pid) : std::string("(being created)")) +
+                                       " or being replaced by another process right now; stop that process or "
+                                       "choose another ring name");
+  }
+  if (has_header && h.version == 1 && ProcessAlive(h.writer_pid, h.writer_start_time)) {
+    close(fd);
+    throw RingError("RING_EXISTS", "ring /dev/shm/" + segment + " is served by live process " +
+                                       std::to_string(h.writer_pid) + " (an older framering, layout 1)");
+  }
+  *stale_bytes = static_cast<uint64_t>(st.st_blocks) * 512;
+  return fd;
 }
 
-Mapping* CreateRingSegment(const std::string& name, const RingGeometry& g, mode_t mode, const void* scope) {
+// A new, unnamed file in /dev/shm (O_TMPFILE): it is locked, sized, reserved and initialised before anybody can
+// see it, then published under its name by linkat(), which fails if the name was taken meanwhile. Where O_TMPFILE
+// or /proc/self/fd is missing, the file is created at its name and locked at once.
+static int NewRingFile(const std::string& segment, mode_t mode, bool* published) {
+  *published = false;
+  if (access("/proc/self/fd", X_OK) == 0) {
+    int fd = open(kShmDir, O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+    if (fd >= 0) return fd;
+  }
+  int fd = open(PathOf(segment).c_str(), O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0) {
+    int err = errno;
+    throw RingError(err == EEXIST ? "RING_EXISTS" : "SYSTEM",
+                    "cannot create /dev/shm/" + segment + ": " + SystemMessage(err) +
+                        (err == EEXIST ? "; another process created it at the same moment" : ""));
+  }
+  *published = true;
+  return fd;
+}
+
+static void Publish(int fd, const std::string& segment) {
+  std::string self = "/proc/self/fd/" + std::to_string(fd);
+  if (linkat(AT_FDCWD, self.c_str(), AT_FDCWD, PathOf(segment).c_str(), AT_SYMLINK_FOLLOW) == 0) return;
+  int err = errno;
+  throw RingError(err == EEXIST ? "RING_EXISTS" : "SYSTEM",
+                  "cannot publish /dev/shm/" + segment + ": " + SystemMessage(err) +
+                      (err == EEXIST ? "; another process created a ring of that name at the same moment" : ""));
+}
+
+OpenedRing CreateRingSegment(const std::string& name, const RingGeometry& g, mode_t mode, const void* scope) {
   std::string segment = SegmentNameFor(name);
   CheckGeometry(g);
   size_t total = SegmentBytesFor(g);
 
+  uint64_t stale_bytes = 0;
+  int stale_fd = ClaimStale(segment, &stale_bytes);
+  struct ClaimGuard {
+    int fd;
+    ~ClaimGuard() {
+      if (fd >= 0) close(fd);  // lets go of the old file's writer lock
+    }
+  } claim{stale_fd};
+
   struct statvfs vfs;
-  if (statvfs("/dev/shm", &vfs) == 0) {
-    uint64_t avail = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  if (statvfs(kShmDir, &vfs) == 0) {
+    // The stale ring we replace gives its pages back (unless a reader still maps it).
+    uint64_t avail = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize + stale_bytes;
     if (total > avail)
       throw RingError("NO_SPACE", "ring '" + name + "' needs " + std::to_string(total >> 20) + " MiB but /dev/shm has " +
                                       std::to_string(avail >> 20) +
                                       " MiB free; use fewer slots or smaller frames, remove dead rings with "
                                       "`npm run cleanup`, or enlarge /dev/shm (Docker: --shm-size)");
   }
-
-  int fd = -1;
-  for (int attempt = 0; attempt < 2 && fd < 0; attempt++) {
-    fd = shm_open(("/" + segment).c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, mode);
-    if (fd < 0 && errno == EEXIST && attempt == 0) {
-      ReplaceIfStale(segment);
-      continue;
-    }
-    if (fd < 0) {
-      int err = errno;
-      throw RingError(err == EEXIST ? "RING_EXISTS" : "SYSTEM",
-                      "cannot create /dev/shm/" + segment + ": " + SystemMessage(err));
-    }
+  if (stale_fd >= 0) {
+    // Only the holder of the old file's writer lock removes its name, and only while the name is still that file.
+    struct stat old_st;
+    fstat(stale_fd, &old_st);
+    if (!UnlinkSegmentIf(segment, old_st.st_dev, old_st.st_ino))
+      throw RingError("RING_EXISTS", "ring /dev/shm/" + segment + " was replaced by another process right now");
   }
-  fchmod(fd, mode);  // shm_open's mode is filtered by the umask; the caller's choice wins
+
+  bool published = false;
+  int fd = NewRingFile(segment, mode, &published);
   auto fail = [&](const std::string& code, const std::string& msg) {
+    if (published) {
+      struct stat st;
+      if (fstat(fd, &st) == 0) UnlinkSegmentIf(segment, st.st_dev, st.st_ino);
+    }
     close(fd);
-    shm_unlink(("/" + segment).c_str());
     throw RingError(code, msg);
   };
+  if (!TryLockByte(fd, kWriterLockByte)) fail("RING_EXISTS", "ring /dev/shm/" + segment + " was claimed by another process right now");
+  fchmod(fd, mode);  // the open's mode is filtered by the umask; the caller's choice wins
+  // The only ftruncate framering makes: on a file nobody else can have mapped yet.
   if (ftruncate(fd, static_cast<off_t>(total)) != 0) fail("SYSTEM", "cannot size /dev/shm/" + segment + ": " + SystemMessage(errno));
   // Reserve the pages now: a full /dev/shm is an error here, not a SIGBUS at the first frame.
   int rc = posix_fallocate(fd, 0, static_cast<off_t>(total));
@@ -186,167 +339,202 @@ Mapping* CreateRingSegment(const std::string& name, const RingGeometry& g, mode_
              SystemMessage(rc) + "; free space with `npm run cleanup` or enlarge /dev/shm (Docker: --shm-size)");
   Mapping* m = nullptr;
   try {
-    m = MapFd(fd, total, segment);
+    m = MapFd(fd, total, g, segment);
   } catch (const RingError& e) {
     fail(e.code, e.what());
   }
+  InitialiseHeader(static_cast<RingHeader*>(m->addr), g, total);
+  if (!published) {
+    try {
+      Publish(fd, segment);
+    } catch (const RingError& e) {
+      m->Unref();
+      fail(e.code, e.what());
+    }
+  }
   struct stat st;
   fstat(fd, &st);
-  close(fd);
-  InitialiseHeader(static_cast<RingHeader*>(m->addr), g, total);
   RegisterMapping(m, scope, st);
-  return m;
+  return {m, fd};
 }
 
-static std::string ValidateHeader(const RingHeader* h, size_t file_bytes) {
-  if (file_bytes < sizeof(RingHeader)) return "it is " + std::to_string(file_bytes) + " bytes, smaller than a ring header (truncated or not a framering ring)";
-  if (__atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) != kRingMagic) return "its header has no framering magic (a foreign or half-created file)";
-  if (h->version != kLayoutVersion)
-    return "its layout version is " + std::to_string(h->version) + " but this framering reads version " +
+static std::string ValidateHeader(const RingHeader& h, size_t file_bytes, RingGeometry* g) {
+  if (h.magic != kRingMagic) return "its header has no framering magic (a foreign or half-created file)";
+  if (h.version != kLayoutVersion)
+    return "its layout version is " + std::to_string(h.version) + " but this framering reads version " +
            std::to_string(kLayoutVersion) + " (writer and reader run different framering versions)";
-  if (h->header_bytes != sizeof(RingHeader)) return "its header size does not match this build";
-  if (h->slot_count < 2 || h->slot_count > kMaxSlots || h->slot_bytes == 0 || h->slot_bytes > kMaxRingBytes / h->slot_count)
+  if (h.header_bytes != sizeof(RingHeader)) return "its header size does not match this build";
+  if (h.slot_count < 2 || h.slot_count > kMaxSlots || h.slot_bytes == 0 || h.slot_bytes > kMaxRingBytes / h.slot_count)
     return "its geometry is corrupt";
-  RingGeometry g;
-  g.slot_count = h->slot_count;
-  g.slot_bytes = h->slot_bytes;
-  size_t expected = SegmentBytesFor(g);
-  if (h->total_bytes != expected || h->payload_offset != AlignUp(MetaBytesFor(h->slot_count), kPayloadAlign) ||
-      h->slot_stride != AlignUp(h->slot_bytes, kPayloadAlign))
-    return "its geometry does not add up";
-  if (file_bytes < expected)
-    return "it is " + std::to_string(file_bytes) + " bytes but its geometry needs " + std::to_string(expected) + " (truncated)";
-  if (h->format != static_cast<uint32_t>(RingFormat::Rgb24) && h->format != static_cast<uint32_t>(RingFormat::Data))
+  if (h.format != static_cast<uint32_t>(RingFormat::Rgb24) && h.format != static_cast<uint32_t>(RingFormat::Data))
     return "its format is unknown";
+  g->slot_count = h.slot_count;
+  g->slot_bytes = h.slot_bytes;
+  g->width = h.width;
+  g->height = h.height;
+  g->format = static_cast<RingFormat>(h.format);
+  g->flags = h.flags;
+  g->blocking_timeout_ms = h.blocking_timeout_ms;
+  size_t expected = SegmentBytesFor(*g);
+  if (h.total_bytes != expected || h.payload_offset != AlignUp(MetaBytesFor(h.slot_count), kPayloadAlign) ||
+      h.slot_stride != AlignUp(h.slot_bytes, kPayloadAlign))
+    return "its geometry does not add up";
+  if (file_bytes != expected)
+    return "it is " + std::to_string(file_bytes) + " bytes but its geometry needs exactly " + std::to_string(expected) +
+           (file_bytes < expected ? " (truncated)" : " (extended by someone else)");
   return "";
 }
 
-Mapping* OpenRingSegment(const std::string& name, const void* scope) {
+static bool SameGeometry(const RingGeometry& a, const RingGeometry& b) {
+  return a.slot_count == b.slot_count && a.slot_bytes == b.slot_bytes && a.width == b.width && a.height == b.height &&
+         a.format == b.format && a.flags == b.flags && a.blocking_timeout_ms == b.blocking_timeout_ms;
+}
+
+OpenedRing OpenRingSegment(const std::string& name, const void* scope, const TrustOptions& trust) {
   std::string segment = SegmentNameFor(name);
-  int fd = shm_open(("/" + segment).c_str(), O_RDWR | O_CLOEXEC, 0);
+  std::string kind;
+  int fd = OpenRingFile(segment, O_RDWR, &kind);
   if (fd < 0) {
     int err = errno;
+    if (!kind.empty())
+      throw RingError("RING_INVALID", "/dev/shm/" + segment + " is " + KindWords(kind) + ", not a framering ring");
     if (err == ENOENT)
       throw RingError("RING_NOT_FOUND", "no ring named '" + name + "' (/dev/shm/" + segment +
                                             " does not exist); start its server first or check the name");
     throw RingError("SYSTEM", "cannot open /dev/shm/" + segment + ": " + SystemMessage(err));
   }
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    int err = errno;
+  auto fail = [&](const std::string& code, const std::string& msg) {
     close(fd);
-    throw RingError("SYSTEM", "cannot stat /dev/shm/" + segment + ": " + SystemMessage(err));
-  }
-  if (Mapping* mine = FindMapping(scope, st)) {  // already mapped here: shared, but checked again (it may have changed)
-    close(fd);
-    std::string problem = ValidateHeader(static_cast<RingHeader*>(mine->addr), mine->length);
-    if (!problem.empty()) {
-      mine->Unref();
-      throw RingError("RING_INVALID", "/dev/shm/" + segment + " is not a usable ring: " + problem);
-    }
-    return mine;
-  }
-  size_t file_bytes = static_cast<size_t>(st.st_size);
-  // A server creates the file, then sizes and fills it: a young file without a header is a ring being created, which a
-  // reader waiting for the ring must wait for, not reject.
-  timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  bool young = now.tv_sec - st.st_mtim.tv_sec < 2;
-  auto not_yet = [&]() {
-    return RingError("RING_NOT_FOUND", "ring '" + name + "' is still being created; try again in a moment");
+    throw RingError(code, msg);
   };
-  if (file_bytes < sizeof(RingHeader)) {
-    close(fd);
-    if (young) throw not_yet();
-    throw RingError("RING_INVALID", "/dev/shm/" + segment + " is not a usable ring: " + ValidateHeader(nullptr, file_bytes));
+  struct stat st;
+  if (fstat(fd, &st) != 0) fail("SYSTEM", "cannot stat /dev/shm/" + segment + ": " + SystemMessage(errno));
+  std::string untrusted = UntrustedWhy(st, trust);
+  if (!untrusted.empty())
+    fail("RING_UNTRUSTED", "/dev/shm/" + segment + " is not opened: " + untrusted +
+                               ". Another local user could plant frames in it; if that user is trusted, open it with "
+                               "{ allowForeign: true }");
+  size_t file_bytes = static_cast<size_t>(st.st_size);
+  RingHeader h;
+  bool whole = file_bytes >= sizeof(RingHeader) && ReadHeader(fd, &h);
+  if (!whole || h.magic != kRingMagic) {
+    // A creator that could not use O_TMPFILE holds the writer lock while it fills the file in: wait for it.
+    if (ProbeByte(fd, kWriterLockByte) == LockProbe::Held)
+      fail("RING_NOT_FOUND", "ring '" + name + "' is still being created; try again in a moment");
+    fail("RING_INVALID", "/dev/shm/" + segment + " is not a usable ring: " +
+                             (whole ? "its header has no framering magic (a foreign or half-created file)"
+                                    : "it is " + std::to_string(file_bytes) +
+                                          " bytes, smaller than a ring header (truncated or not a framering ring)"));
   }
-  Mapping* m;
+  RingGeometry g;
+  std::string problem = ValidateHeader(h, file_bytes, &g);
+  if (!problem.empty()) fail("RING_INVALID", "/dev/shm/" + segment + " is not a usable ring: " + problem);
+  if (Mapping* mine = FindMapping(scope, st)) {  // already mapped here: shared, if it still is the same ring
+    if (!SameGeometry(mine->geometry, g)) {
+      mine->Unref();
+      fail("RING_INVALID", "/dev/shm/" + segment + " is not a usable ring: its header changed after it was opened");
+    }
+    return {mine, fd};
+  }
+  Mapping* m = nullptr;
   try {
-    m = MapFd(fd, file_bytes, segment);
-  } catch (...) {
-    close(fd);
-    throw;
-  }
-  close(fd);
-  const auto* header = static_cast<RingHeader*>(m->addr);
-  bool has_magic = __atomic_load_n(&header->magic, __ATOMIC_ACQUIRE) == kRingMagic;
-  std::string problem = ValidateHeader(header, file_bytes);
-  if (!problem.empty()) {
-    m->Unref();
-    if (!has_magic && young) throw not_yet();
-    throw RingError("RING_INVALID", "/dev/shm/" + segment + " is not a usable ring: " + problem);
+    m = MapFd(fd, SegmentBytesFor(g), g, segment);
+  } catch (const RingError& e) {
+    fail(e.code, e.what());
   }
   RegisterMapping(m, scope, st);
-  return m;
+  return {m, fd};
 }
 
 SegmentInfo InspectSegment(const std::string& segment_name) {
   SegmentInfo info;
-  int fd = shm_open(("/" + segment_name).c_str(), O_RDONLY | O_CLOEXEC, 0);
+  std::string kind;
+  int fd = OpenRingFile(segment_name, O_RDONLY, &kind);
   if (fd < 0) {
-    info.problem = SystemMessage(errno);
+    int err = errno;
+    info.kind = kind.empty() ? "ring" : kind;
+    info.problem = kind.empty() ? SystemMessage(err) : KindWords(kind) + ", not a framering ring";
+    struct stat lst;
+    if (lstat(PathOf(segment_name).c_str(), &lst) == 0) {
+      info.age_ms = AgeMs(lst);
+      info.uid = lst.st_uid;
+      info.mode = lst.st_mode & 07777;
+    }
     return info;
   }
+  info.kind = "ring";
   struct stat st;
   fstat(fd, &st);
   info.bytes = static_cast<uint64_t>(st.st_size);
-  timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  int64_t age = (now.tv_sec - st.st_mtim.tv_sec) * 1000 + (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000;
-  info.age_ms = age > 0 ? static_cast<uint64_t>(age) : 0;
-  if (info.bytes < sizeof(RingHeader)) {
-    info.problem = ValidateHeader(nullptr, info.bytes);
+  info.age_ms = AgeMs(st);
+  info.uid = st.st_uid;
+  info.mode = st.st_mode & 07777;
+  RingHeader h;
+  if (info.bytes < sizeof(RingHeader) || !ReadHeader(fd, &h)) {
+    info.problem = "it is " + std::to_string(info.bytes) + " bytes, smaller than a ring header (truncated or not a framering ring)";
+    info.writer_alive = ProbeByte(fd, kWriterLockByte) == LockProbe::Held;  // a creator filling it in
     close(fd);
     return info;
   }
-  void* addr = mmap(nullptr, sizeof(RingHeader), PROT_READ, MAP_SHARED, fd, 0);
-  close(fd);
-  if (addr == MAP_FAILED) {
-    info.problem = SystemMessage(errno);
-    return info;
-  }
-  const auto* h = static_cast<const RingHeader*>(addr);
   // Owner fields sit at fixed offsets in every layout version, so even a version mismatch shows who owns it.
-  if (__atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) == kRingMagic) {
-    info.writer_pid = h->writer_pid;
-    info.writer_alive = ProcessAlive(h->writer_pid, h->writer_start_time);
-    info.closed = h->closed != 0;
+  if (h.magic == kRingMagic) {
+    info.version = h.version;
+    info.writer_pid = h.writer_pid;
+    info.writer_alive = WriterAlive(fd, h);
+    info.closed = h.closed != 0;
+  } else {
+    info.writer_alive = ProbeByte(fd, kWriterLockByte) == LockProbe::Held;
   }
-  if (info.bytes >= sizeof(RingHeader)) {
-    // Validate the geometry against the file without trusting slot_count to stay within the small header mapping.
-    std::string problem;
-    if (h->magic != kRingMagic) problem = "its header has no framering magic (a foreign or half-created file)";
-    else if (h->version != kLayoutVersion) problem = "layout version " + std::to_string(h->version);
-    else {
-      RingGeometry g;
-      g.slot_count = h->slot_count;
-      g.slot_bytes = h->slot_bytes;
-      if (h->slot_count < 2 || h->slot_count > kMaxSlots || h->slot_bytes == 0 ||
-          h->slot_bytes > kMaxRingBytes / h->slot_count || SegmentBytesFor(g) > info.bytes)
-        problem = "its geometry does not match the file (truncated or corrupt)";
-    }
-    info.problem = problem;
-    info.valid = problem.empty();
-    if (info.valid) {
-      info.format = h->format;
-      info.slot_count = h->slot_count;
-      info.width = h->width;
-      info.height = h->height;
-      for (uint32_t r = 0; r < kMaxReaders; r++)
-        if (h->readers[r].in_use && ProcessAlive(h->readers[r].pid, h->readers[r].start_time)) info.readers++;
-    }
+  RingGeometry g;
+  info.problem = h.magic != kRingMagic ? "its header has no framering magic (a foreign or half-created file)"
+                 : h.version != kLayoutVersion ? "layout version " + std::to_string(h.version)
+                                               : ValidateHeader(h, info.bytes, &g);
+  info.valid = info.problem.empty();
+  if (info.valid) {
+    info.format = h.format;
+    info.slot_count = h.slot_count;
+    info.width = h.width;
+    info.height = h.height;
+    for (uint32_t r = 0; r < kMaxReaders; r++)
+      if (h.readers[r].in_use && HeldOrUnknown(fd, kReaderLockByte + r)) info.readers++;
   }
-  munmap(addr, sizeof(RingHeader));
+  close(fd);
   return info;
 }
 
-bool UnlinkSegment(const std::string& segment_name) { return shm_unlink(("/" + segment_name).c_str()) == 0; }
+bool RemoveStaleSegment(const std::string& segment_name, bool force, std::string* why) {
+  std::string kind;
+  int fd = OpenRingFile(segment_name, O_RDWR, &kind);
+  if (fd < 0) {
+    int err = errno;
+    *why = !kind.empty() ? KindWords(kind) + ", not a framering ring: left alone" : "cannot open it: " + SystemMessage(err);
+    return false;
+  }
+  struct stat st;
+  fstat(fd, &st);
+  RingHeader h;
+  bool has_header = ReadHeader(fd, &h) && h.magic == kRingMagic;
+  bool removed = false;
+  if (force) {
+    removed = UnlinkSegmentIf(segment_name, st.st_dev, st.st_ino);
+    if (!removed) *why = "it was replaced or removed by another process meanwhile";
+  } else if (!TryLockByte(fd, kWriterLockByte)) {
+    *why = "its writer is alive (or it is being created or replaced right now)";
+  } else if (has_header && h.version == 1 && ProcessAlive(h.writer_pid, h.writer_start_time)) {
+    *why = "its writer (pid " + std::to_string(h.writer_pid) + ", layout 1) is alive";
+  } else {
+    removed = UnlinkSegmentIf(segment_name, st.st_dev, st.st_ino);
+    if (!removed) *why = "it was replaced or removed by another process meanwhile";
+  }
+  close(fd);
+  return removed;
+}
 
 bool UnlinkSegmentIf(const std::string& segment_name, dev_t dev, ino_t ino) {
   struct stat st;
-  std::string path = "/dev/shm/" + segment_name;
-  if (stat(path.c_str(), &st) != 0 || st.st_dev != dev || st.st_ino != ino) return false;
-  return UnlinkSegment(segment_name);
+  std::string path = PathOf(segment_name);
+  if (lstat(path.c_str(), &st) != 0 || st.st_dev != dev || st.st_ino != ino) return false;
+  return unlink(path.c_str()) == 0;
 }
 
 }  // namespace framering

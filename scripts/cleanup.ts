@@ -54,6 +54,7 @@ function size(bytes: number): string {
 }
 
 function describe(s: SegmentEntry): string {
+  if (s.kind !== 'ring') return `skipped: ${s.problem}`;
   if (!s.valid) return `unusable (${s.problem})`;
   const what = s.format === 'rgb24' ? `${s.width}x${s.height} rgb24 x${s.slots}` : `data x${s.slots}`;
   const owner = s.closed ? 'closed' : s.writerAlive ? 'alive' : 'dead';
@@ -73,7 +74,8 @@ async function main(): Promise<number> {
   const wanted = (name: string) =>
     args.rings.length === 0 || args.rings.some((r) => (r.endsWith('*') ? name.startsWith(r.slice(0, -1)) : name === r));
   const segments = listSegments().filter((s) => wanted(s.name));
-  const doomed = segments.filter((s) => args.all || s.stale);
+  // Only regular files are ever removed: a FIFO, link or directory under our prefix is someone else's doing.
+  const doomed = segments.filter((s) => s.kind === 'ring' && (args.all || s.stale));
 
   if (args.json) {
     console.log(JSON.stringify(segments.map((s) => ({ ...s, remove: doomed.includes(s) }))));
@@ -98,8 +100,9 @@ async function main(): Promise<number> {
   }
   let removed = 0;
   for (const s of doomed) {
-    if (removeSegment(s.segment)) removed++;
-    else console.error(`framering-cleanup: could not remove ${SHM_DIR}/${s.segment} (already gone, or no permission)`);
+    const result = removeSegment(s.segment, { force: args.all });
+    if (result.removed) removed++;
+    else console.error(`framering-cleanup: did not remove ${SHM_DIR}/${s.segment}: ${result.why}`);
   }
   const freed = doomed.reduce((n, s) => n + s.bytes, 0);
   if (!args.json) console.log(`removed ${removed} ring(s), ${size(freed)} freed`);

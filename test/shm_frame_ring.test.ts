@@ -144,7 +144,7 @@ describe('frame ring across processes', () => {
   });
 
   it('blocking (lossless) mode waits for every-readers and times out when they do not move', async () => {
-    const s = server({ slots: 3, blocking: true, blockingTimeoutMs: 200 });
+    const s = server({ slots: 3, blocking: true, blockingTimeoutMs: 500 });
     const child = reader(s.name, 'every', 'handler', 2);
     const frames = collect(child);
     await nextMessage(child, (m) => m.ready === true);
@@ -165,9 +165,20 @@ describe('frame ring across processes', () => {
       fillFrame(pixels, n);
       expect(s.write(pixels)).not.toBeNull();
     }
-    const t0 = Date.now();
+    // write() holds the event loop at most 100 ms, whatever the ring's timeout.
+    let t0 = Date.now();
     expect(s.write(pixels)).toBeNull();
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(150);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(90);
+    expect(Date.now() - t0).toBeLessThan(400);
+    // writeAsync() waits the whole timeout with the event loop free.
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 10);
+    t0 = Date.now();
+    expect(await s.writeAsync(pixels)).toBeNull();
+    clearInterval(ticker);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(450);
+    expect(ticks).toBeGreaterThan(10);
+    expect(s.stats().writerDrops).toBe(2); // one per failed write, not one per retry
     const first = stuck.pull(100)!;
     expect(checkFrame(first.pixels)).toBe(61);
     first.release();

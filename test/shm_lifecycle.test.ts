@@ -6,6 +6,7 @@ import { DataRingClient, DataRingServer, FrameRingClient, FrameRingServer, Frame
 import { exited, forkScript, nextMessage } from './support/child_script.js';
 import { addon } from '../src/shm/native_addon.js';
 import { fillFrame } from './fixtures/shm/frame_pattern.js';
+import { holdLock } from './support/lock_holder.js';
 
 const READER = new URL('./fixtures/shm/ring_reader_child.ts', import.meta.url);
 const WRITER = new URL('./fixtures/shm/ring_writer_child.ts', import.meta.url);
@@ -183,11 +184,13 @@ describe('bad input', () => {
 
   it('a reader waiting for a ring that is being created waits for it instead of failing', async () => {
     const name = ringName();
-    const fd = openSync(shmPath(name), 'w', 0o600); // as a creator leaves it just before sizing and filling it
-    closeSync(fd);
+    // As a creator without O_TMPFILE leaves it just before sizing and filling it: empty, its writer lock held.
+    const creator = await holdLock(shmPath(name), [addon.layoutOffsets.writerLockByte]);
+    cleanups.push(() => creator.kill());
     expectCode(() => FrameRingClient.open(name), 'RING_NOT_FOUND', /being created/);
     const waiting = FrameRingClient.waitFor(name, { timeoutMs: 10_000 });
     await new Promise((r) => setTimeout(r, 300)); // the reader keeps trying while the creator works
+    await creator.kill();
     unlinkSync(shmPath(name)); // stands in for the creator finishing: the complete ring takes the name
     const s = new FrameRingServer({ name, width: 8, height: 8 });
     cleanups.push(() => s.close());
@@ -216,11 +219,11 @@ describe('bad input', () => {
     cleanups.push(() => s.close());
     const c = FrameRingClient.open(s.name, { policy: 'every' });
     cleanups.push(() => c.close());
-    const { readers, readerPid } = addon.layoutOffsets; // our entry is the first: the ring had no reader before
+    const { readers, readerToken } = addon.layoutOffsets; // our entry is the first: the ring had no reader before
     const fd = openSync(shmPath(s.name), 'r+');
-    const other = Buffer.alloc(4);
-    other.writeInt32LE(1); // as if another process (pid 1) now owned the entry
-    writeSync(fd, other, 0, 4, readers + readerPid);
+    const other = Buffer.alloc(8);
+    other.writeBigUInt64LE(999_999n); // as if a hostile process rewrote the entry as another registration's
+    writeSync(fd, other, 0, 8, readers + readerToken);
     closeSync(fd);
     s.write(new Uint8Array(s.frameBytes));
     expectCode(() => c.pull(100), 'WRITER_GONE', /dropped from the ring's reader table/);
@@ -237,12 +240,13 @@ describe('bad input', () => {
     expectCode(() => FrameRingClient.open(s.name), 'RING_INVALID', /geometry is corrupt/);
   });
 
-  it('a half-created ring of a crashed creator is replaced once it is old enough', async () => {
+  it('a half-created ring is left to its creator while it lives, and replaced at once when it dies', async () => {
     const name = ringName();
-    const fd = openSync(shmPath(name), 'w', 0o600);
-    closeSync(fd);
+    const creator = await holdLock(shmPath(name), [addon.layoutOffsets.writerLockByte]);
+    cleanups.push(() => creator.kill());
     expectCode(() => new FrameRingServer({ name, width: 8, height: 8 }), 'RING_EXISTS', /being created/);
-    await new Promise((r) => setTimeout(r, 2100));
+    expectCode(() => FrameRingClient.open(name), 'RING_NOT_FOUND', /being created/);
+    await creator.kill(); // the kernel drops its lock: no age to wait for
     const s = new FrameRingServer({ name, width: 8, height: 8 });
     cleanups.push(() => s.close());
     expect(listSegments().find((x) => x.name === name)?.valid).toBe(true);

@@ -11,7 +11,7 @@ export function removeRingsOfDeadWriters(pids: ReadonlySet<number>): string[] {
   for (const s of listSegments()) {
     if (!s.valid || !pids.has(s.writerPid) || s.writerAlive) continue;
     try {
-      if (removeSegment(s.segment)) removed.push(s.name);
+      if (removeSegment(s.segment).removed) removed.push(s.name);
     } catch {
       // Someone else (the cleanup tool, a reader) removed it first: it is gone either way.
     }

@@ -2,7 +2,7 @@
 import { serialize } from 'node:v8';
 import { FrameringError, native } from './framering_error.js';
 import { wholeNumber } from './options.js';
-import { RingWriter, type RingWriterOptions } from './ring_writer.js';
+import { RingWriter, type AsyncWriteOptions, type RingWriterOptions } from './ring_writer.js';
 
 export interface DataRingPars {
   name: string;
@@ -34,6 +34,17 @@ export class DataRingServer extends RingWriter {
   /** Sends a value to every reader. Returns its seq, or null when no slot was free (counted in stats). */
   send(value: unknown, meta?: { slotId?: number }): number | null {
     this.checkOpen();
+    const seq = native(() => this.nativeServer.write(this.serialized(value), meta));
+    return seq < 0 ? null : seq;
+  }
+
+  /** send() that waits for the readers of a blocking ring up to blockingTimeoutMs without holding the event loop. */
+  async sendAsync(value: unknown, meta?: { slotId?: number }, opts?: AsyncWriteOptions): Promise<number | null> {
+    this.checkOpen();
+    return this.writeBytesAsync(this.serialized(value), meta, opts);
+  }
+
+  private serialized(value: unknown): Buffer {
     let bytes: Buffer;
     try {
       bytes = serialize(value);
@@ -46,7 +57,6 @@ export class DataRingServer extends RingWriter {
         `message of ${bytes.byteLength} bytes (serialised) exceeds data ring '${this.name}' maximum of ${this.maxMessageBytes} bytes; ` +
           'nothing was sent (create the ring with a larger maxMessageBytes, or send less)',
       );
-    const seq = native(() => this.nativeServer.write(bytes, meta));
-    return seq < 0 ? null : seq;
+    return bytes;
   }
 }

@@ -7,6 +7,8 @@ export interface ClosesOnExit {
   closeForExit(): void;
 }
 
+import { addon } from './native_addon.js';
+
 const open = new Set<ClosesOnExit>();
 const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 let installed = false;
@@ -23,6 +25,7 @@ function closeAll(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
+  addon.clearTerminationSignal(); // it reached JavaScript: a later pull() may wait again
   // Someone else handles this signal (an application's shutdown, a child ignoring SIGINT): theirs to decide.
   if (process.listenerCount(signal) > 1) return;
   closeAll();
@@ -35,6 +38,15 @@ function install(): void {
   installed = true;
   process.on('exit', closeAll);
   for (const s of signals) process.on(s, onSignal);
+}
+
+/**
+ * Lets a blocking pull() end with INTERRUPTED when SIGTERM, SIGINT or SIGHUP arrives, so that the handlers above (or
+ * the application's) run instead of waiting for a frame. Wraps Node's own signal handlers, hence after install().
+ */
+export function watchTerminationSignals(): void {
+  install();
+  addon.watchTerminationSignals();
 }
 
 export function closeOnExit(item: ClosesOnExit): void {

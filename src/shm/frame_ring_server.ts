@@ -1,7 +1,7 @@
 /** The writer of RGB24 frames: one POSIX shm segment of `slots` frames of width × height × 3 bytes. */
 import { FrameringError, native } from './framering_error.js';
 import { MAX_DIMENSION, wholeNumber } from './options.js';
-import { RingWriter, type RingWriterOptions } from './ring_writer.js';
+import { RingWriter, type AsyncWriteOptions, type RingWriterOptions } from './ring_writer.js';
 
 export type { RingServerStats } from './ring_writer.js';
 
@@ -53,7 +53,7 @@ export class FrameRingServer extends RingWriter {
     // One view per slot, made once: lending a slot allocates no backing store.
     this.slotViews = Array.from(
       { length: this.slots },
-      (_, i) => new Uint8Array(buffer, layout.payloadOffset + i * layout.slotStride, this.frameBytes),
+      (_, i) => new Uint8Array(buffer, i * layout.slotStride, this.frameBytes),
     );
   }
 
@@ -64,6 +64,19 @@ export class FrameRingServer extends RingWriter {
   /** Copies one frame into the next free slot. Returns its seq, or null when every slot is held (counted). */
   write(pixels: Uint8Array, meta?: WriteMeta): number | null {
     this.checkOpen();
+    this.checkFrame(pixels);
+    const seq = native(() => this.nativeServer.write(pixels, meta));
+    return seq < 0 ? null : seq;
+  }
+
+  /** write() that waits for the readers of a blocking ring up to blockingTimeoutMs without holding the event loop. */
+  async writeAsync(pixels: Uint8Array, meta?: WriteMeta, opts?: AsyncWriteOptions): Promise<number | null> {
+    this.checkOpen();
+    this.checkFrame(pixels);
+    return this.writeBytesAsync(pixels, meta, opts);
+  }
+
+  private checkFrame(pixels: Uint8Array): void {
     if (!(pixels instanceof Uint8Array))
       throw new FrameringError('INVALID_ARGUMENT', `write() takes a Uint8Array of ${this.frameBytes} bytes`);
     if (pixels.byteLength !== this.frameBytes)
@@ -71,14 +84,12 @@ export class FrameRingServer extends RingWriter {
         'INVALID_ARGUMENT',
         `frame of ${pixels.byteLength} bytes does not match ring '${this.name}' (${this.width}x${this.height} RGB24 = ${this.frameBytes} bytes); nothing was written`,
       );
-    const seq = native(() => this.nativeServer.write(pixels, meta));
-    return seq < 0 ? null : seq;
   }
 
   /** Lends a free slot to fill in place (zero-copy writers). Null when none is free. */
   lend(): LentSlot | null {
     this.checkOpen();
-    const index = this.nativeServer.lend();
+    const index = native(() => this.nativeServer.lend());
     if (index < 0) return null;
     const server = this.nativeServer;
     const frameBytes = this.frameBytes;

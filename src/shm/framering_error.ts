@@ -10,6 +10,8 @@ export type FrameringErrorCode =
   | 'CLOSED'
   | 'TIMEOUT'
   | 'WRITER_GONE'
+  | 'INTERRUPTED'
+  | 'RING_UNTRUSTED'
   | 'SYSTEM';
 
 export class FrameringError extends Error {

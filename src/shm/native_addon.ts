@@ -8,7 +8,6 @@ export interface NativeLayout {
   slotCount: number;
   slotBytes: number;
   slotStride: number;
-  payloadOffset: number;
   width: number;
   height: number;
   format: 'rgb24' | 'data';
@@ -23,7 +22,9 @@ export interface NativeRingServer {
   lend(): number;
   commit(index: number, bytes?: number, meta?: object): number;
   abandon(index: number): void;
-  write(bytes: Uint8Array, meta?: object): number;
+  /** waitMs: how long a blocking ring may wait (capped natively); 0 waits not and counts no drop. */
+  write(bytes: Uint8Array, meta?: object, waitMs?: number): number;
+  reclaimDeadReaders(): void;
   stats(): {
     written: number;
     writerDrops: number;
@@ -58,6 +59,8 @@ export interface NativeRingPump {
 }
 
 export interface NativeSegmentInfo {
+  /** 'ring', or what else sits at the name: 'fifo', 'symlink', 'directory', 'socket', 'device'. */
+  kind: 'ring' | 'fifo' | 'symlink' | 'directory' | 'socket' | 'device';
   valid: boolean;
   problem: string;
   writerPid: number;
@@ -70,6 +73,9 @@ export interface NativeSegmentInfo {
   width: number;
   height: number;
   readers: number;
+  version: number;
+  uid: number;
+  mode: number;
 }
 
 export interface NativeAddon {
@@ -84,11 +90,30 @@ export interface NativeAddon {
   createPipe(opts?: { pipeBytes?: number }): { readFd: number; writeFd: number; pipeBytes: number };
   closeFd(fd: number): void;
   inspectSegment(segmentName: string): NativeSegmentInfo;
-  unlinkSegment(segmentName: string): boolean;
+  /** Removes a ring nobody serves (claims its writer lock first); { removed: false, why } otherwise. */
+  removeStaleSegment(segmentName: string, force?: boolean): { removed: boolean; why: string };
+  /** Lets a blocking pull() end (INTERRUPTED) when SIGTERM, SIGINT or SIGHUP arrives. */
+  watchTerminationSignals(): void;
+  clearTerminationSignal(): void;
   segmentNameFor(name: string): string;
   maxReaders: number;
   segmentPrefix: string;
-  layoutOffsets: { slotCount: number; slotBytes: number; readers: number; readerEntryBytes: number; readerPid: number };
+  layoutOffsets: {
+    slotCount: number;
+    slotBytes: number;
+    readers: number;
+    readerEntryBytes: number;
+    readerPid: number;
+    readerToken: number;
+    readerInUse: number;
+    futexes: number;
+    counters: number;
+    headerBytes: number;
+    slotMetaBytes: number;
+    slotHoldMask: number;
+    writerLockByte: number;
+    readerLockByte: number;
+  };
 }
 
 function packageRoot(): string {

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FrameringError, native } from './framering_error.js';
+import { watchTerminationSignals } from './exit_cleanup.js';
 import { addon, type NativeLayout, type NativeRingClient } from './native_addon.js';
 import { readPolicy, ringName, type ReadPolicy } from './options.js';
 import type { SlotMeta } from './slot_meta.js';
@@ -51,7 +52,7 @@ export class RingReader extends EventEmitter {
       // One view per slot, made once: delivering a frame allocates no backing store.
       this.slotViews = Array.from(
         { length: this.layout.slotCount },
-        (_, i) => new Uint8Array(buffer, this.layout.payloadOffset + i * this.layout.slotStride, this.layout.slotBytes),
+        (_, i) => new Uint8Array(buffer, i * this.layout.slotStride, this.layout.slotBytes),
       );
     } catch (err) {
       this.client.close(); // leave no reader entry behind in the ring
@@ -139,6 +140,8 @@ export class RingReader extends EventEmitter {
 
   pullSlot(timeoutMs: number): TakenSlot | null {
     this.checkOpen();
+    // A termination signal ends the wait (INTERRUPTED), so that Node can run its handler.
+    watchTerminationSignals();
     try {
       const index = native(() => this.client.pull(timeoutMs));
       return index < 0 ? null : this.slotAt(index);

@@ -29,11 +29,17 @@ export function listSegments(): SegmentEntry[] {
     .sort()
     .map((segment) => {
       const info = addon.inspectSegment(segment);
-      const stale = info.valid ? !info.writerAlive || info.closed : info.ageMs >= CREATION_GRACE_MS;
+      // Not a file (a FIFO, a link, a directory): never ours, never removed; shown so that people can see what it is.
+      const stale =
+        info.kind !== 'ring' ? false : info.valid ? !info.writerAlive || info.closed : !info.writerAlive && info.ageMs >= CREATION_GRACE_MS;
       return { ...info, segment, name: segment.slice(SEGMENT_PREFIX.length), stale };
     });
 }
 
-export function removeSegment(segment: string): boolean {
-  return addon.unlinkSegment(segment);
+/**
+ * Removes a ring nobody serves; never a live one, whatever its layout version, unless `force` (a person asked to
+ * remove live rings too). Only regular files, and only the file that was looked at: by (device, inode), not by name.
+ */
+export function removeSegment(segment: string, opts: { force?: boolean } = {}): { removed: boolean; why: string } {
+  return addon.removeStaleSegment(segment, !!opts.force);
 }
