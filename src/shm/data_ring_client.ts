@@ -13,7 +13,7 @@ function nameOf(nameOrPars: string | DataRingPars): string {
 
 export class DataRingClient extends RingReader {
   private constructor(name: string, opts?: OpenOptions) {
-    super(name, RingReader.policyOf(opts, 'every'));
+    super(name, RingReader.policyOf(opts, 'every'), opts);
   }
 
   static open(nameOrPars: string | DataRingPars, opts?: OpenOptions): DataRingClient {

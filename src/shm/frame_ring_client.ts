@@ -17,7 +17,7 @@ export class FrameRingClient extends RingReader {
   private readonly outstanding = new Set<Frame>();
 
   private constructor(name: string, opts?: OpenOptions) {
-    super(name, RingReader.policyOf(opts, 'latest'));
+    super(name, RingReader.policyOf(opts, 'latest'), opts);
     this.width = this.layout.width;
     this.height = this.layout.height;
   }

@@ -22,6 +22,11 @@ export interface TakenSlot {
 
 export interface OpenOptions {
   policy?: ReadPolicy;
+  /**
+   * Open a ring that belongs to another user (outside our group) or that every user may write. Off by default: such
+   * a ring could carry frames another local user planted (RING_UNTRUSTED).
+   */
+  allowForeign?: boolean;
 }
 
 export interface WaitOptions extends OpenOptions {
@@ -40,11 +45,12 @@ export class RingReader extends EventEmitter {
   private closed = false;
   private goneError: FrameringError | null = null;
 
-  constructor(name: string, policy: ReadPolicy) {
+  constructor(name: string, policy: ReadPolicy, opts?: OpenOptions) {
     super();
     this.name = ringName(name);
     this.policy = policy;
-    this.client = native(() => new addon.RingClient({ name: this.name, policy }));
+    const allowForeign = !!opts?.allowForeign;
+    this.client = native(() => new addon.RingClient({ name: this.name, policy, allowForeign }));
     try {
       this.layout = this.client.layout();
       this.meta = this.client.metaArray();
