@@ -36,7 +36,7 @@ describe('redaction', () => {
     expect(redactUrls('[rtsp @ 0x1] rtsp://u:p@h/x: Connection refused')).toBe('[rtsp @ 0x1] rtsp://***@h/x: Connection refused');
     // An unencoded '@' in the password: masked up to the last '@' of the authority.
     expect(redactUrls('rtsp://admin:p@ss@cam/x')).toBe('rtsp://***@cam/x');
-    expect(redactUrls('http://cam/video?user=admin&password=secret&x=1')).toBe('http://cam/video?user=***&password=***&x=1');
+    expect(redactUrls('http://cam/video?user=admin&password=secret&x=1&channel=2')).toBe('http://cam/video?user=***&password=***&x=***&channel=2');
     expect(redactUrls('no url here')).toBe('no url here');
   });
 

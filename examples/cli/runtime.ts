@@ -273,7 +273,8 @@ class ExampleRun {
 
 function oneLine(err: unknown): string {
   const message = err instanceof Error ? `${err.message}` : String(err);
-  return redactUrls(message.split('\n')[0]!);
+  // Redact first, then cut: a cut could split a secret so that it no longer matches.
+  return redactUrls(message).split('\n')[0]!;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -5,6 +5,7 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { inspect } from 'node:util';
 import type { BackendApi, BackendMethodName, LifecycleHookName, RemoteMethod } from './backend_api.js';
 import type { BackendHooks } from './backend_host.js';
 import { removeRingsOfDeadWriters } from './dead_writer_rings.js';
@@ -128,6 +129,15 @@ export class MessageProcess extends EventEmitter {
     if (!NAME_PATTERN.test(this.name)) {
       throw new ProcessError('INVALID_ARGUMENT', `process name '${this.name}' is not valid: use 1..64 characters from A-Z a-z 0-9 . _ -`);
     }
+  }
+
+  /**
+   * console.log(p) for every process class: the options (env, execArgv, a subclass's own: camera URLs, tokens…) and
+   * the child (its spawnargs) may hold secrets, so only what identifies the process is shown.
+   */
+  [inspect.custom](_depth: number, options: object): string {
+    const view = { name: this.name, state: this.stateValue, pid: this.isBackend ? process.pid : this.pid, side: this.isBackend ? 'backend' : 'frontend' };
+    return `${this.constructor.name} ${inspect(view, options)}`;
   }
 
   // ---------------------------------------------------------------- lifecycle hooks (backend; override these)

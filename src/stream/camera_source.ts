@@ -5,7 +5,8 @@
 //   'synthetic://' 'synthetic://smptebars'  ffmpeg's test patterns (testsrc2 by default), for demos and tests
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { redactUrls } from './redact.js';
+import { inspect } from 'node:util';
+import { Redactor } from './redact.js';
 import { StreamError } from './stream_error.js';
 
 export type RtspTransport = 'tcp' | 'udp';
@@ -50,6 +51,20 @@ function invalid(message: string): StreamError {
   return new StreamError('INVALID_SOURCE', message);
 }
 
+/** `text` as it may appear in an error: the secrets of `source` masked, even when it is too malformed to parse. */
+function shown(text: string, source = text): string {
+  return Redactor.forUrl(source).redact(text);
+}
+
+/** console.log / util.inspect of a network source show its URL redacted (the property itself stays usable). */
+function withRedactedView<T extends { url: string }>(source: T): T {
+  Object.defineProperty(source, inspect.custom, {
+    enumerable: false,
+    value: (_depth: number, options: object) => `CameraSource ${inspect({ ...source, url: shown(source.url) }, options)}`,
+  });
+  return source;
+}
+
 function checkTimeout(timeoutMs: number | undefined, where: string): number {
   if (timeoutMs === undefined) return DEFAULT_SOCKET_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw invalid(`${where}: timeoutMs must be a positive number of milliseconds (got ${timeoutMs})`);
@@ -62,11 +77,11 @@ function checkNetworkUrl(url: unknown, expected: 'rtsp' | 'http'): string {
   try {
     parsed = new URL(url.trim());
   } catch {
-    throw invalid(`not a valid URL: ${redactUrls(url)}`);
+    throw invalid(`not a valid URL: ${shown(url)}`);
   }
   const kind = URL_SCHEMES[parsed.protocol];
-  if (kind !== expected) throw invalid(`expected a ${expected} URL, got ${parsed.protocol}// in ${redactUrls(url)}`);
-  if (!parsed.hostname) throw invalid(`the URL has no host: ${redactUrls(url)}`);
+  if (kind !== expected) throw invalid(`expected a ${expected} URL, got ${parsed.protocol}// in ${shown(url)}`);
+  if (!parsed.hostname) throw invalid(`the URL has no host: ${shown(url)} (write it as ${expected}://[user:password@]host[:port]/path)`);
   return url.trim();
 }
 
@@ -76,9 +91,9 @@ function checkFile(path: unknown): string {
   try {
     isDirectory = statSync(path).isDirectory();
   } catch {
-    throw invalid(`video file not found: ${path}`);
+    throw invalid(`video file not found: ${shown(path)}`);
   }
-  if (isDirectory) throw invalid(`the file source is a directory, not a video file: ${path}`);
+  if (isDirectory) throw invalid(`the file source is a directory, not a video file: ${shown(path)}`);
   return path;
 }
 
@@ -102,15 +117,15 @@ export function parseSource(spec: SourceSpec): CameraSource {
       let url = checkNetworkUrl(spec.url, 'rtsp');
       if (spec.username !== undefined || spec.password !== undefined) {
         const parsed = new URL(url);
-        if (parsed.username || parsed.password) throw invalid(`credentials given both in the URL and as username/password: keep one (${redactUrls(url)})`);
+        if (parsed.username || parsed.password) throw invalid(`credentials given both in the URL and as username/password: keep one (${shown(url)})`);
         parsed.username = encodeURIComponent(spec.username ?? '');
         parsed.password = encodeURIComponent(spec.password ?? '');
         url = parsed.toString();
       }
-      return { kind: 'rtsp', url, transport: spec.transport ?? 'tcp', timeoutMs: checkTimeout(spec.timeoutMs, 'rtsp source') };
+      return withRedactedView({ kind: 'rtsp' as const, url, transport: spec.transport ?? 'tcp', timeoutMs: checkTimeout(spec.timeoutMs, 'rtsp source') });
     }
     case 'http':
-      return { kind: 'http', url: checkNetworkUrl(spec.url, 'http'), timeoutMs: checkTimeout(spec.timeoutMs, 'http source') };
+      return withRedactedView({ kind: 'http' as const, url: checkNetworkUrl(spec.url, 'http'), timeoutMs: checkTimeout(spec.timeoutMs, 'http source') });
     case 'file':
       return { kind: 'file', path: checkFile(spec.path), loop: spec.loop ?? false, realtime: spec.realtime ?? true };
     case 'synthetic':
@@ -124,21 +139,26 @@ function parseSourceString(text: string): CameraSource {
   const s = text.trim();
   if (s === '') throw invalid('the source is empty: give an rtsp:// or http(s):// URL, a file path, or synthetic://');
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(s)?.[1]?.toLowerCase();
-  if (scheme === undefined) return parseSource({ kind: 'file', path: s });
+  if (scheme === undefined) {
+    // 'rtsp//host/x' is a URL with its ':' missing, not a file name.
+    const typo = /^([a-z][a-z0-9+.-]*)\/\//i.exec(s)?.[1]?.toLowerCase();
+    if (typo && URL_SCHEMES[`${typo}:`]) throw invalid(`${shown(s)} is missing the ':' after "${typo}": write ${typo}://[user:password@]host[:port]/path`);
+    return parseSource({ kind: 'file', path: s });
+  }
   if (scheme === 'synthetic') return { kind: 'synthetic', pattern: checkPattern(s.slice('synthetic:'.length).replace(/^\/\//, '').replace(/\/$/, '')) };
   if (scheme === 'file') {
     let path: string;
     try {
       path = fileURLToPath(s);
     } catch (err) {
-      throw invalid(`not a valid file URL: ${s} (${(err as Error).message})`);
+      throw invalid(`not a valid file URL: ${shown(s)} (${shown((err as Error).message, s)})`);
     }
     return parseSource({ kind: 'file', path });
   }
   const kind = URL_SCHEMES[`${scheme}:`];
   if (kind === 'rtsp') return parseSource({ kind: 'rtsp', url: s });
   if (kind === 'http') return parseSource({ kind: 'http', url: s });
-  throw invalid(`unknown source scheme "${scheme}:" in ${redactUrls(s)}: use rtsp://, rtsps://, http://, https://, file:// or synthetic://`);
+  throw invalid(`unknown source scheme "${scheme}:" in ${shown(s)}: use rtsp://, rtsps://, http://, https://, file:// or synthetic://`);
 }
 
 /** The source's URL when it has one (the Redactor learns its secrets from it). */
@@ -150,9 +170,9 @@ export function sourceUrl(source: CameraSource): string | undefined {
 export function describeSource(source: CameraSource): string {
   switch (source.kind) {
     case 'rtsp':
-      return `${redactUrls(source.url)} (rtsp over ${source.transport})`;
+      return `${shown(source.url)} (rtsp over ${source.transport})`;
     case 'http':
-      return redactUrls(source.url);
+      return shown(source.url);
     case 'file':
       return `file ${source.path}${source.loop ? ' (looped)' : ''}${source.realtime ? '' : ' (as fast as possible)'}`;
     case 'synthetic':

@@ -2,9 +2,11 @@
 // The only module that imports fluent-ffmpeg (unmaintained upstream): it builds the arguments and nothing else,
 // so replacing it touches this file only. Spawning is LiveStream's job: ffmpeg's stdout must be the write end
 // of a native pipe that the ring pump reads, which fluent-ffmpeg's own runner cannot do.
+import { inspect } from 'node:util';
 import ffmpeg from 'fluent-ffmpeg';
-import type { CameraSource } from './camera_source.js';
+import { sourceUrl, type CameraSource } from './camera_source.js';
 import type { FfmpegCapabilities } from './ffmpeg_capabilities.js';
+import { Redactor } from './redact.js';
 
 export interface OutputGeometry {
   width: number;
@@ -40,6 +42,37 @@ function inputFor(source: CameraSource, out: OutputGeometry, caps: Caps): { inpu
       // Generated at the output size and rate already; -re paces it like a camera.
       return { input: `${source.pattern}=size=${out.width}x${out.height}:rate=${out.fps}`, options: ['-re', '-f', 'lavfi'] };
   }
+}
+
+/** ffmpeg's argument list for one source. It holds the camera URL, credentials included: printed, it is redacted. */
+export class FfmpegCommand {
+  // Real private fields: util.inspect and console.log never see them.
+  readonly #args: readonly string[];
+  readonly #redactor: Redactor;
+
+  constructor(args: readonly string[], redactor: Redactor) {
+    this.#args = [...args];
+    this.#redactor = redactor;
+  }
+
+  /** The arguments (without the binary) to spawn ffmpeg with, credentials included. */
+  args(): string[] {
+    return [...this.#args];
+  }
+
+  /** The command line for people, credentials masked. */
+  toString(): string {
+    return this.#redactor.redact(this.#args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' '));
+  }
+
+  [inspect.custom](): string {
+    return `FfmpegCommand { ffmpeg ${this.toString()} }`;
+  }
+}
+
+/** The command for `source`, writing rawvideo rgb24 to stdout (pipe:1). */
+export function buildFfmpegCommand(source: CameraSource, out: OutputGeometry, caps: Caps, opts: FfmpegCommandOptions = {}): FfmpegCommand {
+  return new FfmpegCommand(buildFfmpegArgs(source, out, caps, opts), Redactor.forUrl(sourceUrl(source)));
 }
 
 /** ffmpeg's arguments (without the binary) for `source`, writing rawvideo rgb24 to stdout (pipe:1). */

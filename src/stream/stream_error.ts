@@ -1,5 +1,8 @@
 // Errors of the stream layer: each carries a stable `code` and a message saying what went wrong and what to do.
-// Messages are always redacted (no camera credentials) before they get here.
+// Messages are always redacted (no camera credentials) before they get here; a `cause` is not (it is the
+// original error, e.g. a spawn error whose spawnargs hold the ffmpeg command line), so inspect() masks it.
+import { inspect } from 'node:util';
+import { redactUrls } from './redact.js';
 
 export type StreamErrorCode =
   | 'INVALID_OPTIONS' // bad width/height/fps/timeouts…: fix the options
@@ -23,5 +26,10 @@ export class StreamError extends Error {
     this.name = 'StreamError';
     this.code = code;
     this.stderrTail = opts.stderrTail ?? [];
+  }
+
+  /** console.log(err) prints the cause chain too: URLs in it are shown with their credentials masked. */
+  [inspect.custom](_depth: number, options: object): string {
+    return redactUrls(inspect(this, { ...options, customInspect: false }));
   }
 }
