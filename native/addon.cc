@@ -55,6 +55,10 @@ static Napi::Value WatchSignals(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+static Napi::Value TakeSignal(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), TakeTerminationSignal());
+}
+
 static Napi::Value ClearSignal(const Napi::CallbackInfo& info) {
   ClearTerminationSignal();
   return info.Env().Undefined();
@@ -79,6 +83,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("removeStaleSegment", Napi::Function::New(env, RemoveStale));
   exports.Set("watchTerminationSignals", Napi::Function::New(env, WatchSignals));
   exports.Set("clearTerminationSignal", Napi::Function::New(env, ClearSignal));
+  exports.Set("takeTerminationSignal", Napi::Function::New(env, TakeSignal));
   exports.Set("segmentNameFor", Napi::Function::New(env, SegmentName));
   exports.Set("maxReaders", Napi::Number::New(env, kMaxReaders));
   exports.Set("segmentPrefix", Napi::String::New(env, kSegmentPrefix));

@@ -11,10 +11,12 @@ namespace {
 
 constexpr int kSignals[] = {SIGTERM, SIGINT, SIGHUP};
 std::atomic<bool> pending{false};
+std::atomic<int> last_signal{0};
 struct sigaction previous[NSIG];
 std::mutex install_mutex;
 
 void OnSignal(int sig, siginfo_t* info, void* context) {
+  last_signal.store(sig);
   pending.store(true);
   const struct sigaction& next = previous[sig];
   if (next.sa_flags & SA_SIGINFO) {
@@ -49,6 +51,15 @@ void WatchTerminationSignals() {
 
 const std::atomic<bool>* TerminationSignalFlag() { return &pending; }
 
-void ClearTerminationSignal() { pending.store(false); }
+void ClearTerminationSignal() {
+  pending.store(false);
+  last_signal.store(0);
+}
+
+int TakeTerminationSignal() {
+  int sig = last_signal.exchange(0);
+  pending.store(false);
+  return sig;
+}
 
 }  // namespace framering

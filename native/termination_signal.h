@@ -11,6 +11,8 @@ void WatchTerminationSignals();
 
 // Set when one of them arrived since the last ClearTerminationSignal().
 const std::atomic<bool>* TerminationSignalFlag();
+// The last of them that arrived (0: none since the last clear), and clears it.
+int TakeTerminationSignal();
 void ClearTerminationSignal();
 
 }  // namespace framering

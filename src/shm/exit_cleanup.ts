@@ -7,6 +7,7 @@ export interface ClosesOnExit {
   closeForExit(): void;
 }
 
+import { constants as osConstants } from 'node:os';
 import { addon } from './native_addon.js';
 
 const open = new Set<ClosesOnExit>();
@@ -47,6 +48,17 @@ function install(): void {
 export function watchTerminationSignals(): void {
   install();
   addon.watchTerminationSignals();
+}
+
+/**
+ * After a pull() ended with INTERRUPTED: when nobody but framering handles that signal, do now what its handler would
+ * have done (close every ring, die of the signal). Otherwise the error unwinds to the event loop, which then runs the
+ * application's handler.
+ */
+export function onPullInterrupted(): void {
+  const number = addon.takeTerminationSignal();
+  const signal = signals.find((s) => osConstants.signals[s] === number);
+  if (signal && process.listenerCount(signal) === 1 && process.listeners(signal)[0] === onSignal) onSignal(signal);
 }
 
 export function closeOnExit(item: ClosesOnExit): void {

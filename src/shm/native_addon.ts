@@ -95,6 +95,8 @@ export interface NativeAddon {
   /** Lets a blocking pull() end (INTERRUPTED) when SIGTERM, SIGINT or SIGHUP arrives. */
   watchTerminationSignals(): void;
   clearTerminationSignal(): void;
+  /** The termination signal that interrupted a pull() (its number; 0: none), cleared by this call. */
+  takeTerminationSignal(): number;
   segmentNameFor(name: string): string;
   maxReaders: number;
   segmentPrefix: string;

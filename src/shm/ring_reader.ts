@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FrameringError, native } from './framering_error.js';
-import { watchTerminationSignals } from './exit_cleanup.js';
+import { onPullInterrupted, watchTerminationSignals } from './exit_cleanup.js';
 import { addon, type NativeLayout, type NativeRingClient } from './native_addon.js';
 import { readPolicy, ringName, type ReadPolicy } from './options.js';
 import type { SlotMeta } from './slot_meta.js';
@@ -153,6 +153,7 @@ export class RingReader extends EventEmitter {
       return index < 0 ? null : this.slotAt(index);
     } catch (err) {
       if (err instanceof FrameringError && err.code === 'WRITER_GONE') this.markGone(err.message);
+      if (err instanceof FrameringError && err.code === 'INTERRUPTED') onPullInterrupted();
       throw err;
     }
   }
