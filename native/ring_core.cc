@@ -146,6 +146,8 @@ void RingCore::ClearReader(uint32_t r) {
 }
 
 void RingCore::ReclaimDeadReaders(bool force) {
+  std::unique_lock<std::mutex> one_at_a_time(reclaim_mutex_, std::try_to_lock);
+  if (!one_at_a_time.owns_lock()) return;  // another thread of ours is reclaiming right now
   uint64_t now = MonotonicUs();
   if (!force && now - last_reclaim_us_ < kReclaimEveryUs) return;
   last_reclaim_us_ = now;
@@ -238,10 +240,11 @@ bool RingCore::TryAcquire(AcquiredSlot* out) {
       continue;
     }
     uint64_t missed = every ? pick_seq - cursor : pick_seq - cursor - 1;
-    __atomic_store_n(&e.dropped, e.dropped + missed, __ATOMIC_RELAXED);
+    // Read-modify-writes: the reader's waiter thread takes frames while its JavaScript thread releases others.
+    __atomic_add_fetch(&e.dropped, missed, __ATOMIC_RELAXED);
     __atomic_store_n(&e.cursor, every ? pick_seq + 1 : pick_seq, __ATOMIC_SEQ_CST);
-    __atomic_store_n(&e.delivered, e.delivered + 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&e.held, e.held + 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&e.delivered, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&e.held, 1, __ATOMIC_RELAXED);
     out->index = pick;
     out->meta = s;
     out->seq = pick_seq;
@@ -256,10 +259,7 @@ void RingCore::Release(int32_t index) {
   const uint64_t bit = 1ull << reader_;
   SlotMeta& s = SlotsOf(header_)[index];
   uint64_t before = __atomic_fetch_and(&s.hold_mask, ~bit, __ATOMIC_SEQ_CST);
-  if (before & bit) {
-    ReaderEntry& e = header_->readers[reader_];
-    __atomic_store_n(&e.held, e.held - 1, __ATOMIC_RELAXED);
-  }
+  if (before & bit) __atomic_sub_fetch(&header_->readers[reader_].held, 1, __ATOMIC_RELAXED);
   Bump(&header_->release_futex, &header_->release_waiters);
 }
 

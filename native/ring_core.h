@@ -5,6 +5,7 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 #include "ring_layout.h"
@@ -76,6 +77,9 @@ class RingCore {
   Mapping* mapping_;
   RingHeader* header_;
   int lock_fd_;
+  // One reclaim at a time in this process: the JavaScript timer and pump threads share our descriptor, and OFD locks
+  // taken through one descriptor do not exclude each other.
+  std::mutex reclaim_mutex_;
   uint64_t last_reclaim_us_ = 0;
   int32_t reader_ = -1;
   uint64_t token_ = 0;  // our registration, to tell our entry from a newcomer's
