@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include "napi_helpers.h"
+#include "process_control.h"
 #include "ring_client.h"
 #include "ring_pump.h"
 #include "ring_server.h"
@@ -64,6 +65,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   offsets.Set("readerEntryBytes", static_cast<double>(sizeof(ReaderEntry)));
   offsets.Set("readerPid", static_cast<double>(offsetof(ReaderEntry, pid)));
   exports.Set("layoutOffsets", offsets);
+  RegisterProcessControl(env, exports);
   return exports;
 }
 
