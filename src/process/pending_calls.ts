@@ -28,8 +28,6 @@ export class PendingCalls {
   // One abort listener per signal, however many calls share it (and none left once they settled).
   private readonly bySignal = new Map<AbortSignal, { ids: Set<number>; onAbort: () => void }>();
   private nextId = 1;
-  /** Replies that came after their call had timed out or been aborted (dropped). */
-  droppedReplies = 0;
 
   constructor(private readonly processName: string) {}
 
@@ -64,10 +62,7 @@ export class PendingCalls {
   /** A reply arrived. Returns false when its call is no longer waited for (timed out, aborted): it is dropped. */
   settle(id: number, reply: { ok: true; value: unknown } | { ok: false; error: (method: string) => Error }): boolean {
     const call = this.take(id);
-    if (!call) {
-      this.droppedReplies++;
-      return false;
-    }
+    if (!call) return false;
     if (reply.ok) call.resolve(reply.value);
     else call.reject(reply.error(call.method));
     return true;
