@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include "napi_helpers.h"
+#include "process_control.h"
 #include "ring_client.h"
 #include "ring_pump.h"
 #include "ring_server.h"
@@ -104,6 +105,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   offsets.Set("writerLockByte", static_cast<double>(kWriterLockByte));
   offsets.Set("readerLockByte", static_cast<double>(kReaderLockByte));
   exports.Set("layoutOffsets", offsets);
+  RegisterProcessControl(env, exports);
   return exports;
 }
 

@@ -3,8 +3,9 @@
 // and SIGHUP: the parent coordinates shutdown.
 
 import { BACKEND_HOOKS, CONSTRUCTING_BACKEND, PROCESS_CLASS_BRAND } from './internal_symbols.js';
+import { acknowledgeOrphan, watchParentDeath } from './parent_death.js';
 import { ProcessError, serializeError, type SerializedError } from './process_error.js';
-import { isToBackend, type ToBackend, type ToFrontend } from './protocol.js';
+import { isToBackend, PROTOCOL_VERSION, type ToBackend, type ToFrontend } from './protocol.js';
 
 /** What the host drives in the backend instance; provided by MessageProcess[BACKEND_HOOKS](). */
 export interface BackendHooks {
@@ -26,29 +27,38 @@ type ShutdownReason = 'stop' | 'parent-gone' | 'sigterm';
 const ORPHAN_POSTRUN_LIMIT_MS = 1000;
 const TEARDOWN_LIMIT_MS = 3000;
 const SEND_FLUSH_LIMIT_MS = 1000;
+// After the parent died, the orderly way out may take this long (postRun, teardown, flush, with room to spare)
+// before the native watchdog kills the child anyway.
+const ORPHAN_EXIT_LIMIT_MS = ORPHAN_POSTRUN_LIMIT_MS + TEARDOWN_LIMIT_MS + SEND_FLUSH_LIMIT_MS + 1000;
 
 export class BackendHost {
   private hooks: BackendHooks | null = null;
   private started = false;
   private shuttingDown = false;
   private crashing = false;
+  private readonly parentPid = Number(process.env.FRAMERING_PARENT_PID) || process.ppid;
 
   listen(): void {
     if (!process.send) {
       console.error('framering backend runtime: started without an IPC channel; it is forked by MessageProcess.start(), not run directly');
       process.exit(2);
     }
-    // SIGINT (Ctrl-C) and SIGHUP (terminal closed) reach the whole process group: the parent decides, and if it
-    // dies of them we follow through 'disconnect'. Listening here also keeps the shm layer's exit hook from acting.
+    // First, before reading anything: which protocol this runtime speaks, so that a frontend of another framering
+    // version can tell at once.
+    process.send({ t: 'hello', protocol: PROTOCOL_VERSION, pid: process.pid, runtime: process.argv[1] ?? 'unknown' } satisfies ToFrontend);
+    // We run in a process group of our own, so a terminal's SIGINT/SIGHUP does not reach us; sent anyway, they are
+    // ignored: the parent decides. Listening here also keeps the shm layer's exit hook from acting.
     process.on('SIGINT', () => {});
     process.on('SIGHUP', () => {});
-    process.on('SIGTERM', () => void this.shutdown('sigterm'));
+    // SIGTERM is also what the kernel sends when the parent dies (by then we have been reparented).
+    process.on('SIGTERM', () => void this.shutdown(process.ppid === this.parentPid ? 'sigterm' : 'parent-gone'));
     process.on('disconnect', () => void this.shutdown('parent-gone'));
     process.on('uncaughtException', (err) => void this.crash(err));
     process.on('unhandledRejection', (reason) => void this.crash(reason));
     process.on('message', (msg: unknown) => {
       if (isToBackend(msg)) void this.onMessage(msg);
     });
+    if (!watchParentDeath(this.parentPid, ORPHAN_EXIT_LIMIT_MS)) void this.shutdown('parent-gone');
   }
 
   /** Sends and waits until the message is written (so exit() does not cut it off), but never longer than 1 s. */
@@ -67,12 +77,26 @@ export class BackendHost {
   private async onMessage(msg: ToBackend): Promise<void> {
     switch (msg.t) {
       case 'init':
+        if (msg.protocol !== PROTOCOL_VERSION) return this.refuseProtocol(msg.protocol);
         return this.init(msg.moduleUrl, msg.exportName, msg.options);
       case 'call':
         return this.call(msg.id, msg.method, msg.args);
       case 'stop':
         return this.shutdown('stop');
     }
+  }
+
+  private async refuseProtocol(theirs: unknown): Promise<void> {
+    const spoken = typeof theirs === 'number' ? `protocol ${theirs}` : 'an older protocol (no version in its init)';
+    await this.send({
+      t: 'start-failed',
+      error: errorOf(
+        'PROTOCOL_MISMATCH',
+        `the backend runtime ${process.argv[1] ?? ''} speaks protocol ${PROTOCOL_VERSION}, its frontend speaks ${spoken}: they come ` +
+          `from different framering versions; make the parent and the child load the same framering install`,
+      ),
+    });
+    process.exit(1);
   }
 
   private async init(moduleUrl: string, exportName: string, options: unknown): Promise<void> {
@@ -135,6 +159,8 @@ export class BackendHost {
 
   /** Every way out goes through here once: postRun (when preRun finished), close rings, tell the parent, exit. */
   private async shutdown(reason: ShutdownReason): Promise<void> {
+    // Our loop is alive (also when a stop is already under way): the watchdog gives us the full limit.
+    if (reason === 'parent-gone') acknowledgeOrphan();
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     let postRunError: SerializedError | undefined;

@@ -9,5 +9,6 @@ export {
 export { ClientProcess, type ClientProcessOptions, type ClientProcessStats, type MasterGoneEvent } from './client_process.js';
 export { MasterProcess, type MasterProcessOptions, type ClientGoneEvent } from './master_process.js';
 export { stopAll, stopInOrder, type Stoppable } from './shutdown.js';
+export type { CallOptions } from './pending_calls.js';
 export type { BackendApi, BackendMethodName, RemoteMethod } from './backend_api.js';
 export { ProcessError, BackendError, type ProcessErrorCode, type SerializedError } from './process_error.js';

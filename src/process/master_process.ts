@@ -7,7 +7,7 @@ import type { BackendApi } from './backend_api.js';
 import { DataRingServer, type DataRingPars, type FrameRingPars, type ReadPolicy } from '../shm/index.js';
 import { ClientProcess } from './client_process.js';
 import { FRONTEND_ONLY, RING_GONE, TEARDOWN_BACKEND } from './internal_symbols.js';
-import type { ExitInfo, MessageProcessOptions } from './message_process.js';
+import type { ExitInfo, MessageProcessOptions, ProcessState } from './message_process.js';
 import { ProcessError } from './process_error.js';
 import { RGB24Process } from './rgb24_process.js';
 
@@ -29,11 +29,23 @@ export interface ClientGoneEvent {
   reason: string;
 }
 
+/** How long a failed registration waits for a dying client's exit (and ring cleanup) to be seen. */
+const CLIENT_EXIT_WAIT_MS = 5000;
+
 /** Backend → frontend notice; the frontend turns it into one public 'client-gone' event. */
 const BACKEND_CLIENT_GONE = 'framering:client-gone';
 
 interface AttachedClient {
   replyServer: DataRingServer;
+}
+
+/** Frontend: a client of this master. Until `complete`, its registration is still under way. */
+interface Registration {
+  client: ClientProcess;
+  onExit: (info: ExitInfo) => void;
+  complete: boolean;
+  /** Why the client went away while it was being registered (then the registration fails instead of reporting it). */
+  goneDuringRegistration?: string;
 }
 
 export class MasterProcess extends RGB24Process {
@@ -43,7 +55,7 @@ export class MasterProcess extends RGB24Process {
 
   readonly maxClients: number;
   // frontend: the registered client objects, by name
-  private readonly registered = new Map<string, { client: ClientProcess; onExit: (info: ExitInfo) => void }>();
+  private readonly registered = new Map<string, Registration>();
   // backend: what the master holds for each client
   private readonly attached = new Map<string, AttachedClient>();
   private replyCounter = 0;
@@ -90,28 +102,45 @@ export class MasterProcess extends RGB24Process {
         `master '${this.name}' already has ${this.registered.size} clients (maxClients ${this.maxClients}); deregister one or raise maxClients`,
       );
     }
-    // Reserve the name at once, so that a concurrent second registration fails instead of racing.
+    // Reserve the name at once, so that a concurrent second registration fails instead of racing; and watch the
+    // client's exit from the start, so that a client dying mid-registration is not left half-registered.
     const onExit = (info: ExitInfo): void => {
       if (this.registered.get(client.name)?.client !== client) return;
       const how = info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
       this.clientGone(client.name, `client process ${how}`);
       if (this.state === 'running') this.own.detachClient(client.name).catch(() => {});
     };
-    this.registered.set(client.name, { client, onExit });
+    const registration: Registration = { client, onExit, complete: false };
+    this.registered.set(client.name, registration);
+    client.once('exit', onExit);
+    // A client call that finds the client's backend gone (its exit may not have been seen yet) means it died.
+    const clientDied = (err: unknown): never => {
+      if ((err as { code?: unknown }).code === 'BACKEND_EXITED') registration.goneDuringRegistration ??= 'its backend exited';
+      throw err;
+    };
     try {
-      const framePars = await client.backend.getRGB24ServerPars();
+      const framePars = await client.backend.getRGB24ServerPars().catch(clientDied);
       const replyPars = await this.own.attachClient(client.name, framePars);
-      try {
-        await client.backend.listenDataServer(replyPars);
-      } catch (err) {
-        await this.own.detachClient(client.name).catch(() => {});
-        throw err;
-      }
+      await client.backend.listenDataServer(replyPars).catch(clientDied);
+      if (registration.goneDuringRegistration) throw new Error(registration.goneDuringRegistration);
     } catch (err) {
-      this.registered.delete(client.name);
+      this.forget(client.name);
+      // Free the master's side (its reader of the client's ring, the reply ring); false when it never got that far.
+      if (this.state === 'running') await this.own.detachClient(client.name).catch(() => false);
+      const gone = registration.goneDuringRegistration ?? ((client.state as ProcessState) === 'exited' ? describeExit(client.exitInfo) : undefined);
+      if (gone) {
+        // Its frontend removes the rings a killed client left once it sees the exit: let that happen first.
+        if ((client.state as ProcessState) !== 'exited') await client.waitStop(CLIENT_EXIT_WAIT_MS).catch(() => {});
+        throw new ProcessError(
+          'CLIENT_GONE',
+          `client '${client.name}' went away while master '${this.name}' was registering it (${gone}); the master freed its side ` +
+            `and the client's rings were removed. Start a new client and register that`,
+          { cause: err },
+        );
+      }
       throw err;
     }
-    client.once('exit', onExit);
+    registration.complete = true;
   }
 
   /** Frontend: disconnects a registered client (it stops listening first, then the master frees its side). */
@@ -152,7 +181,13 @@ export class MasterProcess extends RGB24Process {
 
   /** Whichever notices first (the backend's ring watch or the client's exit), the frontend reports it once. */
   private clientGone(name: string, reason: string): void {
-    if (!this.registered.has(name)) return;
+    const entry = this.registered.get(name);
+    if (!entry) return;
+    if (!entry.complete) {
+      // Mid-registration: registerClientProcess fails with CLIENT_GONE and cleans up; no event for a client never registered.
+      entry.goneDuringRegistration ??= reason;
+      return;
+    }
     this.forget(name);
     this.emit('client-gone', { client: name, reason } satisfies ClientGoneEvent);
   }
@@ -232,6 +267,11 @@ export class MasterProcess extends RGB24Process {
     for (const entry of this.attached.values()) entry.replyServer.close();
     this.attached.clear();
   }
+}
+
+function describeExit(info: ExitInfo | null): string {
+  if (!info) return 'exited';
+  return info.signal ? `process killed by ${info.signal}` : `process exited with code ${info.code}`;
 }
 
 function describe(value: unknown): string {

@@ -10,6 +10,8 @@ import type { BackendApi, BackendMethodName, LifecycleHookName, RemoteMethod } f
 import type { BackendHooks } from './backend_host.js';
 import { removeRingsOfDeadWriters } from './dead_writer_rings.js';
 import { resolveForkSpec } from './fork_spec.js';
+import { abortError, checkTimeout, PendingCalls, type CallOptions } from './pending_calls.js';
+import { killProcessTree } from './process_tree.js';
 import {
   BACKEND_HOOKS,
   CONSTRUCTING_BACKEND,
@@ -19,7 +21,7 @@ import {
   TEARDOWN_BACKEND,
 } from './internal_symbols.js';
 import { BackendError, ProcessError, serializeError, type SerializedError } from './process_error.js';
-import { isToFrontend, type ToBackend, type ToFrontend } from './protocol.js';
+import { isToFrontend, PROTOCOL_VERSION, type ToBackend, type ToFrontend } from './protocol.js';
 
 export interface MessageProcessOptions {
   /** Shown in errors, events, `ps` (process title framering:<name>) and ring names. [A-Za-z0-9._-], 1..64 chars. Default: the class name. */
@@ -34,8 +36,10 @@ export interface MessageProcessOptions {
   env?: Record<string, string>;
   /** How long start() waits for the module to load and preRun to finish before it kills the child. Default 30 000. */
   startTimeoutMs?: number;
-  /** How long stop()/waitStop() wait for postRun and the exit before they kill the child. Default 10 000. */
+  /** How long stop()/waitStop() wait for postRun and the exit before they kill the child and all it started. Default 10 000. */
   stopTimeoutMs?: number;
+  /** How long a backend call waits for its reply before it rejects with RPC_TIMEOUT. Infinity: no limit. Default 30 000. */
+  callTimeoutMs?: number;
 }
 
 /** new → starting → running → stopping → exited. A process runs once: create a new object to run it again. */
@@ -69,12 +73,7 @@ const LIFECYCLE_HOOKS: ReadonlySet<string> = new Set<LifecycleHookName>([
 ]);
 const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 const KILL_WAIT_MS = 5000;
-
-interface PendingCall {
-  method: string;
-  resolve: (value: unknown) => void;
-  reject: (err: Error) => void;
-}
+const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
 export interface MessageProcess {
   on(event: 'exit', listener: (info: ExitInfo) => void): this;
@@ -102,8 +101,9 @@ export class MessageProcess extends EventEmitter {
   private child: ChildProcess | null = null;
   private startSettlers: { resolve: () => void; reject: (err: Error) => void } | null = null;
   private stateValue: ProcessState = 'new';
-  private readonly pending = new Map<number, PendingCall>();
-  private nextCallId = 1;
+  private readonly pending: PendingCalls;
+  private readonly callTimeoutMs: number;
+  private helloSeen = false;
   private stopRequested = false;
   private killedAfterTimeout = false;
   private lastError: SerializedError | undefined;
@@ -129,6 +129,8 @@ export class MessageProcess extends EventEmitter {
     if (!NAME_PATTERN.test(this.name)) {
       throw new ProcessError('INVALID_ARGUMENT', `process name '${this.name}' is not valid: use 1..64 characters from A-Z a-z 0-9 . _ -`);
     }
+    this.callTimeoutMs = checkTimeout(options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, `process '${this.name}': callTimeoutMs`);
+    this.pending = new PendingCalls(this.name);
   }
 
   /**
@@ -182,6 +184,26 @@ export class MessageProcess extends EventEmitter {
     return this.backendProxy;
   }
 
+  /**
+   * `p.backend` with per-call settings: `await p.backendWith({ timeoutMs: 2000, signal }).slowMethod()` rejects with
+   * RPC_TIMEOUT after 2 s, or with an AbortError (code ABORTED) when `signal` fires first.
+   */
+  backendWith(options: CallOptions): BackendApi<this> {
+    this.assertFrontend('backendWith');
+    const call = this.checkCallOptions(options);
+    return new Proxy({} as BackendApi<this>, {
+      get: (_target, prop) => {
+        if (typeof prop !== 'string' || prop === 'then') return undefined;
+        return (...args: unknown[]) => this.invokeRemote(prop, args, call);
+      },
+    });
+  }
+
+  /** How many backend calls await their reply (timed-out and aborted calls are no longer counted). */
+  get pendingCalls(): number {
+    return this.pending.size;
+  }
+
   /** The same as `p.backend[method](...args)`, for method names held in a variable. */
   call<K extends BackendMethodName<this>>(method: K, ...args: Parameters<RemoteMethod<this[K]>>): ReturnType<RemoteMethod<this[K]>> {
     this.assertFrontend('call');
@@ -220,7 +242,12 @@ export class MessageProcess extends EventEmitter {
       execArgv: spec.execArgv,
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, ...this.options.env, FRAMERING_PROCESS_NAME: this.name },
+      // Its own process group (and session): a stop that times out kills the group, the backend with whatever it
+      // started, and a terminal's Ctrl-C reaches only us, who coordinate the shutdown.
+      detached: true,
+      // The parent it watches (kernel death signal): the pid it should see as its parent, to spot a parent that
+      // died before the watch was set.
+      env: { ...process.env, ...this.options.env, FRAMERING_PROCESS_NAME: this.name, FRAMERING_PARENT_PID: String(process.pid) },
     });
     this.child = child;
     child.on('message', (msg: unknown) => {
@@ -233,7 +260,7 @@ export class MessageProcess extends EventEmitter {
       if (child.pid === undefined) this.onChildExit(null, null);
     });
 
-    const init: ToBackend = { t: 'init', moduleUrl: spec.moduleUrl, exportName, options: this.options };
+    const init: ToBackend = { t: 'init', protocol: PROTOCOL_VERSION, moduleUrl: spec.moduleUrl, exportName, options: this.options };
     try {
       child.send(init);
     } catch (err) {
@@ -248,7 +275,7 @@ export class MessageProcess extends EventEmitter {
         new ProcessError('TIMEOUT', `process '${this.name}' did not finish starting (module load + preRun) within ${timeoutMs} ms; it was killed`),
       );
       this.startSettlers = null;
-      child.kill('SIGKILL');
+      this.killTree();
     }, timeoutMs);
     try {
       await ready;
@@ -270,7 +297,10 @@ export class MessageProcess extends EventEmitter {
     this.sendToChild({ t: 'stop' });
   }
 
-  /** Waits for the backend to exit; kills it with SIGKILL if it takes longer than timeoutMs. */
+  /**
+   * Waits for the backend to exit. After timeoutMs it SIGKILLs the backend's process group and every process the
+   * backend started (also those in groups of their own), so nothing it ran outlives a stop.
+   */
   async waitStop(timeoutMs = this.options.stopTimeoutMs ?? 10_000): Promise<ExitInfo> {
     this.assertFrontend('waitStop');
     if (this.exitInfoValue) return this.exitInfoValue;
@@ -279,7 +309,7 @@ export class MessageProcess extends EventEmitter {
     const info = await exited;
     if (info) return info;
     this.killedAfterTimeout = true;
-    this.child.kill('SIGKILL');
+    this.killTree();
     const afterKill = await this.waitExit(KILL_WAIT_MS);
     if (afterKill) return afterKill;
     throw new ProcessError('TIMEOUT', `process '${this.name}' (pid ${this.child.pid}) did not exit even after SIGKILL`);
@@ -297,6 +327,24 @@ export class MessageProcess extends EventEmitter {
     if (this.child && !this.exitInfoValue) this.child.kill(signal);
   }
 
+  /** SIGKILL for the backend's process group and all its descendants (while it has not been reaped). */
+  private killTree(): void {
+    const pid = this.child?.pid;
+    if (pid === undefined || this.exitInfoValue) return;
+    killProcessTree(pid);
+  }
+
+  private checkCallOptions(options: CallOptions): { timeoutMs: number; signal?: AbortSignal } {
+    if (typeof options !== 'object' || options === null) {
+      throw new ProcessError('INVALID_ARGUMENT', `backendWith(options) of process '${this.name}': options must be an object { timeoutMs?, signal? }`);
+    }
+    const timeoutMs = options.timeoutMs === undefined ? this.callTimeoutMs : checkTimeout(options.timeoutMs, `backendWith({ timeoutMs }) of process '${this.name}'`);
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+      throw new ProcessError('INVALID_ARGUMENT', `backendWith({ signal }) of process '${this.name}': signal must be an AbortSignal (new AbortController().signal)`);
+    }
+    return { timeoutMs, signal: options.signal };
+  }
+
   private waitExit(timeoutMs: number): Promise<ExitInfo | null> {
     if (this.exitInfoValue) return Promise.resolve(this.exitInfoValue);
     return new Promise((resolve) => {
@@ -312,7 +360,7 @@ export class MessageProcess extends EventEmitter {
     });
   }
 
-  private invokeRemote(method: string, args: unknown[]): Promise<unknown> {
+  private invokeRemote(method: string, args: unknown[], options: { timeoutMs: number; signal?: AbortSignal } = { timeoutMs: this.callTimeoutMs }): Promise<unknown> {
     if (this.stateValue !== 'running') {
       const err =
         this.stateValue === 'new' || this.stateValue === 'starting'
@@ -323,15 +371,18 @@ export class MessageProcess extends EventEmitter {
             );
       return Promise.reject(err);
     }
-    const id = this.nextCallId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { method, resolve, reject });
-      const sent = this.sendToChild({ t: 'call', id, method, args });
-      if (sent) {
-        this.pending.delete(id);
-        reject(new ProcessError('SEND_FAILED', `arguments of ${method}() could not be sent to process '${this.name}' (${sent}); use plain data`));
-      }
-    });
+    if (options.signal?.aborted) return Promise.reject(abortError(method, this.name, options.signal.reason));
+    const { id, result } = this.pending.open(method, options.timeoutMs, options.signal);
+    const sent = this.sendToChild({ t: 'call', id, method, args });
+    if (sent) {
+      this.pending.fail(
+        id,
+        this.child?.connected
+          ? new ProcessError('SEND_FAILED', `arguments of ${method}() could not be sent to process '${this.name}' (${sent}); use plain data`)
+          : new ProcessError('BACKEND_EXITED', `cannot call ${method}(): the backend of process '${this.name}' has gone (its IPC channel is closed)`),
+      );
+    }
+    return result;
   }
 
   /** Returns why the message could not be sent, or null. */
@@ -346,7 +397,10 @@ export class MessageProcess extends EventEmitter {
   }
 
   private onBackendMessage(msg: ToFrontend): void {
+    if (!this.helloSeen && !this.checkHello(msg)) return;
     switch (msg.t) {
+      case 'hello':
+        return;
       case 'ready':
         this.backendPid = msg.pid;
         if (this.stateValue === 'starting') this.stateValue = 'running';
@@ -356,16 +410,15 @@ export class MessageProcess extends EventEmitter {
       case 'start-failed': {
         this.lastError = msg.error;
         const cause = new BackendError(this.name, 'start', msg.error);
-        this.startSettlers?.reject(new ProcessError('START_FAILED', `process '${this.name}' failed to start: ${msg.error.message}`, { cause }));
+        const code = msg.error.code === 'PROTOCOL_MISMATCH' ? 'PROTOCOL_MISMATCH' : 'START_FAILED';
+        this.startSettlers?.reject(new ProcessError(code, `process '${this.name}' failed to start: ${msg.error.message}`, { cause }));
         this.startSettlers = null;
         return;
       }
       case 'result': {
-        const call = this.pending.get(msg.id);
-        if (!call) return;
-        this.pending.delete(msg.id);
-        if (msg.ok) call.resolve(msg.value);
-        else call.reject(new BackendError(this.name, call.method, msg.error));
+        // A reply whose call timed out or was aborted finds nothing here and is dropped.
+        if (msg.ok) this.pending.settle(msg.id, { ok: true, value: msg.value });
+        else this.pending.settle(msg.id, { ok: false, error: (method) => new BackendError(this.name, method, msg.error) });
         return;
       }
       case 'event':
@@ -394,18 +447,40 @@ export class MessageProcess extends EventEmitter {
       this.startSettlers.reject(err);
       this.startSettlers = null;
     }
-    for (const [id, call] of this.pending) {
-      this.pending.delete(id);
-      call.reject(
-        this.stopRequested
-          ? new ProcessError('STOPPED', `process '${this.name}' stopped while ${call.method}() was pending`)
-          : new ProcessError('BACKEND_EXITED', `process '${this.name}' ${why} while ${call.method}() was pending`),
-      );
-    }
+    this.pending.failAll((method) =>
+      this.stopRequested
+        ? new ProcessError('STOPPED', `process '${this.name}' stopped while ${method}() was pending`)
+        : new ProcessError('BACKEND_EXITED', `process '${this.name}' ${why} while ${method}() was pending`),
+    );
     const waiters = this.exitWaiters;
     this.exitWaiters = [];
     for (const waiter of waiters) waiter(info);
     this.emit('exit', info);
+  }
+
+  /**
+   * The runtime's first message must be a 'hello' in our protocol. Anything else is a runtime from another framering
+   * version (an older one sends no hello): stop it now rather than wait out the start timeout.
+   */
+  private checkHello(msg: ToFrontend): boolean {
+    const protocol = msg.t === 'hello' ? msg.protocol : undefined;
+    if (protocol === PROTOCOL_VERSION) {
+      this.helloSeen = true;
+      return true;
+    }
+    const theirs = protocol === undefined ? `an older protocol without a hello (its first message was '${msg.t}')` : `protocol ${protocol}`;
+    const runtime = msg.t === 'hello' ? msg.runtime : 'its runtime';
+    const err = new ProcessError(
+      'PROTOCOL_MISMATCH',
+      `process '${this.name}': the backend (${runtime}) speaks ${theirs}, this frontend speaks protocol ${PROTOCOL_VERSION}: ` +
+        `they come from different framering versions. Make the parent and the child load the same framering install ` +
+        `(look for two copies in node_modules, or rebuild a stale dist/ with npm run build)`,
+    );
+    this.lastError ??= { name: err.name, message: err.message, code: err.code };
+    this.startSettlers?.reject(err);
+    this.startSettlers = null;
+    this.killTree();
+    return false;
   }
 
   /** The child is reaped: whatever rings it still owned in /dev/shm nobody will close, so they go now. */

@@ -11,7 +11,11 @@ export type ProcessErrorCode =
   | 'UNKNOWN_METHOD' // the method does not exist in the backend or may not be called from the frontend
   | 'WRONG_SIDE' // a backend-only method called in the frontend, or the reverse
   | 'SEND_FAILED' // an argument, return value or event payload could not be sent between the processes
-  | 'TIMEOUT'
+  | 'TIMEOUT' // start() or stop() took longer than allowed
+  | 'RPC_TIMEOUT' // a backend call got no reply within its timeout (callTimeoutMs, or backendWith({ timeoutMs }))
+  | 'ABORTED' // a backend call's AbortSignal fired before the reply (the error's name is 'AbortError')
+  | 'PROTOCOL_MISMATCH' // the frontend and the backend runtime come from different framering versions
+  | 'CLIENT_GONE' // a client process died while a master was registering it
   | 'NOT_FOUND' // an unknown ring / data server name
   | 'TOO_MANY_CLIENTS'
   | 'ALREADY_REGISTERED'

@@ -3,14 +3,23 @@
 
 import type { SerializedError } from './process_error.js';
 
+/**
+ * Bumped whenever a message changes shape. Both sides check it at start: a frontend and a backend runtime from
+ * different framering versions (two installs, a stale dist/ build) fail with PROTOCOL_MISMATCH instead of hanging.
+ * 1 was the unversioned protocol, without 'hello'.
+ */
+export const PROTOCOL_VERSION = 2;
+
 /** Parent → child. */
 export type ToBackend =
-  | { t: 'init'; moduleUrl: string; exportName: string; options: unknown }
+  | { t: 'init'; protocol: number; moduleUrl: string; exportName: string; options: unknown }
   | { t: 'call'; id: number; method: string; args: unknown[] }
   | { t: 'stop' };
 
 /** Child → parent. */
 export type ToFrontend =
+  // The runtime's first message, sent before it reads anything: which protocol it speaks.
+  | { t: 'hello'; protocol: number; pid: number; runtime: string }
   | { t: 'ready'; pid: number }
   | { t: 'start-failed'; error: SerializedError }
   | { t: 'result'; id: number; ok: true; value: unknown }
