@@ -83,11 +83,13 @@ async function importModule(url: string): Promise<Record<string, unknown>> {
     return (await import(url)) as Record<string, unknown>;
   } catch (err) {
     // Plain node (the installed bin) does not read TypeScript: bring in tsx's loader once and try again.
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || tsxRegistered) throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw err;
+    if (tsxRegistered) return (await import(`${url}?tsx`)) as Record<string, unknown>;
     const { register } = await import('tsx/esm/api');
     register();
     tsxRegistered = true;
-    return (await import(url)) as Record<string, unknown>;
+    // Node remembers the failed load of this URL: a query makes it a new one.
+    return (await import(`${url}?tsx`)) as Record<string, unknown>;
   }
 }
 
