@@ -52,7 +52,9 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     usageError((err as Error).message);
   }
-  const { values, positionals } = parsed;
+  const { values } = parsed;
+  // `npm start` already says serve: `npm start -- serve …` means the same.
+  const positionals = parsed.positionals[0] === 'serve' && parsed.positionals[1] === 'serve' ? parsed.positionals.slice(1) : parsed.positionals;
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -131,7 +133,7 @@ async function serve(plan: TopologyPlan, eventsFile: string | undefined): Promis
   }
   const cams = plan.cameras.map((c) => `${c.name} (${c.label})`).join(', ');
   const procs = plan.groups.flatMap((g) => [...g.processes, ...(g.master ? [g.master] : [])]).length;
-  log(`serving ${plan.cameras.length} camera(s): ${cams}; ${procs} process(es); Ctrl-C to stop`);
+  if (!failed) log(`serving ${plan.cameras.length} camera(s): ${cams}; ${procs} process(es); Ctrl-C to stop`);
   if (http) process.stdout.write(`framering: open ${http.url}\n`);
 
   const reason = await stopReason;
