@@ -4,7 +4,7 @@
 
 import type { Frame, SlotMeta } from '../src/shm/index.js';
 import { ClientProcess, type ClientProcessOptions } from '../src/process/index.js';
-import { BOX_COLOUR, drawBoxes, lineWidthFor, MotionDetectors, SnapshotWriter } from './analysis/index.js';
+import { BOX_COLOUR, drawBoxes, lineWidthFor, MotionDetectors, SnapshotWriter } from '../src/analysis/index.js';
 import { isMasterReply } from './master_reply.js';
 import { emptyReport, type AnalysisSettings, type ProcessReport } from './process_report.js';
 

@@ -4,7 +4,7 @@
 
 import type { Frame } from '../src/shm/index.js';
 import { MasterProcess, type MasterProcessOptions } from '../src/process/index.js';
-import { BlobExtractor, MotionDetectors } from './analysis/index.js';
+import { BlobExtractor, MotionDetectors } from '../src/analysis/index.js';
 import type { MasterReply } from './master_reply.js';
 import { emptyReport, type AnalysisSettings, type ProcessReport } from './process_report.js';
 

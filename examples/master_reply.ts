@@ -1,6 +1,6 @@
 // What the master of main3 replies to a client about one forwarded frame.
 
-import type { Box } from './analysis/index.js';
+import type { Box } from '../src/analysis/index.js';
 
 export interface MasterReply {
   /** The client the frame came from (a client checks that replies reach the right client). */

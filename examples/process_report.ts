@@ -1,7 +1,7 @@
 // What every example process tells the command line about itself (its backend's report() method): the counts
 // behind the status line, the summary table and the --json line.
 
-import type { MotionOptions } from './analysis/index.js';
+import type { MotionOptions } from '../src/analysis/index.js';
 
 export interface ProcessReport {
   name: string;

@@ -4,7 +4,7 @@
 
 import type { Frame } from '../src/shm/index.js';
 import { RGB24Process, type MessageProcessOptions } from '../src/process/index.js';
-import { BlobExtractor, BOX_COLOUR, drawBoxes, lineWidthFor, MotionDetectors, SnapshotWriter } from './analysis/index.js';
+import { BlobExtractor, BOX_COLOUR, drawBoxes, lineWidthFor, MotionDetectors, SnapshotWriter } from '../src/analysis/index.js';
 import { emptyReport, type AnalysisSettings, type ProcessReport } from './process_report.js';
 
 export interface MotionRGBProcessOptions extends MessageProcessOptions {

@@ -2,3 +2,4 @@
 export * from './shm/index.js';
 export * from './process/index.js';
 export * from './stream/index.js';
+export * from './analysis/index.js';

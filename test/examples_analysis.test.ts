@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BlobExtractor, BOX_COLOUR, drawBoxes, GreySampler, MotionDetector, SnapshotWriter } from '../examples/analysis/index.js';
+import { BlobExtractor, BOX_COLOUR, drawBoxes, GreySampler, MotionDetector, SnapshotWriter } from '../src/analysis/index.js';
 import { pixelAt, solidFrame, withRects } from './fixtures/examples/synthetic_frames.js';
 
 const W = 320;

@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
-import { closeFd, createPipe, FrameRingServer, RingPump, type FrameRingPars } from '../shm/index.js';
+import { closeFd, createPipe, FrameRingServer, RingPump, type FrameRingPars, type RingServerStats } from '../shm/index.js';
 import { Backoff } from './backoff.js';
 import { describeSource, parseSource, sourceUrl, type CameraSource } from './camera_source.js';
 import { resolveFfmpeg, type ResolvedFfmpeg } from './ffmpeg_binary.js';
@@ -136,6 +136,11 @@ export class LiveStream extends EventEmitter {
   /** The ring's description, for processes to attach (FrameRingClient.open(pars)). */
   pars(): FrameRingPars {
     return this.#ring.pars();
+  }
+
+  /** The ring's writer-side counters: readers, and the slots each holds (null once stopped). */
+  ringStats(): RingServerStats | null {
+    return this.#ring.isClosed ? null : this.#ring.stats();
   }
 
   /** ffmpeg's last stderr lines, redacted. */

@@ -1,6 +1,6 @@
 // Snapshots: JPEG files written with sharp into an output folder, at most one per camera per `minIntervalMs`.
 // Encoding runs on sharp's worker threads; writes still in flight are awaited by flush() before the process ends,
-// so a stopped example never leaves half a file.
+// so a stopped process never leaves half a file.
 
 import { join } from 'node:path';
 import sharp from 'sharp';

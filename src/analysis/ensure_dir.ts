@@ -1,5 +1,5 @@
 // mkdir -p, one level at a time. Node 20's mkdirSync(…, { recursive: true }) spins forever on some paths
-// (e.g. under /proc, where mkdir keeps answering ENOENT), so the examples use this instead.
+// (e.g. under /proc, where mkdir keeps answering ENOENT), so the analysis uses this instead.
 
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';

@@ -1,4 +1,5 @@
-// The examples' image analysis: pure TypeScript over RGB24 frames, no dependency on framering itself.
+// Reusable image analysis over RGB24 frames (motion, blobs, boxes, snapshots): pure TypeScript on pixels and sizes.
+// It knows frames, never rings or processes, so any process class (or a test) can use it.
 export { GreySampler, type GreyImage } from './grey_image.js';
 export { MotionDetector, type MotionOptions, type MotionResult } from './motion_detector.js';
 export { MotionDetectors } from './motion_detectors.js';

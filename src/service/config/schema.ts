@@ -1,0 +1,110 @@
+// The config's shape, checked with zod. Every message says what the value must be (never echoing it: it may be a
+// secret); the key path and the line are added by parse_config.ts.
+//
+//   cameras:   name → { source, width, height, fps, transport, slots, username?, password? }
+//   processes: a list of groups, each in one of main1–main3's shapes:
+//     shared          one process reads every camera it lists (main1)
+//     per-camera      one process per camera, named <name>-<camera> (main2)
+//     client-master   one light client per camera (<name>-<camera>) + one shared master (<name>-master) (main3)
+//   http:      { host, port, token? }
+//   events:    { recent }   how many events the service keeps for late joiners
+//   mqtt, nats: reserved for the bridges to come (accepted, not used yet)
+
+import { z } from 'zod';
+import { BUILTIN_CLASSES, BUILTIN_NAMES } from '../processes/builtin_classes.js';
+
+const range = (min: number, max: number) => `must be an integer ${min}–${max}`;
+const int = (min: number, max: number) => {
+  const error = range(min, max);
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
+const text = (what = 'a text') => z.string({ error: `must be ${what}` }).min(1, { error: 'must not be empty' });
+
+export const CAMERA_NAME = /^[A-Za-z0-9_-]{1,32}$/;
+export const PROCESS_NAME = /^[A-Za-z0-9_-]{1,31}$/;
+export const LIMITS = { minSize: 16, maxSize: 4096, maxFps: 60, minSlots: 2, maxSlots: 64 } as const;
+
+const cameraSchema = z.strictObject({
+  /** rtsp://…, http(s)://…, a file path or file:// URL, synthetic://testsrc2. */
+  source: text('a camera URL (rtsp://…, http(s)://…, a file, synthetic://testsrc2)'),
+  width: int(LIMITS.minSize, LIMITS.maxSize).default(640),
+  height: int(LIMITS.minSize, LIMITS.maxSize).default(360),
+  fps: z
+    .number({ error: `must be a number above 0 and at most ${LIMITS.maxFps}` })
+    .gt(0, { error: `must be a number above 0 and at most ${LIMITS.maxFps}` })
+    .max(LIMITS.maxFps, { error: `must be a number above 0 and at most ${LIMITS.maxFps}` })
+    .default(10),
+  transport: z.enum(['tcp', 'udp'], { error: 'must be tcp or udp' }).default('tcp'),
+  slots: int(LIMITS.minSlots, LIMITS.maxSlots).default(8),
+  /** RTSP credentials kept out of the URL (both redacted everywhere). */
+  username: text().optional(),
+  password: text().optional(),
+});
+
+/** A built-in class name, or a user's { module, export }. Checked by hand for messages that say what fits. */
+export type ClassRef = string | { module: string; export?: string };
+
+const classRef = z.unknown().superRefine((value, ctx) => {
+  const builtins = `one of the built-in classes (${BUILTIN_NAMES.join(', ')}) or { module: ./file.js, export: ClassName }`;
+  if (value === undefined) {
+    ctx.addIssue({ code: 'custom', message: `is required: ${builtins}` });
+  } else if (typeof value === 'string') {
+    if (!BUILTIN_CLASSES[value]) ctx.addIssue({ code: 'custom', message: `'${value.slice(0, 64)}' is not a built-in class: use ${builtins}` });
+  } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const v = value as Record<string, unknown>;
+    for (const key of Object.keys(v)) if (key !== 'module' && key !== 'export') ctx.addIssue({ code: 'custom', path: [key], message: `unknown key (a class has module and export)` });
+    if (typeof v.module !== 'string' || v.module === '') ctx.addIssue({ code: 'custom', path: ['module'], message: 'must be the path of a module (.js or .ts), relative to the config file' });
+    if (v.export !== undefined && (typeof v.export !== 'string' || !/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(v.export))) {
+      ctx.addIssue({ code: 'custom', path: ['export'], message: 'must be the name the module exports the class under' });
+    }
+  } else {
+    ctx.addIssue({ code: 'custom', message: `must be ${builtins}` });
+  }
+}) as z.ZodType<ClassRef>;
+
+const options = z.record(z.string(), z.unknown(), { error: 'must be a mapping of option names to values' }).default({});
+const processName = z.string({ error: 'must be a text' }).regex(PROCESS_NAME, { error: 'must be 1–31 letters, digits, _ or -' });
+const cameraList = z.array(z.string({ error: 'must be a camera name' }), { error: 'must be a list of camera names' }).min(1, { error: 'must name at least one camera (leave it out for all cameras)' }).optional();
+
+const sharedGroup = z.strictObject({ shape: z.literal('shared'), name: processName, class: classRef, cameras: cameraList, options });
+const perCameraGroup = z.strictObject({ shape: z.literal('per-camera'), name: processName, class: classRef, cameras: cameraList, options });
+const clientMasterGroup = z.strictObject({
+  shape: z.literal('client-master'),
+  name: processName,
+  cameras: cameraList,
+  client: z.strictObject({ class: classRef, options }, { error: 'must be a mapping: { class, options }' }),
+  master: z.strictObject({ class: classRef, options }, { error: 'must be a mapping: { class, options }' }),
+  /** The frames clients forward to the master: default the camera's own size. */
+  forward: z.strictObject({ width: int(LIMITS.minSize, LIMITS.maxSize).optional(), height: int(LIMITS.minSize, LIMITS.maxSize).optional(), slots: int(2, 64).optional() }).optional(),
+});
+
+export const SHAPES = ['shared', 'per-camera', 'client-master'] as const;
+const group = z.preprocess(
+  // shared is the default shape: one process for its cameras, the simplest thing that works.
+  (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) && (v as { shape?: unknown }).shape === undefined ? { ...v, shape: 'shared' } : v),
+  z.discriminatedUnion('shape', [sharedGroup, perCameraGroup, clientMasterGroup], { error: 'must be shared, per-camera or client-master' }),
+);
+
+const httpSchema = z.strictObject({
+  host: text('a host name or address').default('127.0.0.1'),
+  port: int(0, 65535).default(8321),
+  /** Bearer token the HTTP side asks for; redacted everywhere. */
+  token: text().optional(),
+});
+
+// Reserved for later issues: accepted (a config written for them still starts), not used yet.
+const reserved = z.record(z.string(), z.unknown(), { error: 'must be a mapping' }).optional();
+
+export const configSchema = z.strictObject({
+  cameras: z.record(z.string().regex(CAMERA_NAME, { error: 'camera names are 1–32 letters, digits, _ or -' }), cameraSchema, { error: 'must be a mapping of camera names to cameras' }),
+  processes: z.array(group, { error: 'must be a list of process groups' }).min(1, { error: 'must list at least one process group' }),
+  http: httpSchema.default({ host: '127.0.0.1', port: 8321 }),
+  events: z.strictObject({ recent: int(10, 100_000).default(1000) }).default({ recent: 1000 }),
+  mqtt: reserved,
+  nats: reserved,
+});
+
+export type ServiceConfig = z.infer<typeof configSchema>;
+export type CameraConfig = ServiceConfig['cameras'][string];
+export type ProcessGroupConfig = ServiceConfig['processes'][number];
+export const TOP_LEVEL_KEYS = Object.keys(configSchema.shape);

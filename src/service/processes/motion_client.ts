@@ -1,0 +1,30 @@
+// Built-in 'motion-client' (main3 shape, the light per-camera half): motion on every frame of its camera; a frame
+// with motion is forwarded to the shared master, and the motion event is published on the client's data ring,
+// where the service (and any other reader) picks it up.
+
+import { MotionDetectors } from '../../analysis/index.js';
+import type { Frame } from '../../shm/index.js';
+import { ClientProcess, type ClientProcessOptions } from '../../process/index.js';
+import { motionEvent } from './analysis_events.js';
+import { motionPart, type MotionSettings } from './builtin_options.js';
+
+export type MotionClientOptions = ClientProcessOptions & MotionSettings;
+
+export class MotionClient extends ClientProcess {
+  static override moduleUrl = import.meta.url;
+  private readonly detectors: MotionDetectors;
+
+  constructor(options: MotionClientOptions) {
+    super(options);
+    this.detectors = new MotionDetectors(motionPart(options));
+  }
+
+  protected override async handleFrame(frame: Frame, camera: string): Promise<void> {
+    const { width, height, frameNumber, slotId, timestampUs } = frame.meta;
+    const motion = this.detectors.for(camera, width, height).detect(frame.pixels);
+    if (!motion.motion) return;
+    // Only frames worth the master's time go to it; null = every forward slot busy (the master is behind): skip.
+    this.forwardFrame(frame.pixels, { frameNumber, slotId, timestampUs });
+    this.publishData(motionEvent(camera, frame.meta, motion));
+  }
+}

@@ -1,0 +1,97 @@
+// Service: the running `framering serve`, and the one ServiceView its outlets (HTTP, later MQTT and NATS) read.
+// It starts the topology, turns every report of every process into a FrameringEvent ('event'), keeps the recent
+// ones, and answers stats() at once from the collector's last poll. Everything it returns is redacted.
+
+import { EventEmitter } from 'node:events';
+import type { ParsedConfig } from './config/parse_config.js';
+import { EventBuffer } from './event_buffer.js';
+import { toFrameringEvent } from './events.js';
+import { packageVersion } from './package_version.js';
+import type { CameraView, FrameringEvent, ServiceStats, ServiceView } from './service_view.js';
+import { StatsCollector } from './stats/stats_collector.js';
+import { Topology, type RunningProcess } from './topology.js';
+import { planTopology, type TopologyPlan } from './topology_plan.js';
+
+export interface ServiceOptions {
+  /** Where log lines go (already redacted). Default: stderr, prefixed "framering: ". */
+  log?: (line: string) => void;
+}
+
+export class Service extends EventEmitter implements ServiceView {
+  private readonly buffer: EventBuffer;
+  private readonly collector: StatsCollector;
+  /** Reports that were not events (no camera or frame number), per process: counted, logged once. */
+  private readonly ignored = new Map<string, number>();
+  private stopping: Promise<void> | null = null;
+
+  private constructor(
+    readonly plan: TopologyPlan,
+    private readonly topology: Topology,
+    private readonly log: (line: string) => void,
+  ) {
+    super();
+    this.buffer = new EventBuffer(plan.config.events.recent);
+    this.collector = new StatsCollector(topology, plan.redactor, packageVersion());
+  }
+
+  /** Starts everything in the plan, or nothing (ServiceError START_FAILED). */
+  static async start(plan: TopologyPlan, options: ServiceOptions = {}): Promise<Service> {
+    const log = (line: string) => (options.log ?? ((l: string) => process.stderr.write(`framering: ${l}\n`)))(plan.redactor.redact(line));
+    let service: Service | null = null;
+    const pending: Array<[unknown, RunningProcess]> = [];
+    // Events may come while the topology is still starting: held until the service object exists.
+    const topology = await Topology.start(plan, {
+      onReport: (payload, p) => (service ? service.report(payload, p) : pending.push([payload, p])),
+      onLog: (line) => log(line),
+    });
+    service = new Service(plan, topology, log);
+    for (const [payload, p] of pending) service.report(payload, p);
+    service.collector.start();
+    return service;
+  }
+
+  cameras(): CameraView[] {
+    return this.topology.cameras.map((c) => ({ name: c.plan.name, width: c.plan.width, height: c.plan.height, fps: c.plan.fps, ring: c.ring, source: c.plan.label }));
+  }
+
+  stats(): ServiceStats {
+    return this.collector.stats();
+  }
+
+  recentEvents(limit: number): FrameringEvent[] {
+    return this.buffer.recent(limit);
+  }
+
+  redactedConfig(): unknown {
+    return this.plan.redactor.redactValue(this.plan.config);
+  }
+
+  /** Stops the processes (readers) before the cameras (writers); nothing stays in /dev/shm. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.collector.stop();
+      await this.topology.stop();
+    })();
+    return this.stopping;
+  }
+
+  private report(payload: unknown, p: RunningProcess): void {
+    if (this.stopping) return;
+    const event = toFrameringEvent(payload, { source: p.plan.name, cameraAliases: p.clientCameras });
+    if (!event) {
+      const n = (this.ignored.get(p.plan.name) ?? 0) + 1;
+      this.ignored.set(p.plan.name, n);
+      if (n === 1) this.log(`process ${p.plan.name} reported something that is not an event (it needs camera and frameNumber); ignored`);
+      return;
+    }
+    // Processes are the user's code: whatever they put in data goes through the redactor like everything else.
+    if (event.data) event.data = this.plan.redactor.redactValue(event.data) as Record<string, unknown>;
+    this.buffer.push(event);
+    this.emit('event', event);
+  }
+}
+
+/** Plans (loading every process class) and starts a service from a parsed config. */
+export async function startService(parsed: ParsedConfig, options: ServiceOptions = {}): Promise<Service> {
+  return Service.start(await planTopology(parsed), options);
+}

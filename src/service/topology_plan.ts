@@ -1,0 +1,115 @@
+// What the service will run, resolved from a checked config before anything starts: the cameras (LiveStream
+// options) and every process (its class loaded, its name, options and the cameras it reads), in main1's, main2's
+// or main3's shape. `framering serve --check` prints this; the topology starts exactly this.
+
+import { isAbsolute, resolve } from 'node:path';
+import { describeSource, parseSource, type SourceSpec } from '../stream/index.js';
+import { ConfigError, formatPath } from './config/config_error.js';
+import type { ParsedConfig } from './config/parse_config.js';
+import type { CameraConfig, ClassRef, ProcessGroupConfig, ServiceConfig } from './config/schema.js';
+import { loadProcessClass, requireRole, type ClassSite, type LoadedClass, type ProcessClass } from './process_class_loader.js';
+import type { ProcessRole } from './processes/builtin_classes.js';
+import { ServiceRedactor } from './service_redactor.js';
+
+export interface PlannedCamera {
+  name: string;
+  source: SourceSpec;
+  /** Redacted, for people. */
+  label: string;
+  width: number;
+  height: number;
+  fps: number;
+  slots: number;
+}
+
+export interface PlannedProcess {
+  name: string;
+  role: ProcessRole;
+  cls: ProcessClass;
+  classLabel: string;
+  /** Constructor options (plain data), name and module location included. */
+  options: Record<string, unknown>;
+  /** rgb: the cameras it reads; client: its one camera; master: none (it reads its clients). */
+  cameras: string[];
+}
+
+export interface PlannedGroup {
+  name: string;
+  shape: ProcessGroupConfig['shape'];
+  /** rgb processes, or the clients of a client-master group. */
+  processes: PlannedProcess[];
+  master: PlannedProcess | null;
+}
+
+export interface TopologyPlan {
+  cameras: PlannedCamera[];
+  groups: PlannedGroup[];
+  config: ServiceConfig;
+  redactor: ServiceRedactor;
+  /** Reserved sections present in the config but not used yet (mqtt, nats). */
+  notYetUsed: string[];
+}
+
+export async function planTopology(parsed: ParsedConfig): Promise<TopologyPlan> {
+  const { config, lines, file, baseDir } = parsed;
+  const redactor = new ServiceRedactor(config, parsed.envSecrets);
+  const cameras = Object.entries(config.cameras).map(([name, c]) => planCamera(name, c, baseDir, redactor, { lines, file }));
+  const groups: PlannedGroup[] = [];
+  for (const [i, group] of config.processes.entries()) {
+    const site = (sub: Array<string | number>): ClassSite => ({
+      path: formatPath(['processes', i, ...sub]),
+      lineOf: (more) => lines.lineOf(['processes', i, ...sub, ...more]),
+      file,
+    });
+    const cameraNames = group.cameras ?? cameras.map((c) => c.name);
+    const load = async (ref: ClassRef, sub: Array<string | number>, role: ProcessRole, where: string): Promise<LoadedClass> => {
+      const loaded = await loadProcessClass(ref, baseDir, site(sub));
+      requireRole(loaded, role, where, site(sub));
+      return loaded;
+    };
+    if (group.shape === 'shared' || group.shape === 'per-camera') {
+      const loaded = await load(group.class, ['class'], 'rgb', `a ${group.shape} group`);
+      const processes =
+        group.shape === 'shared'
+          ? [planProcess(group.name, loaded, group.options, cameraNames)]
+          : cameraNames.map((camera) => planProcess(`${group.name}-${camera}`, loaded, group.options, [camera]));
+      groups.push({ name: group.name, shape: group.shape, processes, master: null });
+    } else {
+      const clientClass = await load(group.client.class, ['client', 'class'], 'client', 'the client of a client-master group');
+      const masterClass = await load(group.master.class, ['master', 'class'], 'master', 'the master of a client-master group');
+      const clients = cameraNames.map((camera) => {
+        const c = config.cameras[camera]!;
+        const forward = { width: group.forward?.width ?? c.width, height: group.forward?.height ?? c.height, slots: group.forward?.slots ?? 4 };
+        return planProcess(`${group.name}-${camera}`, clientClass, { ...group.client.options, forward }, [camera]);
+      });
+      const master = planProcess(`${group.name}-master`, masterClass, { ...group.master.options, maxClients: Math.max(1, clients.length) }, []);
+      groups.push({ name: group.name, shape: group.shape, processes: clients, master });
+    }
+  }
+  const notYetUsed = (['mqtt', 'nats'] as const).filter((k) => config[k] !== undefined);
+  return { cameras, groups, config, redactor, notYetUsed };
+}
+
+function planProcess(name: string, loaded: LoadedClass, options: Record<string, unknown>, cameras: string[]): PlannedProcess {
+  const full: Record<string, unknown> = { ...options, name };
+  if (loaded.moduleUrl) {
+    full.moduleUrl = loaded.moduleUrl;
+    full.exportName = loaded.exportName;
+  }
+  return { name, role: loaded.role, cls: loaded.cls, classLabel: loaded.label, options: full, cameras };
+}
+
+function planCamera(name: string, c: CameraConfig, baseDir: string, redactor: ServiceRedactor, where: { lines: ParsedConfig['lines']; file: string | null }): PlannedCamera {
+  let source: SourceSpec = c.source.trim();
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(source)?.[1]?.toLowerCase();
+  if (!scheme && !isAbsolute(source)) source = resolve(baseDir, source); // a video file next to the config
+  if ((scheme === 'rtsp' || scheme === 'rtsps') && (c.transport !== 'tcp' || c.username || c.password)) {
+    source = { kind: 'rtsp', url: source, transport: c.transport, ...(c.username ? { username: c.username } : {}), ...(c.password ? { password: c.password } : {}) };
+  }
+  try {
+    return { name, source, label: redactor.redact(describeSource(parseSource(source))), width: c.width, height: c.height, fps: c.fps, slots: c.slots };
+  } catch (err) {
+    const path = ['cameras', name, 'source'];
+    throw new ConfigError('CONFIG_INVALID', redactor.redact(err instanceof Error ? err.message : String(err)), { path: formatPath(path), line: where.lines.lineOf(path), file: where.file });
+  }
+}
