@@ -315,6 +315,9 @@ OpenedRing CreateRingSegment(const std::string& name, const RingGeometry& g, mod
     fstat(stale_fd, &old_st);
     if (!UnlinkSegmentIf(segment, old_st.st_dev, old_st.st_ino))
       throw RingError("RING_EXISTS", "ring /dev/shm/" + segment + " was replaced by another process right now");
+    // Its name is gone, so nobody can claim it any more: let go now, or our descriptor keeps its pages allocated.
+    close(claim.fd);
+    claim.fd = -1;
   }
 
   bool published = false;
