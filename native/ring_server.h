@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "env_cleanup.h"
 #include "ring_core.h"
 
 namespace framering {
@@ -40,6 +41,7 @@ class RingServer : public Napi::ObjectWrap<RingServer> {
   CommitMeta MetaArg(const Napi::CallbackInfo& info, size_t i, uint64_t bytes);
   void StopPumps();
   void Release(bool unlink);
+  void TeardownForEnv();  // the environment goes away with the ring still open
 
   std::string name_;
   Mapping* mapping_ = nullptr;
@@ -49,6 +51,8 @@ class RingServer : public Napi::ObjectWrap<RingServer> {
   std::set<int32_t> lent_;  // slots lent to JavaScript and not yet committed or abandoned
   std::mutex pumps_mutex_;
   std::set<RingPump*> pumps_;
+
+  EnvCleanupHook env_hook_;  // while open
 };
 
 }  // namespace framering
