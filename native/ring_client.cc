@@ -232,7 +232,9 @@ void RingClient::StopWaiter() {
   credit_cv_.notify_one();
   core_->WakeAll();
   waiter_.join();
-  deliver_.Release();
+  // Abort, not Release: a delivery still queued is then dropped instead of running later against a client that may
+  // be freed by then (its hold went with the reader entry).
+  deliver_.Abort();
 }
 
 Napi::Value RingClient::Stats(const Napi::CallbackInfo& info) {
