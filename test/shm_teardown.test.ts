@@ -1,7 +1,7 @@
 // Teardown: worker threads terminated in the middle of their work, readers leaving their process every catchable
 // way, and native objects garbage-collected without close(). The process survives and nothing is left behind.
 import { fork } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 // esbuild comes with tsx: workers do not inherit vitest's or tsx's module hooks, and loading tsx in each of hundreds
@@ -40,6 +40,7 @@ describe('worker_threads terminated at random moments', () => {
 
   it(`${TERMINATIONS} workers with a busy reader and a busy pump are terminated without a crash or a leftover`, async () => {
     const workerFile = bundleWorker();
+    cleanups.push(() => rmSync(workerFile, { force: true }));
     const ring = new FrameRingServer({ name: ringName('main'), width: 32, height: 24, slots: 8 });
     cleanups.push(() => ring.close());
     // The main thread writes the ring the workers read.
