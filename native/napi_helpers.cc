@@ -55,6 +55,7 @@ Napi::ArrayBuffer AcquireBuffer(Napi::Env env, Mapping* mapping) {
 void ReleaseBuffer(Napi::Env env, Mapping* mapping, bool detach) {
   if (!mapping->buffer_ref || --mapping->buffer_users > 0) return;
   if (detach) {
+    Napi::HandleScope scope(env);  // also called from finalizers
     Napi::ArrayBuffer ab = CurrentBuffer(env, mapping);
     if (!ab.IsEmpty() && !ab.IsDetached()) ab.Detach();
   }

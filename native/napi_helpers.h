@@ -35,7 +35,9 @@ bool BoolOption(Napi::Object opts, const char* key, bool fallback);
 // view that outlives every user reads as empty instead of touching unmapped memory.
 Napi::ArrayBuffer AcquireBuffer(Napi::Env env, Mapping* mapping);
 Napi::ArrayBuffer CurrentBuffer(Napi::Env env, Mapping* mapping);
-// detach: false from destructors (garbage collection), where the views are unreachable anyway.
+// detach: true on close and in destructors (an object garbage-collected without close() may leave views behind that
+// a later open of the same mapping must not share memory with); false from environment cleanup hooks, where no
+// JavaScript runs any more.
 void ReleaseBuffer(Napi::Env env, Mapping* mapping, bool detach);
 
 // The checked geometry the core took at open, never re-read from the shared header.

@@ -55,13 +55,29 @@ RingClient::RingClient(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingCl
     lock_fd_ = -1;
     throw MakeError(env, e);
   }
+  env_hook_.Add(env, RunCleanup<RingClient, &RingClient::TeardownForEnv>, this);
 }
 
 RingClient::~RingClient() {
+  // Garbage-collected while open: detach, or a later open of the same mapping would put a second ArrayBuffer over
+  // memory the views of this one still reach.
   if (!closed_) {
-    if (has_buffer_) ReleaseBuffer(Env(), mapping_, false);
+    if (has_buffer_) ReleaseBuffer(Env(), mapping_, true);
     Shutdown();
   }
+}
+
+// Runs before Node deletes the thread-safe function and long before the finalizers: stop the waiter while both are
+// still there, and free the table entry now (a terminated worker's process lives on, so nobody would reclaim it).
+// No JavaScript runs any more, so the buffer is let go without detaching.
+void RingClient::TeardownForEnv() {
+  env_hook_.Ran();
+  if (closed_) return;
+  if (has_buffer_) {
+    has_buffer_ = false;
+    ReleaseBuffer(Env(), mapping_, false);
+  }
+  Shutdown();
 }
 
 void RingClient::CheckOpen(Napi::Env env) {
@@ -177,6 +193,11 @@ void RingClient::WaiterLoop() {
       core_->WriterGone(&d->why);
     }
     bool gone = d->gone;
+    if (stop_) {  // stopping (close or environment teardown): nobody will take the frame
+      if (!gone) core_->Release(d->slot.index);
+      delete d;
+      return;
+    }
     napi_status s = deliver_.NonBlockingCall(d, [this](Napi::Env env, Napi::Function cb, Delivery* d) {
       std::unique_ptr<Delivery> owned(d);
       if (closed_) return;  // delivered after close(): close released every hold already
@@ -187,6 +208,7 @@ void RingClient::WaiterLoop() {
         cb.Call({Napi::Number::New(env, Handed(d->slot))});
       }
     });
+    // napi_closing: the environment is being torn down and the call was refused; the frame goes back.
     if (s != napi_ok) {
       if (!gone) core_->Release(d->slot.index);
       delete d;
@@ -222,7 +244,9 @@ void RingClient::StopWaiter() {
   credit_cv_.notify_one();
   core_->WakeAll();
   waiter_.join();
-  deliver_.Release();
+  // Abort, not Release: a delivery still queued is then dropped instead of running later against a client that may
+  // be freed by then (its hold went with the reader entry).
+  deliver_.Abort();
 }
 
 Napi::Value RingClient::Stats(const Napi::CallbackInfo& info) {
@@ -247,6 +271,7 @@ Napi::Value RingClient::WriterStatus(const Napi::CallbackInfo& info) {
 
 void RingClient::Shutdown() {
   closed_ = true;
+  env_hook_.Remove();
   StopWaiter();
   meta_ = nullptr;
   meta_ref_.Reset();

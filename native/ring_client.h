@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "env_cleanup.h"
 #include "ring_core.h"
 
 namespace framering {
@@ -42,6 +43,7 @@ class RingClient : public Napi::ObjectWrap<RingClient> {
   void WaiterLoop();
   void StopWaiter();
   void Shutdown();
+  void TeardownForEnv();  // the environment goes away with the reader still open
 
   std::string name_;
   Mapping* mapping_ = nullptr;
@@ -63,6 +65,8 @@ class RingClient : public Napi::ObjectWrap<RingClient> {
   std::mutex credit_mutex_;
   std::condition_variable credit_cv_;
   bool credit_ = false;
+
+  EnvCleanupHook env_hook_;  // while open
 };
 
 }  // namespace framering

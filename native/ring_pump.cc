@@ -49,11 +49,26 @@ RingPump::RingPump(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingPump>(
   on_end_ = Napi::ThreadSafeFunction::New(env, info[3].As<Napi::Function>(), "framering-pump", 0, 1);
   // The pending end report keeps the loop alive only while the thread runs.
   on_end_.Unref(env);
+  env_hook_.Add(env, RunCleanup<RingPump, &RingPump::TeardownForEnv>, this);
 }
 
 RingPump::~RingPump() {
   StopThread();
   if (fd_ >= 0) close(fd_);
+}
+
+// The environment goes away: join the thread while its thread-safe function still exists, close the stream, and
+// forget the server, whose destructor may run before ours from here on.
+void RingPump::TeardownForEnv() {
+  env_hook_.Ran();
+  env_gone_ = true;
+  StopThread();
+  if (fd_ >= 0) {
+    close(fd_);
+    fd_ = -1;
+  }
+  server_ = nullptr;
+  server_ref_.Reset();
 }
 
 Napi::Value RingPump::Start(const Napi::CallbackInfo& info) {
@@ -76,13 +91,15 @@ void RingPump::Finish(const std::string& reason, const std::string& message, uin
     close(fd_);
     fd_ = -1;
   }
-  auto* report = new EndReport{reason, message, partial};
-  napi_status s = on_end_.NonBlockingCall(report, [](Napi::Env env, Napi::Function cb, EndReport* r) {
-    std::unique_ptr<EndReport> owned(r);
-    cb.Call({Napi::String::New(env, r->reason), Napi::String::New(env, r->message),
-             Napi::Number::New(env, static_cast<double>(r->partial))});
-  });
-  if (s != napi_ok) delete report;
+  if (!env_gone_) {
+    auto* report = new EndReport{reason, message, partial};
+    napi_status s = on_end_.NonBlockingCall(report, [](Napi::Env env, Napi::Function cb, EndReport* r) {
+      std::unique_ptr<EndReport> owned(r);
+      cb.Call({Napi::String::New(env, r->reason), Napi::String::New(env, r->message),
+               Napi::Number::New(env, static_cast<double>(r->partial))});
+    });
+    if (s != napi_ok) delete report;  // napi_closing: the environment is being torn down
+  }
   on_end_.Release();
 }
 

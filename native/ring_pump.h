@@ -7,6 +7,8 @@
 #include <string>
 #include <thread>
 
+#include "env_cleanup.h"
+
 namespace framering {
 
 class RingServer;
@@ -26,6 +28,7 @@ class RingPump : public Napi::ObjectWrap<RingPump> {
 
   void Loop();
   void Finish(const std::string& reason, const std::string& message, uint64_t partial);
+  void TeardownForEnv();
 
   RingServer* server_ = nullptr;
   Napi::ObjectReference server_ref_;  // keeps the server alive while we write into it
@@ -43,6 +46,11 @@ class RingPump : public Napi::ObjectWrap<RingPump> {
   std::atomic<uint64_t> drops_{0};
   std::atomic<uint64_t> bytes_{0};
   std::atomic<uint64_t> last_frame_us_{0};
+
+  // Kept until destruction, not just until stop: at teardown the finalizers run in any order, so the hook is also
+  // what lets go of the server before its destructor may have run.
+  EnvCleanupHook env_hook_;
+  std::atomic<bool> env_gone_{false};  // no end report: it could never be delivered
 };
 
 // createPipe({ pipeBytes }) → { readFd, writeFd, pipeBytes }: both ends close-on-exec (a child gets the write end

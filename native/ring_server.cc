@@ -46,14 +46,29 @@ RingServer::RingServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingSe
     throw MakeError(env, e);
   }
   core_ = std::make_unique<RingCore>(mapping_, lock_fd_);
+  env_hook_.Add(env, RunCleanup<RingServer, &RingServer::TeardownForEnv>, this);
 }
 
 RingServer::~RingServer() {
-  // Reached only when JavaScript dropped an open server without close(): still stop the threads and unlink.
+  // Reached only when JavaScript dropped an open server without close(): still stop the threads and unlink, and
+  // detach, or a later open of the same mapping would put a second ArrayBuffer over memory our views still reach.
   if (!closed_) {
-    if (has_buffer_) ReleaseBuffer(Env(), mapping_, false);
+    if (has_buffer_) ReleaseBuffer(Env(), mapping_, true);
     Release(true);
   }
+}
+
+// A worker terminated (or the main thread exiting) with the ring open: its pumps must be joined before Node deletes
+// their thread-safe functions, and the segment unlinked, since the process, and so the writer, may live on.
+void RingServer::TeardownForEnv() {
+  env_hook_.Ran();
+  if (closed_) return;
+  if (has_buffer_) {
+    has_buffer_ = false;
+    ReleaseBuffer(Env(), mapping_, false);  // no JavaScript runs any more: nothing to detach for
+  }
+  lent_.clear();
+  Release(true);
 }
 
 void RingServer::AttachPump(RingPump* pump) {
@@ -77,6 +92,7 @@ void RingServer::StopPumps() {
 
 void RingServer::Release(bool unlink) {
   closed_ = true;
+  env_hook_.Remove();
   StopPumps();
   core_->MarkClosed();
   // By name, but only while the name is still our file: a ring another process created under it after ours was

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "env_cleanup.h"
 #include "ring_core.h"
 
 namespace framering {
@@ -42,6 +43,7 @@ class RingServer : public Napi::ObjectWrap<RingServer> {
   void StopPumps();
   void Release(bool unlink);
   int SyncWaitMs() const;
+  void TeardownForEnv();  // the environment goes away with the ring still open
 
   // The longest a call on the JavaScript thread waits for readers of a blocking ring; writeAsync() waits longer.
   static constexpr uint32_t kMaxSyncWaitMs = 100;
@@ -55,6 +57,8 @@ class RingServer : public Napi::ObjectWrap<RingServer> {
   std::set<int32_t> lent_;  // slots lent to JavaScript and not yet committed or abandoned
   std::mutex pumps_mutex_;
   std::set<RingPump*> pumps_;
+
+  EnvCleanupHook env_hook_;  // while open
 };
 
 }  // namespace framering

@@ -1,7 +1,10 @@
 /**
- * Unlinks this process's rings on every way out that can be caught: normal exit, process.exit(), an uncaught
- * exception, and SIGINT/SIGTERM/SIGHUP when nobody else handles them. kill -9 cannot be caught: readers notice the
- * dead writer and the cleanup tool removes what it left.
+ * Closes this process's rings and readers on every way out that can be caught: normal exit, process.exit(), an
+ * uncaught exception, and SIGINT/SIGTERM/SIGHUP when nobody else handles them. Writers unlink their segments; readers
+ * give their table entries back at once instead of leaving them for the writer's liveness check, and stop their
+ * waiter threads before the process tears down. kill -9 cannot be caught: readers notice the dead writer, writers
+ * reclaim a dead reader's entry, and the cleanup tool removes what a dead writer left. A worker thread that is
+ * terminated is covered by the addon's own environment cleanup.
  */
 export interface ClosesOnExit {
   closeForExit(): void;
@@ -15,7 +18,8 @@ const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 let installed = false;
 
 function closeAll(): void {
-  for (const item of [...open]) {
+  // Newest first: readers and pumps opened on a ring close before it.
+  for (const item of [...open].reverse()) {
     try {
       item.closeForExit();
     } catch {

@@ -1,7 +1,11 @@
-/** Loads build/Release/framering.node, from the sources (tsx, vitest) and from the compiled dist/ alike. */
+/**
+ * Loads build/Release/framering.node, from the sources (tsx, vitest) and from the compiled dist/ alike.
+ * FRAMERING_ADDON picks another build (absolute or relative to the package root), e.g. the AddressSanitizer one:
+ * build-asan/Release/framering.node (npm run build:asan).
+ */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface NativeLayout {
@@ -129,7 +133,9 @@ function packageRoot(): string {
 }
 
 function load(): NativeAddon {
-  const path = join(packageRoot(), 'build', 'Release', 'framering.node');
+  const chosen = process.env.FRAMERING_ADDON;
+  const path = chosen ? resolve(packageRoot(), chosen) : join(packageRoot(), 'build', 'Release', 'framering.node');
+  if (chosen && !existsSync(path)) throw new Error(`framering: FRAMERING_ADDON names ${path}, which does not exist (npm run build:asan?)`);
   if (!existsSync(path))
     throw new Error(
       `framering: the native addon is not built (${path} is missing); run \`npm install\` or \`npm run build:native\` ` +

@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { closeOnExit, forgetOnExit } from './exit_cleanup.js';
 import { FrameringError, native } from './framering_error.js';
 import { onPullInterrupted, watchTerminationSignals } from './exit_cleanup.js';
 import { addon, type NativeLayout, type NativeRingClient } from './native_addon.js';
@@ -44,6 +45,7 @@ export class RingReader extends EventEmitter {
   private delivering = false;
   private closed = false;
   private goneError: FrameringError | null = null;
+  private readonly exitHook = { closeForExit: () => this.close() };
 
   constructor(name: string, policy: ReadPolicy, opts?: OpenOptions) {
     super();
@@ -64,6 +66,7 @@ export class RingReader extends EventEmitter {
       this.client.close(); // leave no reader entry behind in the ring
       throw err instanceof FrameringError ? err : new FrameringError('RING_INVALID', `ring '${this.name}' cannot be read: ${(err as Error).message}`);
     }
+    closeOnExit(this.exitHook);
   }
 
   static async openWhenReady<T>(open: () => T, name: string, timeoutMs = 10_000): Promise<T> {
@@ -175,6 +178,7 @@ export class RingReader extends EventEmitter {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    forgetOnExit(this.exitHook);
     this.client.close();
   }
 
