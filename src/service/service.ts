@@ -23,6 +23,8 @@ export class Service extends EventEmitter implements ServiceView {
   /** Reports that were not events (no camera or frame number), per process: counted, logged once. */
   private readonly ignored = new Map<string, number>();
   private stopping: Promise<void> | null = null;
+  /** Cameras whose analysis is switched off: their events are dropped. */
+  private readonly notAnalysed = new Set<string>();
 
   private constructor(
     readonly plan: TopologyPlan,
@@ -66,6 +68,21 @@ export class Service extends EventEmitter implements ServiceView {
     return this.plan.redactor.redactValue(this.plan.config);
   }
 
+  isAnalysing(camera: string): boolean {
+    return this.hasCamera(camera) && !this.notAnalysed.has(camera);
+  }
+
+  setAnalysing(camera: string, enabled: boolean): boolean {
+    if (!this.hasCamera(camera)) return false;
+    const changed = enabled ? this.notAnalysed.delete(camera) : !this.notAnalysed.has(camera) && !!this.notAnalysed.add(camera);
+    if (changed) this.emit('analysis', camera, enabled);
+    return true;
+  }
+
+  private hasCamera(camera: string): boolean {
+    return this.topology.cameras.some((c) => c.plan.name === camera);
+  }
+
   /** Stops the processes (readers) before the cameras (writers); nothing stays in /dev/shm. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
@@ -78,6 +95,7 @@ export class Service extends EventEmitter implements ServiceView {
   private report(payload: unknown, p: RunningProcess): void {
     if (this.stopping) return;
     const event = toFrameringEvent(payload, { source: p.plan.name, cameraAliases: p.clientCameras });
+    if (event && this.notAnalysed.has(event.camera)) return;
     if (!event) {
       const n = (this.ignored.get(p.plan.name) ?? 0) + 1;
       this.ignored.set(p.plan.name, n);

@@ -54,11 +54,28 @@ export interface ProcessStats {
   replies: number;
 }
 
+/** One bridge past this host (the MQTT publisher, the NATS link to remote masters). */
+export interface BridgeStats {
+  state: 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'stopped';
+  /** The broker or server URL, redacted. */
+  url: string;
+  last_error: string | null;  // redacted
+  /** Messages waiting in the bridge's bounded queue, and those it had to drop (oldest first). */
+  queued: number;
+  dropped: number;
+  sent: number;
+  received: number;
+  /** Anything bridge-specific (per remote master figures, …). */
+  [detail: string]: unknown;
+}
+
 export interface ServiceStats {
   cameras: Record<string, CameraStats>;
   processes: Record<string, ProcessStats>;
   shm: { used_bytes: number; free_bytes: number; slots_held: number };
   service: { uptime_s: number; version: string; pid: number };
+  /** Keyed by bridge name ('mqtt', 'nats'); empty when none is configured. */
+  bridges: Record<string, BridgeStats>;
 }
 
 /** Emits 'event' (FrameringEvent) for every analysis result. */
@@ -68,4 +85,8 @@ export interface ServiceView extends EventEmitter {
   recentEvents(limit: number): FrameringEvent[];
   /** The resolved config with every secret replaced by '***'. */
   redactedConfig(): unknown;
+  /** Whether a camera's frames are analysed (MQTT `…/detect/set`); false for an unknown camera. */
+  isAnalysing(camera: string): boolean;
+  /** Turns analysis of one camera on or off; false for an unknown camera. Emits 'analysis' (camera, enabled). */
+  setAnalysing(camera: string, enabled: boolean): boolean;
 }
