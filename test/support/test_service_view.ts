@@ -37,6 +37,8 @@ export class TestServiceView extends EventEmitter implements ServiceView {
   private cpu = { atMs: 0, cpuS: 0, percent: 0 };
   private timer: NodeJS.Timeout | null = null;
   private readonly startedAt = Date.now();
+  /** Cameras whose analysis events are not published (a test publishes its own). */
+  readonly muted = new Set<string>();
 
   private constructor(private readonly cams: Required<TestCamera>[], private readonly ringPrefix: string) {
     super();
@@ -56,7 +58,10 @@ export class TestServiceView extends EventEmitter implements ServiceView {
       if (opts.analysis !== false) {
         const p = new ObjectsProcess({ name: 'objects' });
         view.proc = p;
-        p.on('objects', (e: Omit<FrameringEvent, 'kind' | 'source'>) => view.publish({ ...e, camera: view.nameOfRing(e.camera), kind: 'objects', source: 'objects' }));
+        p.on('objects', (e: Omit<FrameringEvent, 'kind' | 'source'>) => {
+          const camera = view.nameOfRing(e.camera);
+          if (!view.muted.has(camera)) view.publish({ ...e, camera, kind: 'objects', source: 'objects' });
+        });
         await p.start();
         for (const s of view.streams) await p.backend.activateRGB24Client(s.pars(), { source: s.name });
         view.timer = setInterval(() => void view.poll(), 500);

@@ -110,7 +110,7 @@ async function closeReader(r: Reader, forget: boolean): Promise<void> {
 /** Boxes as an SVG the size of the output picture, scaled from frame pixels. */
 function boxesSvg(boxes: Box[], srcW: number, outW: number, outH: number): Buffer {
   const k = outW / srcW;
-  const line = Math.max(2, Math.round(outH / 180));
+  const line = Math.max(3, Math.round(outH / 120));
   const parts = boxes.slice(0, 64).map((b) => {
     const x = (b.x * k).toFixed(1), y = (b.y * k).toFixed(1), w = (b.width * k).toFixed(1), h = (b.height * k).toFixed(1);
     return `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="#ff3b30" stroke-width="${line}"/>`;
@@ -124,7 +124,8 @@ async function encode(frame: Frame, height: number, quality: number, boxes: Box[
   let img = sharp(frame.pixels, { raw: { width: srcW, height: srcH, channels: 3 } });
   if (out.width !== srcW || out.height !== srcH) img = img.resize(out.width, out.height, { fit: 'fill', kernel: 'linear' });
   if (boxes && boxes.length > 0) img = img.composite([{ input: boxesSvg(boxes, srcW, out.width, out.height), top: 0, left: 0 }]);
-  const data = await img.jpeg({ quality, chromaSubsampling: '4:2:0' }).toBuffer();
+  // Full-resolution colour at high quality (thin red box lines survive), 4:2:0 below (MJPEG, smaller).
+  const data = await img.jpeg({ quality, chromaSubsampling: quality >= 90 ? '4:4:4' : '4:2:0' }).toBuffer();
   encoded++;
   return { data, ...out };
 }
