@@ -276,6 +276,20 @@ describe('service HTTP', () => {
     expect((await get('/api/stats', { cookie: 'framering_session=forged' }, base)).status).toBe(401);
   });
 
+  it('a killed JPEG encoder is restarted and pictures come back', async () => {
+    const pid = (json((await get('/api/stats')).body).http as { encoder_pid: number }).encoder_pid;
+    process.kill(pid, 'SIGKILL');
+    let status = 0;
+    for (let i = 0; i < 40 && status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      status = (await get('/api/cameras/front/latest.jpg?height=120')).status;
+    }
+    expect(status).toBe(200);
+    const http2 = json((await get('/api/stats')).body).http as { encoder_pid: number; encoder_restarts: number };
+    expect(http2.encoder_pid).not.toBe(pid);
+    expect(http2.encoder_restarts).toBe(1);
+  });
+
   it('no password in any body: stats, cameras, config, events, metrics, errors', async () => {
     const texts = await Promise.all(
       ['/api/stats', '/api/cameras', '/api/config', '/metrics', '/api/cameras/nope/latest.jpg', '/api/cameras/secure/latest.jpg?height=x'].map(async (p) => (await get(p)).body.toString()),

@@ -60,6 +60,7 @@ export class EncoderHost {
   private nextReq = 1;
   private closed = false;
   private restartTimer: NodeJS.Timeout | null = null;
+  private encodedBase = 0;
   /** Totals reported by the child (for /metrics). */
   stats = { encoded: 0, skipped: 0, readers: 0, restarts: 0, pid: null as number | null };
 
@@ -75,6 +76,8 @@ export class EncoderHost {
       if (this.child !== child) return;
       this.child = null;
       this.stats.pid = null;
+      // Totals survive a restart of the child (its own count starts again at 0).
+      this.encodedBase = this.stats.encoded;
       for (const [req, s] of this.snaps) this.failSnap(req, s, new HttpError(503, 'ENCODER_RESTARTING', 'the JPEG encoder restarted; try again'));
       if (!this.closed) {
         this.stats.restarts++;
@@ -193,7 +196,7 @@ export class EncoderHost {
         this.failSnap(m.req, this.snaps.get(m.req), new HttpError(503, m.code === 'TIMEOUT' ? 'NO_FRAME' : m.code, m.message));
         return;
       case 'stats':
-        this.stats.encoded = m.encoded;
+        this.stats.encoded = this.encodedBase + m.encoded;
         this.stats.skipped = m.skipped;
         this.stats.readers = m.readers;
         return;
