@@ -68,6 +68,19 @@ function plan(o: BenchOptions): Run[] {
 }
 
 async function main(): Promise<number> {
+  // `--watch`: only the MJPEG watching section (scripts/bench/watch_section.ts).
+  if (process.argv.includes('--watch')) {
+    const i = process.argv.indexOf('--seconds');
+    const seconds = i > 0 ? Number(process.argv[i + 1]) : 10;
+    if (!(seconds >= 1 && seconds <= 600)) {
+      process.stderr.write('bench: --seconds needs a number from 1 to 600\n');
+      return 2;
+    }
+    const { runWatchSection, formatWatch } = await import('./bench/watch_section.js');
+    process.stderr.write(`bench: MJPEG watching, ${seconds} s per step ...\n`);
+    process.stdout.write(`\n${formatWatch(await runWatchSection({ seconds }))}\n`);
+    return 0;
+  }
   let opts: BenchOptions | 'help';
   try {
     opts = parseOptions(process.argv.slice(2));

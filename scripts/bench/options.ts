@@ -27,6 +27,7 @@ export const USAGE = `usage: npm run bench -- [--seconds S] [--latency-seconds S
   --json FILE           also write the result rows to FILE as a JSON array
   --ingest / --no-ingest  run the ingest CPU section of scripts/bench_ingest.ts when it exists (default: run)
   --only LIST           comma-separated subset of: ${SECTIONS.join(', ')}
+  --watch               only the MJPEG watching section: service CPU with 0, 1, 10, 30 viewers (--seconds per step, default 10)
   -h, --help            this text`;
 
 export class UsageError extends Error {}

@@ -1,0 +1,125 @@
+// The dashboard in a real headless Chromium: tiles show live pictures (two screenshots a second apart differ in
+// every tile), stats text updates, boxes are drawn, and the token cookie flow works for <img> and EventSource.
+// FRAMERING_SCREENSHOT=docs/dashboard.png saves the picture the README shows.
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import type { Browser, Page } from 'puppeteer-core';
+import { startHttp, type HttpServer } from '../src/service/http/index.js';
+import { CHROMIUM, launchChromium } from './support/chromium.js';
+import { RtspTestServer } from './support/rtsp_test_server.js';
+import { TestServiceView } from './support/test_service_view.js';
+
+const TOKEN = 'browser-test-token-1234';
+const PASSWORD = 'dash-pa55-s3cret';
+
+async function tileRects(page: Page): Promise<Array<{ name: string; x: number; y: number; width: number; height: number }>> {
+  return page.$$eval('.tile', (tiles) =>
+    tiles.map((t) => {
+      const r = (t.querySelector('.media') as HTMLElement).getBoundingClientRect();
+      return { name: (t as HTMLElement).dataset.camera ?? '', x: Math.round(r.x), y: Math.round(r.y), width: Math.round(r.width), height: Math.round(r.height) };
+    }),
+  );
+}
+
+async function crop(png: Uint8Array, r: { x: number; y: number; width: number; height: number }): Promise<Buffer> {
+  return sharp(png).extract({ left: r.x, top: r.y, width: r.width, height: r.height }).raw().toBuffer();
+}
+
+function meanAbsDiff(a: Buffer, b: Buffer): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
+  return sum / a.length;
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('dashboard in headless Chromium', () => {
+  let rtsp: RtspTestServer;
+  let view: TestServiceView;
+  let http: HttpServer;
+  let chromium: Awaited<ReturnType<typeof launchChromium>>;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    rtsp = await RtspTestServer.start({ width: 640, height: 360, fps: 10, pattern: 'ball', user: 'viewer', password: PASSWORD });
+    view = await TestServiceView.start([
+      { name: 'front-door', source: 'synthetic://testsrc2', width: 640, height: 360, fps: 8 },
+      { name: 'yard', source: rtsp.secureUrl(), width: 640, height: 360, fps: 8 },
+      { name: 'garage', source: 'synthetic://testsrc', width: 640, height: 360, fps: 8 },
+      { name: 'driveway', source: 'synthetic://testsrc2', width: 640, height: 360, fps: 8 },
+    ]);
+    http = await startHttp(view, { port: 0, token: TOKEN });
+    chromium = await launchChromium();
+    browser = chromium.browser;
+  }, 120_000);
+
+  afterAll(async () => {
+    await chromium?.close();
+    await http?.close();
+    await view?.stop();
+    await rtsp?.stop();
+  });
+
+  it('shows every camera live, updates its stats, and draws boxes', async () => {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1440, height: 1000 });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    // The token once in the URL; the service sets its cookie and sends the browser to / without it.
+    await page.goto(`${http.url}/?token=${TOKEN}`, { waitUntil: 'domcontentloaded' });
+    expect(new URL(page.url()).search).toBe('');
+    await page.waitForFunction(() => document.querySelectorAll('.tile').length === 4, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => [...document.querySelectorAll<HTMLImageElement>('.tile .pic')].every((i) => i.naturalWidth > 0),
+      { timeout: 20_000 },
+    );
+    await page.waitForFunction(() => document.querySelector('#live')?.classList.contains('on'), { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelectorAll('#procs tr td').length >= 7, { timeout: 10_000 });
+
+    const statsText = () => page.$$eval('.tile .s-in, .tile .fps, #chip-uptime, #procs', (els) => els.map((e) => e.textContent).join('|'));
+    const rects = await tileRects(page);
+    expect(rects.map((r) => r.name).sort()).toEqual(['driveway', 'front-door', 'garage', 'yard']);
+    const text1 = await statsText();
+    const shot1 = await page.screenshot({ type: 'png' });
+    await new Promise((r) => setTimeout(r, 1000));
+    const shot2 = await page.screenshot({ type: 'png' });
+    for (const r of rects) {
+      const d = meanAbsDiff(await crop(shot1, r), await crop(shot2, r));
+      expect(d, `tile ${r.name} did not change between screenshots`).toBeGreaterThan(0.5);
+    }
+    await page.waitForFunction((before) => {
+      const now = [...document.querySelectorAll('.tile .s-in, .tile .fps, #chip-uptime, #procs')].map((e) => e.textContent).join('|');
+      return now !== before;
+    }, { timeout: 5_000 }, text1);
+    // The tiles show the streaming state and a plausible rate.
+    const states = await page.$$eval('.tile .state', (els) => els.map((e) => e.textContent));
+    expect(states).toEqual(['streaming', 'streaming', 'streaming', 'streaming']);
+    // Boxes: the overlay canvas of a moving camera has coloured pixels.
+    await page.waitForFunction(() => {
+      const c = document.querySelector<HTMLCanvasElement>('.tile[data-camera="yard"] .boxes');
+      if (!c || c.width === 0) return false;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 3; i < d.length; i += 4 * 7) if (d[i]! > 0) return true;
+      return false;
+    }, { timeout: 10_000 });
+    const body = await page.content();
+    expect(body).not.toContain(PASSWORD);
+    expect(body).not.toContain(TOKEN);
+    expect(errors).toEqual([]);
+    if (process.env.FRAMERING_SCREENSHOT) {
+      await new Promise((r) => setTimeout(r, 2500)); // events list and process stats filled
+      await page.screenshot({ path: process.env.FRAMERING_SCREENSHOT as `${string}.png`, type: 'png' });
+    }
+    await page.close();
+  });
+
+  it('without the token the dashboard gets 401 and no picture', async () => {
+    const ctx = await browser.createBrowserContext();
+    const page = await ctx.newPage();
+    const res = await page.goto(`${http.url}/`);
+    expect(res?.status()).toBe(401);
+    const text = await page.evaluate(() => document.body.innerText);
+    expect(text).toContain('UNAUTHORIZED');
+    expect(text).not.toContain(TOKEN);
+    await ctx.close();
+  });
+});
