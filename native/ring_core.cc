@@ -85,6 +85,7 @@ int32_t RingCore::Lend(int timeout_ms, bool count_drop, const std::atomic<bool>*
         uint64_t w = Load(&slots[i].seq_state);
         if (StateOf(w) == SlotState::Writing || Load(&slots[i].hold_mask) != 0) continue;
         uint64_t seq = StateOf(w) == SlotState::Free ? 0 : SeqOf(w);  // oldest first, Free before all
+        if (seq > last_seq_.load(std::memory_order_relaxed)) seq = 0;  // a seq we never gave: junk, reuse it first
         if (blocking_ring && StateOf(w) == SlotState::Ready && SlotNeededByEveryReader(seq)) continue;
         if (seq < best_seq) best = static_cast<int32_t>(i), best_seq = seq, best_word = w;
       }
@@ -111,7 +112,6 @@ int32_t RingCore::Lend(int timeout_ms, bool count_drop, const std::atomic<bool>*
 
 uint64_t RingCore::Commit(int32_t index, const CommitMeta& meta) {
   SlotMeta& s = SlotsOf(header_)[index];
-  uint64_t seq = __atomic_add_fetch(&header_->write_seq, 1, __ATOMIC_SEQ_CST);
   uint64_t number = __atomic_fetch_add(&header_->written, 1, __ATOMIC_RELAXED);
   s.bytes = meta.bytes;
   s.timestamp_us = meta.timestamp_us ? meta.timestamp_us : NowRealtimeUs();
@@ -119,8 +119,16 @@ uint64_t RingCore::Commit(int32_t index, const CommitMeta& meta) {
   s.width = meta.width;
   s.height = meta.height;
   s.slot_id = meta.slot_id;
-  // Publishes the meta and the payload with it: a reader that sees Ready sees both.
-  __atomic_store_n(&s.seq_state, PackSeqState(seq, SlotState::Ready), __ATOMIC_SEQ_CST);
+  uint64_t seq;
+  {
+    std::lock_guard<std::mutex> in_order(commit_mutex_);
+    seq = last_seq_.load(std::memory_order_relaxed) + 1;
+    last_seq_.store(seq, std::memory_order_relaxed);
+    // write_seq first: a reader never sees a Ready slot newer than write_seq says (it skips those as junk).
+    __atomic_store_n(&header_->write_seq, seq, __ATOMIC_SEQ_CST);
+    // Publishes the meta and the payload with it: a reader that sees Ready sees both.
+    __atomic_store_n(&s.seq_state, PackSeqState(seq, SlotState::Ready), __ATOMIC_SEQ_CST);
+  }
   Bump(&header_->publish_futex, &header_->publish_waiters);
   return seq;
 }
@@ -216,7 +224,12 @@ bool RingCore::TryAcquire(AcquiredSlot* out) {
   SlotMeta* slots = SlotsOf(header_);
   const uint64_t bit = 1ull << reader_;
   const bool every = e.policy == static_cast<uint32_t>(ReadPolicy::Every);
-  const uint64_t cursor = e.cursor;
+  // Seqs above the writer's published write_seq were never given: junk from another process, skipped. A cursor
+  // beyond it (junk seen earlier) starts again from the newest frame rather than waiting forever.
+  const uint64_t newest = Load(&header_->write_seq);
+  uint64_t cursor = e.cursor;
+  bool restart = cursor > newest + (every ? 1 : 0);
+  if (restart) cursor = every ? newest : (newest > 0 ? newest - 1 : 0);
   for (int attempt = 0; attempt < kClaimAttempts; attempt++) {
     int32_t pick = -1;
     uint64_t pick_word = 0, pick_seq = 0;
@@ -224,6 +237,7 @@ bool RingCore::TryAcquire(AcquiredSlot* out) {
       uint64_t w = Load(&slots[i].seq_state);
       if (StateOf(w) != SlotState::Ready) continue;
       uint64_t seq = SeqOf(w);
+      if (seq > newest) continue;
       if (every) {
         // The oldest frame not yet read: in order, skipping only what was overwritten.
         if (seq >= cursor && (pick < 0 || seq < pick_seq)) pick = static_cast<int32_t>(i), pick_seq = seq, pick_word = w;
@@ -239,7 +253,7 @@ bool RingCore::TryAcquire(AcquiredSlot* out) {
       Bump(&header_->release_futex, &header_->release_waiters);
       continue;
     }
-    uint64_t missed = every ? pick_seq - cursor : pick_seq - cursor - 1;
+    uint64_t missed = restart ? 0 : every ? pick_seq - cursor : pick_seq - cursor - 1;
     // Read-modify-writes: the reader's waiter thread takes frames while its JavaScript thread releases others.
     __atomic_add_fetch(&e.dropped, missed, __ATOMIC_RELAXED);
     __atomic_store_n(&e.cursor, every ? pick_seq + 1 : pick_seq, __ATOMIC_SEQ_CST);

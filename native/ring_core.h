@@ -80,6 +80,11 @@ class RingCore {
   // One reclaim at a time in this process: the JavaScript timer and pump threads share our descriptor, and OFD locks
   // taken through one descriptor do not exclude each other.
   std::mutex reclaim_mutex_;
+  // The writer's own sequence numbers. The header's write_seq only publishes them: junk written there by another
+  // process is overwritten by the next commit and never moves our numbers. Commits of our threads (JavaScript,
+  // pumps) take numbers and publish in one order under commit_mutex_ (never shared with another process).
+  std::mutex commit_mutex_;
+  std::atomic<uint64_t> last_seq_{0};
   uint64_t last_reclaim_us_ = 0;
   int32_t reader_ = -1;
   uint64_t token_ = 0;  // our registration, to tell our entry from a newcomer's
