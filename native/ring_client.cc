@@ -2,8 +2,11 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "napi_helpers.h"
 #include "termination_signal.h"
+#include "uv_poll_glue.h"
 
 namespace framering {
 
@@ -27,7 +30,7 @@ Napi::Function RingClient::Init(Napi::Env env) {
                       InstanceMethod("tryAcquire", &RingClient::TryAcquire), InstanceMethod("pull", &RingClient::Pull),
                       InstanceMethod("release", &RingClient::Release), InstanceMethod("start", &RingClient::Start),
                       InstanceMethod("next", &RingClient::Next), InstanceMethod("stats", &RingClient::Stats),
-                      InstanceMethod("writerStatus", &RingClient::WriterStatus),
+                      InstanceMethod("writerStatus", &RingClient::WriterStatus), InstanceMethod("wakeup", &RingClient::Wakeup),
                       InstanceMethod("close", &RingClient::Close)});
 }
 
@@ -41,6 +44,10 @@ RingClient::RingClient(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingCl
   trust.allow_foreign = BoolOption(opts, "allowForeign", false);
   if (policy != "latest" && policy != "every")
     throw MakeError(env, "INVALID_ARGUMENT", "policy must be 'latest' or 'every', got '" + policy + "'");
+  std::string wakeup = opts.Has("wakeup") && !opts.Get("wakeup").IsUndefined() ? StringOption(opts, "wakeup") : "doorbell";
+  if (wakeup != "doorbell" && wakeup != "thread")
+    throw MakeError(env, "INVALID_ARGUMENT", "wakeup must be 'doorbell' or 'thread', got '" + wakeup + "'");
+  prefer_doorbell_ = wakeup == "doorbell";
   try {
     OpenedRing ring = OpenRingSegment(name_, static_cast<napi_env>(env), trust);
     mapping_ = ring.mapping;
@@ -133,7 +140,7 @@ Napi::Value RingClient::TryAcquire(const Napi::CallbackInfo& info) {
 Napi::Value RingClient::Pull(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
-  if (waiter_.joinable()) throw MakeError(env, "INVALID_ARGUMENT", "pull() cannot be used while frames are delivered to a handler");
+  if (delivering_) throw MakeError(env, "INVALID_ARGUMENT", "pull() cannot be used while frames are delivered to a handler");
   if (!meta_) throw MakeError(env, "INVALID_ARGUMENT", "call metaArray() before taking frames");
   double asked = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
   // Int32 would turn Infinity or 3e9 into 0: clamp instead (24 days is forever enough for a frame).
@@ -164,14 +171,95 @@ Napi::Value RingClient::Release(const Napi::CallbackInfo& info) {
 Napi::Value RingClient::Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
-  if (waiter_.joinable()) throw MakeError(env, "INVALID_ARGUMENT", "frames are already delivered to a handler");
+  if (delivering_) throw MakeError(env, "INVALID_ARGUMENT", "frames are already delivered to a handler");
   if (info.Length() < 1 || !info[0].IsFunction()) throw MakeError(env, "INVALID_ARGUMENT", "start() takes a callback");
   if (!meta_) throw MakeError(env, "INVALID_ARGUMENT", "call metaArray() before taking frames");
-  deliver_ = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "framering-reader", 0, 1);
+  handler_ = Napi::Persistent(info[0].As<Napi::Function>());
+  delivering_ = true;
+  if (!(prefer_doorbell_ && StartDoorbell(env))) StartWaiter(env);
+  return env.Undefined();
+}
+
+// wakeup() → 'doorbell' or 'thread': how frames reach the handler now.
+Napi::Value RingClient::Wakeup(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), poll_ ? "doorbell" : "thread");
+}
+
+void RingClient::StartWaiter(Napi::Env env) {
+  deliver_ = Napi::ThreadSafeFunction::New(env, handler_.Value(), "framering-reader", 0, 1);
   stop_ = false;
   credit_ = true;
   waiter_ = std::thread(&RingClient::WaiterLoop, this);
-  return env.Undefined();
+}
+
+bool RingClient::StartDoorbell(Napi::Env env) {
+  auto bell = std::make_unique<DoorbellReceiver>(mapping_->dev, mapping_->ino, core_->token());
+  uv_loop_s* loop = nullptr;
+  if (bell->fd() < 0 || napi_get_uv_event_loop(env, &loop) != napi_ok || !loop) return false;
+  void* poll = calloc(1, uv_handle_size(kUvPollHandle));
+  if (!poll) return false;
+  if (uv_poll_init(loop, static_cast<uv_poll_s*>(poll), bell->fd()) != 0) {
+    free(poll);
+    return false;
+  }
+  UvHandleData(poll) = this;
+  if (uv_poll_start(static_cast<uv_poll_s*>(poll), kUvReadable, &RingClient::OnPoll) != 0) {
+    uv_close(static_cast<uv_handle_s*>(poll), [](uv_handle_s* h) { free(h); });
+    return false;
+  }
+  poll_ = poll;
+  doorbell_ = std::move(bell);
+  doorbell_->RingSelf();  // the first look happens on the event loop, as it does with the waiter thread
+  return true;
+}
+
+void RingClient::StopDoorbell() {
+  if (!poll_) return;
+  core_->DisarmDoorbell();
+  uv_poll_stop(static_cast<uv_poll_s*>(poll_));
+  UvHandleData(poll_) = nullptr;
+  uv_close(static_cast<uv_handle_s*>(poll_), [](uv_handle_s* h) { free(h); });
+  poll_ = nullptr;
+  doorbell_.reset();  // after the poll stopped: closes the socket
+}
+
+void RingClient::OnPoll(uv_poll_s* handle, int status, int events) {
+  auto* self = static_cast<RingClient*>(UvHandleData(handle));
+  if (self) self->OnDoorbell();
+}
+
+// The event loop woke on our doorbell (or our own ring): take a frame, or report the writer gone, or arm again.
+void RingClient::OnDoorbell() {
+  if (closed_ || !doorbell_) return;
+  sleeping_ = false;
+  doorbell_->Drain();
+  Napi::Env env = Env();
+  Napi::HandleScope scope(env);
+  AcquiredSlot slot;
+  if (core_->TryAcquire(&slot)) return Deliver(env, Handed(slot), "");
+  std::string why;
+  if (core_->WriterGone(&why)) return Deliver(env, -1, why);
+  core_->ArmDoorbell();
+  // A frame published between the look above and the arm: take it now (our bit may ring once more, harmlessly).
+  if (core_->TryAcquire(&slot)) return Deliver(env, Handed(slot), "");
+  sleeping_ = true;
+}
+
+void RingClient::Deliver(Napi::Env env, int32_t index, const std::string& gone_why) {
+  if (index < 0) {
+    if (gone_reported_) return;
+    gone_reported_ = true;
+    // Nothing more will come: a reader left open must not keep the process alive.
+    if (poll_) uv_unref(static_cast<uv_handle_s*>(poll_));
+  }
+  try {
+    if (index >= 0)
+      handler_.MakeCallback(env.Global(), {Napi::Number::New(env, index)});
+    else
+      handler_.MakeCallback(env.Global(), {Napi::Number::New(env, -1), Napi::String::New(env, "ring '" + name_ + "': " + gone_why)});
+  } catch (const Napi::Error& e) {
+    napi_fatal_exception(env, e.Value());  // as an exception in any event-loop callback: 'uncaughtException'
+  }
 }
 
 void RingClient::WaiterLoop() {
@@ -222,10 +310,20 @@ void RingClient::WaiterLoop() {
 // back to the waiter thread. Only called between deliveries, when the waiter is parked, so the two never acquire at
 // once. next(false) always hands back: the caller yields to the event loop.
 Napi::Value RingClient::Next(const Napi::CallbackInfo& info) {
-  if (closed_ || !waiter_.joinable()) return Napi::Number::New(info.Env(), -1);
+  if (closed_ || !delivering_) return Napi::Number::New(info.Env(), -1);
   bool take_here = !(info.Length() > 0 && info[0].IsBoolean() && !info[0].As<Napi::Boolean>().Value());
   AcquiredSlot slot;
   if (take_here && core_->TryAcquire(&slot)) return Napi::Number::New(info.Env(), Handed(slot));
+  if (poll_) {
+    if (!take_here) {
+      doorbell_->RingSelf();  // yield: back on the next turn of the event loop
+      return Napi::Number::New(info.Env(), -1);
+    }
+    core_->ArmDoorbell();
+    if (core_->TryAcquire(&slot)) return Napi::Number::New(info.Env(), Handed(slot));
+    sleeping_ = true;
+    return Napi::Number::New(info.Env(), -1);
+  }
   {
     std::lock_guard<std::mutex> lock(credit_mutex_);
     credit_ = true;
@@ -261,18 +359,34 @@ Napi::Value RingClient::Stats(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// writerStatus() → null while the writer lives, else why it is gone.
+// writerStatus() → null while the writer lives, else why it is gone. Called from a timer while frames are delivered:
+// it is also where a doorbell the writer cannot reach (another network namespace) is noticed.
 Napi::Value RingClient::WriterStatus(const Napi::CallbackInfo& info) {
-  CheckOpen(info.Env());
+  Napi::Env env = info.Env();
+  CheckOpen(env);
   std::string why;
-  if (core_->WriterGone(&why)) return Napi::String::New(info.Env(), why);
-  return info.Env().Null();
+  if (core_->WriterGone(&why)) {
+    if (poll_) uv_unref(static_cast<uv_handle_s*>(poll_));
+    return Napi::String::New(env, why);
+  }
+  if (poll_ && core_->DoorbellRefused()) {
+    StopDoorbell();
+    StartWaiter(env);
+  } else if (poll_ && sleeping_) {
+    // The armed bit lives in shared memory another process could clear: look again anyway, so a lost ring costs
+    // at most one timer period, never a reader asleep for good.
+    doorbell_->RingSelf();
+  }
+  return env.Null();
 }
 
 void RingClient::Shutdown() {
   closed_ = true;
   env_hook_.Remove();
   StopWaiter();
+  StopDoorbell();
+  delivering_ = false;
+  handler_.Reset();
   meta_ = nullptr;
   meta_ref_.Reset();
   held_.clear();

@@ -15,7 +15,9 @@
 #include <thread>
 
 #include "env_cleanup.h"
+#include "doorbell.h"
 #include "ring_core.h"
+#include "uv_poll_glue.h"
 
 namespace framering {
 
@@ -36,12 +38,20 @@ class RingClient : public Napi::ObjectWrap<RingClient> {
   Napi::Value Next(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value WriterStatus(const Napi::CallbackInfo& info);
+  Napi::Value Wakeup(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   void CheckOpen(Napi::Env env);
   int32_t Handed(const AcquiredSlot& slot);  // records the hold and writes the meta for JavaScript
   void WaiterLoop();
+  void StartWaiter(Napi::Env env);
   void StopWaiter();
+  // Doorbell delivery (doorbell.h): frames wake this environment's event loop directly, no thread in between.
+  bool StartDoorbell(Napi::Env env);
+  void StopDoorbell();
+  void OnDoorbell();
+  void Deliver(Napi::Env env, int32_t index, const std::string& gone_why);
+  static void OnPoll(::uv_poll_s* handle, int status, int events);
   void Shutdown();
   void TeardownForEnv();  // the environment goes away with the reader still open
 
@@ -53,6 +63,15 @@ class RingClient : public Napi::ObjectWrap<RingClient> {
   bool has_buffer_ = false;  // this object holds one use of the mapping's shared ArrayBuffer
   bool closed_ = false;
   std::set<int32_t> held_;  // slots this client holds: released on close, whatever JavaScript forgot
+
+  // How frames are delivered to the handler: 'doorbell' unless asked otherwise or unreachable, else the waiter thread.
+  bool prefer_doorbell_ = true;
+  Napi::FunctionReference handler_;
+  std::unique_ptr<DoorbellReceiver> doorbell_;
+  void* poll_ = nullptr;  // uv_poll_t, sized at run time
+  bool delivering_ = false;
+  bool gone_reported_ = false;
+  bool sleeping_ = false;  // armed and waiting for a ring (not inside a delivery)
 
   // Waiter thread.
   std::thread waiter_;

@@ -130,7 +130,34 @@ uint64_t RingCore::Commit(int32_t index, const CommitMeta& meta) {
     __atomic_store_n(&s.seq_state, PackSeqState(seq, SlotState::Ready), __ATOMIC_SEQ_CST);
   }
   Bump(&header_->publish_futex, &header_->publish_waiters);
+  RingArmedDoorbells();
   return seq;
+}
+
+// After the slot is published (a sequentially consistent store), the exchange of armed_mask: against a reader's arm
+// (its bit set, then a last look at the slots) this is a Dekker pair again, so a sleeping reader either sees the frame
+// or gets its ring.
+void RingCore::RingArmedDoorbells() {
+  if (!doorbells_ || Load(&header_->armed_mask) == 0) return;
+  uint64_t armed = __atomic_exchange_n(&header_->armed_mask, 0ull, __ATOMIC_SEQ_CST);
+  for (uint32_t r = 0; armed != 0 && r < kMaxReaders; r++, armed >>= 1) {
+    if (!(armed & 1)) continue;
+    ReaderEntry& e = header_->readers[r];
+    if (!doorbells_->Ring(mapping_->dev, mapping_->ino, Load(&e.token)))
+      __atomic_store_n(&e.doorbell_refused, 1u, __ATOMIC_SEQ_CST);
+  }
+}
+
+void RingCore::ArmDoorbell() {
+  if (reader_ >= 0) __atomic_or_fetch(&header_->armed_mask, 1ull << reader_, __ATOMIC_SEQ_CST);
+}
+
+void RingCore::DisarmDoorbell() {
+  if (reader_ >= 0) __atomic_and_fetch(&header_->armed_mask, ~(1ull << reader_), __ATOMIC_SEQ_CST);
+}
+
+bool RingCore::DoorbellRefused() {
+  return reader_ >= 0 && !Evicted() && Load(&header_->readers[reader_].doorbell_refused) != 0;
 }
 
 void RingCore::Abandon(int32_t index) {
@@ -141,6 +168,8 @@ void RingCore::Abandon(int32_t index) {
 void RingCore::MarkClosed() {
   __atomic_store_n(&header_->closed, 1u, __ATOMIC_RELEASE);
   Bump(&header_->publish_futex, &header_->publish_waiters);
+  // Sleeping readers learn it at once too (they would within their liveness timer).
+  RingArmedDoorbells();
 }
 
 void RingCore::ClearReader(uint32_t r) {
@@ -148,6 +177,7 @@ void RingCore::ClearReader(uint32_t r) {
   SlotMeta* slots = SlotsOf(header_);
   for (uint32_t i = 0; i < slot_count(); i++) __atomic_and_fetch(&slots[i].hold_mask, keep, __ATOMIC_SEQ_CST);
   ReaderEntry& e = header_->readers[r];
+  __atomic_and_fetch(&header_->armed_mask, ~(1ull << r), __ATOMIC_SEQ_CST);
   __atomic_store_n(&e.in_use, 0u, __ATOMIC_SEQ_CST);
   __atomic_store_n(&e.token, 0ull, __ATOMIC_SEQ_CST);
   e.held = 0;
@@ -188,6 +218,7 @@ int32_t RingCore::RegisterReader(ReadPolicy policy) {
       e.held = 0;
       e.delivered = 0;
       e.dropped = 0;
+      e.doorbell_refused = 0;
       // New readers start with the frames published after they attach.
       uint64_t newest = Load(&header_->write_seq);
       __atomic_store_n(&e.cursor, policy == ReadPolicy::Every ? newest + 1 : newest, __ATOMIC_SEQ_CST);

@@ -5,9 +5,11 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 
+#include "doorbell.h"
 #include "ring_layout.h"
 #include "shm_segment.h"
 
@@ -55,6 +57,8 @@ class RingCore {
   uint64_t Commit(int32_t index, const CommitMeta& meta);
   void Abandon(int32_t index);
   void MarkClosed();
+  // Writers: ring the doorbells of readers that armed them (see doorbell.h). Called by RingServer once.
+  void EnableDoorbells() { doorbells_ = std::make_unique<DoorbellSender>(); }
   // Frees table entries and holds of readers that died (their lock byte is free). Throttled unless forced.
   void ReclaimDeadReaders(bool force = false);
 
@@ -67,10 +71,16 @@ class RingCore {
   WaitResult WaitAcquire(int timeout_ms, const std::atomic<bool>* stop, AcquiredSlot* out);
   bool WriterGone(std::string* why);
   void WakeAll();  // wakes every waiter on the segment (used to stop our own waiter thread)
+  // Readers on a doorbell: ask for a ring at the next commit, or stop asking. Arm before the last look for a frame.
+  void ArmDoorbell();
+  void DisarmDoorbell();
+  bool DoorbellRefused();  // the writer could not reach our doorbell: use the waiter thread instead
+  uint64_t token() const { return token_; }
   int32_t reader() const { return reader_; }
 
  private:
   bool SlotNeededByEveryReader(uint64_t seq) const;
+  void RingArmedDoorbells();
   bool Evicted();
   void ClearReader(uint32_t r);
 
@@ -85,6 +95,7 @@ class RingCore {
   // pumps) take numbers and publish in one order under commit_mutex_ (never shared with another process).
   std::mutex commit_mutex_;
   std::atomic<uint64_t> last_seq_{0};
+  std::unique_ptr<DoorbellSender> doorbells_;
   uint64_t last_reclaim_us_ = 0;
   int32_t reader_ = -1;
   uint64_t token_ = 0;  // our registration, to tell our entry from a newcomer's

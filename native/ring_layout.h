@@ -55,6 +55,8 @@ struct ReaderEntry {
   uint64_t cursor;        // every: next seq wanted; latest: last seq taken (written by the reader only)
   uint64_t delivered;
   uint64_t dropped;
+  uint32_t doorbell_refused;  // set by the writer when the reader's doorbell cannot be reached from its side
+  uint32_t reserved;
 };
 
 struct RingHeader {
@@ -88,6 +90,7 @@ struct RingHeader {
   uint64_t written;
   uint64_t writer_drops;  // frames the writer could not place: every slot held
   uint64_t next_token;    // reader registrations
+  uint64_t armed_mask;    // bit r: reader r sleeps on its doorbell and wants a ring at the next commit (doorbell.h)
   alignas(64) ReaderEntry readers[kMaxReaders];
   // SlotMeta slots[slot_count] follows, then the payloads at payload_offset.
 };

@@ -46,6 +46,7 @@ RingServer::RingServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingSe
     throw MakeError(env, e);
   }
   core_ = std::make_unique<RingCore>(mapping_, lock_fd_);
+  core_->EnableDoorbells();
   env_hook_.Add(env, RunCleanup<RingServer, &RingServer::TeardownForEnv>, this);
 }
 

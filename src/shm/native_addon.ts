@@ -53,6 +53,8 @@ export interface NativeRingClient {
   next(takeHere?: boolean): number;
   stats(): { delivered: number; dropped: number; held: number; written: number };
   writerStatus(): string | null;
+  /** How frames reach the handler: 'doorbell' (the event loop polls a per-reader socket) or 'thread'. */
+  wakeup(): 'doorbell' | 'thread';
   close(): void;
 }
 

@@ -28,7 +28,17 @@ export interface OpenOptions {
    * a ring could carry frames another local user planted (RING_UNTRUSTED).
    */
   allowForeign?: boolean;
+  /**
+   * How a sleeping handler is woken. 'doorbell' (default): the writer wakes this process's event loop directly
+   * through a per-reader socket, one hop, and only while the reader sleeps. 'thread': a native waiter thread waits
+   * on the ring's futex and hands frames to the event loop. A doorbell the writer cannot reach (another network
+   * namespace) falls back to the thread by itself.
+   */
+  wakeup?: 'doorbell' | 'thread';
 }
+
+/** How often a delivering reader checks that its writer lives (and that its doorbell is reachable). */
+const LIVENESS_CHECK_MS = 250;
 
 export interface WaitOptions extends OpenOptions {
   /** How long to wait for the ring to appear, in ms (default 10 000). */
@@ -43,6 +53,7 @@ export class RingReader extends EventEmitter {
   private readonly slotViews: Uint8Array[];
   private readonly meta: Float64Array;
   private delivering = false;
+  private livenessTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private goneError: FrameringError | null = null;
   private readonly exitHook = { closeForExit: () => this.close() };
@@ -52,7 +63,8 @@ export class RingReader extends EventEmitter {
     this.name = ringName(name);
     this.policy = policy;
     const allowForeign = !!opts?.allowForeign;
-    this.client = native(() => new addon.RingClient({ name: this.name, policy, allowForeign }));
+    const wakeup = opts?.wakeup;
+    this.client = native(() => new addon.RingClient({ name: this.name, policy, allowForeign, wakeup }));
     try {
       this.layout = this.client.layout();
       this.meta = this.client.metaArray();
@@ -138,6 +150,11 @@ export class RingReader extends EventEmitter {
         if (index < 0 || !runOne(index)) return;
       }
     };
+    // The writer's death, and a doorbell the writer cannot reach, are seen here (a closed ring rings at once).
+    this.livenessTimer = setInterval(() => {
+      const gone = this.closed ? null : this.client.writerStatus();
+      if (gone) this.markGone(`ring '${this.name}': ${gone}`);
+    }, LIVENESS_CHECK_MS).unref();
     this.client.start((index, goneReason) => {
       if (index < 0) {
         this.markGone(goneReason ?? `ring '${this.name}': writer gone`);
@@ -175,15 +192,22 @@ export class RingReader extends EventEmitter {
     return this.closed;
   }
 
+  /** How frames reach the handler now: 'doorbell' or 'thread' (null before a handler is set). */
+  get wakeup(): 'doorbell' | 'thread' | null {
+    return this.delivering && !this.closed ? this.client.wakeup() : null;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.livenessTimer) clearInterval(this.livenessTimer);
     forgetOnExit(this.exitHook);
     this.client.close();
   }
 
   private markGone(reason: string): void {
     if (this.goneError) return;
+    if (this.livenessTimer) clearInterval(this.livenessTimer);
     this.goneError = new FrameringError('WRITER_GONE', reason);
     this.emit('gone', this.goneError);
   }

@@ -1,0 +1,76 @@
+// Issue 13 §1: a sleeping reader's event loop is woken by the writer in one hop (its doorbell socket), and falls back
+// to the waiter thread where the writer cannot reach the doorbell (another network namespace).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { FrameRingClient, FrameRingServer } from '../src/shm/index.js';
+import { forkScript, nextMessage } from './support/child_script.js';
+import { trackCleanups, until } from './support/test_scope.js';
+import { fillFrame } from './fixtures/shm/frame_pattern.js';
+
+const READER = new URL('./fixtures/shm/ring_reader_child.ts', import.meta.url);
+const { cleanups, children } = trackCleanups();
+let seq = 0;
+const ringName = () => `t-wake-${process.pid}-${++seq}`;
+const canUnshareNet = spawnSync('unshare', ['--net', 'true']).status === 0;
+
+function server(): FrameRingServer {
+  const s = new FrameRingServer({ name: ringName(), width: 32, height: 24, slots: 4 });
+  cleanups.push(() => s.close());
+  return s;
+}
+
+async function flow(s: FrameRingServer, reader: ChildProcess, frames: number): Promise<Array<Record<string, unknown>>> {
+  const got: Array<Record<string, unknown>> = [];
+  reader.on('message', (m: Record<string, unknown>) => 'frame' in m && got.push(m));
+  const pixels = new Uint8Array(s.frameBytes);
+  for (let n = 1; n <= frames; n++) {
+    fillFrame(pixels, n);
+    s.write(pixels);
+    const before = got.length;
+    await until(() => got.length > before, 2000); // each frame reaches the sleeping reader on its own
+  }
+  return got;
+}
+
+describe('reader wakeups', () => {
+  it('a sleeping reader in another process is woken through its doorbell, frame after frame', async () => {
+    const s = server();
+    const reader = forkScript(READER, [s.name, 'every', 'handler']);
+    children.push(reader);
+    await nextMessage(reader, (m) => m.ready === true);
+    reader.send({ wakeup: true });
+    expect(await nextMessage(reader, (m) => 'wakeup' in m)).toEqual({ wakeup: 'doorbell' });
+    const got = await flow(s, reader, 20);
+    expect(got.map((m) => m.frame)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('wakeup: thread keeps the futex waiter thread', async () => {
+    const s = server();
+    const c = FrameRingClient.open(s.name, { policy: 'every', wakeup: 'thread' });
+    cleanups.push(() => c.close());
+    const frames: number[] = [];
+    c.onFrame((f) => void frames.push(f.meta.seq));
+    expect(c.wakeup).toBe('thread');
+    const pixels = new Uint8Array(s.frameBytes);
+    for (let i = 0; i < 5; i++) {
+      s.write(pixels);
+      await until(() => frames.length === i + 1, 2000);
+    }
+  });
+
+  it.skipIf(!canUnshareNet)('a reader in another network namespace (doorbell unreachable) falls back to the waiter thread', async () => {
+    const s = server();
+    const reader = spawn(
+      'unshare',
+      ['--net', process.execPath, '--import', 'tsx', fileURLToPath(READER), s.name, 'every', 'handler'],
+      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    );
+    children.push(reader);
+    await nextMessage(reader, (m) => m.ready === true);
+    const got = await flow(s, reader, 10); // the first ring is refused; its timer switches within 250 ms
+    expect(got.map((m) => m.frame)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    reader.send({ wakeup: true });
+    expect(await nextMessage(reader, (m) => 'wakeup' in m)).toEqual({ wakeup: 'thread' });
+  });
+});
