@@ -63,6 +63,9 @@ function plan(o: BenchOptions): Run[] {
     // The same ring read with a blocking pull() on the JS thread: what the wakeup costs without Node's event loop.
     const pull = 'framering pull() 64 B';
     runs.push({ id: 'latency-framering-pull-64', name: pull, section: 'latency', run: () => frameringLatency({ name: pull, bytes: 64, mode: 'pull', ...lat }) });
+    // onFrame through the futex waiter thread (the fallback when a doorbell is unreachable), to compare in one run.
+    const thread = 'framering onFrame, waiter thread 64 B';
+    runs.push({ id: 'latency-framering-thread-64', name: thread, section: 'latency', run: () => frameringLatency({ name: thread, bytes: 64, mode: 'thread', ...lat }) });
   }
   return runs;
 }

@@ -2,7 +2,7 @@
 import type { FrameRingPars } from '../../src/shm/index.js';
 
 export type ReaderRole =
-  | { transport: 'framering'; pars: FrameRingPars; policy: 'latest' | 'every'; mode?: 'handler' | 'pull' }
+  | { transport: 'framering'; pars: FrameRingPars; policy: 'latest' | 'every'; mode?: 'handler' | 'pull' | 'thread' }
   | { transport: 'process.send'; ack: boolean }
   | { transport: 'unix'; path: string; ack: boolean };
 

@@ -22,7 +22,8 @@ function ringName(): string {
 // ---- reader side (in the forked reader process) ----
 
 export function readFramering(role: Extract<ReaderRole, { transport: 'framering' }>, recorder: FrameRecorder): ReaderHandle {
-  const client = FrameRingClient.open(role.pars, { policy: role.policy });
+  // mode 'thread': onFrame through the futex waiter thread instead of the doorbell, to compare the two in one run.
+  const client = FrameRingClient.open(role.pars, { policy: role.policy, wakeup: role.mode === 'thread' ? 'thread' : 'doorbell' });
   if (role.mode === 'pull') {
     // The JS thread blocks in pull() (one futex wakeup, no event-loop hop), yielding now and then for IPC.
     const loop = (): void => {
@@ -60,7 +61,7 @@ interface RingRun {
   end(): Promise<void>;
 }
 
-async function openRing(opts: { width: number; height: number; slots: number; blocking: boolean; readers: number; policy: 'latest' | 'every'; mode?: 'handler' | 'pull' }): Promise<RingRun> {
+async function openRing(opts: { width: number; height: number; slots: number; blocking: boolean; readers: number; policy: 'latest' | 'every'; mode?: 'handler' | 'pull' | 'thread' }): Promise<RingRun> {
   const server = new FrameRingServer({ name: ringName(), width: opts.width, height: opts.height, slots: opts.slots, blocking: opts.blocking, blockingTimeoutMs: 1000 });
   const closeServer = onTeardown(() => server.close());
   const pars: FrameRingPars = server.pars();
@@ -157,8 +158,11 @@ function geometryFor(bytes: number): { width: number; height: number } {
   return { width, height: Math.ceil(bytes / 3 / width) };
 }
 
-/** mode 'pull': the reader blocks in pull() instead of getting onFrame callbacks (the native wakeup alone). */
-export async function frameringLatency(o: { name: string; bytes: number; seconds: number; rate: number; mode?: 'handler' | 'pull' }): Promise<Row> {
+/**
+ * mode 'pull': the reader blocks in pull() instead of getting onFrame callbacks (the native wakeup alone); 'thread':
+ * onFrame woken by the futex waiter thread (two hops) instead of the doorbell (one).
+ */
+export async function frameringLatency(o: { name: string; bytes: number; seconds: number; rate: number; mode?: 'handler' | 'pull' | 'thread' }): Promise<Row> {
   const { width, height } = geometryFor(o.bytes);
   const ring = await openRing({ width, height, slots: o.bytes > 10e6 ? 4 : 8, blocking: false, readers: 1, policy: 'latest', mode: o.mode });
   try {
