@@ -52,7 +52,7 @@ interface WeightSpec {
   name: string;
   shape: number[];
   dtype: string;
-  quantization?: unknown;
+  quantization?: { dtype?: string };
 }
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, int8: 1, uint16: 2, int16: 2, float16: 2 };
@@ -79,9 +79,11 @@ export function readGraphModel(path: string): GraphModelFiles {
     weightSpecs.push(...group.weights);
   }
   const data = Buffer.concat(parts);
-  // Unquantised weights have a size the manifest fixes: a truncated or swapped .bin is caught here.
-  if (weightSpecs.every((w) => !w.quantization && BYTES[w.dtype] !== undefined)) {
-    const expected = weightSpecs.reduce((sum, w) => sum + BYTES[w.dtype]! * w.shape.reduce((a, b) => a * b, 1), 0);
+  // The manifest fixes the weights' size (quantised weights take their quantised type's size): a truncated or
+  // swapped .bin is caught here.
+  const bytesOf = (w: WeightSpec): number | undefined => BYTES[w.quantization?.dtype ?? w.dtype];
+  if (weightSpecs.every((w) => bytesOf(w) !== undefined && Array.isArray(w.shape))) {
+    const expected = weightSpecs.reduce((sum, w) => sum + bytesOf(w)! * w.shape.reduce((a, b) => a * b, 1), 0);
     if (expected !== data.length) {
       throw new DetectorError(
         'MODEL_INVALID',
