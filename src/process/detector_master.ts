@@ -79,6 +79,8 @@ interface Waiting {
   frameNumber: number;
   timestampUs: number;
   arrivedMs: number;
+  /** Since when this client has had a frame waiting (kept when a newer frame replaces the waiting one). */
+  waitingSinceMs: number;
 }
 
 const FPS_WINDOW_MS = 10_000;
@@ -137,7 +139,8 @@ export class DetectorMaster extends MasterProcess {
       pixels = spare && spare.length === bytes ? spare : new Uint8Array(bytes);
     }
     pixels.set(frame.pixels.subarray(0, bytes));
-    this.waiting.set(client, { pixels, width, height, frameNumber, timestampUs, arrivedMs: Date.now() });
+    const now = Date.now();
+    this.waiting.set(client, { pixels, width, height, frameNumber, timestampUs, arrivedMs: now, waitingSinceMs: previous?.waitingSinceMs ?? now });
     this.loop ??= this.drain().finally(() => {
       this.loop = null;
     });
@@ -154,8 +157,13 @@ export class DetectorMaster extends MasterProcess {
   /** Runs the network while frames wait: the one that has waited longest first. */
   private async drain(): Promise<void> {
     while (!this.stopping && this.detector) {
+      // Let frames, calls and replies in between two runs: the wasm backend settles its promises as microtasks, so
+      // without this the loop would hold the event loop while any frame waits, and starve the other clients.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.stopping || !this.detector) return;
       let next: [string, Waiting] | null = null;
-      for (const entry of this.waiting) if (!next || entry[1].arrivedMs < next[1].arrivedMs) next = entry;
+      // Round robin in effect: the client waiting longest goes first, however often its frame was replaced.
+      for (const entry of this.waiting) if (!next || entry[1].waitingSinceMs < next[1].waitingSinceMs) next = entry;
       if (!next) return;
       const [client, w] = next;
       this.waiting.delete(client);
