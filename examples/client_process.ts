@@ -3,7 +3,8 @@
 // client draws the master's boxes on its copy of that frame and writes a snapshot (rate-limited), and counts it.
 
 import type { Frame, SlotMeta } from '../src/shm/index.js';
-import { ClientProcess, type ClientProcessOptions } from '../src/process/index.js';
+import { ClientProcess, isDetectorReply, type ClientProcessOptions, type DetectorReply } from '../src/process/index.js';
+import { drawLabelledBoxes, LatencyWindow } from '../src/analysis/detector/index.js';
 import { BOX_COLOUR, drawBoxes, lineWidthFor, MotionDetectors, SnapshotWriter } from '../src/analysis/index.js';
 import { isMasterReply } from './master_reply.js';
 import { emptyReport, type AnalysisSettings, type ProcessReport } from './process_report.js';
@@ -12,8 +13,8 @@ export interface MotionClientOptions extends ClientProcessOptions {
   settings: AnalysisSettings;
 }
 
-/** Frames kept for the master's reply: a few, as the reply comes a frame or two later. */
-const KEPT_FRAMES = 4;
+/** Frames kept for the master's reply: enough for a detector's reply, which can come a second later under load. */
+const KEPT_FRAMES = 12;
 
 interface KeptFrame {
   frameNumber: number;
@@ -32,6 +33,10 @@ export class MotionClient extends ClientProcess {
   private readonly kept: KeptFrame[] = [];
   private nextKept = 0;
   private readonly counts = emptyReport(this.name);
+  // With a detector master: objects received by label, and camera frame → reply latency.
+  private readonly objects: Record<string, number> = {};
+  private readonly latency = new LatencyWindow(1000);
+  private readonly best: NonNullable<ProcessReport['bestObjects']> = {};
 
   constructor(options: MotionClientOptions) {
     super(options);
@@ -53,13 +58,15 @@ export class MotionClient extends ClientProcess {
     if (!motion.motion) return;
     c.motionFrames++;
     // Only frames worth the master's time go to it.
-    if (this.forwardFrame(frame.pixels, { frameNumber, slotId }) !== null) c.forwarded++;
+    // The camera's timestamp travels with the frame, so the reply's latency counts from the camera.
+    if (this.forwardFrame(frame.pixels, { frameNumber, slotId, timestampUs: frame.meta.timestampUs }) !== null) c.forwarded++;
     // Tell downstream consumers (readers of this client's data ring) too; nobody has to listen.
     this.publishData({ camera: source, frameNumber, changed: motion.fraction });
     if (this.snapshots!.due(source)) this.keep(frame, width, height);
   }
 
   protected override async handleMessage(value: unknown, _meta: SlotMeta): Promise<void> {
+    if (isDetectorReply(value)) return this.handleDetections(value);
     if (!isMasterReply(value)) return;
     const c = this.counts;
     c.replies++;
@@ -78,6 +85,30 @@ export class MotionClient extends ClientProcess {
     void snapshots.write(this.camera, `f${value.frameNumber}-${Date.now()}`, kept.pixels, kept.width, kept.height);
   }
 
+  /** A detector master's reply: count the objects, and draw them, labelled, on a snapshot of that frame. */
+  private handleDetections(value: DetectorReply): void {
+    const c = this.counts;
+    c.replies++;
+    if (value.client !== this.name) {
+      c.misrouted++;
+      return;
+    }
+    this.latency.add(Date.now() - value.frameTimestampUs / 1000);
+    c.boxes += value.objects.length;
+    for (const o of value.objects) {
+      this.objects[o.label] = (this.objects[o.label] ?? 0) + 1;
+      if (!(o.score <= (this.best[o.label]?.score ?? -1))) this.best[o.label] = { score: o.score, box: o.box, frameNumber: value.frameNumber };
+    }
+    const kept = this.kept.find((k) => k.frameNumber === value.frameNumber && k.width === value.width && k.height === value.height);
+    const snapshots = this.snapshots!;
+    if (!kept || value.objects.length === 0 || !snapshots.due(this.camera)) return;
+    kept.frameNumber = -1; // its buffer goes to sharp: never hand it out again
+    this.kept.splice(this.kept.indexOf(kept), 1);
+    drawLabelledBoxes(kept.pixels, kept.width, kept.height, value.objects);
+    const labels = [...new Set(value.objects.map((o) => o.label.replace(/\s+/g, '_')))].join('+');
+    void snapshots.write(this.camera, `f${value.frameNumber}-${labels}-${Date.now()}`, kept.pixels, kept.width, kept.height);
+  }
+
   protected override async postRun(): Promise<void> {
     await this.snapshots?.flush();
   }
@@ -91,6 +122,11 @@ export class MotionClient extends ClientProcess {
     const s = this.snapshots;
     const report: ProcessReport = { ...this.counts, pid: process.pid, sources: { ...this.counts.sources }, skipped, snapshots: s?.written ?? 0, snapshotErrors: s?.failed ?? 0 };
     if (s?.lastError) report.lastError = s.lastError;
+    if (this.latency.count > 0) {
+      report.objects = { ...this.objects };
+      report.bestObjects = { ...this.best };
+      report.replyLatencyMs = { p50: this.latency.percentile(50), p99: this.latency.percentile(99) };
+    }
     return report;
   }
 

@@ -1,21 +1,44 @@
 // main3: one ClientProcess per camera, all registered with one MasterProcess. Clients do the light work (motion)
-// and forward frames with motion; the master does the heavy work (blobs → boxes) and replies to each client, which
-// draws the boxes on a snapshot.
+// and forward frames with motion; the master does the heavy work and replies to each client, which draws the boxes
+// on a snapshot. The master runs a COCO object-detection network by default (CenterNet on tfjs-wasm: person, car,
+// dog, …, labelled boxes); `--detector blobs` runs the older moving-blob extraction instead.
 //
 //   cam0 ─ffmpeg─▶ ring ─▶ MotionClient "client-cam0" ─forward ring─┐
-//                                 ▲                                 ├─▶ BlobMaster "master"
+//                                 ▲                                 ├─▶ CocoMaster "master" (or BlobMaster)
 //                                 └──────────── reply ring ─────────┤
 //   cam1 ─ffmpeg─▶ ring ─▶ MotionClient "client-cam1" ─forward ring─┘   (and a reply ring to client-cam1)
 //
-// npm run main3 -- [camera URL ...] [--width W] [--height H] [--fps F] [--duration S] [--out DIR] [--json]
+// npm run main3 -- [camera URL ...] [--detector centernet|blobs] [--width W] [--height H] [--fps F] [--duration S] [--out DIR] [--json]
 
 import { stopAll } from '../src/process/index.js';
 import { runExample } from './cli/runtime.js';
 import { MotionClient } from './client_process.js';
-import { BlobMaster } from './master_process.js';
+import { BlobMaster, CocoMaster } from './master_process.js';
+
+// --detector is main3's own option: taken off the command line before the shared parser sees it.
+const DETECTORS = ['centernet', 'blobs'] as const;
+let detector = 'centernet' as (typeof DETECTORS)[number];
+for (let i = 2; i < process.argv.length; i++) {
+  const arg = process.argv[i]!;
+  if (arg === '--') break;
+  if (arg !== '--detector' && !arg.startsWith('--detector=')) continue;
+  const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : process.argv[i + 1];
+  if (!DETECTORS.includes(value as never)) {
+    process.stderr.write(`main3: --detector must be ${DETECTORS.join(' or ')} (got '${value ?? ''}')\n`);
+    process.exit(2);
+  }
+  detector = value as typeof detector;
+  process.argv.splice(i, arg.includes('=') ? 1 : 2);
+  i--;
+}
+if (process.argv.includes('--help')) process.stdout.write('main3 also takes --detector centernet|blobs (default centernet: COCO objects; blobs: moving blobs)\n');
 
 await runExample('main3', async ({ cameras, options, settings, adopt }) => {
-  const master = adopt(new BlobMaster({ name: 'master', settings, maxClients: cameras.length }));
+  const master = adopt(
+    detector === 'blobs'
+      ? new BlobMaster({ name: 'master', settings, maxClients: cameras.length })
+      : new CocoMaster({ name: 'master', maxClients: cameras.length, detector: { minScore: 0.35 } }),
+  );
   const clients = cameras.map((camera) =>
     adopt(
       new MotionClient({

@@ -1,9 +1,10 @@
-// The shared process of main3: the heavier analysis on what the clients forward. For each client it keeps a
-// finer background (every 2nd pixel instead of every 4th), extracts the moving blobs as bounding boxes, and
-// replies to that client with them.
+// The shared process of main3: the heavier analysis on what the clients forward. CocoMaster (the default) runs a
+// COCO object-detection network (see src/process/detector_master.ts); BlobMaster, with `--detector blobs`, keeps a
+// per-client background finer than the clients' (every 2nd pixel instead of every 4th), extracts the moving blobs
+// as bounding boxes, and replies to that client with them.
 
 import type { Frame } from '../src/shm/index.js';
-import { MasterProcess, type MasterProcessOptions } from '../src/process/index.js';
+import { DetectorMaster, MasterProcess, type MasterProcessOptions } from '../src/process/index.js';
 import { BlobExtractor, MotionDetectors } from '../src/analysis/index.js';
 import type { MasterReply } from './master_reply.js';
 import { emptyReport, type AnalysisSettings, type ProcessReport } from './process_report.js';
@@ -49,5 +50,34 @@ export class BlobMaster extends MasterProcess {
     const skipped: Record<string, number> = {};
     for (const [source, r] of Object.entries(this.getStats().rings)) skipped[source] = r.dropped;
     return { ...this.counts, pid: process.pid, sources: { ...this.counts.sources }, skipped };
+  }
+}
+
+/** main3's master with `--detector centernet` (the default): COCO objects from a real network (DetectorMaster). */
+export class CocoMaster extends DetectorMaster {
+  static override moduleUrl = import.meta.url;
+
+  /** Backend: the counts so far, in the examples' report shape. */
+  async report(_final = false): Promise<ProcessReport> {
+    const s = this.detectorStats();
+    const r = emptyReport(this.name);
+    const objects: Record<string, number> = {};
+    const skipped: Record<string, number> = {};
+    for (const [client, c] of Object.entries(s.clients)) {
+      r.frames += c.detected;
+      r.replies += c.detected - c.repliesDropped;
+      r.sources[client] = c.detected;
+      // Frames the network never saw: replaced while waiting, or passed over by the ring reader.
+      skipped[client] = c.skipped + (this.getStats().rings[client]?.dropped ?? 0);
+      for (const [label, n] of Object.entries(c.objects)) objects[label] = (objects[label] ?? 0) + n;
+    }
+    r.boxes = Object.values(objects).reduce((a, b) => a + b, 0);
+    return {
+      ...r,
+      pid: process.pid,
+      skipped,
+      objects,
+      detector: { model: s.model, backend: s.backend, detectionFps: s.detectionFps, skippedFps: s.skippedFps, inference: s.inference },
+    };
   }
 }

@@ -27,6 +27,20 @@ export interface ProcessReport {
   lastError?: string;
   /** Clients: replies that named another client (must stay 0). */
   misrouted: number;
+  /** main3 with a detector: objects found (master) or received (clients), by label, counted per frame. */
+  objects?: Record<string, number>;
+  /** main3 with a detector, clients: camera frame → master's reply, in ms (p50, p99 of the last 1000). */
+  replyLatencyMs?: { p50: number | null; p99: number | null };
+  /** main3 with a detector, clients: the best-scoring object received per label (box in frame pixels). */
+  bestObjects?: Record<string, { score: number; box: { x: number; y: number; width: number; height: number }; frameNumber: number }>;
+  /** main3 with a detector, master: its figures (detection_fps, inference p50/p99 per model, skipped per client). */
+  detector?: {
+    model: string;
+    backend: string;
+    detectionFps: number;
+    skippedFps: number;
+    inference: Record<string, { p50: number | null; p99: number | null; count: number }>;
+  };
 }
 
 /** Analysis settings sent to every example process with its options (plain data: it crosses into the child). */

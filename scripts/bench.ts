@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { goalRows, judge, LATENCY_SIZES } from './bench/goals.js';
+import { formatDetectRows, runDetectSection } from './bench/detect_section.js';
 import { runIngestSection } from './bench/ingest_section.js';
 import { parseOptions, USAGE, UsageError, wants, type BenchOptions } from './bench/options.js';
 import { formatReport } from './bench/report.js';
@@ -130,10 +131,13 @@ async function main(): Promise<number> {
       process.stderr.write(` FAILED: ${err instanceof Error ? err.message : String(err)}\n`);
     }
   }
+  if (wants(opts, 'detect')) rows.push(...(await runDetectSection((s) => process.stderr.write(s))));
   teardownAll();
   rows = mergeRepeats(rows);
   const goals = judge(rows);
-  process.stdout.write(`\n${formatReport(rows, goals)}\n`);
+  const detectRows = rows.filter((r) => r.section === 'detect');
+  process.stdout.write(`\n${formatReport(rows.filter((r) => r.section !== 'detect'), goals)}\n`);
+  if (detectRows.length > 0) process.stdout.write(`\n${formatDetectRows(detectRows)}\n`);
   process.stdout.write(
     `\n${cpus().length} cores, load average after ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${((Date.now() - started) / 1000).toFixed(0)} s in all\n`,
   );

@@ -47,7 +47,7 @@ describe('examples on synthetic cameras', { timeout: 120_000 }, () => {
 
   it('main3: clients forward motion to the master, and its replies come back to the right client', async () => {
     const out = join(base, 'main3');
-    const json = expectCleanRun(await runExample('main3', args(out, 5)));
+    const json = expectCleanRun(await runExample('main3', [...args(out, 5), '--detector', 'blobs']));
     expectCamerasStreamed(json, ['cam0', 'cam1']);
     expect(json.processes.map((p) => p.name)).toEqual(['master', 'client-cam0', 'client-cam1']);
     const master = processNamed(json, 'master');
@@ -68,7 +68,7 @@ describe('examples on synthetic cameras', { timeout: 120_000 }, () => {
 
   it.each(['SIGINT', 'SIGTERM'] as const)('main3 stops cleanly on %s: summary, JSON, nothing left in /dev/shm', async (signal) => {
     const out = join(base, `signal-${signal}`);
-    const run = await runExample('main3', ['--width', String(W), '--height', String(H), '--fps', '10', '--out', out, '--json'], {
+    const run = await runExample('main3', ['--detector', 'blobs', '--width', String(W), '--height', String(H), '--fps', '10', '--out', out, '--json'], {
       signalAfterMs: { signal, ms: 8000 },
     });
     expect(run.signal).toBeNull();
@@ -80,7 +80,7 @@ describe('examples on synthetic cameras', { timeout: 120_000 }, () => {
 
   it('main3 stops cleanly on Ctrl-C to its whole process group: ffmpeg waits for the orderly stop, no restart', async () => {
     const out = join(base, 'signal-group');
-    const run = await runExample('main3', ['--width', String(W), '--height', String(H), '--fps', '10', '--out', out, '--json'], {
+    const run = await runExample('main3', ['--detector', 'blobs', '--width', String(W), '--height', String(H), '--fps', '10', '--out', out, '--json'], {
       signalAfterMs: { signal: 'SIGINT', ms: 8000, toGroup: true },
     });
     expect(run.signal).toBeNull();
@@ -99,7 +99,7 @@ describe('a process that dies', { timeout: 120_000 }, () => {
   it('main3 with a client killed by SIGKILL: the example stops, reports it (exit 1), and removes its rings', async () => {
     const out = join(base, 'crash');
     let killed = 0;
-    const run: ExampleRun = await runExample('main3', ['--width', String(W), '--height', String(H), '--fps', '10', '--duration', '30', '--out', out, '--json'], {
+    const run: ExampleRun = await runExample('main3', ['--detector', 'blobs', '--width', String(W), '--height', String(H), '--fps', '10', '--duration', '30', '--out', out, '--json'], {
       during: async (pid, stderr) => {
         // Kill the client once the example runs and has polled its processes (their pids are then in the summary).
         for (let i = 0; i < 120 && !killed; i++) {

@@ -9,16 +9,18 @@ export interface BenchOptions {
   latencyRate: number;
   json: string | null;
   ingest: boolean;
+  /** The detection section (about a minute): only with --detect or --only detect. */
+  detect: boolean;
   /** Alternating rounds of memcpy / 1 reader / 4 readers; the best of each is judged. */
   rounds: number;
   /** Sections to run; all when empty. */
   only: Set<Section>;
 }
 
-export const SECTIONS = ['throughput', 'readers', 'latency', 'ingest'] as const;
+export const SECTIONS = ['throughput', 'readers', 'latency', 'ingest', 'detect'] as const;
 export type Section = (typeof SECTIONS)[number];
 
-export const USAGE = `usage: npm run bench -- [--seconds S] [--latency-seconds S] [--rate FPS] [--rounds N] [--json FILE] [--no-ingest] [--only SECTION,...]
+export const USAGE = `usage: npm run bench -- [--seconds S] [--latency-seconds S] [--rate FPS] [--rounds N] [--json FILE] [--no-ingest] [--detect] [--only SECTION,...]
 
   --seconds S           length of each throughput run after a short warm-up (default 3)
   --latency-seconds S   length of each paced latency run (default 2)
@@ -26,6 +28,8 @@ export const USAGE = `usage: npm run bench -- [--seconds S] [--latency-seconds S
   --rounds N            alternating rounds of memcpy, 1 reader, 4 readers; the best of each counts (default 2)
   --json FILE           also write the result rows to FILE as a JSON array
   --ingest / --no-ingest  run the ingest CPU section of scripts/bench_ingest.ts when it exists (default: run)
+  --detect              also run the detection section: CenterNet inference p50/p99 with SIMD and threads on and off,
+                        main3 camera → reply latency (about a minute; --only detect runs it alone)
   --only LIST           comma-separated subset of: ${SECTIONS.join(', ')}
   --watch               only the MJPEG watching section: service CPU with 0, 1, 10, 30 viewers (--seconds per step, default 10)
   -h, --help            this text`;
@@ -40,7 +44,7 @@ function numberArg(flag: string, text: string | undefined, min: number, max: num
 }
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
-  const opts: BenchOptions = { seconds: 3, latencySeconds: 2, latencyRate: 500, rounds: 2, json: null, ingest: true, only: new Set() };
+  const opts: BenchOptions = { seconds: 3, latencySeconds: 2, latencyRate: 500, rounds: 2, json: null, ingest: true, detect: false, only: new Set() };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -74,6 +78,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       case '--no-ingest':
         opts.ingest = false;
         break;
+      case '--detect':
+        opts.detect = true;
+        break;
       case '--only': {
         const list = value();
         if (!list || list.startsWith('--')) throw new UsageError(`--only needs a list of sections: ${SECTIONS.join(', ')}`);
@@ -93,5 +100,6 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
 
 export function wants(opts: BenchOptions, section: Section): boolean {
   if (section === 'ingest' && !opts.ingest) return false;
+  if (section === 'detect') return opts.detect || opts.only.has('detect');
   return opts.only.size === 0 || opts.only.has(section);
 }

@@ -12,3 +12,4 @@ export { stopAll, stopInOrder, type Stoppable } from './shutdown.js';
 export type { CallOptions } from './pending_calls.js';
 export type { BackendApi, BackendMethodName, RemoteMethod } from './backend_api.js';
 export { ProcessError, BackendError, type ProcessErrorCode, type SerializedError } from './process_error.js';
+export { DetectorMaster, isDetectorReply, type DetectorMasterOptions, type DetectorReply, type DetectorMasterStats, type DetectorClientStats, type ObjectEvent } from './detector_master.js';
