@@ -7,3 +7,14 @@ export { BlobExtractor, type Box, type BlobOptions } from './blobs.js';
 export { drawBoxes, lineWidthFor, BOX_COLOUR, type Rgb } from './draw_boxes.js';
 export { SnapshotWriter, type SnapshotWriterOptions } from './snapshot_writer.js';
 export { ensureDir } from './ensure_dir.js';
+// Object detection with a neural network (tfjs-wasm loads only when a detector is created).
+export {
+  ObjectDetector,
+  DetectorError,
+  COCO_LABELS,
+  type Detection,
+  type DetectionResult,
+  type DetectorBackend,
+  type DetectorErrorCode,
+  type ObjectDetectorOptions,
+} from './detector/index.js';

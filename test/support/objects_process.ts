@@ -2,7 +2,7 @@
 // 10 per second per camera), as the real service's processes report results.
 import { RGB24Process } from '../../src/process/index.js';
 import type { Frame } from '../../src/shm/index.js';
-import { BlobExtractor, MotionDetectors } from '../../examples/analysis/index.js';
+import { BlobExtractor, MotionDetectors } from '../../src/analysis/index.js';
 
 export class ObjectsProcess extends RGB24Process {
   static override moduleUrl = import.meta.url;
