@@ -161,7 +161,11 @@ function describe(ev) {
     for (const o of ev.objects) counts[o.label] = (counts[o.label] ?? 0) + 1;
     return Object.entries(counts).map(([l, n]) => `${n} ${l}`).join(', ') || 'nothing';
   }
-  if (ev.kind === 'motion') return `motion ${ev.data && ev.data.level !== undefined ? ev.data.level : ''}`;
+  if (ev.kind === 'motion') {
+    // The built-in motion classes say which fraction of the picture changed.
+    const changed = ev.data && typeof ev.data.changed === 'number' ? ev.data.changed : null;
+    return changed === null ? 'motion' : `${(changed * 100).toFixed(1)}% changed`;
+  }
   return ev.data ? JSON.stringify(ev.data).slice(0, 80) : ev.kind;
 }
 
