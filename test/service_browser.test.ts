@@ -105,8 +105,10 @@ http:
     // The real processes: 4 motion clients and the master, each with a pid, an RSS and frames counted.
     await page.waitForFunction(
       () => {
-        const rows = [...document.querySelectorAll('#procs tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? ''));
-        return rows.length === 5 && rows.every((r) => Number(r[1]) > 0 && r[2] === 'running' && /MiB/.test(r[4]!) && Number(r[5]!.replace(/,/g, '')) > 0);
+        const trs = [...document.querySelectorAll<HTMLElement>('#procs tr')];
+        const rows = trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? ''));
+        // name, pid, CPU, RSS, frames, replies; the state on the row (a dot before the name)
+        return rows.length === 5 && trs.every((tr) => tr.dataset.state === 'running') && rows.every((r) => Number(r[1]) > 0 && /%$/.test(r[2]!) && /MiB/.test(r[3]!) && Number(r[4]!.replace(/,/g, '')) > 0);
       },
       { timeout: 15_000 },
     );
