@@ -1,11 +1,20 @@
-// The HTTP side of `framering serve` against a real ServiceView: synthetic cameras and a password-protected
-// RTSP camera decoded by real ffmpeg into real rings, a real analysis process, the real JPEG encoder child.
+// The HTTP side of `framering serve` on the real service, started in this process from a config as the CLI does
+// (startService + startHttp with the config's http options): synthetic cameras and a password-protected RTSP
+// camera (GStreamer's RTSP server, the password from ${ENV} in the config) decoded by real ffmpeg into real rings,
+// the built-in motion clients and blob master, a user's process class, the real JPEG encoder child.
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
+import { parseConfigText } from '../src/service/config/index.js';
 import { startHttp, type HttpServer } from '../src/service/http/index.js';
+import { httpOptionsFor } from '../src/service/http_options.js';
+import { startService, type Service } from '../src/service/service.js';
+import { listSegments } from '../src/shm/index.js';
 import { parsePrometheus, rawGet, readMjpeg, readSse } from './support/http_clients.js';
 import { RtspTestServer } from './support/rtsp_test_server.js';
-import { TestServiceView } from './support/test_service_view.js';
+
+const FIXED_BOX = fileURLToPath(new URL('./fixtures/service/fixed_box_process.ts', import.meta.url));
+const BOX = { x: 40, y: 40, width: 200, height: 140 };
 
 const PASSWORD = 'Http-S3cret-pw!';
 const TOKEN = 'service-http-token-9876';
@@ -20,7 +29,7 @@ function expectNoSecret(text: string): void {
 
 describe('service HTTP', () => {
   let rtsp: RtspTestServer;
-  let view: TestServiceView;
+  let service: Service;
   let http: HttpServer;
   let secured: HttpServer;
   const bodies: string[] = []; // every body seen, checked for secrets at the end
@@ -33,21 +42,48 @@ describe('service HTTP', () => {
 
   beforeAll(async () => {
     rtsp = await RtspTestServer.start({ width: 320, height: 240, fps: 10, user: 'admin', password: PASSWORD });
-    view = await TestServiceView.start([
-      { name: 'front', source: 'synthetic://testsrc2' },
-      { name: 'wide', source: 'synthetic://testsrc', width: 640, height: 360 },
-      { name: 'secure', source: rtsp.secureUrl() },
-    ]);
-    http = await startHttp(view, { port: 0, mjpeg: { maxClientsPerCamera: 3 } });
-    secured = await startHttp(view, { port: 0, token: TOKEN });
+    // The password and the token only in the environment; the config names them.
+    const yaml = `cameras:
+  front: { source: synthetic://testsrc2, width: 320, height: 240, fps: 10, slots: 6 }
+  wide: { source: synthetic://testsrc, width: 640, height: 360, fps: 10, slots: 6 }
+  secure: { source: "rtsp://admin:\${SECURE_PASSWORD}@127.0.0.1:${rtsp.securePort}/secure", width: 320, height: 240, fps: 10, slots: 6 }
+processes:
+  - name: detect              # motion clients on the moving cameras, the blob master answering them
+    shape: client-master
+    cameras: [front, wide]
+    client: { class: motion-client }
+    master: { class: blob-master }
+  - name: boxes               # a user's class: one known box on the RTSP camera
+    class: { module: ${FIXED_BOX}, export: FixedBoxProcess }
+    cameras: [secure]
+    options: { box: { x: ${BOX.x}, y: ${BOX.y}, width: ${BOX.width}, height: ${BOX.height} } }
+http:
+  port: 0
+  token: \${HTTP_TOKEN}
+  mjpeg: { maxClientsPerCamera: 3 }
+`;
+    const parsed = parseConfigText(yaml, { env: { SECURE_PASSWORD: PASSWORD, HTTP_TOKEN: TOKEN } });
+    service = await startService(parsed, { log: () => {} });
+    const opts = httpOptionsFor(parsed.config);
+    http = await startHttp(service, { ...opts, token: undefined }); // the same service, open, for most tests
+    secured = await startHttp(service, opts); // exactly what the config asks: the token from ${HTTP_TOKEN}
+    // Every camera streaming, rates measured (two polls), the processes' counters in.
+    for (let i = 0; ; i++) {
+      const s = service.stats();
+      const cams = Object.values(s.cameras);
+      if (cams.every((c) => c.state === 'streaming' && c.camera_fps > 0 && c.process_fps > 0) && s.processes['detect-master']!.frames > 0) break;
+      if (i > 300) throw new Error(`the service did not get going: ${JSON.stringify(s.cameras)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }, 120_000);
 
   afterAll(async () => {
     expectNoSecret(bodies.join('\n'));
     await secured?.close();
     await http?.close();
-    await view?.stop();
+    await service?.stop();
     await rtsp?.stop();
+    expect(listSegments().filter((s) => s.name.startsWith(`svc${process.pid}-`))).toEqual([]);
   });
 
   it('binds to 127.0.0.1 by default and answers /healthz', async () => {
@@ -68,8 +104,15 @@ describe('service HTTP', () => {
       const c = stats.cameras[name]!;
       for (const k of ['state', 'camera_fps', 'process_fps', 'skipped_fps', 'detection_fps', 'frames', 'dropped', 'restarts', 'last_error']) expect(c).toHaveProperty(k);
       expect(c.state).toBe('streaming');
+      expect(c.camera_fps).toBeGreaterThan(0);
+      expect(c.process_fps).toBeGreaterThan(0);
     }
-    expect(stats.processes.objects!.pid).toBeGreaterThan(0);
+    expect(Object.keys(stats.processes)).toEqual(['detect-front', 'detect-wide', 'detect-master', 'boxes']);
+    for (const p of Object.values(stats.processes)) {
+      expect(p.pid).toBeGreaterThan(0);
+      expect(p.rss_bytes).toBeGreaterThan(1e6);
+    }
+    expect(stats.cameras.front!.detection_fps).toBeGreaterThan(0);
     const config = await get('/api/config');
     expect(config.status).toBe(200);
     expect(config.body.toString()).toContain('secure');
@@ -91,11 +134,11 @@ describe('service HTTP', () => {
   });
 
   it('latest.jpg?boxes=1 draws the boxes of the latest objects event', async () => {
-    const box = { x: 40, y: 40, width: 200, height: 140 };
-    view.muted.add('secure'); // only this test's event counts
+    // The 'boxes' process (a user's class) reports this box on the RTSP camera a few times a second.
+    const box = BOX;
     let redOnEdge = 0;
-    for (let attempt = 0; attempt < 3 && redOnEdge < 100; attempt++) {
-      view.publish({ camera: 'secure', frameNumber: 1, timestamp: Date.now(), kind: 'objects', objects: [{ label: 'person', score: 0.8, box }], source: 'test' });
+    for (let attempt = 0; attempt < 10 && redOnEdge < 100; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 300));
       const r = await get('/api/cameras/secure/latest.jpg?boxes=1&quality=95');
       expect(r.status).toBe(200);
       const { data, info } = await sharp(r.body).raw().toBuffer({ resolveWithObject: true });
@@ -114,13 +157,13 @@ describe('service HTTP', () => {
       if (plain.data[i]! > 200 && plain.data[i + 1]! < 110 && plain.data[i + 2]! < 110) red++;
     }
     expect(red).toBeLessThan(60);
-    view.muted.delete('secure');
   });
 
   it('MJPEG: a client parses JPEG frames at its fps, at the asked height', async () => {
     const r = await readMjpeg(http.url, '/api/cameras/wide/stream.mjpeg?fps=5&height=180', 2000);
     expect(r.status).toBe(200);
     expect(r.contentType).toMatch(/^multipart\/x-mixed-replace; boundary=/);
+    console.log(`MJPEG: ${r.frames.length} JPEG frames in 2 s at fps=5 (wide, 640×360 → 320×180)`);
     expect(r.frames.length).toBeGreaterThanOrEqual(8);
     expect(r.frames.length).toBeLessThanOrEqual(13);
     for (const f of r.frames) expect([f[0], f[1], f.at(-2), f.at(-1)]).toEqual([0xff, 0xd8, 0xff, 0xd9]);
@@ -149,13 +192,21 @@ describe('service HTTP', () => {
   });
 
   it('/api/events delivers events, and stats with ?stats=1', async () => {
-    const r = await readSse(http.url, '/api/events?stats=1&recent=0', 5000, {
-      until: (m) => m.some((x) => x.event === 'message') && m.some((x) => x.event === 'stats'),
+    const events = (m: Array<{ event: string; data: string }>) => m.filter((x) => x.event === 'message').map((x) => JSON.parse(x.data) as { camera: string; kind: string; source: string });
+    const r = await readSse(http.url, '/api/events?stats=1&recent=0', 8000, {
+      until: (m) => ['motion', 'objects'].every((k) => events(m).some((e) => e.kind === k)) && m.some((x) => x.event === 'stats'),
     });
     expect(r.status).toBe(200);
-    const ev = JSON.parse(r.messages.find((m) => m.event === 'message')!.data) as { camera: string; kind: string };
+    // Live events of both kinds, from the real processes, named by camera.
+    for (const e of events(r.messages)) {
+      expect(['front', 'wide', 'secure']).toContain(e.camera);
+      expect(['motion', 'objects']).toContain(e.kind);
+    }
+    const ev = events(r.messages).find((e) => e.kind === 'objects')!;
     expect(['front', 'wide', 'secure']).toContain(ev.camera);
     expect(ev.kind).toBe('objects');
+    expect(['detect-master', 'boxes']).toContain(ev.source);
+    expect(events(r.messages).find((e) => e.kind === 'motion')!.source).toMatch(/^detect-(front|wide)$/);
     const st = JSON.parse(r.messages.find((m) => m.event === 'stats')!.data) as { cameras: Record<string, unknown> };
     expect(Object.keys(st.cameras)).toEqual(['front', 'wide', 'secure']);
     bodies.push(r.raw);
@@ -176,8 +227,11 @@ describe('service HTTP', () => {
     }
     expect(types.get('framering_camera_frames_total')).toBe('counter');
     expect(types.get('framering_camera_fps')).toBe('gauge');
-    expect(one('framering_process_cpu_percent', { process: 'objects' })).toBeDefined();
-    expect(one('framering_process_resident_memory_bytes', { process: 'objects' })!.value).toBeGreaterThan(1e6);
+    for (const proc of ['detect-front', 'detect-wide', 'detect-master', 'boxes']) {
+      expect(one('framering_process_cpu_percent', { process: proc }), proc).toBeDefined();
+      expect(one('framering_process_resident_memory_bytes', { process: proc })!.value).toBeGreaterThan(1e6);
+      expect(one('framering_process_frames_total', { process: proc })!.value).toBeGreaterThan(0);
+    }
     expect(one('framering_shm_used_bytes')!.value).toBeGreaterThan(0);
     expect(one('framering_http_clients', { kind: 'mjpeg' })).toBeDefined();
   });

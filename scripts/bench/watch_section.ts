@@ -1,21 +1,29 @@
 /**
  * `npm run bench -- --watch [--seconds S]`: CPU of the service while people watch MJPEG (640×360 at 5 fps from one
- * 640×360 camera) with 0, 1, 10 and 30 viewers. The service here is this process (LiveStream pump, HTTP) plus its
- * JPEG encoder child; the viewers run in another process and ffmpeg is left out. Goal (design.md): 30 viewers cost
+ * 640×360 camera) with 0, 1, 10 and 30 viewers. The service is the real one: `framering serve` in a child process on
+ * a one-camera config (the built-in motion process reading it). Measured: the serve process (camera pump, service
+ * core, HTTP) plus its JPEG encoder child; the viewers run in another process, and ffmpeg and the analysis process
+ * are left out (they do the same work whatever the number of viewers). Goal (design.md): 30 viewers cost
  * < 1.5 × one viewer, since each frame is encoded once whatever the number of viewers.
  */
-import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startHttp } from '../../src/service/http/index.js';
-import { LiveStream } from '../../src/stream/index.js';
-import type { CameraView, ServiceStats, ServiceView } from '../../src/service/service_view.js';
-import { EventEmitter } from 'node:events';
 
 const TICK_S = 0.01; // USER_HZ 100
 
-function childCpuS(pid: number | null): number {
+const CONFIG = `cameras:
+  cam: { source: synthetic://testsrc2, width: 640, height: 360, fps: 5 }
+processes:
+  - name: motion
+    class: motion
+http:
+  mjpeg: { maxClientsPerCamera: 64 }
+`;
+
+function cpuS(pid: number | null): number {
   if (!pid) return 0;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -26,36 +34,32 @@ function childCpuS(pid: number | null): number {
   }
 }
 
-/** The smallest ServiceView that serves one camera. */
-class OneCameraView extends EventEmitter implements ServiceView {
-  constructor(private readonly stream: LiveStream) {
-    super();
+/** `framering serve --config FILE --port 0` as a user runs it; resolves with the URL it prints. */
+async function startServe(config: string): Promise<{ child: ChildProcess; url: string }> {
+  const ts = extname(fileURLToPath(import.meta.url)) === '.ts';
+  const cli = fileURLToPath(new URL(ts ? '../../src/service/cli.ts' : '../../src/service/cli.js', import.meta.url));
+  const child = spawn(process.execPath, [...(ts ? ['--import', 'tsx'] : []), cli, 'serve', '--config', config, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const end = Date.now() + 60_000;
+  for (;;) {
+    const m = /framering: open (http:\/\/\S+?)\/?(\s|$)/.exec(out);
+    if (m) return { child, url: m[1]! };
+    if (child.exitCode !== null || Date.now() > end) {
+      child.kill('SIGKILL');
+      throw new Error('framering serve did not start (see its messages above)');
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
-  cameras(): CameraView[] {
-    return [{ name: 'cam', width: 640, height: 360, fps: 5, ring: this.stream.name, source: this.stream.stats().source }];
-  }
-  stats(): ServiceStats {
-    const s = this.stream.stats();
-    return {
-      cameras: { cam: { state: s.state, camera_fps: s.inputFps, process_fps: 0, skipped_fps: 0, detection_fps: 0, frames: s.framesIn, dropped: s.droppedFrames, restarts: s.restarts, last_error: null } },
-      processes: {},
-      shm: { used_bytes: 0, free_bytes: 0, slots_held: 0 },
-      service: { uptime_s: 0, version: 'bench', pid: process.pid },
-      bridges: {},
-    };
-  }
-  recentEvents(): [] {
-    return [];
-  }
-  redactedConfig(): unknown {
-    return {};
-  }
-  isAnalysing(): boolean {
-    return true;
-  }
-  setAnalysing(): boolean {
-    return false;
-  }
+}
+
+async function stopServe(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await done;
+  clearTimeout(timer);
 }
 
 export interface WatchRow {
@@ -77,29 +81,31 @@ function runViewers(url: string, count: number, seconds: number): Promise<number
 export async function runWatchSection(opts: { seconds?: number; counts?: number[] } = {}): Promise<WatchRow[]> {
   const seconds = opts.seconds ?? 10;
   const counts = opts.counts ?? [0, 1, 10, 30];
-  const stream = new LiveStream({ name: `bench-watch-${process.pid}`, source: 'synthetic://testsrc2', width: 640, height: 360, fps: 5 });
-  await stream.start();
-  await stream.whenState('streaming');
-  const view = new OneCameraView(stream);
-  const http = await startHttp(view, { port: 0, mjpeg: { maxClientsPerCamera: 64 } });
+  const dir = mkdtempSync(join(tmpdir(), 'framering-bench-watch-'));
+  const config = join(dir, 'one-camera.yaml');
+  writeFileSync(config, CONFIG);
+  const { child, url } = await startServe(config);
   const rows: WatchRow[] = [];
   try {
-    const encoderPid = async () => (JSON.parse(await (await fetch(`${http.url}/api/stats`)).text()) as { http: { encoder_pid: number } }).http.encoder_pid;
-    const pid = await encoderPid();
+    const stats = async () => JSON.parse(await (await fetch(`${url}/api/stats`)).text()) as { service: { pid: number }; http: { encoder_pid: number } };
+    // Let the camera and the analysis settle before the first measurement.
+    await new Promise((r) => setTimeout(r, 3000));
+    const s = await stats();
+    const servicePid = s.service.pid;
+    const encoderPid = s.http.encoder_pid;
     for (const n of counts) {
-      const url = `${http.url}/api/cameras/cam/stream.mjpeg?fps=5&height=360`;
+      const stream = `${url}/api/cameras/cam/stream.mjpeg?fps=5&height=360`;
       // Warm-up: viewers connect and the feed starts; then measure a whole run of `seconds`.
-      const viewers = n > 0 ? runViewers(url, n, seconds + 2) : null;
+      const viewers = n > 0 ? runViewers(stream, n, seconds + 2) : null;
       await new Promise((r) => setTimeout(r, 1500));
-      const c0 = process.cpuUsage();
-      const e0 = childCpuS(pid);
+      const c0 = cpuS(servicePid);
+      const e0 = cpuS(encoderPid);
       const t0 = process.hrtime.bigint();
       await new Promise((r) => setTimeout(r, seconds * 1000));
       const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-      const c = process.cpuUsage(c0);
-      const enc = childCpuS(pid) - e0;
+      const own = cpuS(servicePid) - c0;
+      const enc = cpuS(encoderPid) - e0;
       const frames = viewers ? await viewers : [];
-      const own = (c.user + c.system) / 1e6;
       rows.push({
         viewers: n,
         cpu_percent: Math.round(((own + enc) / wall) * 1000) / 10,
@@ -109,8 +115,8 @@ export async function runWatchSection(opts: { seconds?: number; counts?: number[
       await new Promise((r) => setTimeout(r, 2500)); // the feed stops; the next run starts from cold
     }
   } finally {
-    await http.close();
-    await stream.stop();
+    await stopServe(child);
+    rmSync(dir, { recursive: true, force: true });
   }
   return rows;
 }
@@ -118,7 +124,7 @@ export async function runWatchSection(opts: { seconds?: number; counts?: number[
 export function formatWatch(rows: WatchRow[]): string {
   const one = rows.find((r) => r.viewers === 1);
   const idle = rows.find((r) => r.viewers === 0);
-  const lines = ['| MJPEG 640×360 at 5 fps | service CPU % (HTTP + encoder) | of which encoder | fps per viewer | × one viewer |', '|---:|---:|---:|---:|---:|'];
+  const lines = ['| MJPEG 640×360 at 5 fps | framering serve CPU % (serve process + encoder) | of which encoder | fps per viewer | × one viewer |', '|---:|---:|---:|---:|---:|'];
   for (const r of rows) lines.push(`| ${r.viewers} viewers | ${r.cpu_percent.toFixed(1)} | ${r.encoder_cpu_percent.toFixed(1)} | ${r.fps_per_viewer.toFixed(1)} | ${one && one.cpu_percent > 0 ? (r.cpu_percent / one.cpu_percent).toFixed(2) : '–'} |`);
   const thirty = rows.find((r) => r.viewers === 30);
   if (one && thirty) {

@@ -11,9 +11,10 @@ import { listSegments } from '../shm/index.js';
 import { redactUrls } from '../stream/index.js';
 import { formatCheckReport } from './check_report.js';
 import { ConfigError, DEFAULT_CONFIG_NAME, DEFAULT_CONFIG_YAML, loadConfigFile, parseConfigText, type ParsedConfig } from './config/index.js';
+import { startHttp, type HttpServer } from './http/index.js';
+import { httpOptionsFor } from './http_options.js';
 import { Service } from './service.js';
 import { ServiceError } from './service_error.js';
-import type { ServiceView } from './service_view.js';
 import { planTopology, type TopologyPlan } from './topology_plan.js';
 
 const USAGE = `usage: framering serve [--config FILE] [--port N] [--host H] [--check] [--events-jsonl FILE]
@@ -24,8 +25,6 @@ const USAGE = `usage: framering serve [--config FILE] [--port N] [--host H] [--c
   --check              validate the config, print the resolved topology (secrets redacted), exit 0 or 1
   --events-jsonl FILE  also append every event to FILE, one JSON object per line
   --help               this text`;
-
-type HttpStarter = (view: ServiceView, opts: { host: string; port: number; token?: string }) => Promise<{ url: string; close(): Promise<void> }>;
 
 function say(line: string): void {
   process.stderr.write(`framering: ${line}\n`);
@@ -116,25 +115,21 @@ async function serve(plan: TopologyPlan, eventsFile: string | undefined): Promis
     service.on('event', (e) => events!.write(`${JSON.stringify(e)}\n`));
   }
 
-  let http: { url: string; close(): Promise<void> } | null = null;
+  let http: HttpServer | null = null;
   let failed = false;
-  const startHttp = await loadHttp();
-  if (startHttp) {
-    const { host, port, token } = plan.config.http;
-    try {
-      http = await startHttp(service, { host, port, ...(token ? { token } : {}) });
-    } catch (err) {
-      log(`the HTTP side cannot listen on ${host}:${port}: ${(err as Error).message} [HTTP_FAILED]; stopping`);
-      failed = true;
-      stopRequested!('error');
-    }
-  } else {
-    log('no HTTP side in this build (src/service/http is missing): running without it');
+  const { host, port } = plan.config.http;
+  try {
+    // host, port (flags already applied), token and the MJPEG caps, all from the config.
+    http = await startHttp(service, httpOptionsFor(plan.config));
+  } catch (err) {
+    log(`the HTTP side cannot listen on ${host}:${port}: ${(err as Error).message} [HTTP_FAILED]; stopping`);
+    failed = true;
+    stopRequested!('error');
   }
   const cams = plan.cameras.map((c) => `${c.name} (${c.label})`).join(', ');
   const procs = plan.groups.flatMap((g) => [...g.processes, ...(g.master ? [g.master] : [])]).length;
   if (!failed) log(`serving ${plan.cameras.length} camera(s): ${cams}; ${procs} process(es); Ctrl-C to stop`);
-  if (http) process.stdout.write(`framering: open ${http.url}\n`);
+  if (http) process.stdout.write(`framering: open ${http.url}/${plan.config.http.token ? ' (add ?token=<your token> once in a browser)' : ''}\n`);
 
   const reason = await stopReason;
   log(`stopping (${reason})`);
@@ -149,16 +144,6 @@ async function serve(plan: TopologyPlan, eventsFile: string | undefined): Promis
   }
   log('stopped');
   return failed ? 1 : 0;
-}
-
-async function loadHttp(): Promise<HttpStarter | null> {
-  try {
-    const mod = (await import('./http/index.js')) as { startHttp?: HttpStarter };
-    return mod.startHttp ?? null;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('/http/')) return null;
-    throw err;
-  }
 }
 
 /** One Ctrl-C is one stop, even under `npm start` (which forwards the terminal's signal a second time). */

@@ -6,3 +6,5 @@ export { ServiceError, type ServiceErrorCode } from './service_error.js';
 export { planTopology, type TopologyPlan } from './topology_plan.js';
 export { EVENT_NAME, toFrameringEvent } from './events.js';
 export * from './config/index.js';
+export { startHttp, DEFAULT_PORT, type HttpOptions, type HttpServer } from './http/index.js';
+export { httpOptionsFor } from './http_options.js';

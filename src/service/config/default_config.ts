@@ -20,7 +20,7 @@ processes:
   - name: detect            # detect-cam0, detect-cam1 (clients) and detect-master
     shape: client-master
     client: { class: motion-client }
-    master: { class: blob-master }
+    master: { class: blob-master, options: { minCells: 24, maxBlobs: 6 } }   # the larger moving things only
 
 http:
   host: 127.0.0.1

@@ -6,7 +6,7 @@
 //     shared          one process reads every camera it lists (main1)
 //     per-camera      one process per camera, named <name>-<camera> (main2)
 //     client-master   one light client per camera (<name>-<camera>) + one shared master (<name>-master) (main3)
-//   http:      { host, port, token? }
+//   http:      { host, port, token?, mjpeg: { maxClientsPerCamera, maxClients } }
 //   events:    { recent }   how many events the service keeps for late joiners
 //   mqtt, nats: reserved for the bridges to come (accepted, not used yet)
 
@@ -88,8 +88,16 @@ const group = z.preprocess(
 const httpSchema = z.strictObject({
   host: text('a host name or address').default('127.0.0.1'),
   port: int(0, 65535).default(8321),
-  /** Bearer token the HTTP side asks for; redacted everywhere. */
-  token: text().optional(),
+  /** Bearer token the HTTP side asks for; redacted everywhere. At least 8 characters, as startHttp asks. */
+  token: text().pipe(z.string().min(8, { error: 'must have at least 8 characters' })).optional(),
+  mjpeg: z
+    .strictObject({
+      /** MJPEG viewers per camera; one more gets 503 TOO_MANY_CLIENTS. */
+      maxClientsPerCamera: int(1, 1000).default(20),
+      /** MJPEG viewers over all cameras. */
+      maxClients: int(1, 10_000).default(200),
+    })
+    .default({ maxClientsPerCamera: 20, maxClients: 200 }),
 });
 
 // Reserved for later issues: accepted (a config written for them still starts), not used yet.
@@ -98,7 +106,7 @@ const reserved = z.record(z.string(), z.unknown(), { error: 'must be a mapping' 
 export const configSchema = z.strictObject({
   cameras: z.record(z.string().regex(CAMERA_NAME, { error: 'camera names are 1–32 letters, digits, _ or -' }), cameraSchema, { error: 'must be a mapping of camera names to cameras' }),
   processes: z.array(group, { error: 'must be a list of process groups' }).min(1, { error: 'must list at least one process group' }),
-  http: httpSchema.default({ host: '127.0.0.1', port: 8321 }),
+  http: httpSchema.default({ host: '127.0.0.1', port: 8321, mjpeg: { maxClientsPerCamera: 20, maxClients: 200 } }),
   events: z.strictObject({ recent: int(10, 100_000).default(1000) }).default({ recent: 1000 }),
   mqtt: reserved,
   nats: reserved,

@@ -15,12 +15,16 @@ import { shmUsage } from './shm_usage.js';
 
 const POLL_MS = 1000;
 const POLL_TIMEOUT_MS = 2000;
+/** CPU % over the last few polls: /proc counts 10 ms ticks, so over one second a light process reads 0 % or 1 %. */
+const CPU_WINDOW_POLLS = 5;
 
 interface ProcessPoll {
   rings: Record<string, RGB24RingStats>;
   replies: number;
   forwardHeld: number;
   usage: UsageSample | null;
+  /** The last CPU_WINDOW_POLLS + 1 usage samples, oldest first. */
+  history: UsageSample[];
   cpuPercent: number;
 }
 
@@ -122,7 +126,8 @@ export class StatsCollector {
       const stats = (await withTimeout((p.process as unknown as { backend: { getStats(): Promise<unknown> } }).backend.getStats(), POLL_TIMEOUT_MS)) as Partial<ClientProcessStats>;
       const replies = p.plan.role === 'client' ? (stats.messages?.handled ?? 0) : 0;
       const forwardHeld = sum((stats.forward?.readers ?? []).map((r) => r.held));
-      this.polls.set(p.plan.name, { rings: stats.rings ?? {}, replies, forwardHeld, usage, cpuPercent: cpuPercent(previous?.usage ?? null, usage) });
+      const history = [...(previous?.history ?? []), ...(usage ? [usage] : [])].slice(-(CPU_WINDOW_POLLS + 1));
+      this.polls.set(p.plan.name, { rings: stats.rings ?? {}, replies, forwardHeld, usage, history, cpuPercent: cpuPercent(history[0] ?? null, usage) });
     } catch {
       // A busy or exiting process: keep its last counts.
     }

@@ -24,10 +24,13 @@ function fmtBytes(n) {
   if (!Number.isFinite(n) || n <= 0) return '0 B';
   const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   const i = Math.min(u.length - 1, Math.floor(Math.log(n) / Math.log(1024)));
-  return `${(n / 1024 ** i).toFixed(i >= 2 ? 1 : 0)} ${u[i]}`;
+  const v = n / 1024 ** i;
+  // Three significant figures at most: "129 MiB", "23.5 GiB", "4.20 KiB" would be noise.
+  return `${v.toFixed(i >= 2 && v < 100 ? 1 : 0)} ${u[i]}`;
 }
 
-function fmtUptime(s) {
+function fmtUptime(seconds) {
+  const s = Math.floor(seconds); // the service says tenths: 63.4 % 60 is no way to show minutes
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
   if (s < 86400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
@@ -132,7 +135,13 @@ function onStats(s) {
   }
   const rows = Object.entries(s.processes).map(([name, p]) => {
     const tr = el('tr');
-    tr.append(el('td', '', name), el('td', '', p.pid ?? '–'), el('td', '', p.state));
+    // The state is the dot before the name (its text only when it is not running): the table fits its panel.
+    const who = el('td', 'pname');
+    who.title = `${name}: ${p.state}`;
+    who.append(el('span', `pstate ${p.state}`), el('span', 'pn', name));
+    if (p.state !== 'running') who.append(el('span', 'pstate-text', p.state));
+    tr.dataset.state = p.state;
+    tr.append(who, el('td', 'num', p.pid ?? '–'));
     const cpu = el('td', 'num');
     const wrap = el('div', 'bar-cell');
     const meter = el('span', 'meter');
@@ -148,7 +157,7 @@ function onStats(s) {
   if (rows.length === 0) {
     const tr = el('tr');
     const td = el('td', 'empty', 'no processes');
-    td.colSpan = 7;
+    td.colSpan = 6;
     tr.append(td);
     rows.push(tr);
   }
@@ -161,7 +170,11 @@ function describe(ev) {
     for (const o of ev.objects) counts[o.label] = (counts[o.label] ?? 0) + 1;
     return Object.entries(counts).map(([l, n]) => `${n} ${l}`).join(', ') || 'nothing';
   }
-  if (ev.kind === 'motion') return `motion ${ev.data && ev.data.level !== undefined ? ev.data.level : ''}`;
+  if (ev.kind === 'motion') {
+    // The built-in motion classes say which fraction of the picture changed.
+    const changed = ev.data && typeof ev.data.changed === 'number' ? ev.data.changed : null;
+    return changed === null ? 'motion' : `${(changed * 100).toFixed(1)}% changed`;
+  }
   return ev.data ? JSON.stringify(ev.data).slice(0, 80) : ev.kind;
 }
 
