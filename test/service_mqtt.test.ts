@@ -349,6 +349,63 @@ describe('credentials and faults', { timeout: 120_000 }, () => {
   });
 });
 
+describe('TLS failure, a host that does not resolve, config errors', { timeout: 120_000 }, () => {
+  it('mqtts:// to a plain MQTT port and an unknown host: one clear line each, password redacted, the service runs on', async () => {
+    const broker = await Mosquitto.start();
+    cleanups.push(() => broker.close());
+    const logs: string[] = [];
+    const svc = await startService(parseConfigText(`cameras:\n  gate: { source: synthetic://testsrc, width: 160, height: 120, fps: 5 }\nprocesses:\n  - name: motion\n    class: motion\n`), { log: (l) => logs.push(l) });
+    cleanups.push(() => svc.stop());
+    const tls = await startMqttBridge(svc, { config: mqttConfigFor(`mqtts://framering:Tls-Pw-808@127.0.0.1:${broker.port}`), log: (l) => logs.push(l), env: {} });
+    cleanups.push(() => tls.stop());
+    await until('TLS failed', () => tls.stats().state === 'failed', 15_000);
+    await tls.stop();
+    const dns = await startMqttBridge(svc, { config: mqttConfigFor('mqtt://framering:Dns-Pw-909@no-such-host.invalid:1883'), log: (l) => logs.push(l), env: {} });
+    cleanups.push(() => dns.stop());
+    await until('bad host failed', () => dns.stats().state === 'failed', 15_000);
+    const mqttLines = logs.filter((l) => l.startsWith('mqtt:'));
+    expect(mqttLines).toHaveLength(2);
+    expect(mqttLines[0]).toMatch(/^mqtt: TLS with the broker at mqtts:\/\/\*\*\*@127\.0\.0\.1:\d+ failed: .*\[MQTT_TLS_FAILED\]; running on without MQTT$/);
+    expect(mqttLines[1]).toBe("mqtt: the broker's host in mqtt://***@no-such-host.invalid:1883 does not resolve (check mqtt.url) [MQTT_BAD_URL]; running on without MQTT");
+    expect(JSON.stringify([logs, svc.stats(), tls.stats(), dns.stats()])).not.toMatch(/Tls-Pw-808|Dns-Pw-909/);
+    const before = svc.stats().cameras.gate!.frames;
+    await until('frames still flowing', () => svc.stats().cameras.gate!.frames > before + 3, 10_000);
+  });
+
+  it('a bad mqtt: section is one config error with path and line, never echoing the value; --check redacts the broker password', async () => {
+    const base = `cameras:\n  front: { source: synthetic://testsrc2 }\nprocesses:\n  - name: motion\n    class: motion\n`;
+    const bad = (mqttPart: string) => {
+      try {
+        parseConfigText(base + mqttPart);
+      } catch (err) {
+        return err as { code: string; message: string };
+      }
+      throw new Error('expected a ConfigError');
+    };
+    const url = bad('mqtt:\n  url: http://user:Cfg-Pw-1@broker\n');
+    expect(url.code).toBe('CONFIG_INVALID');
+    expect(url.message).toBe('mqtt.url: must be a broker URL: mqtt://host[:port] or mqtts://host[:port] (also ws://, wss://) (line 7)');
+    expect(bad('mqtt:\n  url: mqtt://broker\n  stats_intervall: 5\n')).toMatchObject({ code: 'CONFIG_UNKNOWN_KEY', message: 'mqtt.stats_intervall: unknown key (line 8)' });
+    expect(bad('mqtt:\n  url: mqtt://broker\n  instance_id: a/b\n').message).toBe('mqtt.instance_id: must be 1–64 letters, digits, _ or - (line 8)');
+    expect(bad('mqtt:\n  stats_interval: 5\n')).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/^mqtt\.url: /) });
+
+    const file = join(dir, 'check.yaml');
+    writeFileSync(file, `${base}mqtt:\n  url: mqtt://framering:Check-Pw-2@127.0.0.1:1883\n  username: other\n  password: \${MQTT_PASSWORD}\n`);
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/service/cli.ts', 'serve', '--check', '--config', file], { cwd: REPO, env: { ...process.env, MQTT_PASSWORD: 'Check-Pw-3' } });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('exit', (code) => resolve({ code, out }));
+    });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('url: mqtt://***@127.0.0.1:1883');
+    expect(r.out).toMatch(/password: "?\*\*\*"?/);
+    expect(r.out).not.toMatch(/Check-Pw-2|Check-Pw-3/);
+    expect(r.out).not.toContain('accepted but not used yet: mqtt');
+  });
+});
+
 describe('framering serve --mqtt as a child process', { timeout: 120_000 }, () => {
   const children: ChildProcess[] = [];
   afterEach(async () => {

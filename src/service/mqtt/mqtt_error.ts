@@ -35,8 +35,11 @@ const AUTH_REASONS: Record<number, string> = {
 
 const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|EPROTO$|HOSTNAME_MISMATCH)/;
 
-/** An mqtt.js or socket error as one of ours; `where` is the redacted URL. */
-export function classify(err: unknown, where: string, secure: boolean): MqttError {
+/**
+ * An mqtt.js or socket error as one of ours; `where` is the redacted URL. `firstTls`: an mqtts:// connection that
+ * never got through: a reset then means the port does not speak TLS (a plain MQTT listener drops the handshake).
+ */
+export function classify(err: unknown, where: string, secure: boolean, firstTls = false): MqttError {
   const e = err as { code?: unknown; message?: unknown };
   const message = typeof e?.message === 'string' ? e.message : String(err);
   const code = e?.code;
@@ -48,6 +51,9 @@ export function classify(err: unknown, where: string, secure: boolean): MqttErro
   if (typeof code === 'string' && TLS_CODES.test(code)) return new MqttError('MQTT_TLS_FAILED', `TLS with the broker at ${where} failed: ${message} (${code}; check the broker's certificate, or mqtt.tls.ca_file)`);
   if (secure && /TLS|SSL|certificate|wrong version number/i.test(message)) {
     return new MqttError('MQTT_TLS_FAILED', `TLS with the broker at ${where} failed: ${message} (is it an mqtts:// port?)`);
+  }
+  if (firstTls && (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(message))) {
+    return new MqttError('MQTT_TLS_FAILED', `TLS with the broker at ${where} failed: the connection was reset during the handshake (${code ?? message}; is it an mqtts:// port?)`);
   }
   const why = typeof code === 'string' ? code : message;
   return new MqttError('MQTT_UNREACHABLE', `cannot reach the broker at ${where} (${why})`);

@@ -201,7 +201,7 @@ export class MqttPublisher extends EventEmitter {
 
   private onError(err: unknown): void {
     if (this.state === 'stopped' || this.state === 'failed') return;
-    const e = classify(err, this.where, this.secure);
+    const e = classify(err, this.where, this.secure, this.secure && !this.everConnected);
     e.message = this.redactor.redact(e.message);
     if (isPermanent(e.code)) {
       this.fail(e);
