@@ -49,6 +49,8 @@ export class MqttPublisher extends EventEmitter {
   private state: State = 'connecting';
   private inFlight = 0;
   private sent = 0;
+  /** Handed to the socket but lost with the connection (QoS 0): counted with the drops. */
+  private lost = 0;
   private received = 0;
   private lastError: string | null = null;
   private lastLogged = '';
@@ -126,7 +128,7 @@ export class MqttPublisher extends EventEmitter {
       url: this.where,
       last_error: this.lastError,
       queued: this.queue.length,
-      dropped: this.queue.dropped,
+      dropped: this.queue.dropped + this.lost,
       sent: this.sent,
       received: this.received,
       in_flight: this.inFlight,
@@ -177,7 +179,8 @@ export class MqttPublisher extends EventEmitter {
       this.inFlight++;
       client.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain }, (err) => {
         this.inFlight--;
-        if (!err) this.sent++;
+        if (err) this.lost++;
+        else this.sent++;
         if (this.inFlight < MAX_IN_FLIGHT / 2) setImmediate(() => this.drain());
       });
     }
