@@ -61,7 +61,7 @@ ${PROCESSES}`;
   });
 
   it('an unknown key, at the top (naming the keys a config has) and deeper', () => {
-    const top = `cameras:\n  front: { source: synthetic://testsrc2 }\n${PROCESSES}mqtt: {}\nwebhooks:\n  url: x\n`;
+    const top = `cameras:\n  front: { source: synthetic://testsrc2 }\n${PROCESSES}mqtt: { url: "mqtt://127.0.0.1" }\nwebhooks:\n  url: x\n`;
     expectError(errorOf(() => parseConfigText(top)), 'CONFIG_UNKNOWN_KEY', 'webhooks', 7, /unknown key \(a config has cameras, processes, http, events, mqtt, nats\)/);
     const deep = `cameras:\n  front:\n    source: synthetic://testsrc2\n    heigth: 200\n${PROCESSES}`;
     expectError(errorOf(() => parseConfigText(deep)), 'CONFIG_UNKNOWN_KEY', 'cameras.front.heigth', 4, /unknown key/);

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// framering serve [--config FILE] [--port N] [--host H] [--check] [--events-jsonl FILE]
+// framering serve [--config FILE] [--port N] [--host H] [--mqtt URL] [--check] [--events-jsonl FILE]
 //
-// Starts the cameras and processes a config describes (a built-in one without --config) and the HTTP side, and
-// prints the URL to open. --check only validates and prints the resolved topology (secrets redacted): exit 0/1.
+// Starts the cameras and processes a config describes (a built-in one without --config), the MQTT bridge (when
+// the config has mqtt: or --mqtt is given) and the HTTP side, and prints the URL to open. --check only validates and prints the resolved topology (secrets redacted): exit 0/1.
 // Ctrl-C / SIGTERM stop everything in order (HTTP first, then readers before writers) and exit 0.
 
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -13,15 +13,21 @@ import { formatCheckReport } from './check_report.js';
 import { ConfigError, DEFAULT_CONFIG_NAME, DEFAULT_CONFIG_YAML, loadConfigFile, parseConfigText, type ParsedConfig } from './config/index.js';
 import { startHttp, type HttpServer } from './http/index.js';
 import { httpOptionsFor } from './http_options.js';
+import { isBrokerUrl, MQTT_URL_ERROR, mqttConfigFor } from './mqtt/mqtt_config.js';
+import { MqttError } from './mqtt/mqtt_error.js';
+import { startMqttBridge, type MqttBridge } from './mqtt/mqtt_bridge.js';
+import { packageVersion } from './package_version.js';
 import { Service } from './service.js';
 import { ServiceError } from './service_error.js';
 import { planTopology, type TopologyPlan } from './topology_plan.js';
 
-const USAGE = `usage: framering serve [--config FILE] [--port N] [--host H] [--check] [--events-jsonl FILE]
+const USAGE = `usage: framering serve [--config FILE] [--port N] [--host H] [--mqtt URL] [--check] [--events-jsonl FILE]
 
   --config FILE        YAML or JSON config (default: built-in, two synthetic cameras)
   --port N             HTTP port, overrides http.port (0 = any free port)
   --host H             HTTP address, overrides http.host (default 127.0.0.1)
+  --mqtt URL           publish to this MQTT broker (mqtt://[user[:pass]@]host[:port], mqtts://…), overrides
+                       mqtt.url; every other MQTT setting from the config's mqtt: section or its default
   --check              validate the config, print the resolved topology (secrets redacted), exit 0 or 1
   --events-jsonl FILE  also append every event to FILE, one JSON object per line
   --help               this text`;
@@ -42,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
     config: { type: 'string' },
     port: { type: 'string' },
     host: { type: 'string' },
+    mqtt: { type: 'string' },
     check: { type: 'boolean' },
     'events-jsonl': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -78,8 +85,13 @@ async function main(argv: string[]): Promise<number> {
   return serve(plan, values['events-jsonl']);
 }
 
-/** --port and --host win over the config's http section. */
-function applyFlags(config: ParsedConfig, values: { port?: string; host?: string }): void {
+/** --port and --host win over the config's http section, --mqtt over mqtt.url. */
+function applyFlags(config: ParsedConfig, values: { port?: string; host?: string; mqtt?: string }): void {
+  if (values.mqtt !== undefined) {
+    if (!isBrokerUrl(values.mqtt.trim())) throw new ConfigError('CONFIG_FLAG_INVALID', MQTT_URL_ERROR, { path: '--mqtt' });
+    const url = values.mqtt.trim();
+    config.config.mqtt = config.config.mqtt ? { ...config.config.mqtt, url } : mqttConfigFor(url);
+  }
   if (values.port !== undefined) {
     const port = /^\d{1,5}$/.test(values.port) ? Number(values.port) : NaN;
     if (!(port >= 0 && port <= 65535)) throw new ConfigError('CONFIG_FLAG_INVALID', 'must be an integer 0–65535', { path: '--port' });
@@ -104,6 +116,17 @@ async function serve(plan: TopologyPlan, eventsFile: string | undefined): Promis
     if (!(err instanceof ServiceError)) throw err;
     log(`${err.message} [${err.code}]`);
     return 1;
+  }
+  let mqtt: MqttBridge | null = null;
+  if (plan.config.mqtt) {
+    try {
+      mqtt = await startMqttBridge(service, { config: plan.config.mqtt, log, version: packageVersion() });
+    } catch (err) {
+      if (!(err instanceof MqttError)) throw err;
+      log(`${err.message} [${err.code}]; stopping`);
+      await service.stop();
+      return 1;
+    }
   }
   // For the /dev/shm check at the end: rings our children owned.
   const childPids = new Set(Object.values(service.stats().processes).map((p) => p.pid ?? 0));
@@ -135,6 +158,7 @@ async function serve(plan: TopologyPlan, eventsFile: string | undefined): Promis
   log(`stopping (${reason})`);
   // HTTP first (no request reads a ring being closed), then the service: readers before writers.
   await http?.close().catch(() => {});
+  await mqtt?.stop(); // says offline; its snapshot readers close before the cameras
   await service.stop();
   if (events) await new Promise<void>((resolve) => events!.end(resolve));
   const left = listSegments().filter((s) => s.name.startsWith(`svc${process.pid}-`) || s.writerPid === process.pid || childPids.has(s.writerPid));

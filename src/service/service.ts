@@ -7,7 +7,7 @@ import type { ParsedConfig } from './config/parse_config.js';
 import { EventBuffer } from './event_buffer.js';
 import { toFrameringEvent } from './events.js';
 import { packageVersion } from './package_version.js';
-import type { CameraView, FrameringEvent, ServiceStats, ServiceView } from './service_view.js';
+import type { BridgeStats, CameraView, FrameringEvent, ServiceStats, ServiceView } from './service_view.js';
 import { StatsCollector } from './stats/stats_collector.js';
 import { Topology, type RunningProcess } from './topology.js';
 import { planTopology, type TopologyPlan } from './topology_plan.js';
@@ -23,8 +23,11 @@ export class Service extends EventEmitter implements ServiceView {
   /** Reports that were not events (no camera or frame number), per process: counted, logged once. */
   private readonly ignored = new Map<string, number>();
   private stopping: Promise<void> | null = null;
-  /** Cameras whose analysis is switched off: their events are dropped. */
+  /** Cameras whose analysis is switched off: their readers are detached, and events still in flight dropped. */
   private readonly notAnalysed = new Set<string>();
+  /** Per camera, the attach/detach work in order: a quick OFF, ON, OFF ends in the state asked last. */
+  private readonly analysisWork = new Map<string, Promise<void>>();
+  private readonly bridges = new Map<string, () => BridgeStats>();
 
   private constructor(
     readonly plan: TopologyPlan,
@@ -57,7 +60,23 @@ export class Service extends EventEmitter implements ServiceView {
   }
 
   stats(): ServiceStats {
-    return this.collector.stats();
+    const stats = this.collector.stats();
+    for (const [name, c] of Object.entries(stats.cameras)) c.detection_enabled = !this.notAnalysed.has(name);
+    for (const [name, bridge] of this.bridges) {
+      try {
+        stats.bridges[name] = bridge();
+      } catch {
+        // A bridge that cannot say how it is shows nothing rather than breaking stats.
+      }
+    }
+    return stats;
+  }
+
+  registerBridge(name: string, stats: () => BridgeStats): () => void {
+    this.bridges.set(name, stats);
+    return () => {
+      if (this.bridges.get(name) === stats) this.bridges.delete(name);
+    };
   }
 
   recentEvents(limit: number): FrameringEvent[] {
@@ -75,7 +94,20 @@ export class Service extends EventEmitter implements ServiceView {
   setAnalysing(camera: string, enabled: boolean): boolean {
     if (!this.hasCamera(camera)) return false;
     const changed = enabled ? this.notAnalysed.delete(camera) : !this.notAnalysed.has(camera) && !!this.notAnalysed.add(camera);
-    if (changed) this.emit('analysis', camera, enabled);
+    if (!changed) return true;
+    this.emit('analysis', camera, enabled);
+    this.log(`analysis of camera ${camera} ${enabled ? 'on' : 'off'}`);
+    const previous = this.analysisWork.get(camera) ?? Promise.resolve();
+    const work = previous.then(async () => {
+      if (this.stopping) return;
+      // The state asked last wins, whatever was asked in between.
+      const failed = await this.topology.setCameraRead(camera, !this.notAnalysed.has(camera));
+      if (failed.length > 0) this.log(`analysis of camera ${camera} could not be switched ${enabled ? 'on' : 'off'} in ${failed.join(', ')}`);
+    });
+    this.analysisWork.set(camera, work);
+    void work.finally(() => {
+      if (this.analysisWork.get(camera) === work) this.analysisWork.delete(camera);
+    });
     return true;
   }
 
@@ -86,6 +118,7 @@ export class Service extends EventEmitter implements ServiceView {
   /** Stops the processes (readers) before the cameras (writers); nothing stays in /dev/shm. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      await Promise.allSettled([...this.analysisWork.values()]);
       await this.collector.stop();
       await this.topology.stop();
     })();

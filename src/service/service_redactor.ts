@@ -20,6 +20,9 @@ export class ServiceRedactor {
       if (camera.password) secrets.push(camera.password);
       if (camera.username && camera.password) secrets.push(Buffer.from(`${camera.username}:${camera.password}`).toString('base64'));
     }
+    // The MQTT broker's URL may carry credentials too.
+    if (config.mqtt?.url) this.redactors.push(Redactor.forUrl(config.mqtt.url));
+    if (config.mqtt?.username && config.mqtt.password) secrets.push(Buffer.from(`${config.mqtt.username}:${config.mqtt.password}`).toString('base64'));
     collectSecretValues(config, secrets);
     this.redactors.push(new Redactor(secrets));
   }

@@ -43,6 +43,8 @@ export interface CameraStats {
   dropped: number;
   restarts: number;
   last_error: string | null;  // redacted
+  /** False while analysis of this camera is switched off (setAnalysing, MQTT …/detect/set OFF): its readers are detached. */
+  detection_enabled: boolean;
 }
 
 export interface ProcessStats {
@@ -87,6 +89,15 @@ export interface ServiceView extends EventEmitter {
   redactedConfig(): unknown;
   /** Whether a camera's frames are analysed (MQTT `…/detect/set`); false for an unknown camera. */
   isAnalysing(camera: string): boolean;
-  /** Turns analysis of one camera on or off; false for an unknown camera. Emits 'analysis' (camera, enabled). */
+  /**
+   * Turns analysis of one camera on or off; false for an unknown camera. Emits 'analysis' (camera, enabled) at once;
+   * off detaches every process's reader of that camera (no frame is analysed, the camera keeps streaming), on
+   * attaches them again, in the background (a failure is logged).
+   */
   setAnalysing(camera: string, enabled: boolean): boolean;
+  /**
+   * A bridge (MQTT, NATS) puts its state into stats().bridges[name] through this; returns the function that takes
+   * it out again. Optional: a view without it simply shows no bridge.
+   */
+  registerBridge?(name: string, stats: () => BridgeStats): () => void;
 }

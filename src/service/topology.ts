@@ -193,6 +193,32 @@ export class Topology {
     await Promise.all(work);
   }
 
+  /**
+   * Attaches (on) or detaches (off) every reader of one camera: the rgb processes and clients that read it. Off,
+   * nothing analyses its frames (a client forwards nothing, so its master sees none); the camera streams on.
+   * Idempotent: each process's active rings are asked first. Returns the processes it could not change.
+   */
+  async setCameraRead(camera: string, on: boolean): Promise<string[]> {
+    const cam = this.cameras.find((c) => c.plan.name === camera);
+    if (!cam || this.stopping) return [];
+    const failed: string[] = [];
+    await Promise.all(
+      this.processes
+        .filter((p) => p.plan.role !== 'master' && p.plan.cameras.includes(camera) && p.process.state === 'running')
+        .map(async (p) => {
+          const backend = (p.process as ClientProcess).backend;
+          try {
+            const active = (await backend.activeRGB24Clients()).includes(camera);
+            if (on && !active) await backend.activateRGB24Client(cam.stream.pars(), { source: camera });
+            if (!on && active) await backend.deactivateRGB24Client(camera);
+          } catch (err) {
+            if (!this.stopping) failed.push(`${p.plan.name} (${err instanceof Error ? err.message : String(err)})`);
+          }
+        }),
+    );
+    return failed;
+  }
+
   private find(name: string): RunningProcess {
     return this.processes.find((p) => p.plan.name === name)!;
   }

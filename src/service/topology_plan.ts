@@ -46,7 +46,7 @@ export interface TopologyPlan {
   groups: PlannedGroup[];
   config: ServiceConfig;
   redactor: ServiceRedactor;
-  /** Reserved sections present in the config but not used yet (mqtt, nats). */
+  /** Reserved sections present in the config but not used yet (nats). */
   notYetUsed: string[];
 }
 
@@ -86,7 +86,7 @@ export async function planTopology(parsed: ParsedConfig): Promise<TopologyPlan> 
       groups.push({ name: group.name, shape: group.shape, processes: clients, master });
     }
   }
-  const notYetUsed = (['mqtt', 'nats'] as const).filter((k) => config[k] !== undefined);
+  const notYetUsed = (['nats'] as const).filter((k) => config[k] !== undefined);
   return { cameras, groups, config, redactor, notYetUsed };
 }
 

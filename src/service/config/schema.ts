@@ -8,9 +8,11 @@
 //     client-master   one light client per camera (<name>-<camera>) + one shared master (<name>-master) (main3)
 //   http:      { host, port, token?, mjpeg: { maxClientsPerCamera, maxClients } }
 //   events:    { recent }   how many events the service keeps for late joiners
-//   mqtt, nats: reserved for the bridges to come (accepted, not used yet)
+//   mqtt:      the MQTT bridge (src/service/mqtt/mqtt_config.ts)
+//   nats:      reserved for the bridge to come (accepted, not used yet)
 
 import { z } from 'zod';
+import { mqttConfigSchema } from '../mqtt/mqtt_config.js';
 import { BUILTIN_CLASSES, BUILTIN_NAMES } from '../processes/builtin_classes.js';
 
 const range = (min: number, max: number) => `must be an integer ${min}–${max}`;
@@ -108,7 +110,7 @@ export const configSchema = z.strictObject({
   processes: z.array(group, { error: 'must be a list of process groups' }).min(1, { error: 'must list at least one process group' }),
   http: httpSchema.default({ host: '127.0.0.1', port: 8321, mjpeg: { maxClientsPerCamera: 20, maxClients: 200 } }),
   events: z.strictObject({ recent: int(10, 100_000).default(1000) }).default({ recent: 1000 }),
-  mqtt: reserved,
+  mqtt: mqttConfigSchema.optional(),
   nats: reserved,
 });
 

@@ -79,6 +79,7 @@ export class StatsCollector {
         dropped: s.droppedFrames,
         restarts: s.restarts,
         last_error: s.lastError ? this.redactor.redact(s.lastError.message) : null,
+        detection_enabled: true, // the service knows better and says so (Service.stats)
       };
     }
     const processes: Record<string, ProcessStats> = {};
