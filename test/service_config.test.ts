@@ -139,7 +139,7 @@ ${PROCESSES}http:
     expect(parsed.envSecrets).toEqual(['pa55']);
     // A quoted reference stays text: height must then be a number.
     expect(errorOf(() => parseConfigText(yaml.replace('height: ${HEIGHT}', 'height: "${HEIGHT}"'), { env: { CAM_USER: 'a', CAM_PASS: 'b', WIDTH: '320', HEIGHT: '240' } })).path).toBe('cameras.front.height');
-    // The built-in config plans: two synthetic cameras, two motion clients and the shared blob master.
+    // The built-in config plans: two synthetic cameras, two motion clients and the shared object detector.
     const plan = await planTopology(parseConfigText(DEFAULT_CONFIG_YAML));
     expect(plan.cameras.map((c) => c.name)).toEqual(['cam0', 'cam1']);
     expect(plan.groups[0]!.processes.map((p) => p.name)).toEqual(['detect-cam0', 'detect-cam1']);

@@ -13,6 +13,7 @@ import { DEFAULT_CONFIG_YAML, parseConfigText } from '../src/service/config/inde
 import { startService, type Service } from '../src/service/service.js';
 import type { FrameringEvent } from '../src/service/service_view.js';
 import { exited } from './support/child_script.js';
+import { makePanningVideo } from './fixtures/detector/panning_video.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/service/brightness_process.ts', import.meta.url));
@@ -21,6 +22,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The built-in config, smaller: the tests share 2 cores with whatever else runs. */
 const SMALL_DEFAULT = DEFAULT_CONFIG_YAML.replaceAll('width: 640', 'width: 320').replaceAll('height: 360', 'height: 240');
+/**
+ * The built-in topology (motion clients, the object-detector master) with cam1 a looping video of the astronaut photo
+ * panned a little (test photos hold people; test patterns hold no COCO object).
+ */
+function defaultWithPerson(): string {
+  const video = makePanningVideo('astronaut', dir, 8);
+  return DEFAULT_CONFIG_YAML.replace(/  cam1:\n    source: synthetic:\/\/testsrc\n/, `  cam1:\n    source: ${JSON.stringify(video)}\n`);
+}
 
 let running: Service | null = null;
 const children: ChildProcess[] = [];
@@ -33,10 +42,10 @@ afterEach(async () => {
   }
 });
 
-async function until<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 20_000): Promise<T> {
+async function until<T>(what: string, probe: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const v = probe();
+    const v = await probe();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -57,18 +66,24 @@ async function deadPort(): Promise<number> {
 }
 
 describe('the service in this process (ServiceView)', { timeout: 120_000 }, () => {
-  it('built-in config: motion events from the clients, objects from the master, stats per camera and process', async () => {
-    const svc = (running = await startService(parseConfigText(SMALL_DEFAULT), { log: () => {} }));
+  it('built-in topology: motion events from the clients, the object detector finds the person, stats per camera and process', async () => {
+    const yaml = defaultWithPerson();
+    expect(yaml).toMatch(/astronaut-pan\.mp4/);
+    const svc = (running = await startService(parseConfigText(yaml, { baseDir: dir }), { log: () => {} }));
     const events: FrameringEvent[] = [];
     svc.on('event', (e: FrameringEvent) => events.push(e));
-    expect(svc.cameras().map((c) => [c.name, c.width, c.height, c.source])).toEqual([
-      ['cam0', 320, 240, 'synthetic testsrc2'],
-      ['cam1', 320, 240, 'synthetic testsrc'],
+    expect(svc.cameras().map((c) => [c.name, c.width, c.height])).toEqual([
+      ['cam0', 640, 360],
+      ['cam1', 640, 360],
     ]);
     for (const c of svc.cameras()) expect(existsSync(`/dev/shm/framering-${c.ring}`)).toBe(true);
 
     const kinds = (kind: string, camera: string) => events.filter((e) => e.kind === kind && e.camera === camera);
-    await until('motion and objects events from both cameras', () => ['cam0', 'cam1'].every((c) => kinds('motion', c).length > 2 && kinds('objects', c).length > 2));
+    await until(
+      'motion events from both cameras, a person on cam1',
+      () => ['cam0', 'cam1'].every((c) => kinds('motion', c).length > 2) && kinds('objects', 'cam1').length > 0,
+      60_000,
+    );
     const motion = kinds('motion', 'cam0')[0]!;
     expect(motion.source).toBe('detect-cam0');
     expect(motion.objects).toEqual([]);
@@ -76,8 +91,10 @@ describe('the service in this process (ServiceView)', { timeout: 120_000 }, () =
     expect(Math.abs(motion.timestamp - Date.now())).toBeLessThan(60_000);
     const objects = kinds('objects', 'cam1')[0]!;
     expect(objects.source).toBe('detect-master'); // the master names the client; the service names the camera
-    expect(objects.objects[0]).toMatchObject({ label: 'blob', box: { x: expect.any(Number), y: expect.any(Number), width: expect.any(Number), height: expect.any(Number) } });
-    expect(objects.objects[0]!.score).toBeGreaterThan(0);
+    const person = objects.objects.find((o) => o.label === 'person');
+    expect(person, JSON.stringify(objects.objects)).toMatchObject({ box: { x: expect.any(Number), y: expect.any(Number), width: expect.any(Number), height: expect.any(Number) } });
+    expect(person!.score).toBeGreaterThanOrEqual(0.4);
+    expect(kinds('objects', 'cam0').every((e) => !e.objects.some((o) => o.label === 'person'))).toBe(true); // test pattern
 
     // Rates need two polls a second apart.
     const stats = await until('fps in every stat', () => {
@@ -200,15 +217,20 @@ describe('framering serve as a child process', { timeout: 120_000 }, () => {
     expect(segmentsOf(child.pid!)).toEqual([]);
   }
 
-  it('built-in config: prints the URL, answers /healthz, writes motion and objects events, SIGTERM stops it clean', async () => {
+  it('built-in config: prints the URL, answers /healthz, writes motion events, the detector replies, SIGTERM stops it clean', async () => {
     const { child, url, stderr, eventsFile } = await serve([]);
     const health = await fetch(new URL('healthz', url));
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', cameras: 2 });
-    await until('motion and objects events in the file', () => {
+    await until('motion events in the file', () => {
       const e = eventsIn(eventsFile);
-      return e.some((x) => x.kind === 'motion' && x.camera === 'cam0') && e.some((x) => x.kind === 'objects' && x.camera === 'cam1');
+      return e.some((x) => x.kind === 'motion' && x.camera === 'cam0') && e.some((x) => x.kind === 'motion' && x.camera === 'cam1');
     });
+    // The object detector (test patterns hold nothing it knows) answers every client it got frames from.
+    await until('the detector master replies', async () => {
+      const s = (await (await fetch(new URL('api/stats', url))).json()) as { processes: Record<string, { replies: number; state: string }> };
+      return s.processes['detect-master']?.state === 'running' && s.processes['detect-master']!.replies > 0;
+    }, 60_000);
     await sigterm(child, stderr);
     children.splice(children.indexOf(child), 1);
   });

@@ -200,6 +200,7 @@ export class DetectorMaster extends MasterProcess {
       masterMs: now - w.arrivedMs,
     };
     if (this.reply(client, reply) === null) stats.repliesDropped++;
+    this.onDetections(reply);
     if (this.detectorOptions.tracker !== false) {
       let tracker = this.trackers.get(client);
       if (!tracker) {
@@ -210,6 +211,9 @@ export class DetectorMaster extends MasterProcess {
       for (const e of tracker.update(result.objects, now)) this.sendObjectEvent(client, e);
     }
   }
+
+  /** Runs after each frame the network looked at (the reply already sent): for subclasses that report elsewhere. */
+  protected onDetections(reply: DetectorReply): void {}
 
   private sendObjectEvent(client: string, e: TrackEvent): void {
     this.sendOut('object', { ...e, client } satisfies ObjectEvent);

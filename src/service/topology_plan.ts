@@ -3,6 +3,7 @@
 // or main3's shape. `framering serve --check` prints this; the topology starts exactly this.
 
 import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describeSource, parseSource, type SourceSpec } from '../stream/index.js';
 import { ConfigError, formatPath } from './config/config_error.js';
 import type { ParsedConfig } from './config/parse_config.js';
@@ -103,10 +104,18 @@ function planCamera(name: string, c: CameraConfig, baseDir: string, redactor: Se
   let source: SourceSpec = c.source.trim();
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(source)?.[1]?.toLowerCase();
   if (!scheme && !isAbsolute(source)) source = resolve(baseDir, source); // a video file next to the config
+  const isFile = !scheme || scheme === 'file';
+  if (c.loop !== undefined && !isFile) {
+    const path = ['cameras', name, 'loop'];
+    throw new ConfigError('CONFIG_INVALID', 'loop is for video-file cameras only; remove it', { path: formatPath(path), line: where.lines.lineOf(path), file: where.file });
+  }
+
   if ((scheme === 'rtsp' || scheme === 'rtsps') && (c.transport !== 'tcp' || c.username || c.password)) {
     source = { kind: 'rtsp', url: source, transport: c.transport, ...(c.username ? { username: c.username } : {}), ...(c.password ? { password: c.password } : {}) };
   }
   try {
+    // A file is a camera that goes on: looped unless the config says otherwise.
+    if (isFile && typeof source === 'string') source = { kind: 'file', path: scheme === 'file' ? fileURLToPath(source) : source, loop: c.loop ?? true };
     return { name, source, label: redactor.redact(describeSource(parseSource(source))), width: c.width, height: c.height, fps: c.fps, slots: c.slots };
   } catch (err) {
     const path = ['cameras', name, 'source'];

@@ -1,6 +1,7 @@
 // The config `framering serve` runs without --config: two synthetic cameras (ffmpeg's test patterns, which move,
-// so there is something to see), a motion client per camera and one shared master finding the moving blobs —
-// main3's shape, so a first run shows both kinds of event (motion from the clients, objects from the master).
+// so there is something to see), a motion client per camera and one shared master running the COCO object detector
+// on the frames with motion — main3's shape. Test patterns hold no COCO objects: point a camera at a street (or
+// `--config` with a video file) to see people and cars boxed; `class: blob-master` boxes whatever moves instead.
 // Kept as YAML text so that it goes through the same parser as a user's file, and doubles as an example.
 
 export const DEFAULT_CONFIG_YAML = `# framering serve: built-in config
@@ -20,7 +21,7 @@ processes:
   - name: detect            # detect-cam0, detect-cam1 (clients) and detect-master
     shape: client-master
     client: { class: motion-client }
-    master: { class: blob-master, options: { minCells: 24, maxBlobs: 6 } }   # the larger moving things only
+    master: { class: object-detector, options: { minScore: 0.4 } }   # or: { class: blob-master } for moving blobs
 
 http:
   host: 127.0.0.1

@@ -38,6 +38,8 @@ const cameraSchema = z.strictObject({
     .default(10),
   transport: z.enum(['tcp', 'udp'], { error: 'must be tcp or udp' }).default('tcp'),
   slots: int(LIMITS.minSlots, LIMITS.maxSlots).default(8),
+  /** Video files only: start again at the end, as a camera would go on (default true; false: the camera ends). */
+  loop: z.boolean({ error: 'must be true or false' }).optional(),
   /** RTSP credentials kept out of the URL (both redacted everywhere). */
   username: text().optional(),
   password: text().optional(),

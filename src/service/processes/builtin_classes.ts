@@ -2,7 +2,7 @@
 
 import type { z } from 'zod';
 import type { MessageProcess } from '../../process/index.js';
-import { blobMasterOptionsSchema, motionOptionsSchema } from './builtin_options.js';
+import { blobMasterOptionsSchema, motionOptionsSchema, objectDetectorOptionsSchema } from './builtin_options.js';
 
 /** Where a class fits: 'rgb' reads cameras (shared / per-camera shapes); 'client' and 'master' are main3's halves. */
 export type ProcessRole = 'rgb' | 'client' | 'master';
@@ -27,6 +27,12 @@ export const BUILTIN_CLASSES: Record<string, BuiltinClass> = {
     description: 'motion per camera → motion events (data ring); frames with motion forwarded to the master',
     options: motionOptionsSchema,
     load: async () => (await import('./motion_client.js')).MotionClient as unknown as typeof MessageProcess,
+  },
+  'object-detector': {
+    role: 'master',
+    description: 'COCO object detection (CenterNet on tfjs-wasm, offline) → objects events, replies to the clients',
+    options: objectDetectorOptionsSchema,
+    load: async () => (await import('./object_detector_master.js')).ObjectDetectorMaster as unknown as typeof MessageProcess,
   },
   'blob-master': {
     role: 'master',

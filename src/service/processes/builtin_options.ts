@@ -34,6 +34,21 @@ export const blobMasterOptionsSchema = z.strictObject({
 });
 export type BlobMasterSettings = z.infer<typeof blobMasterOptionsSchema>;
 
+/** Built-in 'object-detector' (main3 shape, the shared heavy half): ObjectDetector's thresholds, as plain data. */
+export const objectDetectorOptionsSchema = z.strictObject({
+  /** Detections scoring less are dropped. */
+  minScore: fraction.optional(),
+  /** Only these labels (COCO names such as person, car, dog); all when absent. */
+  labels: z.array(z.string({ error: 'must be a label' }).min(1).max(64), { error: 'must be a list of labels' }).min(1).max(80).optional(),
+  /** Overlap above which near-duplicate boxes of one label merge. */
+  iouThreshold: fraction.optional(),
+  /** At most this many objects per frame. */
+  maxDetections: int(1, 100).optional(),
+  /** tfjs-wasm threads (2 helps little on 2 busy cores). */
+  threads: z.boolean({ error: 'must be true or false' }).optional(),
+});
+export type ObjectDetectorSettings = z.infer<typeof objectDetectorOptionsSchema>;
+
 /** Splits the motion fields out of a settings object (the rest is the caller's). */
 export function motionPart(s: MotionSettings): MotionSettings {
   const out: MotionSettings = {};
