@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_YAML, parseConfigText } from '../src/service/config/index.js';
+import { startHttp } from '../src/service/http/index.js';
 import { MqttError, mqttConfigFor, startMqttBridge, type MqttBridge, type MqttConfig } from '../src/service/mqtt/index.js';
 import { startService, type Service } from '../src/service/service.js';
 import type { FrameringEvent } from '../src/service/service_view.js';
@@ -21,7 +22,10 @@ import { Mosquitto } from './support/mosquitto.js';
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const PUBLISHING = fileURLToPath(new URL('./fixtures/service/mqtt_publishing_process.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'framering-mqtt-'));
-const SMALL_DEFAULT = DEFAULT_CONFIG_YAML.replaceAll('width: 640', 'width: 320').replaceAll('height: 360', 'height: 240');
+// The built-in topology with the blob master (objects in every frame of a test pattern, and no network to load).
+const SMALL_DEFAULT = DEFAULT_CONFIG_YAML.replaceAll('width: 640', 'width: 320')
+  .replaceAll('height: 360', 'height: 240')
+  .replace(/master: \{ class: object-detector[^\n]*/, 'master: { class: blob-master, options: { minCells: 24, maxBlobs: 6 } }');
 const PASSWORD = 'Mq-Secret-991';
 
 interface Received {
@@ -120,6 +124,12 @@ describe('MQTT bridge with a real broker', { timeout: 180_000 }, () => {
     expect(s.bridges.mqtt).toMatchObject({ state: 'connected', url: broker.url, last_error: null, queued: expect.any(Number), dropped: 0 });
     expect(s.bridges.mqtt.sent).toBeGreaterThan(0);
     expect(svc.stats().bridges.mqtt!.state).toBe('connected');
+    // The HTTP side shows it too: Prometheus gauges and counters per bridge.
+    const http = await startHttp(svc, { port: 0 });
+    cleanups.push(() => http.close());
+    const metrics = await (await fetch(`${http.url.replace(/\/$/, '')}/metrics`)).text();
+    expect(metrics).toMatch(/^framering_bridge_connected\{bridge="mqtt"\} 1$/m);
+    expect(metrics).toMatch(/^framering_bridge_sent_total\{bridge="mqtt"\} [1-9]/m);
 
     // Motion ON (retained), object counts (retained), events new/update/end, a JPEG snapshot (retained).
     await until('motion ON on both cameras', () => ['cam0', 'cam1'].every((c) => sub.on(`framering/${c}/motion`).some((m) => m.payload.toString() === 'ON')));

@@ -106,6 +106,24 @@ function frame() {
   requestAnimationFrame(frame);
 }
 
+// One chip per bridge (mqtt, nats): its state, and what its bounded queue holds or dropped.
+function showBridges(bridges) {
+  const bar = document.getElementById('chip-uptime').parentNode;
+  for (const [name, b] of Object.entries(bridges)) {
+    let chip = document.getElementById(`chip-bridge-${name}`);
+    if (!chip) {
+      chip = document.createElement('span');
+      chip.id = `chip-bridge-${name}`;
+      bar.insertBefore(chip, document.getElementById('chip-uptime'));
+    }
+    chip.className = `chip bridge ${b.state}`;
+    chip.replaceChildren();
+    const strong = document.createElement('b');
+    strong.textContent = name;
+    chip.append(strong, ` ${b.state}${b.queued ? ` · ${b.queued} queued` : ''}${b.dropped ? ` · ${b.dropped} dropped` : ''}`);
+  }
+}
+
 function onStats(s) {
   const cams = Object.entries(s.cameras);
   const streaming = cams.filter(([, c]) => c.state === 'streaming').length;
@@ -114,6 +132,7 @@ function onStats(s) {
   setChip('chip-shm', fmtBytes(s.shm.used_bytes), ` shm · ${fmtBytes(s.shm.free_bytes)} free`);
   if (s.http) setChip('chip-viewers', String(s.http.mjpeg_clients), ` viewers · ${s.http.jpeg_feeds} feeds`);
   setChip('chip-uptime', fmtUptime(s.service.uptime_s), ` up · v${s.service.version}`);
+  showBridges(s.bridges || {});
   for (const [name, c] of cams) {
     const t = tiles.get(name);
     if (!t) continue;

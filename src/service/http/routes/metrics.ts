@@ -37,6 +37,11 @@ export function metricsPlugin(ctx: HttpContext): FastifyPluginAsync {
       mjpegSent: c('framering_http_mjpeg_frames_sent_total', 'MJPEG frames written to viewers'),
       mjpegDropped: c('framering_http_mjpeg_frames_dropped_total', 'MJPEG frames skipped for viewers that were behind'),
       sseDropped: c('framering_http_events_dropped_total', 'Events not sent to subscribers that were behind'),
+      bridgeUp: g('framering_bridge_connected', '1 while a bridge (mqtt, nats) is connected, else 0', ['bridge']),
+      bridgeQueued: g('framering_bridge_queued_messages', 'Messages waiting in a bridge\'s bounded queue', ['bridge']),
+      bridgeSent: c('framering_bridge_sent_total', 'Messages a bridge sent', ['bridge']),
+      bridgeReceived: c('framering_bridge_received_total', 'Messages a bridge received', ['bridge']),
+      bridgeDropped: c('framering_bridge_dropped_total', 'Messages a bridge dropped (queue full, peer gone)', ['bridge']),
     };
     const setCounter = (counter: Counter<string>, labels: Record<string, string>, value: number) => counter.inc(labels, Math.max(0, value || 0));
 
@@ -63,6 +68,14 @@ export function metricsPlugin(ctx: HttpContext): FastifyPluginAsync {
         m.rss.set(l, p.rss_bytes);
         setCounter(m.pframes, l, p.frames);
         setCounter(m.replies, l, p.replies);
+      }
+      for (const [bridge, b] of Object.entries(s.bridges ?? {})) {
+        const l = { bridge };
+        m.bridgeUp.set(l, b.state === 'connected' ? 1 : 0);
+        m.bridgeQueued.set(l, b.queued);
+        setCounter(m.bridgeSent, l, b.sent);
+        setCounter(m.bridgeReceived, l, b.received);
+        setCounter(m.bridgeDropped, l, b.dropped);
       }
       m.shmUsed.set(s.shm.used_bytes);
       m.shmFree.set(s.shm.free_bytes);
