@@ -190,8 +190,9 @@ describe('bad input', () => {
     expectCode(() => FrameRingClient.open(name), 'RING_NOT_FOUND', /being created/);
     const waiting = FrameRingClient.waitFor(name, { timeoutMs: 10_000 });
     await new Promise((r) => setTimeout(r, 300)); // the reader keeps trying while the creator works
+    // Stands in for the creator finishing: its file leaves the name (still locked) and the complete ring takes it.
+    unlinkSync(shmPath(name));
     await creator.kill();
-    unlinkSync(shmPath(name)); // stands in for the creator finishing: the complete ring takes the name
     const s = new FrameRingServer({ name, width: 8, height: 8 });
     cleanups.push(() => s.close());
     const c = await waiting;
