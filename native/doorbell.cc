@@ -63,8 +63,9 @@ bool DoorbellSender::Ring(dev_t dev, ino_t ino, uint64_t token) {
   sockaddr_un addr;
   socklen_t len = AddressOf(dev, ino, token, &addr);
   if (sendto(fd_, "w", 1, MSG_DONTWAIT | MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), len) == 1) return true;
-  // EAGAIN: rings already wait in its queue, so it will wake anyway.
-  return !(errno == ECONNREFUSED || errno == ENOENT);
+  // EAGAIN: rings already wait in its queue, so it will wake anyway. Anything else (refused, no such name, a
+  // security module saying no) means this doorbell does not work from here: the reader falls back to its thread.
+  return errno == EAGAIN || errno == EWOULDBLOCK;
 }
 
 }  // namespace framering

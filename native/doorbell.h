@@ -3,7 +3,7 @@
 // in the ring's armed_mask, and polls the socket on its own event loop. A writer that commits takes the armed bits
 // (one atomic exchange) and sends one byte to each: no system call at all while the readers are busy.
 // Abstract sockets live in a network namespace: a reader the writer cannot reach (another namespace) is told so
-// through its entry (doorbell_refused), and falls back to the futex waiter thread.
+// through its entry (refused_token), and falls back to the futex waiter thread.
 #pragma once
 #include <sys/types.h>
 

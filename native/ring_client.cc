@@ -176,7 +176,7 @@ Napi::Value RingClient::Start(const Napi::CallbackInfo& info) {
   if (!meta_) throw MakeError(env, "INVALID_ARGUMENT", "call metaArray() before taking frames");
   handler_ = Napi::Persistent(info[0].As<Napi::Function>());
   delivering_ = true;
-  if (!(prefer_doorbell_ && StartDoorbell(env))) StartWaiter(env);
+  if (!(prefer_doorbell_ && StartDoorbell(env))) StartWaiter(env, true);
   return env.Undefined();
 }
 
@@ -185,10 +185,12 @@ Napi::Value RingClient::Wakeup(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), poll_ ? "doorbell" : "thread");
 }
 
-void RingClient::StartWaiter(Napi::Env env) {
+// with_credit: JavaScript waits for a frame now. Otherwise a delivery is in progress, and its next() gives the credit:
+// the waiter and the JavaScript thread must never take frames at the same time.
+void RingClient::StartWaiter(Napi::Env env, bool with_credit) {
   deliver_ = Napi::ThreadSafeFunction::New(env, handler_.Value(), "framering-reader", 0, 1);
   stop_ = false;
-  credit_ = true;
+  credit_ = with_credit;
   waiter_ = std::thread(&RingClient::WaiterLoop, this);
 }
 
@@ -209,7 +211,8 @@ bool RingClient::StartDoorbell(Napi::Env env) {
   }
   poll_ = poll;
   doorbell_ = std::move(bell);
-  doorbell_->RingSelf();  // the first look happens on the event loop, as it does with the waiter thread
+  sleeping_ = true;       // JavaScript waits for its first frame…
+  doorbell_->RingSelf();  // …which is looked for on the event loop, as with the waiter thread
   return true;
 }
 
@@ -225,14 +228,25 @@ void RingClient::StopDoorbell() {
 
 void RingClient::OnPoll(uv_poll_s* handle, int status, int events) {
   auto* self = static_cast<RingClient*>(UvHandleData(handle));
-  if (self) self->OnDoorbell();
+  if (!self) return;
+  if (status < 0) {  // the poll failed (libuv stopped it): the waiter thread takes over
+    Napi::Env env = self->Env();
+    bool waiting = self->sleeping_;
+    self->StopDoorbell();
+    self->StartWaiter(env, waiting);
+    return;
+  }
+  self->OnDoorbell();
 }
 
 // The event loop woke on our doorbell (or our own ring): take a frame, or report the writer gone, or arm again.
 void RingClient::OnDoorbell() {
   if (closed_ || !doorbell_) return;
-  sleeping_ = false;
   doorbell_->Drain();
+  // Only a reader whose JavaScript waits takes a frame here: a ring that arrives while a delivery is in progress (an
+  // armed bit left from a take that succeeded after all, a stray datagram) must not start a second one.
+  if (!sleeping_) return;
+  sleeping_ = false;
   Napi::Env env = Env();
   Napi::HandleScope scope(env);
   AcquiredSlot slot;
@@ -240,8 +254,11 @@ void RingClient::OnDoorbell() {
   std::string why;
   if (core_->WriterGone(&why)) return Deliver(env, -1, why);
   core_->ArmDoorbell();
-  // A frame published between the look above and the arm: take it now (our bit may ring once more, harmlessly).
-  if (core_->TryAcquire(&slot)) return Deliver(env, Handed(slot), "");
+  // A frame published between the look above and the arm: take it now, and disarm.
+  if (core_->TryAcquire(&slot)) {
+    core_->DisarmDoorbell();
+    return Deliver(env, Handed(slot), "");
+  }
   sleeping_ = true;
 }
 
@@ -316,11 +333,15 @@ Napi::Value RingClient::Next(const Napi::CallbackInfo& info) {
   if (take_here && core_->TryAcquire(&slot)) return Napi::Number::New(info.Env(), Handed(slot));
   if (poll_) {
     if (!take_here) {
+      sleeping_ = true;
       doorbell_->RingSelf();  // yield: back on the next turn of the event loop
       return Napi::Number::New(info.Env(), -1);
     }
     core_->ArmDoorbell();
-    if (core_->TryAcquire(&slot)) return Napi::Number::New(info.Env(), Handed(slot));
+    if (core_->TryAcquire(&slot)) {
+      core_->DisarmDoorbell();
+      return Napi::Number::New(info.Env(), Handed(slot));
+    }
     sleeping_ = true;
     return Napi::Number::New(info.Env(), -1);
   }
@@ -370,8 +391,9 @@ Napi::Value RingClient::WriterStatus(const Napi::CallbackInfo& info) {
     return Napi::String::New(env, why);
   }
   if (poll_ && core_->DoorbellRefused()) {
+    bool waiting = sleeping_;
     StopDoorbell();
-    StartWaiter(env);
+    StartWaiter(env, waiting);
   } else if (poll_ && sleeping_) {
     // The armed bit lives in shared memory another process could clear: look again anyway, so a lost ring costs
     // at most one timer period, never a reader asleep for good.

@@ -44,7 +44,7 @@ class RingClient : public Napi::ObjectWrap<RingClient> {
   void CheckOpen(Napi::Env env);
   int32_t Handed(const AcquiredSlot& slot);  // records the hold and writes the meta for JavaScript
   void WaiterLoop();
-  void StartWaiter(Napi::Env env);
+  void StartWaiter(Napi::Env env, bool with_credit);
   void StopWaiter();
   // Doorbell delivery (doorbell.h): frames wake this environment's event loop directly, no thread in between.
   bool StartDoorbell(Napi::Env env);

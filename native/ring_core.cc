@@ -143,8 +143,11 @@ void RingCore::RingArmedDoorbells() {
   for (uint32_t r = 0; armed != 0 && r < kMaxReaders; r++, armed >>= 1) {
     if (!(armed & 1)) continue;
     ReaderEntry& e = header_->readers[r];
-    if (!doorbells_->Ring(mapping_->dev, mapping_->ino, Load(&e.token)))
-      __atomic_store_n(&e.doorbell_refused, 1u, __ATOMIC_SEQ_CST);
+    // The token names the registration we rang: a refusal is recorded as that token, so it never pushes a newcomer
+    // in the same entry off its doorbell.
+    uint64_t token = Load(&e.token);
+    if (token != 0 && !doorbells_->Ring(mapping_->dev, mapping_->ino, token))
+      __atomic_store_n(&e.refused_token, token, __ATOMIC_SEQ_CST);
   }
 }
 
@@ -157,7 +160,7 @@ void RingCore::DisarmDoorbell() {
 }
 
 bool RingCore::DoorbellRefused() {
-  return reader_ >= 0 && !Evicted() && Load(&header_->readers[reader_].doorbell_refused) != 0;
+  return reader_ >= 0 && !Evicted() && Load(&header_->readers[reader_].refused_token) == token_;
 }
 
 void RingCore::Abandon(int32_t index) {
@@ -172,10 +175,14 @@ void RingCore::MarkClosed() {
   RingArmedDoorbells();
 }
 
-void RingCore::ClearReader(uint32_t r) {
+void RingCore::ClearHolds(uint32_t r) {
   uint64_t keep = ~(1ull << r);
   SlotMeta* slots = SlotsOf(header_);
   for (uint32_t i = 0; i < slot_count(); i++) __atomic_and_fetch(&slots[i].hold_mask, keep, __ATOMIC_SEQ_CST);
+}
+
+void RingCore::ClearReader(uint32_t r) {
+  ClearHolds(r);
   ReaderEntry& e = header_->readers[r];
   __atomic_and_fetch(&header_->armed_mask, ~(1ull << r), __ATOMIC_SEQ_CST);
   __atomic_store_n(&e.in_use, 0u, __ATOMIC_SEQ_CST);
@@ -218,7 +225,9 @@ int32_t RingCore::RegisterReader(ReadPolicy policy) {
       e.held = 0;
       e.delivered = 0;
       e.dropped = 0;
-      e.doorbell_refused = 0;
+      e.refused_token = 0;
+      // Hold bits a gone reader of this entry may have left on slots (a take in flight when it was cleared).
+      ClearHolds(r);
       // New readers start with the frames published after they attach.
       uint64_t newest = Load(&header_->write_seq);
       __atomic_store_n(&e.cursor, policy == ReadPolicy::Every ? newest + 1 : newest, __ATOMIC_SEQ_CST);
@@ -278,7 +287,8 @@ bool RingCore::TryAcquire(AcquiredSlot* out) {
     }
     if (pick < 0) return false;
     SlotMeta& s = slots[pick];
-    __atomic_or_fetch(&s.hold_mask, bit, __ATOMIC_SEQ_CST);
+    // Our bit already set means another thread of ours holds it: never take (or clear) what we did not set.
+    if (__atomic_fetch_or(&s.hold_mask, bit, __ATOMIC_SEQ_CST) & bit) return false;
     if (Load(&s.seq_state) != pick_word) {  // the writer took it in the same instant: choose again
       __atomic_and_fetch(&s.hold_mask, ~bit, __ATOMIC_SEQ_CST);
       Bump(&header_->release_futex, &header_->release_waiters);

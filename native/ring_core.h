@@ -83,6 +83,7 @@ class RingCore {
   void RingArmedDoorbells();
   bool Evicted();
   void ClearReader(uint32_t r);
+  void ClearHolds(uint32_t r);
 
   Mapping* mapping_;
   RingHeader* header_;

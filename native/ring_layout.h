@@ -55,8 +55,7 @@ struct ReaderEntry {
   uint64_t cursor;        // every: next seq wanted; latest: last seq taken (written by the reader only)
   uint64_t delivered;
   uint64_t dropped;
-  uint32_t doorbell_refused;  // set by the writer when the reader's doorbell cannot be reached from its side
-  uint32_t reserved;
+  uint64_t refused_token;  // the writer could not reach the doorbell of this registration (token): use the thread
 };
 
 struct RingHeader {

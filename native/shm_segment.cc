@@ -54,6 +54,20 @@ std::string KindWords(const std::string& kind) {
 // when something other than a regular file sits there, or with errno set when the open failed.
 int OpenRingFile(const std::string& segment, int access, std::string* kind) {
   std::string path = PathOf(segment);
+  // Look first without opening for reading or writing (O_PATH): opening a FIFO would wake a process blocked in
+  // opening its other end.
+  int probe = open(path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (probe >= 0) {
+    struct stat pst;
+    bool regular = fstat(probe, &pst) == 0 && S_ISREG(pst.st_mode);
+    if (!regular && fstat(probe, &pst) == 0) *kind = KindOf(pst.st_mode);
+    close(probe);
+    if (!regular) {
+      if (kind->empty()) *kind = "device";
+      errno = EINVAL;
+      return -1;
+    }
+  }
   int fd = open(path.c_str(), access | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     int err = errno;
@@ -300,7 +314,8 @@ OpenedRing CreateRingSegment(const std::string& name, const RingGeometry& g, mod
   } claim{stale_fd};
 
   struct statvfs vfs;
-  if (statvfs(kShmDir, &vfs) == 0) {
+  // A tmpfs mounted without a size limit reports no blocks at all: then posix_fallocate below is the only check.
+  if (statvfs(kShmDir, &vfs) == 0 && vfs.f_blocks > 0) {
     // The stale ring we replace gives its pages back (unless a reader still maps it).
     uint64_t avail = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize + stale_bytes;
     if (total > avail)
@@ -311,9 +326,10 @@ OpenedRing CreateRingSegment(const std::string& name, const RingGeometry& g, mod
   }
   if (stale_fd >= 0) {
     // Only the holder of the old file's writer lock removes its name, and only while the name is still that file.
-    struct stat old_st;
+    struct stat old_st, at_name;
     fstat(stale_fd, &old_st);
-    if (!UnlinkSegmentIf(segment, old_st.st_dev, old_st.st_ino))
+    // The name already gone (its writer closed it meanwhile) is as good: it is free.
+    if (lstat(PathOf(segment).c_str(), &at_name) == 0 && !UnlinkSegmentIf(segment, old_st.st_dev, old_st.st_ino))
       throw RingError("RING_EXISTS", "ring /dev/shm/" + segment + " was replaced by another process right now");
     // Its name is gone, so nobody can claim it any more: let go now, or our descriptor keeps its pages allocated.
     close(claim.fd);
@@ -331,6 +347,14 @@ OpenedRing CreateRingSegment(const std::string& name, const RingGeometry& g, mod
     throw RingError(code, msg);
   };
   if (!TryLockByte(fd, kWriterLockByte)) fail("RING_EXISTS", "ring /dev/shm/" + segment + " was claimed by another process right now");
+  if (published) {
+    // Created at its name: between the create and the lock another process may have taken it for stale and removed
+    // it. Serve it only if the name is still this file.
+    struct stat mine, at_name;
+    if (fstat(fd, &mine) != 0 || lstat(PathOf(segment).c_str(), &at_name) != 0 || mine.st_ino != at_name.st_ino ||
+        mine.st_dev != at_name.st_dev)
+      fail("RING_EXISTS", "ring /dev/shm/" + segment + " was replaced by another process while being created; try again");
+  }
   fchmod(fd, mode);  // the open's mode is filtered by the umask; the caller's choice wins
   // The only ftruncate framering makes: on a file nobody else can have mapped yet.
   if (ftruncate(fd, static_cast<off_t>(total)) != 0) fail("SYSTEM", "cannot size /dev/shm/" + segment + ": " + SystemMessage(errno));
@@ -457,6 +481,7 @@ SegmentInfo InspectSegment(const std::string& segment_name) {
     int err = errno;
     info.kind = kind.empty() ? "ring" : kind;
     info.problem = kind.empty() ? SystemMessage(err) : KindWords(kind) + ", not a framering ring";
+    info.writer_alive = kind.empty();  // a ring file we cannot open (another user's, EMFILE): can't tell = alive
     struct stat lst;
     if (lstat(PathOf(segment_name).c_str(), &lst) == 0) {
       info.age_ms = AgeMs(lst);

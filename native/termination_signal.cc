@@ -13,7 +13,13 @@ constexpr int kSignals[] = {SIGTERM, SIGINT, SIGHUP};
 std::atomic<bool> pending{false};
 std::atomic<int> last_signal{0};
 struct sigaction previous[NSIG];
+void* first_wrapped[NSIG];  // the handler we wrapped first (libuv's), to tell it from somebody else's later
+bool wrapped[NSIG];
 std::mutex install_mutex;
+
+void* HandlerOf(const struct sigaction& a) {
+  return (a.sa_flags & SA_SIGINFO) ? reinterpret_cast<void*>(a.sa_sigaction) : reinterpret_cast<void*>(a.sa_handler);
+}
 
 void OnSignal(int sig, siginfo_t* info, void* context) {
   last_signal.store(sig);
@@ -39,6 +45,12 @@ void WatchTerminationSignals() {
     if (sigaction(sig, nullptr, &current) != 0) continue;
     if ((current.sa_flags & SA_SIGINFO) && current.sa_sigaction == OnSignal) continue;  // ours already
     if (!(current.sa_flags & SA_SIGINFO) && current.sa_handler == SIG_IGN) continue;   // ignored stays ignored
+    // Wrapped before, and now neither Node's own handler again (re-installed) nor the default: somebody else's, which
+    // may be another copy of this addon that already chains to us. Wrapping it would make a loop.
+    bool is_default = !(current.sa_flags & SA_SIGINFO) && current.sa_handler == SIG_DFL;
+    if (wrapped[sig] && !is_default && HandlerOf(current) != first_wrapped[sig]) continue;
+    if (!wrapped[sig]) first_wrapped[sig] = HandlerOf(current);
+    wrapped[sig] = true;
     previous[sig] = current;
     struct sigaction mine;
     memset(&mine, 0, sizeof mine);

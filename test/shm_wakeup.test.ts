@@ -45,6 +45,36 @@ describe('reader wakeups', () => {
     expect(got.map((m) => m.frame)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
+  it('an async handler is never entered twice at once, whatever rings arrive while it runs', async () => {
+    const s = server();
+    const c = FrameRingClient.open(s.name, { policy: 'every' });
+    cleanups.push(() => c.close());
+    let inFlight = 0;
+    let most = 0;
+    let handled = 0;
+    let heldMost = 0;
+    c.onFrame(async () => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      heldMost = Math.max(heldMost, c.stats().held);
+      await new Promise((r) => setTimeout(r, 3));
+      inFlight--;
+      handled++;
+    });
+    expect(c.wakeup).toBe('doorbell');
+    const pixels = new Uint8Array(s.frameBytes);
+    // Writes now in bursts, now one at a time, so that takes succeed just after arming and rings come mid-delivery.
+    const end = Date.now() + 1500;
+    while (Date.now() < end) {
+      for (let i = 0; i < 1 + (handled % 3); i++) s.write(pixels);
+      await new Promise((r) => setTimeout(r, Math.random() * 4));
+    }
+    await until(() => inFlight === 0, 2000);
+    expect(handled).toBeGreaterThan(50);
+    expect(most).toBe(1);
+    expect(heldMost).toBeLessThanOrEqual(1);
+  });
+
   it('wakeup: thread keeps the futex waiter thread', async () => {
     const s = server();
     const c = FrameRingClient.open(s.name, { policy: 'every', wakeup: 'thread' });
