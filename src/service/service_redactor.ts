@@ -20,6 +20,9 @@ export class ServiceRedactor {
       if (camera.password) secrets.push(camera.password);
       if (camera.username && camera.password) secrets.push(Buffer.from(`${camera.username}:${camera.password}`).toString('base64'));
     }
+    // nats://user:pass@host URLs (the nats: section's user/password/token keys are found below like every secret key).
+    const nats = config.nats?.servers;
+    for (const server of typeof nats === 'string' ? [nats] : (nats ?? [])) this.redactors.push(Redactor.forUrl(server));
     collectSecretValues(config, secrets);
     this.redactors.push(new Redactor(secrets));
   }

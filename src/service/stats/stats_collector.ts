@@ -96,7 +96,7 @@ export class StatsCollector {
       processes,
       shm: { ...shmUsage(), slots_held: held },
       service: { uptime_s: Math.round((Date.now() - this.startedMs) / 100) / 10, version: this.version, pid: process.pid },
-      bridges: {},
+      bridges: this.topology.bridgeStats(),
     };
   }
 
