@@ -355,3 +355,38 @@ describe('remote masters on NATS', { timeout: 150_000 }, () => {
     await killNats(nats);
   });
 });
+
+describe('the nats: config', () => {
+  const errorOf = (yaml: string, env: Record<string, string> = {}): { code: string; message: string } => {
+    try {
+      parseConfigText(yaml, { env });
+    } catch (err) {
+      return err as { code: string; message: string };
+    }
+    throw new Error('no error');
+  };
+  const cams = 'cameras:\n  c0: { source: synthetic://testsrc2 }\n';
+  const remoteGroup = 'processes:\n  - name: detect\n    shape: client-master\n    client: { class: motion-client }\n    master: { remote: detector }\n';
+
+  it('a remote or served master needs a nats: section; credentials go in pairs; names are subject tokens', () => {
+    expect(errorOf(cams + remoteGroup)).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/^processes\[0\]\.master\.remote: a remote master is reached through NATS: add a nats: section .*\(line 7\)$/) });
+    const det = 'cameras: {}\nprocesses:\n  - name: det\n    shape: client-master\n    cameras: []\n    master: { class: blob-master, serve_remote: true }\n';
+    expect(errorOf(det)).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/master\.serve_remote: remote clients come through NATS/) });
+    expect(errorOf(`nats: { servers: nats://127.0.0.1:4222, password: "\${NATS_PASSWORD}" }\n${cams}${remoteGroup}`, { NATS_PASSWORD: 'Pw-0000-secret' })).toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/^nats\.user: is required with password \(line 1\)$/),
+    });
+    expect(errorOf(`nats: { user: u, password: p, token: t }\n${cams}${remoteGroup}`).message).toMatch(/nats\.token: cannot go with user and password/);
+    expect(errorOf(`nats: { prefix: "a.*" }\n${cams}${remoteGroup}`).message).toMatch(/nats\.prefix: must be subject tokens/);
+    expect(errorOf(`nats: {}\n${cams}${remoteGroup.replace('remote: detector', 'remote: "a.b"')}`).message).toMatch(/master\.remote: must be 1–31 letters/);
+    expect(errorOf(`nats: { inflight: 0 }\n${cams}${remoteGroup}`)).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/nats\.inflight: must be an integer 1–64/) });
+    expect(errorOf(`nats: { url: x }\n${cams}${remoteGroup}`)).toMatchObject({ code: 'CONFIG_UNKNOWN_KEY', message: expect.stringMatching(/^nats\.url: unknown key/) });
+    // Only a serving master's group may have no camera, and a group with cameras needs its client class.
+    expect(errorOf(`nats: {}\ncameras: {}\n${remoteGroup}`).message).toMatch(/^cameras: must have at least one camera/);
+    expect(errorOf(`nats: {}\n${cams}processes:\n  - name: d\n    shape: client-master\n    master: { class: blob-master, serve_remote: true }\n`).message).toMatch(/processes\[0\]\.client: is required/);
+    const twice = `nats: {}\ncameras: {}\nprocesses:\n  - name: a\n    shape: client-master\n    cameras: []\n    master: { class: blob-master, serve_remote: det }\n  - name: b\n    shape: client-master\n    cameras: []\n    master: { class: blob-master, serve_remote: det }\n`;
+    expect(errorOf(twice)).toMatchObject({ code: 'CONFIG_DUPLICATE_NAME', message: expect.stringMatching(/serves remote clients as 'det'/) });
+    // The password never in an error message.
+    expect(errorOf(`nats: { servers: "nats://u:Pw-0000-secret@h:4222", user: u, password: "\${NATS_PASSWORD}", inflight: 0 }\n${cams}${remoteGroup}`, { NATS_PASSWORD: 'Pw-0000-secret' }).message).not.toContain('Pw-0000-secret');
+  });
+});
