@@ -7,7 +7,7 @@ import type { TopologyPlan } from './topology_plan.js';
 export function formatCheckReport(plan: TopologyPlan, origin: string): string {
   const out: string[] = [`config OK: ${origin}`, '', 'cameras:'];
   const width = Math.max(...plan.cameras.map((c) => c.name.length));
-  if (plan.cameras.length === 0) out.push("  (none: a detector host, serving remote clients)");
+  if (plan.cameras.length === 0) out.push('  (none: a detector host, serving remote clients)');
   for (const c of plan.cameras) out.push(`  ${c.name.padEnd(width)}  ${c.width}x${c.height} @ ${c.fps} fps, ${c.slots} slots  ${c.label}`);
   out.push('', 'processes:');
   for (const g of plan.groups) {
