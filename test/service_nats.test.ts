@@ -66,8 +66,8 @@ function listening(port: number): Promise<boolean> {
 }
 
 /** A real nats-server on 127.0.0.1:port (user/password when auth), up when this resolves. */
-async function startNats(port: number, auth = true): Promise<ChildProcess> {
-  const args = ['-a', '127.0.0.1', '-p', String(port), ...(auth ? ['--user', USER, '--pass', PASSWORD] : [])];
+async function startNats(port: number, auth = true, more: string[] = []): Promise<ChildProcess> {
+  const args = ['-a', '127.0.0.1', '-p', String(port), ...(auth ? ['--user', USER, '--pass', PASSWORD] : []), ...more];
   const child = spawn('nats-server', args, { stdio: 'ignore' });
   children.push(child);
   const end = Date.now() + 10_000;
@@ -339,6 +339,41 @@ describe('remote masters on NATS', { timeout: 150_000 }, () => {
     services.splice(0);
     expect(ringsOf(process.pid)).toEqual([]);
     await killNats(nats);
+  });
+
+  it('a 3-node NATS cluster: the node the camera host is on dies, it moves to another, replies resume', async () => {
+    const [p1, p2, p3, c1, c2, c3] = await Promise.all([0, 1, 2, 3, 4, 5].map(() => freePort()));
+    const clientPorts = [p1!, p2!, p3!];
+    const routePorts = [c1!, c2!, c3!];
+    const nodes = await Promise.all(
+      clientPorts.map((port, i) => {
+        const routes = routePorts.filter((_, j) => j !== i).map((r) => `nats://127.0.0.1:${r}`).join(',');
+        return startNats(port, false, ['--cluster_name', 'framering-test', '--cluster', `nats://127.0.0.1:${routePorts[i]}`, '--routes', routes]);
+      }),
+    );
+    const servers = clientPorts.map((p) => `"nats://127.0.0.1:${p}"`).join(', ');
+    const list = (yaml: string) => yaml.replace(/servers: "nats:\/\/127\.0\.0\.1:\d+"/, `servers: [${servers}]`);
+    const det = await service(list(detectorYaml(clientPorts[0]!, 'det-c', 'C', { auth: false })), [], {});
+    const cam = await service(list(cameraYaml(clientPorts[0]!, { auth: false })), [], {});
+    const { replies } = collectReplies(cam);
+    await until('replies through the cluster', () => ['c0', 'c1'].every((c) => replies.filter((r) => r.camera === c).length >= 3), 30_000);
+
+    const on = natsStats(cam).server!;
+    const i = clientPorts.findIndex((p) => on.endsWith(`:${p}`));
+    expect(i).toBeGreaterThanOrEqual(0);
+    await killNats(nodes[i]!);
+    const killedAt = Date.now();
+    await until('the camera host on another node', () => natsStats(cam).state === 'connected' && natsStats(cam).server !== on && natsStats(cam).server, 15_000);
+    await until('replies again on both clients', () => ['c0', 'c1'].every((c) => replies.some((r) => r.camera === c && r.at > killedAt + 200)), 15_000);
+    const resumed = Math.max(...['c0', 'c1'].map((c) => replies.find((r) => r.camera === c && r.at > killedAt + 200)!.at)) - killedAt;
+    console.log(`cluster: node ${on} killed; the camera host moved to ${natsStats(cam).server}, replies resumed within ${resumed} ms`);
+    expect(natsStats(cam).reconnects).toBeGreaterThanOrEqual(1);
+    expect(cam.stats().processes['detect-c0']!.state).toBe('running');
+    await cam.stop();
+    await det.stop();
+    services.splice(0);
+    expect(ringsOf(process.pid)).toEqual([]);
+    for (const n of nodes) if (n.exitCode === null) await killNats(n);
   });
 
   it('wrong credentials: a coded error in stats and the log, the password in neither', async () => {

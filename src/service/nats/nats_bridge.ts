@@ -46,6 +46,8 @@ export interface NatsBridgeOptions {
 /** What `ServiceStats.bridges.nats` holds: BridgeStats plus per remote master (camera host) and per served master. */
 export interface NatsBridgeStats extends BridgeStats {
   host: string;
+  /** The server of the list (or of the cluster) this host is connected to now; null while it is not. */
+  server: string | null;
   reply_subject: string;
   reconnects: number;
   /** Camera host: per remote master. */
@@ -146,6 +148,7 @@ export class NatsBridge {
       sent: c.sent + d.sent,
       received: c.received + d.received,
       host: this.host,
+      server: this.link.server,
       reply_subject: `${this.camera.replySubject}.<client>.<n>`,
       reconnects: this.link.reconnects,
       masters: this.camera.stats(this.link.state),

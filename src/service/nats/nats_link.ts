@@ -69,6 +69,11 @@ export class NatsLink extends EventEmitter {
     return this.options.redact(this.options.servers.join(','));
   }
 
+  /** The server this connection is on now (redacted), or null. */
+  get server(): string | null {
+    return this.connected && this.ncValue ? this.options.redact(this.ncValue.getServer()) : null;
+  }
+
   /** The server's max_payload (bytes) once connected. */
   get maxPayload(): number {
     return this.ncValue?.info?.max_payload ?? 1024 * 1024;
