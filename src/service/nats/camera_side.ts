@@ -69,6 +69,8 @@ interface Forwarded {
   replies: DataRingServer;
   pending: Map<number, Pending>;
   seq: number;
+  /** Replies written into its reply ring. */
+  replied: number;
   closing: boolean;
   busy: Promise<void> | null;
 }
@@ -126,7 +128,7 @@ export class CameraSide {
       replies.close();
       throw err;
     }
-    const entry: Forwarded = { name: client.name, camera, remote, client, reader, replies, pending: new Map(), seq: 0, closing: false, busy: null };
+    const entry: Forwarded = { name: client.name, camera, remote, client, reader, replies, pending: new Map(), seq: 0, replied: 0, closing: false, busy: null };
     this.clients.set(client.name, entry);
     if (!this.counters.has(remote)) this.counters.set(remote, new MasterCounters());
     reader.on('gone', () => void this.remove(client.name));
@@ -182,6 +184,11 @@ export class CameraSide {
       };
     }
     return out;
+  }
+
+  /** Replies delivered per client name (for the cameras' detection_fps). */
+  repliedByClient(): Map<string, number> {
+    return new Map([...this.clients.values()].map((e) => [e.name, e.replied]));
   }
 
   get totals(): { sent: number; received: number; queued: number; skipped: number } {
@@ -323,7 +330,10 @@ export class CameraSide {
     try {
       const sent = entry.replies.send(value, frameNumber === undefined ? undefined : { frameNumber, ...(timestampUs !== undefined ? { timestampUs } : {}) });
       if (sent === null) this.replyRingFull++;
-      else c.replied++;
+      else {
+        c.replied++;
+        entry.replied++;
+      }
     } catch {
       this.badReplies++;
     }

@@ -136,6 +136,11 @@ export class NatsBridge {
     this.detector.serve(master, name);
   }
 
+  /** Camera host: replies delivered to each forwarded client so far. */
+  repliesByClient(): Map<string, number> {
+    return this.camera.repliedByClient();
+  }
+
   stats(): NatsBridgeStats {
     const c = this.camera.totals;
     const d = this.detector.totals;
