@@ -168,8 +168,7 @@ processes:
     let longestGap = 0;
     for (let i = 1; i < times.length; i++) longestGap = Math.max(longestGap, times[i]! - times[i - 1]!);
     const lastD1 = Math.max(cutAt, ...after.filter((r) => r.data.reply.tag === 'd1').map((r) => r.timestamp));
-    const dropped = nats.output().includes('Slow Consumer');
-    console.log(`netns: d1's link cut; the server dropped it (${dropped ? 'write deadline' : '?'}) and d2 had everything ${recovered - cutAt} ms later; longest gap between replies meanwhile ${longestGap} ms; ${steadyBefore} replies in the 3 s before the cut`);
+    console.log(`netns: d1's link cut; d2 had everything ${recovered - cutAt} ms later; longest gap between replies meanwhile ${longestGap} ms; ${steadyBefore} replies in the 3 s before the cut`);
     expect(lastD1 - cutAt).toBeLessThan(500); // nothing from d1 once its link is down (what was on its way may land)
     expect(longestGap).toBeLessThan(6000); // the clients were never left without replies for long
     expect(cam.child.exitCode).toBeNull();
