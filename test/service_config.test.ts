@@ -177,7 +177,7 @@ processes:
 http:
   token: \${HTTP_TOKEN}
 nats:
-  url: nats://localhost:4222
+  servers: nats://localhost:4222
 `,
     );
     const secrets = { FRONT_PASSWORD: 'Fr0nt-Secret!', YARD_PASSWORD: 'yard-pw-42', HTTP_TOKEN: 'tok-abcdef123' };
@@ -189,7 +189,7 @@ nats:
     expect(r.stdout).toMatch(/mine-front\s+.*brightness_process\.ts#BrightnessProcess\s+reads front/);
     expect(r.stdout).toMatch(/detect-front\s+motion-client \(built-in\)\s+reads front, forwards to detect-master/);
     expect(r.stdout).toMatch(/http: 127\.0\.0\.1:9999 \(token required\)/);
-    expect(r.stdout).toMatch(/accepted but not used yet: nats/);
+    expect(r.stdout).toMatch(/nats: nats:\/\/localhost:4222 as host '[^']+', subjects framering\.frames\.<master>; jpeg q80, 2 in flight per client, 2000 ms timeout/);
     expect(r.stdout).toMatch(/password: "\*\*\*"|password: \*\*\*/);
   });
 

@@ -24,3 +24,6 @@ export const FRONTEND_ONLY: unique symbol = Symbol('framering.process.frontendOn
 
 /** Framework reaction to a ring's writer going away (MasterProcess frees that client), before the user's hook. */
 export const RING_GONE = Symbol('framering.process.ringGone');
+
+/** Framework notice that a frame is about to go to handleFrame (MasterProcess remembers it to stamp its replies). */
+export const FRAME_TAKEN = Symbol('framering.process.frameTaken');

@@ -4,9 +4,9 @@
 // this.reply(client, value) answers that client.
 
 import type { BackendApi } from './backend_api.js';
-import { DataRingServer, type DataRingPars, type FrameRingPars, type ReadPolicy } from '../shm/index.js';
+import { DataRingServer, type DataRingPars, type FrameRingPars, type ReadPolicy, type SlotMeta } from '../shm/index.js';
 import { ClientProcess } from './client_process.js';
-import { FRONTEND_ONLY, RING_GONE, TEARDOWN_BACKEND } from './internal_symbols.js';
+import { FRAME_TAKEN, FRONTEND_ONLY, RING_GONE, TEARDOWN_BACKEND } from './internal_symbols.js';
 import type { ExitInfo, MessageProcessOptions, ProcessState } from './message_process.js';
 import { ProcessError } from './process_error.js';
 import { RGB24Process } from './rgb24_process.js';
@@ -37,6 +37,9 @@ const BACKEND_CLIENT_GONE = 'framering:client-gone';
 
 interface AttachedClient {
   replyServer: DataRingServer;
+  /** The last frame of this client given to handleFrame: its replies carry its frameNumber and timestamp. */
+  frameNumber?: number;
+  timestampUs?: number;
 }
 
 /** Frontend: a client of this master. Until `complete`, its registration is still under way. */
@@ -242,14 +245,25 @@ export class MasterProcess extends RGB24Process {
     return [...this.attached.keys()];
   }
 
-  /** Backend: sends a reply to one client. Returns its seq, or null when the client's reply ring had no free slot. */
+  /**
+   * Backend: sends a reply to one client. Returns its seq, or null when the client's reply ring had no free slot.
+   * The reply's meta (what handleMessage gets as `meta`) carries the frameNumber and timestampUs of the client's
+   * frame last given to handleFrame: the frame it answers, when it is sent from handleFrame.
+   */
   reply(client: string, value: unknown): number | null {
     this.assertBackend('reply');
     const entry = this.attached.get(client);
     if (!entry) {
       throw new ProcessError('NOT_REGISTERED', `master '${this.name}' has no client named '${client}' (clients: ${[...this.attached.keys()].join(', ') || 'none'})`);
     }
-    return entry.replyServer.send(value);
+    return entry.replyServer.send(value, entry.frameNumber === undefined ? undefined : { frameNumber: entry.frameNumber, timestampUs: entry.timestampUs });
+  }
+
+  protected override [FRAME_TAKEN](meta: SlotMeta, source: string): void {
+    const entry = this.attached.get(source);
+    if (!entry) return;
+    entry.frameNumber = meta.frameNumber;
+    entry.timestampUs = meta.timestampUs;
   }
 
   protected override async [RING_GONE](source: string, reason: string): Promise<void> {

@@ -1,8 +1,8 @@
 // RGB24Process: a MessageProcess whose backend reads frame rings (usually LiveStreams') and hands every frame to
 // handleFrame(frame, source). Several rings at once (one process for all cameras), each with its own counters.
 
-import { FrameRingClient, type Frame, type FrameRingPars, type ReadPolicy } from '../shm/index.js';
-import { RING_GONE, TEARDOWN_BACKEND } from './internal_symbols.js';
+import { FrameRingClient, type Frame, type FrameRingPars, type ReadPolicy, type SlotMeta } from '../shm/index.js';
+import { FRAME_TAKEN, RING_GONE, TEARDOWN_BACKEND } from './internal_symbols.js';
 import { MessageProcess } from './message_process.js';
 import { ProcessError } from './process_error.js';
 
@@ -105,6 +105,7 @@ export class RGB24Process extends MessageProcess {
     client.on('gone', (err: Error) => void this.ringGone(entry, err.message));
     client.onFrame(async (frame) => {
       entry.dropped += frame.droppedBefore;
+      this[FRAME_TAKEN](frame.meta, source);
       try {
         await this.handleFrame(frame, source);
         entry.handled++;
@@ -167,6 +168,12 @@ export class RGB24Process extends MessageProcess {
     } catch (err) {
       console.error(`framering process '${this.name}': handleRingGone('${entry.source}') failed:`, err);
     }
+  }
+
+  /** Framework notice of the frame about to go to handleFrame; MasterProcess extends it. */
+  protected [FRAME_TAKEN](meta: SlotMeta, source: string): void {
+    void meta;
+    void source;
   }
 
   /** Framework reaction to a ring going away, before handleRingGone; MasterProcess extends it. */

@@ -23,6 +23,9 @@ export class ServiceRedactor {
     // The MQTT broker's URL may carry credentials too.
     if (config.mqtt?.url) this.redactors.push(Redactor.forUrl(config.mqtt.url));
     if (config.mqtt?.username && config.mqtt.password) secrets.push(Buffer.from(`${config.mqtt.username}:${config.mqtt.password}`).toString('base64'));
+    // nats://user:pass@host URLs (the nats: section's user/password/token keys are found below like every secret key).
+    const nats = config.nats?.servers;
+    for (const server of typeof nats === 'string' ? [nats] : (nats ?? [])) this.redactors.push(Redactor.forUrl(server));
     collectSecretValues(config, secrets);
     this.redactors.push(new Redactor(secrets));
   }

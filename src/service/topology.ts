@@ -10,6 +10,8 @@ import { DataRingClient } from '../shm/index.js';
 import { stopAll, type ClientProcess, type MasterProcess, type MessageProcess } from '../process/index.js';
 import { LiveStream, type StreamError } from '../stream/index.js';
 import { EVENT_NAME } from './events.js';
+import { NatsBridge } from './nats/index.js';
+import type { BridgeStats } from './service_view.js';
 import { ServiceError } from './service_error.js';
 import type { PlannedCamera, PlannedGroup, PlannedProcess, TopologyPlan } from './topology_plan.js';
 
@@ -39,6 +41,8 @@ export class Topology {
   readonly cameras: RunningCamera[] = [];
   readonly processes: RunningProcess[] = [];
   private readonly dataReaders: DataRingClient[] = [];
+  /** Remote masters (nats:): null when the config has no nats section. */
+  nats: NatsBridge | null = null;
   private stopping: Promise<void> | null = null;
 
   private constructor(
@@ -57,6 +61,8 @@ export class Topology {
       await t.startProcesses();
       step = 'connecting the clients to their masters';
       await t.connectClientsAndMasters();
+      step = 'starting the NATS bridge';
+      await t.startNats();
       step = 'attaching the processes to the cameras';
       await t.attachCameras();
       step = 'starting the cameras';
@@ -72,6 +78,8 @@ export class Topology {
   /** Readers before writers: our data ring readers, the clients' and processes' camera readers, masters, cameras. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      // The bridge reads the clients' forward rings and writes their reply rings: it lets go of both first.
+      await this.nats?.stop();
       for (const reader of this.dataReaders.splice(0)) reader.close();
       const alive = (p: MessageProcess) => p.state === 'running';
       const masters = this.processes.filter((p) => p.plan.role === 'master');
@@ -178,6 +186,40 @@ export class Topology {
         if (i >= 0) this.dataReaders.splice(i, 1);
         reader.close();
       });
+    }
+  }
+
+  /** Bridges past this host, for ServiceStats.bridges. */
+  bridgeStats(): Record<string, BridgeStats> {
+    return this.nats ? { nats: this.nats.stats() } : {};
+  }
+
+  /** Camera host: clients of `master: { remote }` groups forward through NATS. Detector host: serve_remote masters. */
+  private async startNats(): Promise<void> {
+    const n = this.plan.nats;
+    if (!n) return;
+    const remoteGroups = this.plan.groups.filter((g) => g.remote !== null);
+    const servedGroups = this.plan.groups.filter((g) => g.serveRemote !== null && g.master);
+    if (remoteGroups.length === 0 && servedGroups.length === 0) {
+      this.hooks.onLog('nats: configured, but no master is remote and none serves remote clients: not connecting');
+      return;
+    }
+    const bridge = new NatsBridge({
+      ...n,
+      log: (line) => this.hooks.onLog(line),
+      redact: (text) => this.plan.redactor.redact(text),
+      // A remote client's master events name it client@host: the service shows its camera as camera@host.
+      onRemoteClient: (servedAs, key, camera) => {
+        const group = servedGroups.find((g) => g.serveRemote === servedAs)!;
+        const master = this.find(group.master!.name);
+        (master.clientCameras as Map<string, string>).set(key, camera);
+      },
+    });
+    this.nats = bridge;
+    bridge.start();
+    for (const g of servedGroups) bridge.serveMaster(this.find(g.master!.name).process as MasterProcess, g.serveRemote!);
+    for (const g of remoteGroups) {
+      for (const c of g.processes) await bridge.forwardClient(this.find(c.name).process as ClientProcess, g.remote!, c.cameras[0]!);
     }
   }
 

@@ -2,12 +2,13 @@
 // options) and every process (its class loaded, its name, options and the cameras it reads), in main1's, main2's
 // or main3's shape. `framering serve --check` prints this; the topology starts exactly this.
 
+import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeSource, parseSource, type SourceSpec } from '../stream/index.js';
 import { ConfigError, formatPath } from './config/config_error.js';
 import type { ParsedConfig } from './config/parse_config.js';
-import type { CameraConfig, ClassRef, ProcessGroupConfig, ServiceConfig } from './config/schema.js';
+import type { CameraConfig, ClassRef, NatsConfig, ProcessGroupConfig, ServiceConfig } from './config/schema.js';
 import { loadProcessClass, requireRole, type ClassSite, type LoadedClass, type ProcessClass } from './process_class_loader.js';
 import type { ProcessRole } from './processes/builtin_classes.js';
 import { ServiceRedactor } from './service_redactor.js';
@@ -40,6 +41,10 @@ export interface PlannedGroup {
   /** rgb processes, or the clients of a client-master group. */
   processes: PlannedProcess[];
   master: PlannedProcess | null;
+  /** client-master on a camera host: the remote master (on detector hosts, through NATS) its clients forward to. */
+  remote: string | null;
+  /** client-master on a detector host: the name under which its master also serves remote clients. */
+  serveRemote: string | null;
 }
 
 export interface TopologyPlan {
@@ -47,8 +52,10 @@ export interface TopologyPlan {
   groups: PlannedGroup[];
   config: ServiceConfig;
   redactor: ServiceRedactor;
-  /** Reserved sections present in the config but not used yet (nats). */
+  /** Reserved sections present in the config but not used yet (none now). */
   notYetUsed: string[];
+  /** The nats: section resolved, when there is one. */
+  nats: NatsPlan | null;
 }
 
 export async function planTopology(parsed: ParsedConfig): Promise<TopologyPlan> {
@@ -74,21 +81,63 @@ export async function planTopology(parsed: ParsedConfig): Promise<TopologyPlan> 
         group.shape === 'shared'
           ? [planProcess(group.name, loaded, group.options, cameraNames)]
           : cameraNames.map((camera) => planProcess(`${group.name}-${camera}`, loaded, group.options, [camera]));
-      groups.push({ name: group.name, shape: group.shape, processes, master: null });
+      groups.push({ name: group.name, shape: group.shape, processes, master: null, remote: null, serveRemote: null });
     } else {
-      const clientClass = await load(group.client.class, ['client', 'class'], 'client', 'the client of a client-master group');
-      const masterClass = await load(group.master.class, ['master', 'class'], 'master', 'the master of a client-master group');
+      const clientRef = group.client;
+      const clientClass = clientRef ? await load(clientRef.class, ['client', 'class'], 'client', 'the client of a client-master group') : null;
       const clients = cameraNames.map((camera) => {
         const c = config.cameras[camera]!;
         const forward = { width: group.forward?.width ?? c.width, height: group.forward?.height ?? c.height, slots: group.forward?.slots ?? 4 };
-        return planProcess(`${group.name}-${camera}`, clientClass, { ...group.client.options, forward }, [camera]);
+        return planProcess(`${group.name}-${camera}`, clientClass!, { ...clientRef!.options, forward }, [camera]);
       });
-      const master = planProcess(`${group.name}-master`, masterClass, { ...group.master.options, maxClients: Math.max(1, clients.length) }, []);
-      groups.push({ name: group.name, shape: group.shape, processes: clients, master });
+      const m = group.master;
+      if (m.where === 'remote') {
+        groups.push({ name: group.name, shape: group.shape, processes: clients, master: null, remote: m.remote, serveRemote: null });
+        continue;
+      }
+      const masterClass = await load(m.class, ['master', 'class'], 'master', 'the master of a client-master group');
+      const serveRemote = m.serve_remote === undefined ? null : m.serve_remote === true ? group.name : m.serve_remote;
+      // A master that serves remote clients takes up to nats.max_clients of them beside its local ones.
+      const maxClients = Math.max(1, clients.length + (serveRemote !== null ? (config.nats?.max_clients ?? 0) : 0));
+      const master = planProcess(`${group.name}-master`, masterClass, { ...m.options, maxClients }, []);
+      groups.push({ name: group.name, shape: group.shape, processes: clients, master, remote: null, serveRemote });
     }
   }
-  const notYetUsed = (['nats'] as const).filter((k) => config[k] !== undefined);
-  return { cameras, groups, config, redactor, notYetUsed };
+  const notYetUsed: string[] = [];
+  const nats = config.nats ? planNats(config.nats) : null;
+  return { cameras, groups, config, redactor, notYetUsed, nats };
+}
+
+/** The nats: section with its defaults resolved (host name, servers as a list). Holds credentials: never print it. */
+export interface NatsPlan {
+  servers: string[];
+  user?: string;
+  password?: string;
+  token?: string;
+  prefix: string;
+  host: string;
+  encoding: 'jpeg' | 'raw';
+  jpegQuality: number;
+  inflight: number;
+  timeoutMs: number;
+  maxClients: number;
+}
+
+function planNats(n: NatsConfig): NatsPlan {
+  const host = n.host ?? (hostname().replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || 'host');
+  return {
+    servers: typeof n.servers === 'string' ? [n.servers] : n.servers,
+    ...(n.user !== undefined ? { user: n.user } : {}),
+    ...(n.password !== undefined ? { password: n.password } : {}),
+    ...(n.token !== undefined ? { token: n.token } : {}),
+    prefix: n.prefix,
+    host,
+    encoding: n.encoding,
+    jpegQuality: n.jpeg_quality,
+    inflight: n.inflight,
+    timeoutMs: n.timeout_ms,
+    maxClients: n.max_clients,
+  };
 }
 
 function planProcess(name: string, loaded: LoadedClass, options: Record<string, unknown>, cameras: string[]): PlannedProcess {

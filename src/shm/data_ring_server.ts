@@ -2,6 +2,7 @@
 import { serialize } from 'node:v8';
 import { FrameringError, native } from './framering_error.js';
 import { wholeNumber } from './options.js';
+import type { WriteMeta } from './frame_ring_server.js';
 import { RingWriter, type AsyncWriteOptions, type RingWriterOptions } from './ring_writer.js';
 
 export interface DataRingPars {
@@ -31,15 +32,18 @@ export class DataRingServer extends RingWriter {
     return { name: this.name, slots: this.slots, maxMessageBytes: this.maxMessageBytes };
   }
 
-  /** Sends a value to every reader. Returns its seq, or null when no slot was free (counted in stats). */
-  send(value: unknown, meta?: { slotId?: number }): number | null {
+  /**
+   * Sends a value to every reader. Returns its seq, or null when no slot was free (counted in stats). `meta` goes
+   * to the readers' SlotMeta (a MasterProcess's reply carries the frameNumber and timestamp of the frame it answers).
+   */
+  send(value: unknown, meta?: WriteMeta): number | null {
     this.checkOpen();
     const seq = native(() => this.nativeServer.write(this.serialized(value), meta));
     return seq < 0 ? null : seq;
   }
 
   /** send() that waits for the readers of a blocking ring up to blockingTimeoutMs without holding the event loop. */
-  async sendAsync(value: unknown, meta?: { slotId?: number }, opts?: AsyncWriteOptions): Promise<number | null> {
+  async sendAsync(value: unknown, meta?: WriteMeta, opts?: AsyncWriteOptions): Promise<number | null> {
     this.checkOpen();
     return this.writeBytesAsync(this.serialized(value), meta, opts);
   }

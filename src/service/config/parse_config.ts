@@ -118,13 +118,16 @@ function valueAt(data: unknown, path: KeyPath): unknown {
 
 function checkReferences(config: ServiceConfig, fail: (code: ConfigErrorCode, path: KeyPath, what: string) => never): void {
   const cameraNames = Object.keys(config.cameras);
-  if (cameraNames.length === 0) fail('CONFIG_INVALID', ['cameras'], 'must have at least one camera');
+  // A detector host (a master serving remote clients through NATS) may have no camera of its own.
+  const servesRemote = config.processes.some((g) => g.shape === 'client-master' && g.master.where === 'local' && g.master.serve_remote !== undefined);
+  if (cameraNames.length === 0 && !servesRemote) fail('CONFIG_INVALID', ['cameras'], 'must have at least one camera (or a master with serve_remote, for a detector host)');
   const names = new Map<string, string>();
   const claim = (name: string, path: KeyPath) => {
     const other = names.get(name);
     if (other) fail('CONFIG_DUPLICATE_NAME', path, `gives a process the name '${name}', which ${other} already has`);
     names.set(name, formatPath(path));
   };
+  const served = new Map<string, string>();
   config.processes.forEach((group, i) => {
     const groupPath = ['processes', i];
     (group.cameras ?? []).forEach((camera, j) => {
@@ -138,13 +141,28 @@ function checkReferences(config: ServiceConfig, fail: (code: ConfigErrorCode, pa
       for (const camera of cameras) claim(`${group.name}-${camera}`, [...groupPath, 'name']);
       checkBuiltinOptions(group.class, group.options, [...groupPath], fail);
     } else {
+      const master = group.master;
+      const serveRemote = master.where === 'local' ? master.serve_remote : undefined;
+      if (cameras.length === 0 && serveRemote === undefined) fail('CONFIG_INVALID', [...groupPath, 'cameras'], 'must name at least one camera (leave it out for all cameras); only a master with serve_remote may have none');
+      if (cameras.length > 0 && !group.client) fail('CONFIG_INVALID', [...groupPath, 'client'], `is required: the class of the clients of ${cameras.join(', ')} ({ class, options })`);
       for (const camera of cameras) claim(`${group.name}-${camera}`, [...groupPath, 'name']);
-      claim(`${group.name}-master`, [...groupPath, 'name']);
-      checkBuiltinOptions(group.client.class, group.client.options, [...groupPath, 'client'], fail);
-      checkBuiltinOptions(group.master.class, group.master.options, [...groupPath, 'master'], fail);
+      if (master.where === 'remote') {
+        if (!config.nats) fail('CONFIG_INVALID', [...groupPath, 'master', 'remote'], 'a remote master is reached through NATS: add a nats: section (servers, credentials)');
+      } else {
+        claim(`${group.name}-master`, [...groupPath, 'name']);
+        checkBuiltinOptions(master.class, master.options, [...groupPath, 'master'], fail);
+        if (serveRemote !== undefined) {
+          const as = serveRemote === true ? group.name : serveRemote;
+          if (!config.nats) fail('CONFIG_INVALID', [...groupPath, 'master', 'serve_remote'], 'remote clients come through NATS: add a nats: section (servers, credentials)');
+          const other = served.get(as);
+          if (other) fail('CONFIG_DUPLICATE_NAME', [...groupPath, 'master', 'serve_remote'], `serves remote clients as '${as}', which ${other} already does`);
+          served.set(as, formatPath([...groupPath, 'master']));
+        }
+      }
+      if (group.client) checkBuiltinOptions(group.client.class, group.client.options, [...groupPath, 'client'], fail);
       // The built-in client forwards whole frames: a smaller forward ring would not hold them.
       const f = group.forward;
-      if (group.client.class === 'motion-client' && (f?.width !== undefined || f?.height !== undefined)) {
+      if (group.client?.class === 'motion-client' && (f?.width !== undefined || f?.height !== undefined)) {
         for (const camera of cameras) {
           const c = config.cameras[camera]!;
           if ((f.width ?? c.width) !== c.width || (f.height ?? c.height) !== c.height) {

@@ -9,7 +9,9 @@
 //   http:      { host, port, token?, mjpeg: { maxClientsPerCamera, maxClients } }
 //   events:    { recent }   how many events the service keeps for late joiners
 //   mqtt:      the MQTT bridge (src/service/mqtt/mqtt_config.ts)
-//   nats:      reserved for the bridge to come (accepted, not used yet)
+//   nats:      { servers, user?, password?, token?, prefix, host?, encoding, jpeg_quality, inflight, timeout_ms,
+//                max_clients }   remote masters: a client-master group's `master: { remote: name }` on a camera
+//                host, `master: { class, serve_remote: true }` on a detector host
 
 import { z } from 'zod';
 import { mqttConfigSchema } from '../mqtt/mqtt_config.js';
@@ -69,15 +71,35 @@ const classRef = z.unknown().superRefine((value, ctx) => {
 const options = z.record(z.string(), z.unknown(), { error: 'must be a mapping of option names to values' }).default({});
 const processName = z.string({ error: 'must be a text' }).regex(PROCESS_NAME, { error: 'must be 1–31 letters, digits, _ or -' });
 const cameraList = z.array(z.string({ error: 'must be a camera name' }), { error: 'must be a list of camera names' }).min(1, { error: 'must name at least one camera (leave it out for all cameras)' }).optional();
+/** A client-master group whose master serves remote clients may have no camera of its own (a detector host). */
+const cameraListOrNone = z.array(z.string({ error: 'must be a camera name' }), { error: 'must be a list of camera names' }).optional();
+
+/** A remote master's name: one NATS subject token (<prefix>.frames.<name>). */
+export const REMOTE_NAME = /^[A-Za-z0-9_-]{1,31}$/;
+const remoteName = z.string({ error: 'must be a text' }).regex(REMOTE_NAME, { error: 'must be 1–31 letters, digits, _ or -' });
+/** A master here (class, options; serve_remote: also serve clients of other hosts through NATS) or on a detector host. */
+const localMaster = z.strictObject({
+  where: z.literal('local'),
+  class: classRef,
+  options,
+  /** true: serve the clients of camera hosts under this group's name; a text: under that name. */
+  serve_remote: z.union([z.literal(true), remoteName], { error: 'must be true (serve under the group\'s name) or a name (1–31 letters, digits, _ or -)' }).optional(),
+});
+const remoteMaster = z.strictObject({ where: z.literal('remote'), remote: remoteName });
+const masterSchema = z.preprocess(
+  (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? { ...v, where: 'remote' in v ? 'remote' : 'local' } : v),
+  z.discriminatedUnion('where', [localMaster, remoteMaster], { error: 'must be a mapping: { class, options } or { remote: name }' }),
+);
 
 const sharedGroup = z.strictObject({ shape: z.literal('shared'), name: processName, class: classRef, cameras: cameraList, options });
 const perCameraGroup = z.strictObject({ shape: z.literal('per-camera'), name: processName, class: classRef, cameras: cameraList, options });
 const clientMasterGroup = z.strictObject({
   shape: z.literal('client-master'),
   name: processName,
-  cameras: cameraList,
-  client: z.strictObject({ class: classRef, options }, { error: 'must be a mapping: { class, options }' }),
-  master: z.strictObject({ class: classRef, options }, { error: 'must be a mapping: { class, options }' }),
+  cameras: cameraListOrNone,
+  /** Required when the group has cameras (a detector host's group may have none). */
+  client: z.strictObject({ class: classRef, options }, { error: 'must be a mapping: { class, options }' }).optional(),
+  master: masterSchema,
   /** The frames clients forward to the master: default the camera's own size. */
   forward: z.strictObject({ width: int(LIMITS.minSize, LIMITS.maxSize).optional(), height: int(LIMITS.minSize, LIMITS.maxSize).optional(), slots: int(2, 64).optional() }).optional(),
 });
@@ -105,7 +127,39 @@ const httpSchema = z.strictObject({
 });
 
 // Reserved for later issues: accepted (a config written for them still starts), not used yet.
-const reserved = z.record(z.string(), z.unknown(), { error: 'must be a mapping' }).optional();
+
+/** NATS subject tokens joined by dots, no wildcards. */
+export const SUBJECT_PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+const natsSchema = z
+  .strictObject({
+    /** nats://host:port, one or a list (a cluster): the client tries them all and follows the cluster. */
+    servers: z.union([text('a nats:// URL'), z.array(text('a nats:// URL'), { error: 'must be a URL or a list of URLs' }).min(1, { error: 'must list at least one server' })], {
+      error: 'must be a nats:// URL or a list of them',
+    }).default(['nats://127.0.0.1:4222']),
+    /** Credentials, usually ${NATS_USER} / ${NATS_PASSWORD} or ${NATS_TOKEN}: redacted everywhere. */
+    user: text().optional(),
+    password: text().optional(),
+    token: text().optional(),
+    /** Subjects: <prefix>.frames.<remote master>, <prefix>.replies.<host>.… */
+    prefix: z.string({ error: 'must be a text' }).regex(SUBJECT_PREFIX, { error: 'must be subject tokens (letters, digits, _ or -) joined by dots' }).max(64, { error: 'must be at most 64 characters' }).default('framering'),
+    /** This host's name in reply subjects and in detector-host client names (default: the machine's host name). */
+    host: z.string({ error: 'must be a text' }).regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1–64 letters, digits, _ or -' }).optional(),
+    /** jpeg (default, sharp) or raw RGB24 (when a frame fits the server's max_payload; else JPEG). */
+    encoding: z.enum(['jpeg', 'raw'], { error: 'must be jpeg or raw' }).default('jpeg'),
+    jpeg_quality: int(1, 100).default(80),
+    /** Frames awaiting a reply, per client; a frame that finds no free slot is skipped and counted. */
+    inflight: int(1, 64).default(2),
+    /** A reply later than this is counted as timed out and its slot freed. */
+    timeout_ms: int(50, 600_000).default(2000),
+    /** Detector host: how many remote clients one master serves at once. */
+    max_clients: int(1, 1024).default(32),
+  })
+  .superRefine((v, ctx) => {
+    if (v.password !== undefined && v.user === undefined) ctx.addIssue({ code: 'custom', path: ['user'], message: 'is required with password' });
+    if (v.user !== undefined && v.password === undefined) ctx.addIssue({ code: 'custom', path: ['password'], message: 'is required with user' });
+    if (v.token !== undefined && v.user !== undefined) ctx.addIssue({ code: 'custom', path: ['token'], message: 'cannot go with user and password: use one or the other' });
+  });
+export type NatsConfig = z.infer<typeof natsSchema>;
 
 export const configSchema = z.strictObject({
   cameras: z.record(z.string().regex(CAMERA_NAME, { error: 'camera names are 1–32 letters, digits, _ or -' }), cameraSchema, { error: 'must be a mapping of camera names to cameras' }),
@@ -113,7 +167,7 @@ export const configSchema = z.strictObject({
   http: httpSchema.default({ host: '127.0.0.1', port: 8321, mjpeg: { maxClientsPerCamera: 20, maxClients: 200 } }),
   events: z.strictObject({ recent: int(10, 100_000).default(1000) }).default({ recent: 1000 }),
   mqtt: mqttConfigSchema.optional(),
-  nats: reserved,
+  nats: natsSchema.optional(),
 });
 
 export type ServiceConfig = z.infer<typeof configSchema>;

@@ -101,7 +101,7 @@ export class StatsCollector {
       processes,
       shm: { ...shmUsage(), slots_held: held },
       service: { uptime_s: Math.round((Date.now() - this.startedMs) / 100) / 10, version: this.version, pid: process.pid },
-      bridges: {},
+      bridges: this.topology.bridgeStats(),
     };
   }
 
@@ -136,6 +136,8 @@ export class StatsCollector {
 
   private sampleRates(): void {
     const now = performance.now();
+    // Clients whose master is remote: what the remote master answered them is this camera's detection.
+    const remote = this.topology.nats?.repliesByClient() ?? new Map<string, number>();
     for (const c of this.topology.cameras) {
       const name = c.plan.name;
       let analysed = 0;
@@ -145,7 +147,10 @@ export class StatsCollector {
         const rings = this.polls.get(p.plan.name)?.rings ?? {};
         if (p.plan.role === 'master') {
           for (const [client, camera] of p.clientCameras) if (camera === name) detected += rings[client]?.handled ?? 0;
-        } else if (rings[name]) {
+        } else if (p.plan.role === 'client' && p.group.remote !== null && p.plan.cameras[0] === name) {
+          detected += remote.get(p.plan.name) ?? 0;
+        }
+        if (p.plan.role !== 'master' && rings[name]) {
           // Several groups may read one camera: the busiest reader says how much of it was analysed.
           analysed = Math.max(analysed, rings[name].handled);
           skipped = Math.max(skipped, rings[name].dropped);
