@@ -2,7 +2,7 @@
 // the clients forward, latest frame per client, skips counted) whose detections also become the service's
 // 'objects' events. Options come flat from the config (builtin_options.ts) and are handed to the detector.
 
-import { DetectorMaster, type DetectorReply, type MasterProcessOptions } from '../../process/index.js';
+import { DetectorMaster, type DetectorMasterOptions, type DetectorReply, type MasterProcessOptions } from '../../process/index.js';
 import { EVENT_NAME } from '../events.js';
 import type { ProcessEvent } from './analysis_events.js';
 import type { ObjectDetectorSettings } from './builtin_options.js';
@@ -10,9 +10,11 @@ import type { ObjectDetectorSettings } from './builtin_options.js';
 export class ObjectDetectorMaster extends DetectorMaster {
   static override moduleUrl = import.meta.url;
 
-  constructor(options: MasterProcessOptions & ObjectDetectorSettings) {
+  constructor(options: MasterProcessOptions & ObjectDetectorSettings & DetectorMasterOptions) {
     const { minScore, labels, iouThreshold, maxDetections, threads, ...process } = options;
-    super({ ...process, detector: { minScore, labels, iouThreshold, maxDetections, tfjsWasm: threads === undefined ? undefined : { threads } } });
+    // The backend is constructed again from the options the frontend kept (already nested under `detector`).
+    const detector = process.detector ?? { minScore, labels, iouThreshold, maxDetections, tfjsWasm: threads === undefined ? undefined : { threads } };
+    super({ ...process, detector });
   }
 
   /** `reply.client` is the client's name: the service maps it to the client's camera. */

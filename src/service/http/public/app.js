@@ -91,7 +91,9 @@ function drawBoxes(t, now) {
     const label = `${o.label} ${Math.round(o.score * 100)}%`;
     const tw = g.measureText(label).width + 8 * dpr;
     const th = 15 * dpr;
-    const ly = y - th >= 0 ? y - th : y;
+    // Above the box, unless that is under the tile's name and state chips (top 40 px): then at the box's bottom.
+    const chips = 40 * dpr;
+    const ly = y - th >= chips ? y - th : y + bh + th <= canvas.height ? y + bh : Math.max(y, chips);
     g.fillStyle = colour;
     g.fillRect(x - g.lineWidth / 2, ly, tw, th);
     g.fillStyle = '#061018';
