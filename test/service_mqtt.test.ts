@@ -12,6 +12,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_YAML, parseConfigText } from '../src/service/config/index.js';
 import { startHttp } from '../src/service/http/index.js';
+import { makePanningVideo } from './fixtures/detector/panning_video.js';
 import { MqttError, mqttConfigFor, startMqttBridge, type MqttBridge, type MqttConfig } from '../src/service/mqtt/index.js';
 import { startService, type Service } from '../src/service/service.js';
 import type { FrameringEvent } from '../src/service/service_view.js';
@@ -222,6 +223,22 @@ describe('MQTT bridge with a real broker', { timeout: 180_000 }, () => {
     await until('cam0 analysed again', () => svc.stats().cameras.cam0!.process_fps > 0 && svc.stats().cameras.cam0!.detection_enabled, 20_000);
     await until('motion ON on cam0 again', () => sub.last('framering/cam0/motion') === 'ON', 10_000);
     expect(svc.stats().bridges.mqtt!.received).toBeGreaterThanOrEqual(4); // OFF, MAYBE, nocam ON, on
+  });
+
+  it('the object detector: a person on a camera is an MQTT event, a retained count and a snapshot', async () => {
+    const sub = await Subscriber.connect(broker.url, ['framering/#']);
+    cleanups.push(() => sub.close());
+    const logs: string[] = [];
+    const video = makePanningVideo('astronaut', dir, 8);
+    const yaml = `cameras:\n  door:\n    source: ${JSON.stringify(video)}\n    width: 640\n    height: 360\n    fps: 10\nprocesses:\n  - name: detect\n    shape: client-master\n    client: { class: motion-client }\n    master: { class: object-detector, options: { minScore: 0.4 } }\n`;
+    await serviceWithBridge(yaml, mqttConfigFor(broker.url, { instance_id: 'hostD', snapshots: { interval: 1 } }), logs);
+    const events = () => sub.on('framering/events').map((m) => JSON.parse(m.payload.toString()) as Record<string, unknown>);
+    await until('a new person event', () => events().some((e) => e.type === 'new' && e.label === 'person' && e.camera === 'door'), 60_000);
+    const ev = events().find((e) => e.type === 'new' && e.label === 'person')!;
+    expect(ev.score as number).toBeGreaterThanOrEqual(0.4);
+    await until('the person count, retained', () => sub.on('framering/door/person').some((m) => Number(m.payload.toString()) >= 1));
+    await until('a person snapshot', () => sub.on('framering/door/person/snapshot').length > 0, 20_000);
+    expect([...sub.on('framering/door/person/snapshot').at(-1)!.payload.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
   });
 
   it("a user's process publishes through the same connection; graceful stop says offline", async () => {

@@ -12,6 +12,7 @@ import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { listSegments, removeSegment } from '../src/shm/index.js';
 import { parseConfigText } from '../src/service/config/index.js';
+import { startHttp } from '../src/service/http/index.js';
 import type { NatsBridgeStats } from '../src/service/nats/index.js';
 import { startService, type Service } from '../src/service/service.js';
 import type { FrameringEvent } from '../src/service/service_view.js';
@@ -211,6 +212,15 @@ describe('remote masters on NATS', { timeout: 150_000 }, () => {
     expect(m1.inflight_max_seen).toBeLessThanOrEqual(2);
     expect(s1.url).toBe(`nats://127.0.0.1:${port}`);
     console.log(`round trip (camera host → detector host → back, loopback, 160x120 JPEG): p50 ${m1.rtt_p50_ms} ms, p99 ${m1.rtt_p99_ms} ms, ${m1.bytes_per_frame} bytes/frame, encode p50 ${m1.encode_ms_p50} ms`);
+    // The same per remote master in Prometheus text.
+    const http = await startHttp(cam, { port: 0 });
+    const metrics = await (await fetch(`${http.url.replace(/\/$/, '')}/metrics`)).text();
+    await http.close();
+    expect(metrics).toMatch(/^framering_remote_master_frames_sent_total\{master="detector"\} [1-9]/m);
+    expect(metrics).toMatch(/^framering_remote_master_replies_total\{master="detector"\} [1-9]/m);
+    expect(metrics).toMatch(/^framering_remote_master_round_trip_ms\{master="detector",quantile="0.99"\} [0-9.]+$/m);
+    expect(metrics).toMatch(/^framering_remote_master_bytes_per_frame\{master="detector"\} [1-9]/m);
+    expect(metrics).toMatch(/^framering_bridge_connected\{bridge="nats"\} 1$/m);
     // The clients' processes count the replies their handleMessage got.
     await until('client reply counts in stats', () => (cam.stats().processes['detect-c0']?.replies ?? 0) > 0);
     // A camera whose master is remote: its detection_fps is what the remote master answered.

@@ -42,6 +42,12 @@ export function metricsPlugin(ctx: HttpContext): FastifyPluginAsync {
       bridgeSent: c('framering_bridge_sent_total', 'Messages a bridge sent', ['bridge']),
       bridgeReceived: c('framering_bridge_received_total', 'Messages a bridge received', ['bridge']),
       bridgeDropped: c('framering_bridge_dropped_total', 'Messages a bridge dropped (queue full, peer gone)', ['bridge']),
+      remoteSent: c('framering_remote_master_frames_sent_total', 'Frames sent to a remote master over NATS', ['master']),
+      remoteReplied: c('framering_remote_master_replies_total', 'Replies received from a remote master', ['master']),
+      remoteSkipped: c('framering_remote_master_frames_skipped_total', 'Frames not sent: in-flight limit or no connection', ['master']),
+      remoteTimedOut: c('framering_remote_master_timeouts_total', 'Frames whose reply did not come in time', ['master']),
+      remoteRtt: g('framering_remote_master_round_trip_ms', 'Round trip to a remote master, ms', ['master', 'quantile']),
+      remoteBytes: g('framering_remote_master_bytes_per_frame', 'Mean bytes of a frame message to a remote master', ['master']),
     };
     const setCounter = (counter: Counter<string>, labels: Record<string, string>, value: number) => counter.inc(labels, Math.max(0, value || 0));
 
@@ -76,6 +82,18 @@ export function metricsPlugin(ctx: HttpContext): FastifyPluginAsync {
         setCounter(m.bridgeSent, l, b.sent);
         setCounter(m.bridgeReceived, l, b.received);
         setCounter(m.bridgeDropped, l, b.dropped);
+      }
+      // Per remote master (the NATS bridge's camera side): { masters: { name: RemoteMasterStats } }.
+      const masters = (s.bridges?.nats as { masters?: Record<string, Record<string, number | null>> } | undefined)?.masters ?? {};
+      for (const [master, r] of Object.entries(masters)) {
+        const l = { master };
+        setCounter(m.remoteSent, l, Number(r.frames_sent));
+        setCounter(m.remoteReplied, l, Number(r.replied));
+        setCounter(m.remoteSkipped, l, Number(r.skipped));
+        setCounter(m.remoteTimedOut, l, Number(r.timed_out));
+        if (typeof r.rtt_p50_ms === 'number') m.remoteRtt.set({ master, quantile: '0.5' }, r.rtt_p50_ms);
+        if (typeof r.rtt_p99_ms === 'number') m.remoteRtt.set({ master, quantile: '0.99' }, r.rtt_p99_ms);
+        if (typeof r.bytes_per_frame === 'number') m.remoteBytes.set(l, r.bytes_per_frame);
       }
       m.shmUsed.set(s.shm.used_bytes);
       m.shmFree.set(s.shm.free_bytes);
