@@ -19,6 +19,7 @@ import type { FrameringEvent } from '../src/service/service_view.js';
 import { listSegments, removeSegment } from '../src/shm/index.js';
 import { exited } from './support/child_script.js';
 import { Mosquitto } from './support/mosquitto.js';
+import { until } from './support/wait.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const PUBLISHING = fileURLToPath(new URL('./fixtures/service/mqtt_publishing_process.ts', import.meta.url));
@@ -59,15 +60,6 @@ class Subscriber {
   }
 }
 
-async function until<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -17,6 +17,7 @@ import type { NatsBridgeStats } from '../src/service/nats/index.js';
 import { startService, type Service } from '../src/service/service.js';
 import type { FrameringEvent } from '../src/service/service_view.js';
 import { exited } from './support/child_script.js';
+import { freePort, until } from './support/wait.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const ECHO_MASTER = fileURLToPath(new URL('./fixtures/nats/echo_master.ts', import.meta.url));
@@ -38,25 +39,9 @@ afterEach(async () => {
   }
 });
 
-async function until<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listSegments, removeSegment } from '../src/shm/index.js';
 import { exited } from './support/child_script.js';
+import { until } from './support/wait.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const ECHO_MASTER = fileURLToPath(new URL('./fixtures/nats/echo_master.ts', import.meta.url));
@@ -72,15 +73,6 @@ function makeNetwork(): void {
   }
 }
 
-async function until<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function inNs(ns: string, cmd: string, args: string[], name: string): { child: ChildProcess; output: () => string } {
   const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });

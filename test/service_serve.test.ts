@@ -14,6 +14,7 @@ import { startService, type Service } from '../src/service/service.js';
 import type { FrameringEvent } from '../src/service/service_view.js';
 import { exited } from './support/child_script.js';
 import { makePanningVideo } from './fixtures/detector/panning_video.js';
+import { until } from './support/wait.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/service/brightness_process.ts', import.meta.url));
@@ -42,15 +43,6 @@ afterEach(async () => {
   }
 });
 
-async function until<T>(what: string, probe: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function segmentsOf(pid: number): string[] {
   return listSegments().filter((s) => s.name.startsWith(`svc${pid}-`)).map((s) => s.segment);

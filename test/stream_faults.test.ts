@@ -10,6 +10,7 @@ import { LiveStream } from '../src/stream/index.js';
 import { GST_SMPTE_BARS, barsError, nextFrame, openRing } from './support/frames.js';
 import { RtspTestServer } from './support/rtsp_test_server.js';
 import { StreamRecorder } from './support/stream_recorder.js';
+import { freePort } from './support/wait.js';
 
 const W = 320;
 const H = 240;
@@ -27,13 +28,6 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('LiveStream faults against a real RTSP server', () => {
   let server: RtspTestServer;

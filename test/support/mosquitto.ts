@@ -2,18 +2,13 @@
 // file when asked), no persistence. stop() kills it (SIGKILL, like a crash) and start() brings it back on the same port.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exited } from './child_script.js';
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
+import { freePort } from './wait.js';
+
+export { freePort };
 
 export class Mosquitto {
   private child: ChildProcess | null = null;
