@@ -116,7 +116,7 @@ async function main(): Promise<number> {
   if (wants(opts, 'ingest')) {
     process.stderr.write('bench: ingest ...');
     try {
-      const ingest = await runIngestSection(opts.seconds);
+      const ingest = await runIngestSection(opts.seconds, opts.rounds);
       if ('skipped' in ingest) process.stderr.write(` skipped: ${ingest.skipped}\n`);
       else {
         rows.push(...ingest.rows);
