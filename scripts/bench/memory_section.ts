@@ -88,7 +88,12 @@ export async function runMemorySection(o: { seconds: number; cameras?: number; l
       driver.once('exit', (c) => reject(new Error(`the memory driver exited (${c})`)));
     });
     o.log(`bench: memory: ${cameras} cameras at 1080p flowing; measuring after ${o.seconds} s ...\n`);
+    const pids = [bare.pid!, driver.pid!, ...ready.children.map((c) => c.pid)];
+    const cpu0 = new Map(pids.map((p) => [p, procInfo(p)?.cpuNs ?? NaN]));
+    const t0 = performance.now();
     await sleep(o.seconds * 1000);
+    const span = (performance.now() - t0) / 1000;
+    const cpuMs = (pid: number) => round(((procInfo(pid)?.cpuNs ?? NaN) - cpu0.get(pid)!) / 1e6 / span, 2);
     const shm = readdirSync('/dev/shm').filter((f) => f.includes(ready.tag));
     const shmBytes = shm.reduce((s, f) => s + statSync(join('/dev/shm', f)).size, 0);
     const shmAllocated = shm.reduce((s, f) => s + statSync(join('/dev/shm', f)).blocks * 512, 0);
@@ -120,7 +125,10 @@ export async function runMemorySection(o: { seconds: number; cameras?: number; l
         pass: mapsOk && Object.keys(mainMaps).length === cameras && Object.values(mainMaps).every((n) => n === 1),
       },
     ];
-    for (const r of rows) r.load_avg_1m = load;
+    for (const r of rows) {
+      r.load_avg_1m = load;
+      r.cpu_ms_per_s = cpuMs(r.pid as number);
+    }
     return { rows, goals, shmBytes, shmAllocated, load };
   } finally {
     driver.send({ t: 'stop' });
@@ -131,11 +139,11 @@ export async function runMemorySection(o: { seconds: number; cameras?: number; l
 }
 
 export function formatMemory(r: MemoryResult): string {
-  const header = ['process', 'RSS MB', 'private (anon)', 'file', 'shm', 'PSS MB', 'x bare', 'ring mappings'];
-  const lines = r.rows.map((x) => [x.name, String(x.rss_mb), String(x.rss_anon_mb), String(x.rss_file_mb), String(x.rss_shmem_mb), String(x.pss_mb), typeof x.floor_ratio === 'number' ? x.floor_ratio.toFixed(2) : '-',
+  const header = ['process', 'CPU ms/s', 'RSS MB', 'private (anon)', 'file', 'shm', 'PSS MB', 'x bare', 'ring mappings'];
+  const lines = r.rows.map((x) => [x.name, String(x.cpu_ms_per_s), String(x.rss_mb), String(x.rss_anon_mb), String(x.rss_file_mb), String(x.rss_shmem_mb), String(x.pss_mb), typeof x.floor_ratio === 'number' ? x.floor_ratio.toFixed(2) : '-',
     Object.entries(x.ring_mappings as Record<string, number>).map(([k, v]) => `${k.replace(/^bm\d+-/, '')}:${v}`).join(' ') || '-']);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (c: string[]) => c.map((x, i) => (i === 0 || i === 7 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  ').trimEnd();
+  const fmt = (c: string[]) => c.map((x, i) => (i === 0 || i === 8 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  ').trimEnd();
   return [
     `Memory, 4 cameras at 1080p (main2 shape, no analysis), load ${r.load}: /dev/shm ${(r.shmBytes / 1048576).toFixed(1)} MiB in ring files (${(r.shmAllocated / 1048576).toFixed(1)} MiB allocated)`,
     fmt(header),
