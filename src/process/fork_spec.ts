@@ -100,23 +100,27 @@ function builtAndFresh(root: string, dir: string): boolean {
 }
 
 /**
- * The compiled counterparts of the runtime and the user's module in this package's dist/, when both exist and are
- * up to date; null otherwise (the caller then forks the sources through tsx).
+ * The compiled counterpart in this package's dist/ of a .ts file of the package (src/, examples/, scripts/), when it
+ * exists and the build is up to date; null otherwise (also for files outside a build: test/, your own modules).
  */
-export function compiledCounterparts(runtime: string, moduleUrl: string): { runtime: string; moduleUrl: string } | null {
+export function compiledCounterpart(tsPath: string): string | null {
   if (process.env.FRAMERING_CHILD_TS === '1') return null;
   const root = sourceRoot();
-  if (!root || !isTypeScript(runtime)) return null;
-  const modulePath = fileURLToPath(moduleUrl);
-  const rel = relative(root, modulePath);
+  if (!root || !isTypeScript(tsPath)) return null;
+  const rel = relative(root, tsPath);
   const top = rel.split(sep)[0];
   if (!top || rel.startsWith('..') || isAbsolute(rel) || top === 'dist' || top === 'node_modules' || top === 'test') return null;
-  const toJs = (path: string): string => join(root, 'dist', relative(root, path)).replace(/\.(ts|mts|cts|tsx)$/, (m) => (m === '.mts' ? '.mjs' : m === '.cts' ? '.cjs' : '.js'));
-  const jsRuntime = toJs(runtime);
-  const jsModule = isTypeScript(modulePath) ? toJs(modulePath) : null;
-  if (!jsModule || !existsSync(jsRuntime) || !existsSync(jsModule)) return null;
+  const js = join(root, 'dist', rel).replace(/\.(ts|mts|cts|tsx)$/, (m) => (m === '.mts' ? '.mjs' : m === '.cts' ? '.cjs' : '.js'));
+  if (!existsSync(js)) return null;
   if (!builtAndFresh(root, 'src') || (top !== 'src' && !builtAndFresh(root, top))) return null;
-  return { runtime: jsRuntime, moduleUrl: pathToFileURL(jsModule).href };
+  return js;
+}
+
+/** The compiled runtime and user module, when both have an up-to-date counterpart in dist/; else null. */
+export function compiledCounterparts(runtime: string, moduleUrl: string): { runtime: string; moduleUrl: string } | null {
+  const jsRuntime = compiledCounterpart(runtime);
+  const jsModule = jsRuntime ? compiledCounterpart(fileURLToPath(moduleUrl)) : null;
+  return jsRuntime && jsModule ? { runtime: jsRuntime, moduleUrl: pathToFileURL(jsModule).href } : null;
 }
 
 export function resolveForkSpec(
