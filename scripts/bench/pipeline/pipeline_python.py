@@ -6,8 +6,10 @@
         its own shared-memory forward ring) --(camera, slot, n) on one mp.Queue--> master process (same look)
         --reply on the camera's mp.Queue--> worker
 
-As Frigate does it: frames live in shared memory, queues carry names/indexes; ffmpeg's stdout is read straight into
-the ring slot (readinto, no extra copy). Same work per frame as scripts/bench/pipeline/workload.ts (a byte every
+As Frigate does it: frames live in shared memory, queues carry names/indexes. The capture reads ffmpeg's stdout the
+way Frigate's capture_frames does (frigate/video.py: ffmpeg started with bufsize=frame_size*10, then
+`frame_buffer[:] = ffmpeg_process.stdout.read(frame_size)`: a bytes object per frame, copied into the slot), or, with
+FRAMERING_BENCH_PY_CAPTURE=readinto, the best a Python user can do: readinto() straight into the slot (no extra copy). Same work per frame as scripts/bench/pipeline/workload.ts (a byte every
 4 KiB summed; every 2nd frame forwarded). Talks to the bench on stdin/stdout: prints "ready" once frames flow, answers
 "sample" with one JSON line of counts, exits on "stop" or EOF.
 
@@ -109,11 +111,23 @@ def main():
     stopping = threading.Event()
     ffmpegs = []
 
+    readinto = os.environ.get("FRAMERING_BENCH_PY_CAPTURE") == "readinto"
+
     def capture(i):
-        ff = subprocess.Popen(ffmpeg_cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL, bufsize=0)
+        ff = subprocess.Popen(ffmpeg_cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              bufsize=0 if readinto else frame_bytes * 10)
         ffmpegs.append(ff)
         buf = rings[i].buf
         n = 0
+        while not readinto and not stopping.is_set():
+            slot = n % SLOTS
+            data = ff.stdout.read(frame_bytes)
+            if len(data) != frame_bytes:
+                return
+            buf[slot * frame_bytes:(slot + 1) * frame_bytes] = data
+            decoded[i] += 1
+            frames_qs[i].put((slot, n))
+            n += 1
         while not stopping.is_set():
             slot = n % SLOTS
             view = buf[slot * frame_bytes:(slot + 1) * frame_bytes]

@@ -26,9 +26,10 @@ export function pipelineGoals(rows: Row[]): GoalResult[] {
   const get = (kind: string, n: number) => rows.find((r) => r.pipeline === kind && r.cameras === n && !r.error);
   for (const n of [...new Set(rows.map((r) => r.cameras as number))]) {
     const fr = get('framering', n);
-    for (const [alt, factor] of [['naive', 0.5], ['python', 0.7]] as const) {
+    for (const [alt, factor] of [['naive', 0.5], ['python', 0.7], ['python-readinto', 0.7]] as const) {
       const base = get(alt, n);
-      const goal = `pipeline ${n} cam: framering CPU <= ${factor} x ${alt === 'naive' ? 'naive Node' : 'Python'}`;
+      if (alt === 'python-readinto' && !base) continue;
+      const goal = `pipeline ${n} cam: framering CPU <= ${factor} x ${alt === 'naive' ? 'naive Node' : alt === 'python' ? "Python, Frigate's capture" : 'Python, readinto (stricter, not the target)'}`;
       if (!fr || !base) goals.push({ goal, measured: 'not measured', pass: null });
       else {
         const ratio = (fr.cpu_s as number) / (base.cpu_s as number);
@@ -49,14 +50,14 @@ export function pipelineGoals(rows: Row[]): GoalResult[] {
   return goals;
 }
 
-const COLOURS: Record<string, string> = { framering: '#1f77b4', naive: '#d62728', python: '#2ca02c' };
-const LABELS: Record<string, string> = { framering: 'framering', naive: 'naive Node (process.send)', python: 'Python (shared_memory + mp.Queue)' };
+const COLOURS: Record<string, string> = { framering: '#1f77b4', naive: '#d62728', python: '#2ca02c', 'python-readinto': '#98df8a' };
+const LABELS: Record<string, string> = { framering: 'framering', naive: 'naive Node (process.send)', python: "Python, Frigate's capture", 'python-readinto': 'Python, readinto (best case)' };
 
 /** CPU (share of one core, everything but ffmpeg) against cameras, one line per pipeline, as SVG. */
 export function pipelineSvg(rows: Row[], title: string): string {
   const ok = rows.filter((r) => !r.error && typeof r.cpu_share_of_core === 'number');
   const cams = [...new Set(ok.map((r) => r.cameras as number))].sort((a, b) => a - b);
-  const W = 760, H = 440, L = 70, R = 250, T = 50, B = 60;
+  const W = 900, H = 460, L = 70, R = 260, T = 60, B = 60;
   const maxY = Math.max(0.1, ...ok.map((r) => r.cpu_share_of_core as number)) * 1.1;
   const maxX = Math.max(...cams, 1);
   const x = (c: number) => L + ((W - L - R) * c) / maxX;

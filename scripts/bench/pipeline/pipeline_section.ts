@@ -21,7 +21,7 @@ import type { Row } from '../rows.js';
 import type { FromDriver, PipelineCounts } from './driver_ipc.js';
 import { treeInfo, type ProcInfo } from './proc_tree.js';
 
-export const PIPELINES = ['framering', 'naive', 'python'] as const;
+export const PIPELINES = ['framering', 'naive', 'python', 'python-readinto'] as const;
 export type PipelineKind = (typeof PIPELINES)[number];
 
 export interface PipelineOptions {
@@ -125,12 +125,12 @@ async function stopChild(child: ChildProcess, ask: () => void): Promise<void> {
   clearTimeout(timer);
 }
 
-async function pythonDriver(o: PipelineOptions, cameras: number, clip: string): Promise<Driver> {
+async function pythonDriver(o: PipelineOptions, cameras: number, clip: string, readinto: boolean): Promise<Driver> {
   const { path } = resolveFfmpeg();
   const args = buildFfmpegArgs(parseSource({ kind: 'file', path: clip, loop: true, realtime: true }), o, await probeFfmpeg(path));
-  const py = fileURLToPath(new URL('../../../scripts/bench/pipeline/pipeline_python.py', new URL(EXT === '.js' ? '../' : './', import.meta.url)));
-  const script = existsSync(here('./pipeline_python.py')) ? here('./pipeline_python.py') : py;
-  const child = spawn('python3', [script, String(cameras), String(o.width), String(o.height), path, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // Next to this file in the sources; from dist/scripts/bench/pipeline/, in the package's scripts/bench/pipeline/.
+  const script = existsSync(here('./pipeline_python.py')) ? here('./pipeline_python.py') : here('../../../../scripts/bench/pipeline/pipeline_python.py');
+  const child = spawn('python3', [script, String(cameras), String(o.width), String(o.height), path, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, FRAMERING_BENCH_PY_CAPTURE: readinto ? 'readinto' : 'read' } });
   const waiting: Array<(line: string) => void> = [];
   let buffered = '';
   child.stdout!.setEncoding('utf8');
@@ -178,7 +178,7 @@ function role(p: ProcInfo, rootPid: number): string {
 async function measureOne(kind: PipelineKind, cameras: number, clip: string, o: PipelineOptions): Promise<Row> {
   const load = Number(loadavg()[0].toFixed(2));
   const name = `pipeline ${kind}, ${cameras} camera${cameras > 1 ? 's' : ''}`;
-  const driver = kind === 'python' ? await pythonDriver(o, cameras, clip) : nodeDriver(kind, [String(cameras), clip, String(o.width), String(o.height), String(o.fps)]);
+  const driver = kind.startsWith('python') ? await pythonDriver(o, cameras, clip, kind === 'python-readinto') : nodeDriver(kind as 'framering' | 'naive', [String(cameras), clip, String(o.width), String(o.height), String(o.fps)]);
   try {
     await driver.ready;
     await sleep(o.warmupS * 1000);
@@ -222,7 +222,7 @@ async function measureOne(kind: PipelineKind, cameras: number, clip: string, o: 
       decoded_per_s_expected: cameras * o.fps,
       ffmpeg_cpu_s: round(ffmpegNs / 1e9, 2),
       processes: procs,
-      compiled: kind === 'python' ? undefined : driverCommand(kind).compiled,
+      compiled: kind.startsWith('python') ? undefined : driverCommand(kind as 'framering' | 'naive').compiled,
       load_avg_1m: load,
     };
   } finally {
