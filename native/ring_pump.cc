@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -104,6 +105,8 @@ void RingPump::Finish(const std::string& reason, const std::string& message, uin
 }
 
 void RingPump::Loop() {
+  // Named so that tools (top -H, /proc/<pid>/task/<tid>/comm, the ingest bench) can tell its CPU from Node's.
+  pthread_setname_np(pthread_self(), "framering-pump");
   RingCore* core = server_->core();
   bool blocking = core->blocking();
   std::vector<uint8_t> scratch;  // where a frame goes when every slot is held: it must still leave the pipe

@@ -215,8 +215,11 @@ static void InitialiseHeader(RingHeader* h, const RingGeometry& g, size_t total)
   __atomic_store_n(&h->magic, kRingMagic, __ATOMIC_RELEASE);
 }
 
-static Mapping* MapFd(int fd, size_t length, const RingGeometry& g, const std::string& segment) {
-  void* addr = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+// The creator (the writer: the pump fills every slot) maps with MAP_POPULATE so its data path takes no page faults.
+// Readers do not: they fault in only the pages they touch, once, and a process that looks at a few bytes of each
+// frame (or none) does not carry the whole ring in its RSS (the pages are shared and counted once in /dev/shm).
+static Mapping* MapFd(int fd, size_t length, const RingGeometry& g, const std::string& segment, bool populate) {
+  void* addr = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED | (populate ? MAP_POPULATE : 0), fd, 0);
   if (addr == MAP_FAILED) {
     int err = errno;
     throw RingError("SYSTEM", "cannot map /dev/shm/" + segment + ": " + SystemMessage(err));
@@ -366,7 +369,7 @@ OpenedRing CreateRingSegment(const std::string& name, const RingGeometry& g, mod
              SystemMessage(rc) + "; free space with `npm run cleanup` or enlarge /dev/shm (Docker: --shm-size)");
   Mapping* m = nullptr;
   try {
-    m = MapFd(fd, total, g, segment);
+    m = MapFd(fd, total, g, segment, true);
   } catch (const RingError& e) {
     fail(e.code, e.what());
   }
@@ -465,7 +468,7 @@ OpenedRing OpenRingSegment(const std::string& name, const void* scope, const Tru
   }
   Mapping* m = nullptr;
   try {
-    m = MapFd(fd, SegmentBytesFor(g), g, segment);
+    m = MapFd(fd, SegmentBytesFor(g), g, segment, false);
   } catch (const RingError& e) {
     fail(e.code, e.what());
   }

@@ -85,6 +85,9 @@ async function main(): Promise<number> {
     process.stdout.write(`\n${formatWatch(await runWatchSection({ seconds }))}\n`);
     return 0;
   }
+  // `--pipeline`: only the whole-pipeline section (scripts/bench/pipeline/); `--memory`: only the memory section.
+  if (process.argv.includes('--pipeline')) return pipelineMain(process.argv.slice(2).filter((a) => a !== '--pipeline'));
+  if (process.argv.includes('--memory')) return memoryMain(process.argv.slice(2).filter((a) => a !== '--memory'));
   let opts: BenchOptions | 'help';
   try {
     opts = parseOptions(process.argv.slice(2));
@@ -120,7 +123,7 @@ async function main(): Promise<number> {
   if (wants(opts, 'ingest')) {
     process.stderr.write('bench: ingest ...');
     try {
-      const ingest = await runIngestSection(opts.seconds);
+      const ingest = await runIngestSection(opts.seconds, opts.rounds);
       if ('skipped' in ingest) process.stderr.write(` skipped: ${ingest.skipped}\n`);
       else {
         rows.push(...ingest.rows);
@@ -151,6 +154,59 @@ async function main(): Promise<number> {
     }
   }
   return rows.some((r) => r.error) ? 1 : 0;
+}
+
+/** Value of `--flag X` or `--flag=X` in argv. */
+function flagValue(argv: string[], flag: string): string | undefined {
+  const i = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
+  if (i < 0) return undefined;
+  return argv[i]!.includes('=') ? argv[i]!.slice(flag.length + 1) : argv[i + 1];
+}
+
+async function pipelineMain(argv: string[]): Promise<number> {
+  const { runPipelineSection, PIPELINES } = await import('./bench/pipeline/pipeline_section.js');
+  const { pipelineTable, pipelineGoals, writePipelinePlot } = await import('./bench/pipeline/pipeline_report.js');
+  const { ensureBuild } = await import('./bench/pipeline/ensure_build.js');
+  const seconds = Number(flagValue(argv, '--seconds') ?? 30);
+  const cameras = (flagValue(argv, '--cameras') ?? '1,2,4,8').split(',').map(Number);
+  const pipelines = (flagValue(argv, '--pipelines') ?? PIPELINES.join(',')).split(',') as Array<(typeof PIPELINES)[number]>;
+  if (!(seconds >= 1 && seconds <= 600) || cameras.some((n) => !(Number.isInteger(n) && n >= 1 && n <= 32)) || pipelines.some((p) => !PIPELINES.includes(p))) {
+    process.stderr.write(`bench: usage: npm run bench -- --pipeline [--seconds S (30)] [--cameras 1,2,4,8] [--pipelines ${PIPELINES.join(',')}] [--json FILE] [--plot FILE.png]\n`);
+    return 2;
+  }
+  const log = (s: string) => process.stderr.write(s);
+  log(`bench: pipeline section, ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  await ensureBuild(log);
+  const started = Date.now();
+  const rows = await runPipelineSection({ seconds, cameras, pipelines, width: 1280, height: 720, fps: 10, warmupS: 5, log });
+  const goals = pipelineGoals(rows);
+  process.stdout.write(`\nPipeline (main3 shape): CPU of every process but ffmpeg over ${seconds} s, RSS at the end, frames handled per camera process / frames out of ffmpeg\n`);
+  process.stdout.write(`${pipelineTable(rows)}\n\n${formatReport([], goals)}\n`);
+  process.stdout.write(`\n${cpus().length} cores, load average after ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${((Date.now() - started) / 1000).toFixed(0)} s in all\n`);
+  const plot = flagValue(argv, '--plot');
+  if (plot) {
+    const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
+    await writePipelinePlot(rows, plot, `main3 pipeline CPU vs cameras (${cpus().length}-core VM, ${when} UTC, ${seconds} s per point)`);
+    process.stdout.write(`chart written to ${plot}\n`);
+  }
+  const json = flagValue(argv, '--json');
+  if (json) writeFileSync(json, `${JSON.stringify([...rows, ...goalRows(goals)], null, 2)}\n`);
+  return rows.some((r) => r.error) ? 1 : 0;
+}
+
+async function memoryMain(argv: string[]): Promise<number> {
+  const { runMemorySection, formatMemory } = await import('./bench/memory_section.js');
+  const { ensureBuild } = await import('./bench/pipeline/ensure_build.js');
+  const seconds = Number(flagValue(argv, '--seconds') ?? 10);
+  const log = (s: string) => process.stderr.write(s);
+  log(`bench: memory section, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  await ensureBuild(log);
+  const result = await runMemorySection({ seconds, log });
+  process.stdout.write(`\n${formatMemory(result)}\n\n${formatReport([], result.goals)}\n`);
+  process.stdout.write(`\nload average after ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  const json = flagValue(argv, '--json');
+  if (json) writeFileSync(json, `${JSON.stringify([...result.rows, ...goalRows(result.goals)], null, 2)}\n`);
+  return result.rows.some((r) => r.error) ? 1 : 0;
 }
 
 main().then(

@@ -15,6 +15,8 @@ export const LATENCY_SIZES = [
   { label: '25 MB', bytes: 25_000_000 },
 ];
 
+const num = (v: unknown, digits = 2): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '-');
+
 function byId(rows: Row[], id: string): Row | undefined {
   return rows.find((r) => r.id === id && !r.error);
 }
@@ -59,13 +61,20 @@ export function judge(rows: Row[]): GoalResult[] {
       pass: cost < 5,
     });
   }
-  const ingest = rows.filter((r) => r.section === 'ingest' && !r.error && r.name.startsWith('framering') && typeof r.ratio === 'number');
-  if (ingest.length) {
-    const worst = Math.max(...ingest.map((r) => r.ratio as number));
+  // Ingest (issue 13 section 2): the pump's CPU per frame against the C read() floor and the naive path, same run.
+  for (const r of rows.filter((x) => x.section === 'ingest' && !x.error && x.path === 'framering')) {
+    const src = String(r.source);
+    const runs = Array.isArray(r.floor_ratio_runs) ? ` (rounds: ${(r.floor_ratio_runs as number[]).map((x) => x.toFixed(2)).join(', ')})` : '';
     goals.push({
-      goal: 'ingest CPU beyond ffmpeg <= 5% of ffmpeg (framering pump)',
-      measured: ingest.map((r) => `${r.name}: ${((r.ratio as number) * 100).toFixed(1)}%`).join('; '),
-      pass: worst <= 0.05,
+      goal: `ingest ${src}: framering pump CPU <= 1.15 x the C read() floor`,
+      measured: `${num(r.floor_ratio)} x: ${num(r.cpu_us_per_frame)} vs floor ${num(r.floor_us_per_frame)} us/frame${runs}; pump thread alone ${num(r.pump_thread_us_per_frame)} us/frame`,
+      pass: typeof r.floor_ratio === 'number' ? r.floor_ratio <= 1.15 : null,
+    });
+    const naive = rows.find((x) => x.section === 'ingest' && x.path === 'naive' && x.source === r.source && !x.error);
+    goals.push({
+      goal: `ingest ${src}: framering pump CPU <= 0.5 x naive fluent-ffmpeg -> Buffer`,
+      measured: naive ? `${num(r.naive_ratio)} x: ${num(r.cpu_us_per_frame)} vs naive ${num(naive.cpu_us_per_frame)} us/frame` : 'not measured',
+      pass: typeof r.naive_ratio === 'number' ? r.naive_ratio <= 0.5 : null,
     });
   }
   const framering = rows.filter((r) => r.transport === 'framering' && !r.error);

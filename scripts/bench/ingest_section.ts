@@ -12,7 +12,7 @@ import type { Row } from './rows.js';
 const EXT = extname(fileURLToPath(import.meta.url));
 const MODULE_URL = new URL(`../bench_ingest${EXT}`, import.meta.url);
 
-type IngestFn = (opts: { seconds: number }) => unknown;
+type IngestFn = (opts: { seconds: number; rounds?: number }) => unknown;
 
 function rowOf(value: unknown): Row {
   const v = (value && typeof value === 'object' ? value : { name: String(value) }) as Record<string, unknown>;
@@ -27,12 +27,12 @@ function rowOf(value: unknown): Row {
 }
 
 /** The ingest rows, or null with the reason when the section cannot run. */
-export async function runIngestSection(seconds: number): Promise<{ rows: Row[] } | { skipped: string }> {
+export async function runIngestSection(seconds: number, rounds?: number): Promise<{ rows: Row[] } | { skipped: string }> {
   if (!existsSync(fileURLToPath(MODULE_URL))) return { skipped: `scripts/bench_ingest${EXT} does not exist yet` };
   const mod = (await import(MODULE_URL.href)) as Record<string, unknown>;
   const fn = [mod.runIngestBench, mod.benchIngest, mod.default].find((f): f is IngestFn => typeof f === 'function');
   if (!fn) return { skipped: `scripts/bench_ingest${EXT} exports no runIngestBench(), benchIngest() or default function` };
-  const result = await fn({ seconds });
+  const result = await fn({ seconds, rounds });
   const list = Array.isArray(result) ? result : Array.isArray((result as { rows?: unknown })?.rows) ? (result as { rows: unknown[] }).rows : [result];
   return { rows: list.map(rowOf) };
 }

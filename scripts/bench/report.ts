@@ -73,15 +73,25 @@ export function formatReport(rows: Row[], goals: GoalResult[]): string {
   }
   const ingest = rows.filter((r) => r.section === 'ingest');
   if (ingest.length) {
-    // Its columns are whatever scripts/bench_ingest.ts reports, less the bench's common (here empty) ones.
-    const skip = new Set(['name', 'section', 'id', 'frames_per_s', 'p50_us', 'p99_us']);
-    const keys = [...new Set(ingest.flatMap((r) => Object.keys(r)))].filter((k) => !skip.has(k) && ingest.some((r) => r[k] !== null && r[k] !== undefined));
-    out.push('Ingest CPU (scripts/bench_ingest.ts)');
+    out.push('Ingest at 1080p30: CPU per frame on our side of the pipe (floor: C read() loop, same run), median of rounds');
     out.push(
       table(
-        ['run', ...keys],
-        ingest.map((r) => [r.name, ...keys.map((k) => (typeof r[k] === 'number' ? String(r[k]) : r[k] === undefined ? '-' : String(r[k])))]),
-        [false, ...keys.map(() => true)],
+        ['run', 'frames/s', 'us/frame', 'rounds', 'ffmpeg us/frame', 'x floor', 'x naive', 'load'],
+        ingest.map((r) =>
+          r.error
+            ? [r.name, '-', '-', `FAILED: ${r.error}`, '-', '-', '-', '-']
+            : [
+                r.name,
+                num(r.frames_per_s, 1),
+                num(r.cpu_us_per_frame),
+                Array.isArray(r.cpu_us_per_frame_runs) ? (r.cpu_us_per_frame_runs as number[]).map((x) => num(x)).join(' / ') : '-',
+                num(r.ffmpeg_us_per_frame),
+                num(r.floor_ratio, 2),
+                num(r.naive_ratio, 2),
+                num(r.load_avg_1m, 2),
+              ],
+        ),
+        [false, true, true, true, true, true, true, true],
       ),
     );
     out.push('');

@@ -1,7 +1,7 @@
 /** One line of the results: the JSON rows of --json and the lines of the printed tables. */
 import type { MeasureWindow, ReaderResult } from './reader_roles.js';
 
-export type RowSection = 'throughput' | 'readers' | 'latency' | 'ingest' | 'detect' | 'goal';
+export type RowSection = 'throughput' | 'readers' | 'latency' | 'ingest' | 'detect' | 'pipeline' | 'memory' | 'goal';
 
 export interface Row {
   name: string;

@@ -1,10 +1,18 @@
 // Snapshots: JPEG files written with sharp into an output folder, at most one per camera per `minIntervalMs`.
 // Encoding runs on sharp's worker threads; writes still in flight are awaited by flush() before the process ends,
-// so a stopped process never leaves half a file.
+// so a stopped process never leaves half a file. sharp (libvips, ~10 MiB of RSS) is loaded at the first snapshot,
+// not when this module is imported: most processes that import the analysis never write one.
 
 import { join } from 'node:path';
-import sharp from 'sharp';
+import type { Sharp, SharpOptions } from 'sharp';
 import { ensureDir } from './ensure_dir.js';
+
+type SharpFactory = (input: Uint8Array, options: SharpOptions) => Sharp;
+let sharpLoading: Promise<SharpFactory> | undefined;
+function loadSharp(): Promise<SharpFactory> {
+  sharpLoading ??= import('sharp').then((m) => m.default as unknown as SharpFactory);
+  return sharpLoading;
+}
 
 export interface SnapshotWriterOptions {
   /** Folder for the files (created if missing). */
@@ -48,9 +56,8 @@ export class SnapshotWriter {
     if (!this.due(camera, nowMs)) return null;
     this.lastAt.set(camera, nowMs);
     const path = join(this.dir, `${safe(camera)}-${safe(String(tag))}.jpg`);
-    const job = sharp(rgb, { raw: { width, height, channels: 3 } })
-      .jpeg({ quality: this.quality })
-      .toFile(path)
+    const job = loadSharp()
+      .then((sharp) => sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality: this.quality }).toFile(path))
       .then(
         (): string => {
           this.written++;

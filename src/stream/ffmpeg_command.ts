@@ -2,8 +2,17 @@
 // The only module that imports fluent-ffmpeg (unmaintained upstream): it builds the arguments and nothing else,
 // so replacing it touches this file only. Spawning is LiveStream's job: ffmpeg's stdout must be the write end
 // of a native pipe that the ring pump reads, which fluent-ffmpeg's own runner cannot do.
+// fluent-ffmpeg (and what it requires, ~7 MiB of RSS) is loaded the first time a command is built, so a process that
+// imports framering only to analyse frames never pays for it.
+import { createRequire } from 'node:module';
 import { inspect } from 'node:util';
-import ffmpeg from 'fluent-ffmpeg';
+import type Ffmpeg from 'fluent-ffmpeg';
+
+let fluent: typeof Ffmpeg | undefined;
+function ffmpeg(): Ffmpeg.FfmpegCommand {
+  fluent ??= createRequire(import.meta.url)('fluent-ffmpeg') as typeof Ffmpeg;
+  return fluent();
+}
 import { sourceUrl, type CameraSource } from './camera_source.js';
 import type { FfmpegCapabilities } from './ffmpeg_capabilities.js';
 import { Redactor } from './redact.js';

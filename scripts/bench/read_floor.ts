@@ -1,0 +1,113 @@
+/**
+ * The ingest floor (issue 13 section 2): scripts/bench/read_floor.c, compiled at bench time with the system cc into a
+ * temporary folder, drains the same ffmpeg output through a pipe of the same size as the pump's (createPipe, 1 MiB)
+ * into one buffer. Also the CPU clocks the ingest section reads, all in ns: a process's threads
+ * (/proc/<pid>/task/<tid>/schedstat), and this process's pump thread (named framering-pump by native/ring_pump.cc).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { closeFd, createPipe } from '../../src/shm/index.js';
+
+/** read_floor.c next to this file (sources) or in the package's scripts/bench (compiled bench in dist/). */
+function floorSource(): string {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  for (const candidate of [join(here, 'read_floor.c'), join(here, '../../../scripts/bench/read_floor.c')]) if (existsSync(candidate)) return candidate;
+  throw new Error('scripts/bench/read_floor.c not found');
+}
+
+/** Compiles the floor into `dir` with the system cc; the binary's path. */
+export async function compileFloor(dir: string): Promise<string> {
+  const out = join(dir, 'read_floor');
+  await promisify(execFile)(process.env.CC ?? 'cc', ['-O2', '-o', out, floorSource()]);
+  return out;
+}
+
+/** CPU time of every thread of `pid` so far, ns (threads that already exited are not counted). */
+export function processCpuNs(pid: number | 'self'): number {
+  let sum = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      sum += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return sum;
+}
+
+/** CPU ns of this process's threads named `name` (e.g. framering-pump), or null when there is none. */
+export function threadCpuNs(name: string): number | null {
+  let sum: number | null = null;
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== name) continue;
+      sum = (sum ?? 0) + Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return sum;
+}
+
+export interface FloorRun {
+  ffmpegPid: number;
+  /** Frames read so far and the floor's own CPU (CLOCK_PROCESS_CPUTIME_ID), ns. */
+  sample(): Promise<{ frames: number; cpuNs: number }>;
+  stop(): Promise<void>;
+}
+
+/** ffmpeg (args as LiveStream builds them) → pipe → read_floor. */
+export async function startFloor(binary: string, ffmpegPath: string, ffmpegArgs: string[], frameBytes: number, buffers = 1, shm = false): Promise<FloorRun> {
+  const pipe = createPipe({ pipeBytes: 1 << 20 }); // the pump's pipe size (LiveStream's default)
+  let floor: ChildProcess;
+  let ff: ChildProcess;
+  try {
+    floor = spawn(binary, [String(frameBytes), String(buffers), ...(shm ? ['shm'] : [])], { stdio: [pipe.readFd, 'pipe', 'inherit'] });
+    ff = spawn(ffmpegPath, ffmpegArgs, { stdio: ['ignore', pipe.writeFd, 'ignore'] });
+  } finally {
+    closeFd(pipe.readFd);
+    closeFd(pipe.writeFd);
+  }
+  let buffered = '';
+  const waiting: Array<(line: string) => void> = [];
+  floor.stdout!.setEncoding('utf8');
+  floor.stdout!.on('data', (chunk: string) => {
+    buffered += chunk;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      waiting.shift()?.(line);
+    }
+  });
+  const exited = (p: ChildProcess) => new Promise<void>((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve() : p.once('exit', () => resolve())));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('read_floor did not start')), 10_000);
+    waiting.push((line) => {
+      clearTimeout(timer);
+      if (line === 'ready') resolve();
+      else reject(new Error(`read_floor said '${line}' instead of ready`));
+    });
+  });
+  return {
+    ffmpegPid: ff.pid!,
+    sample: () =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('read_floor did not answer SIGUSR1')), 5000);
+        waiting.push((line) => {
+          clearTimeout(timer);
+          const [frames, cpuNs] = line.split(' ').map(Number);
+          resolve({ frames: frames!, cpuNs: cpuNs! });
+        });
+        floor.kill('SIGUSR1');
+      }),
+    async stop() {
+      ff.kill('SIGKILL');
+      floor.kill('SIGKILL');
+      await Promise.all([exited(ff), exited(floor)]);
+    },
+  };
+}
