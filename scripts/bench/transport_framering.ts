@@ -29,7 +29,12 @@ export function readFramering(role: Extract<ReaderRole, { transport: 'framering'
     const loop = (): void => {
       if (client.isClosed) return;
       for (let i = 0; i < 64; i++) {
-        const frame = client.pull(20);
+        let frame;
+        try {
+          frame = client.pull(20);
+        } catch {
+          return; // INTERRUPTED (the bench stops this process) or WRITER_GONE: the run is over
+        }
         if (!frame) break;
         recorder.record(frame.pixels, frame.meta.timestampUs);
         frame.release();
