@@ -4,7 +4,6 @@
 // Needs mosquitto on PATH (Debian: apt-get install mosquitto); it is started here on 127.0.0.1 on a free port.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,18 +12,12 @@ import { parseConfigText } from '../src/service/config/index.js';
 import { mqttConfigFor, startMqttBridge } from '../src/service/mqtt/index.js';
 import { startService } from '../src/service/service.js';
 import type { FrameringEvent } from '../src/service/service_view.js';
+import { freePort } from './bench/free_port.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '15' }, json: { type: 'string' } } });
 const seconds = Number(values.seconds);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'framering-bench-mqtt-'));
 const port = await freePort();

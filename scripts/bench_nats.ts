@@ -5,11 +5,12 @@
 //   npx tsx scripts/bench_nats.ts [--seconds S] [--fps F] [--json FILE]
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { parseArgs } from 'node:util';
 import { NatsBridge, stopInOrder } from '../src/index.js';
 import { BenchClient, BenchMaster, type BenchClientStats } from './bench/nats_processes.js';
 import { percentile } from './bench/stats.js';
+import { freePort } from './bench/free_port.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '6' }, fps: { type: 'string', default: '30' }, json: { type: 'string' } } });
 const SECONDS = Number(values.seconds);
@@ -31,13 +32,6 @@ interface Row {
   skipped: number;
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function waitListening(port: number): Promise<void> {
   for (let i = 0; i < 200; i++) {

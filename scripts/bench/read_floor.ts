@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { closeFd, createPipe } from '../../src/shm/index.js';
+import { lineQueue } from './line_queue.js';
 
 /** read_floor.c next to this file (sources) or in the package's scripts/bench (compiled bench in dist/). */
 function floorSource(): string {
@@ -71,22 +72,11 @@ export async function startFloor(binary: string, ffmpegPath: string, ffmpegArgs:
     closeFd(pipe.readFd);
     closeFd(pipe.writeFd);
   }
-  let buffered = '';
-  const waiting: Array<(line: string) => void> = [];
-  floor.stdout!.setEncoding('utf8');
-  floor.stdout!.on('data', (chunk: string) => {
-    buffered += chunk;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      waiting.shift()?.(line);
-    }
-  });
+  const nextLine = lineQueue(floor.stdout!);
   const exited = (p: ChildProcess) => new Promise<void>((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve() : p.once('exit', () => resolve())));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('read_floor did not start')), 10_000);
-    waiting.push((line) => {
+    nextLine((line) => {
       clearTimeout(timer);
       if (line === 'ready') resolve();
       else reject(new Error(`read_floor said '${line}' instead of ready`));
@@ -97,7 +87,7 @@ export async function startFloor(binary: string, ffmpegPath: string, ffmpegArgs:
     sample: () =>
       new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('read_floor did not answer SIGUSR1')), 5000);
-        waiting.push((line) => {
+        nextLine((line) => {
           clearTimeout(timer);
           const [frames, cpuNs] = line.split(' ').map(Number);
           resolve({ frames: frames!, cpuNs: cpuNs! });

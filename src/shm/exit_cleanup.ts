@@ -49,7 +49,11 @@ function install(): void {
  * Lets a blocking pull() end with INTERRUPTED when SIGTERM, SIGINT or SIGHUP arrives, so that the handlers above (or
  * the application's) run instead of waiting for a frame. Wraps Node's own signal handlers, hence after install().
  */
+let watching = false;
+
 export function watchTerminationSignals(): void {
+  if (watching) return; // once per process: pull() calls this for every frame, and each watch is six sigaction calls
+  watching = true;
   install();
   addon.watchTerminationSignals();
 }

@@ -20,6 +20,7 @@ import { buildFfmpegArgs } from '../../../src/stream/ffmpeg_command.js';
 import type { Row } from '../rows.js';
 import type { FromDriver, PipelineCounts } from './driver_ipc.js';
 import { treeInfo, type ProcInfo } from './proc_tree.js';
+import { lineQueue } from '../line_queue.js';
 
 export const PIPELINES = ['framering', 'naive', 'python', 'python-readinto'] as const;
 export type PipelineKind = (typeof PIPELINES)[number];
@@ -131,20 +132,9 @@ async function pythonDriver(o: PipelineOptions, cameras: number, clip: string, r
   // Next to this file in the sources; from dist/scripts/bench/pipeline/, in the package's scripts/bench/pipeline/.
   const script = existsSync(here('./pipeline_python.py')) ? here('./pipeline_python.py') : here('../../../../scripts/bench/pipeline/pipeline_python.py');
   const child = spawn('python3', [script, String(cameras), String(o.width), String(o.height), path, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, FRAMERING_BENCH_PY_CAPTURE: readinto ? 'readinto' : 'read' } });
-  const waiting: Array<(line: string) => void> = [];
-  let buffered = '';
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (chunk: string) => {
-    buffered += chunk;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      waiting.shift()?.(line);
-    }
-  });
+  const nextLine = lineQueue(child.stdout!);
   const ready = new Promise<void>((resolve, reject) => {
-    waiting.push((line) => (line === 'ready' ? resolve() : reject(new Error(`python pipeline said '${line}'`))));
+    nextLine((line) => (line === 'ready' ? resolve() : reject(new Error(`python pipeline said '${line}'`))));
     child.once('exit', (code) => reject(new Error(`python pipeline exited (${code}) before it was ready`)));
   });
   return {
@@ -153,7 +143,7 @@ async function pythonDriver(o: PipelineOptions, cameras: number, clip: string, r
     sample: () =>
       new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('python pipeline did not answer a sample')), 20_000);
-        waiting.push((line) => {
+        nextLine((line) => {
           clearTimeout(timer);
           resolve(JSON.parse(line) as PipelineCounts);
         });

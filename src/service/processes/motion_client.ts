@@ -27,4 +27,9 @@ export class MotionClient extends ClientProcess {
     this.forwardFrame(frame.pixels, { frameNumber, slotId, timestampUs });
     this.publishData(motionEvent(camera, frame.meta, motion));
   }
+
+  // As the built-in motion process: a camera whose ring went away forgets its background (no per-camera leak).
+  protected override async handleRingGone(camera: string): Promise<void> {
+    this.detectors.delete(camera);
+  }
 }
