@@ -54,10 +54,21 @@ export async function startHttp(view: ServiceView, opts: HttpOptions = {}): Prom
   encoder.start();
   const ctx = new HttpContext(view, encoder, limits);
   // No logger: request lines carry ?token= and the service core owns logging.
-  const app = Fastify({ logger: false, bodyLimit: 16 * 1024, return503OnClosing: true, routerOptions: { maxParamLength: 200 } });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 16 * 1024,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+    // Errors Fastify raises before routing (a malformed percent-escape, a too long parameter) quote the URL, and so
+    // a ?token=: answered here, without the URL, like every other error.
+    frameworkErrors: (err, _req, reply) => {
+      const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+      void sendError(securityHeaders(reply), new HttpError(status, err.code ?? 'BAD_REQUEST', 'bad request: the URL is malformed or too long'));
+    },
+  });
 
   app.addHook('onSend', async (_req, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('x-frame-options', 'DENY');
+    securityHeaders(reply);
     return payload;
   });
   app.setNotFoundHandler((_req, reply) => sendError(reply, new HttpError(404, 'NOT_FOUND', 'no such route; the API is listed in the README (HTTP section)')));
@@ -102,3 +113,8 @@ export async function startHttp(view: ServiceView, opts: HttpOptions = {}): Prom
 }
 
 export type { ServiceView } from '../service_view.js';
+
+/** The headers every response carries (set in onSend, and by hand where Fastify answers before its hooks). */
+function securityHeaders<R extends { header(name: string, value: string): R }>(reply: R): R {
+  return reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('x-frame-options', 'DENY');
+}

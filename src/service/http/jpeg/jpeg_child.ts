@@ -201,6 +201,8 @@ process.on('message', (msg: ToEncoder) => {
 
 // Rings nobody wants any more are closed after a while (a dashboard reloading does not reopen them each time).
 const sweep = setInterval(() => {
+  // A parent that went away while this module was still loading fired 'disconnect' before anyone listened.
+  if (!process.connected) return void shutdown(0);
   const now = Date.now();
   for (const r of readers.values()) {
     if (feedsOf(r.ring).length > 0 || r.snaps.length > 0) {
@@ -215,6 +217,8 @@ async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   clearInterval(sweep);
+  // Bounded: a reader that never finishes closing must not keep an orphan alive.
+  setTimeout(() => process.exit(code), 2_000).unref();
   await Promise.all([...readers.values()].map((r) => closeReader(r, true)));
   process.exit(code);
 }
