@@ -1,3 +1,5 @@
+/// <reference lib="dom" />  // page.evaluate callbacks run in the browser
+/// <reference lib="dom.iterable" />
 /**
  * `npm run screenshot [-- OUT.png] [--config FILE]`: the README's picture of the dashboard. Runs `framering serve`
  * as a user does (the CLI, the built-in config unless --config, a free port), opens the dashboard in headless
