@@ -30,6 +30,7 @@ import { describe, expect, it } from 'vitest';
 import { trackCleanups, until } from './support/test_scope.js';
 import { DataRingClient, FrameRingClient, FrameRingServer, FrameringError, listSegments, removeSegment } from '../src/shm/index.js';
 import { addon } from '../src/shm/native_addon.js';
+import { nativeServerOf } from '../src/shm/internal.js';
 import { exited, forkScript, nextMessage } from './support/child_script.js';
 import { holdLock } from './support/lock_holder.js';
 import { checkFrame, fillFrame } from './fixtures/shm/frame_pattern.js';
@@ -796,7 +797,7 @@ describe('§7 a reader wiping its whole buffer', () => {
     fillFrame(pixels, 1);
     s.write(pixels, { frameNumber: 1, slotId: 5 });
     const wiped = await nextMessage<{ wiped?: boolean; bufferBytes: number; frame: number }>(wiper, (m) => m.wiped === true);
-    const layout = s.nativeServer.layout();
+    const layout = nativeServerOf(s).layout();
     expect(wiped.bufferBytes).toBe(slots * layout.slotStride);
     const metaBytes = Math.ceil((offsets.headerBytes + slots * offsets.slotMetaBytes) / 4096) * 4096;
     expect(layout.totalBytes - wiped.bufferBytes).toBe(metaBytes);

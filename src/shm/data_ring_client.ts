@@ -1,23 +1,31 @@
 /** Reads the values a DataRingServer sends, in order by default (policy 'every'). */
 import { deserialize } from 'node:v8';
+import type { AsyncSlots } from './async_slots.js';
 import { FrameringError } from './framering_error.js';
-import type { DataRingPars } from './data_ring_server.js';
-import { RingReader, type OpenOptions, type TakenSlot, type WaitOptions } from './ring_reader.js';
+import type { DataRingInfo } from './data_ring_server.js';
+import { pullTimeout } from './options.js';
+import { RingClient, type IterateOptions, type OpenOptions, type PullOptions, type TakenSlot, type WaitOptions } from './ring_client.js';
 import type { SlotMeta } from './slot_meta.js';
 
 export type MessageHandler = (value: unknown, meta: SlotMeta) => void | Promise<void>;
 
-function nameOf(nameOrPars: string | DataRingPars): string {
-  return typeof nameOrPars === 'string' ? nameOrPars : nameOrPars?.name;
+/** One message, decoded: its slot is already given back. */
+export interface DataMessage {
+  value: unknown;
+  meta: SlotMeta;
 }
 
-export class DataRingClient extends RingReader {
+function nameOf(nameOrInfo: string | DataRingInfo): string {
+  return typeof nameOrInfo === 'string' ? nameOrInfo : nameOrInfo?.name;
+}
+
+export class DataRingClient extends RingClient {
   private constructor(name: string, opts?: OpenOptions) {
-    super(name, RingReader.policyOf(opts, 'every'), opts);
+    super(name, RingClient.policyOf(opts, 'every'), opts);
   }
 
-  static open(nameOrPars: string | DataRingPars, opts?: OpenOptions): DataRingClient {
-    const client = new DataRingClient(nameOf(nameOrPars), opts);
+  static open(nameOrInfo: string | DataRingInfo, opts?: OpenOptions): DataRingClient {
+    const client = new DataRingClient(nameOf(nameOrInfo), opts);
     if (client.layout.format !== 'data') {
       client.close();
       throw new FrameringError('RING_INVALID', `ring '${client.name}' carries RGB24 frames, not data messages; use FrameRingClient`);
@@ -25,8 +33,9 @@ export class DataRingClient extends RingReader {
     return client;
   }
 
-  static waitFor(nameOrPars: string | DataRingPars, opts?: WaitOptions): Promise<DataRingClient> {
-    return RingReader.openWhenReady(() => DataRingClient.open(nameOrPars, opts), nameOf(nameOrPars), opts?.timeoutMs);
+  /** Attaches, waiting up to timeoutMs for the ring to be created; `signal` ends the wait with ABORTED. */
+  static waitFor(nameOrInfo: string | DataRingInfo, opts?: WaitOptions): Promise<DataRingClient> {
+    return RingClient.openWhenReady(() => DataRingClient.open(nameOrInfo, opts), nameOf(nameOrInfo), opts);
   }
 
   /** Delivers each message, decoded, one at a time. The slot is released as soon as the value is decoded. */
@@ -37,12 +46,38 @@ export class DataRingClient extends RingReader {
     });
   }
 
-  pull(timeoutMs: number): { value: unknown; meta: SlotMeta } | null {
+  pull(timeoutMs: number): DataMessage | null {
     const native = this.pullSlot(timeoutMs);
     return native ? this.take(native) : null;
   }
 
-  private take(slot: TakenSlot): { value: unknown; meta: SlotMeta } {
+  /**
+   * The messages, as a loop: `for await (const { value, meta } of client.messages({ signal }))`. Each slot is given
+   * back as soon as its value is decoded. Same rules as FrameRingClient.frames(): the loop ends when the writer closes
+   * the ring or this client closes, throws WRITER_GONE when the writer died and ABORTED when `signal` fires, and a
+   * client read by onMessage cannot be looped over (INVALID_ARGUMENT).
+   */
+  messages(opts: IterateOptions = {}): AsyncIterableIterator<DataMessage> {
+    return this.messageLoop(this.asyncSlots(), opts.signal);
+  }
+
+  /** The next message without blocking the event loop: null after timeoutMs (if given); see FrameRingClient.pullAsync. */
+  async pullAsync(opts: PullOptions = {}): Promise<DataMessage | null> {
+    const slots = this.asyncSlots();
+    const step = await slots.take({ signal: opts.signal, timeoutMs: pullTimeout(opts.timeoutMs) });
+    if (step === 'end') throw slots.ending;
+    return step ? this.take(step) : null;
+  }
+
+  private async *messageLoop(slots: AsyncSlots, signal?: AbortSignal): AsyncGenerator<DataMessage, void, undefined> {
+    for (;;) {
+      const step = await slots.take({ signal });
+      if (step === 'end' || step === null) return;
+      yield this.take(step);
+    }
+  }
+
+  private take(slot: TakenSlot): DataMessage {
     try {
       return { value: deserialize(this.view(slot)), meta: slot.meta };
     } finally {

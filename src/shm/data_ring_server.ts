@@ -3,22 +3,26 @@ import { serialize } from 'node:v8';
 import { FrameringError, native } from './framering_error.js';
 import { wholeNumber } from './options.js';
 import type { WriteMeta } from './frame_ring_server.js';
-import { RingWriter, type AsyncWriteOptions, type RingWriterOptions } from './ring_writer.js';
+import { RingServer, type AsyncWriteOptions, type RingServerOptions } from './ring_server.js';
 
-export interface DataRingPars {
+/** Plain description of a data ring, safe to send to another process (DataRingClient.open takes it). */
+export interface DataRingInfo {
   name: string;
   slots: number;
   maxMessageBytes: number;
 }
 
-export interface DataRingServerOptions extends RingWriterOptions {
+/** @deprecated Renamed DataRingInfo (Valkka called it "pars"). */
+export type DataRingPars = DataRingInfo;
+
+export interface DataRingServerOptions extends RingServerOptions {
   /** Messages the ring holds (default 16). */
   slots?: number;
   /** Largest serialised message (default 1 MiB). A larger one is an error, never truncated. */
   maxMessageBytes?: number;
 }
 
-export class DataRingServer extends RingWriter {
+export class DataRingServer extends RingServer {
   readonly maxMessageBytes: number;
 
   constructor(opts: DataRingServerOptions) {
@@ -28,8 +32,14 @@ export class DataRingServer extends RingWriter {
     this.maxMessageBytes = maxMessageBytes;
   }
 
-  pars(): DataRingPars {
+  /** What a client needs to open this ring, as plain data for another process. */
+  info(): DataRingInfo {
     return { name: this.name, slots: this.slots, maxMessageBytes: this.maxMessageBytes };
+  }
+
+  /** @deprecated Renamed info() (Valkka's name, kept for its users). */
+  pars(): DataRingInfo {
+    return this.info();
   }
 
   /**

@@ -7,6 +7,12 @@ export interface SlotOwner {
   release(index: number, frame: Frame): void;
 }
 
+/**
+ * Marks a frame released without giving its slot back (internal.ts): its reader closed, so its holds are gone and
+ * the view must no longer be trusted. A function, not a method, to keep it off the public surface.
+ */
+export let invalidateFrame: (frame: Frame) => void;
+
 export class Frame {
   readonly meta: SlotMeta;
   /** Frames this reader missed just before this one (lapped `every` reader, or skipped by `latest`). */
@@ -56,9 +62,10 @@ export class Frame {
     this.owner.release(this.index, this);
   }
 
-  /** @internal The reader closed: its holds are gone, so the view must no longer be trusted. */
-  invalidate(): void {
-    this.released = true;
+  static {
+    invalidateFrame = (frame) => {
+      frame.released = true;
+    };
   }
 
   /** The bytes in a fresh buffer of their own, to keep after release(). */

@@ -1,32 +1,34 @@
 /** Reads RGB24 frames from a FrameRingServer in any process, zero-copy. */
-import { Frame } from './frame.js';
+import type { AsyncSlots } from './async_slots.js';
+import { Frame, invalidateFrame } from './frame.js';
 import { FrameringError } from './framering_error.js';
-import type { FrameRingPars } from './frame_ring_server.js';
-import { RingReader, type OpenOptions, type TakenSlot, type WaitOptions } from './ring_reader.js';
+import type { FrameRingInfo } from './frame_ring_server.js';
+import { pullTimeout } from './options.js';
+import { RingClient, type IterateOptions, type OpenOptions, type PullOptions, type TakenSlot, type WaitOptions } from './ring_client.js';
 
 export type FrameHandler = (frame: Frame) => void | Promise<void>;
 
-function nameOf(nameOrPars: string | FrameRingPars): string {
-  return typeof nameOrPars === 'string' ? nameOrPars : nameOrPars?.name;
+function nameOf(nameOrInfo: string | FrameRingInfo): string {
+  return typeof nameOrInfo === 'string' ? nameOrInfo : nameOrInfo?.name;
 }
 
-export class FrameRingClient extends RingReader {
+export class FrameRingClient extends RingClient {
   readonly width: number;
   readonly height: number;
   /** Frames handed out and not released: close() invalidates them, since their slots are no longer held. */
   private readonly outstanding = new Set<Frame>();
 
   private constructor(name: string, opts?: OpenOptions) {
-    super(name, RingReader.policyOf(opts, 'latest'), opts);
+    super(name, RingClient.policyOf(opts, 'latest'), opts);
     this.width = this.layout.width;
     this.height = this.layout.height;
   }
 
   /** Attaches to a ring that exists now (RING_NOT_FOUND otherwise). Default policy: latest. */
-  static open(nameOrPars: string | FrameRingPars, opts?: OpenOptions): FrameRingClient {
-    const client = new FrameRingClient(nameOf(nameOrPars), opts);
+  static open(nameOrInfo: string | FrameRingInfo, opts?: OpenOptions): FrameRingClient {
+    const client = new FrameRingClient(nameOf(nameOrInfo), opts);
     try {
-      client.checkKind(nameOrPars);
+      client.checkKind(nameOrInfo);
     } catch (err) {
       client.close();
       throw err;
@@ -34,9 +36,9 @@ export class FrameRingClient extends RingReader {
     return client;
   }
 
-  /** Attaches, waiting up to timeoutMs for the ring to be created. */
-  static waitFor(nameOrPars: string | FrameRingPars, opts?: WaitOptions): Promise<FrameRingClient> {
-    return RingReader.openWhenReady(() => FrameRingClient.open(nameOrPars, opts), nameOf(nameOrPars), opts?.timeoutMs);
+  /** Attaches, waiting up to timeoutMs for the ring to be created; `signal` ends the wait with ABORTED. */
+  static waitFor(nameOrInfo: string | FrameRingInfo, opts?: WaitOptions): Promise<FrameRingClient> {
+    return RingClient.openWhenReady(() => FrameRingClient.open(nameOrInfo, opts), nameOf(nameOrInfo), opts);
   }
 
   /**
@@ -67,6 +69,45 @@ export class FrameRingClient extends RingReader {
     return native ? this.frameOf(native) : null;
   }
 
+  /**
+   * The frames, as a loop: `for await (const frame of client.frames({ signal }))`. Each frame is released when the
+   * loop moves on, breaks, throws or returns, unless retained. Frames come through the same wakeup as onFrame (no
+   * polling), and the next is taken only when the loop asks for it. The loop ends when the writer closes the ring or
+   * this client closes; it throws WRITER_GONE when the writer died, and ABORTED when `signal` fires. One loop (or
+   * pullAsync) at a time; a client read by onFrame cannot be looped over (INVALID_ARGUMENT), nor pulled with pull().
+   */
+  frames(opts: IterateOptions = {}): AsyncIterableIterator<Frame> {
+    return this.frameLoop(this.asyncSlots(), opts.signal);
+  }
+
+  /**
+   * The next frame without blocking the event loop: null after timeoutMs (if given), ABORTED when `signal` fires,
+   * WRITER_GONE when the writer closed or died, CLOSED when this client closed meanwhile. The caller releases it.
+   */
+  async pullAsync(opts: PullOptions = {}): Promise<Frame | null> {
+    const slots = this.asyncSlots();
+    const step = await slots.take({ signal: opts.signal, timeoutMs: pullTimeout(opts.timeoutMs) });
+    if (step === 'end') throw slots.ending;
+    return step ? this.frameOf(step) : null;
+  }
+
+  private async *frameLoop(slots: AsyncSlots, signal?: AbortSignal): AsyncGenerator<Frame, void, undefined> {
+    let current: Frame | null = null;
+    try {
+      for (;;) {
+        const step = await slots.take({ signal });
+        if (step === 'end' || step === null) return;
+        current = this.frameOf(step);
+        yield current;
+        const done = current;
+        current = null;
+        if (!done.isRetained) done.release();
+      }
+    } finally {
+      if (current && !current.isRetained) current.release();
+    }
+  }
+
   get dropped(): number {
     return this.stats().dropped;
   }
@@ -87,21 +128,21 @@ export class FrameRingClient extends RingReader {
   }
 
   override close(): void {
-    for (const frame of this.outstanding) frame.invalidate();
+    for (const frame of this.outstanding) invalidateFrame(frame);
     this.outstanding.clear();
     super.close();
   }
 
-  private checkKind(nameOrPars: string | FrameRingPars): void {
+  private checkKind(nameOrInfo: string | FrameRingInfo): void {
     if (this.layout.format !== 'rgb24')
       throw new FrameringError('RING_INVALID', `ring '${this.name}' carries data messages, not RGB24 frames; use DataRingClient`);
-    if (typeof nameOrPars === 'object') {
-      const p = nameOrPars;
+    if (typeof nameOrInfo === 'object') {
+      const p = nameOrInfo;
       if (p.width !== this.layout.width || p.height !== this.layout.height)
         throw new FrameringError(
           'RING_INVALID',
           `ring '${this.name}' holds ${this.layout.width}x${this.layout.height} frames but ${p.width}x${p.height} were expected ` +
-            '(the ring was recreated with another size; fetch its pars again)',
+            '(the ring was recreated with another size; fetch its info() again)',
         );
     }
   }

@@ -1,19 +1,22 @@
 /** The writer of RGB24 frames: one POSIX shm segment of `slots` frames of width × height × 3 bytes. */
 import { FrameringError, native } from './framering_error.js';
 import { MAX_DIMENSION, wholeNumber } from './options.js';
-import { RingWriter, type AsyncWriteOptions, type RingWriterOptions } from './ring_writer.js';
+import { RingServer, type AsyncWriteOptions, type RingServerOptions } from './ring_server.js';
 
-export type { RingServerStats } from './ring_writer.js';
+export type { RingServerStats } from './ring_server.js';
 
-/** Plain description of a frame ring, safe to send to another process. */
-export interface FrameRingPars {
+/** Plain description of a frame ring, safe to send to another process (FrameRingClient.open takes it). */
+export interface FrameRingInfo {
   name: string;
   width: number;
   height: number;
   slots: number;
 }
 
-export interface FrameRingServerOptions extends RingWriterOptions {
+/** @deprecated Renamed FrameRingInfo (Valkka called it "pars"). */
+export type FrameRingPars = FrameRingInfo;
+
+export interface FrameRingServerOptions extends RingServerOptions {
   width: number;
   height: number;
   /** Frames in the ring (default 8). More slots absorb slower readers at the cost of /dev/shm. */
@@ -34,7 +37,7 @@ export interface LentSlot {
   abandon(): void;
 }
 
-export class FrameRingServer extends RingWriter {
+export class FrameRingServer extends RingServer {
   readonly width: number;
   readonly height: number;
   readonly frameBytes: number;
@@ -57,8 +60,14 @@ export class FrameRingServer extends RingWriter {
     );
   }
 
-  pars(): FrameRingPars {
+  /** What a client needs to open this ring, as plain data for another process. */
+  info(): FrameRingInfo {
     return { name: this.name, width: this.width, height: this.height, slots: this.slots };
+  }
+
+  /** @deprecated Renamed info() (Valkka's name, kept for its users). */
+  pars(): FrameRingInfo {
+    return this.info();
   }
 
   /** Copies one frame into the next free slot. Returns its seq, or null when every slot is held (counted). */

@@ -11,6 +11,7 @@ export type FrameringErrorCode =
   | 'TIMEOUT'
   | 'WRITER_GONE'
   | 'INTERRUPTED'
+  | 'ABORTED'
   | 'RING_UNTRUSTED'
   | 'SYSTEM';
 

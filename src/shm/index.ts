@@ -4,17 +4,18 @@ export type { SlotMeta } from './slot_meta.js';
 export { Frame } from './frame.js';
 export {
   FrameRingServer,
+  type FrameRingInfo,
   type FrameRingPars,
   type FrameRingServerOptions,
   type LentSlot,
   type RingServerStats,
   type WriteMeta,
 } from './frame_ring_server.js';
-export { RingWriter, type RingWriterOptions } from './ring_writer.js';
+export { RingServer, RingWriter, type RingServerOptions, type RingWriterOptions } from './ring_server.js';
 export { FrameRingClient, type FrameHandler } from './frame_ring_client.js';
-export { DataRingServer, type DataRingPars, type DataRingServerOptions } from './data_ring_server.js';
-export { DataRingClient, type MessageHandler } from './data_ring_client.js';
-export type { OpenOptions, WaitOptions } from './ring_reader.js';
+export { DataRingServer, type DataRingInfo, type DataRingPars, type DataRingServerOptions } from './data_ring_server.js';
+export { DataRingClient, type DataMessage, type MessageHandler } from './data_ring_client.js';
+export type { IterateOptions, OpenOptions, PullOptions, WaitOptions } from './ring_client.js';
 export { RingPump, createPipe, closeFd, type PumpEnd, type PumpStats } from './ring_pump.js';
 export { listSegments, removeSegment, SHM_DIR, SEGMENT_PREFIX, type SegmentEntry } from './segments.js';
 export { closeOnExit, forgetOnExit, type ClosesOnExit } from './exit_cleanup.js';

@@ -4,10 +4,26 @@ import { FrameringError } from './framering_error.js';
 export const MAX_SLOTS = 1024;
 export const MAX_DIMENSION = 16384;
 
-export function wholeNumber(what: string, value: unknown, min: number, max: number): number {
+/** What is wrong with `value` as a whole number from min to max, or null when nothing is (for checks that collect). */
+export function wholeNumberProblem(what: string, value: unknown, min: number, max: number): string | null {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
-    throw new FrameringError('INVALID_ARGUMENT', `${what} must be a whole number from ${min} to ${max}, got ${String(value)}`);
-  return value;
+    return `${what} must be a whole number from ${min} to ${max}, got ${String(value)}`;
+  return null;
+}
+
+/** `value` when it is a whole number from min to max; INVALID_ARGUMENT otherwise. */
+export function wholeNumber(what: string, value: unknown, min: number, max: number): number {
+  const problem = wholeNumberProblem(what, value, min, max);
+  if (problem) throw new FrameringError('INVALID_ARGUMENT', problem);
+  return value as number;
+}
+
+/** The longest timer Node keeps (about 24.8 days); a longer timeoutMs would fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** A pullAsync() timeout: undefined (no timeout) or whole milliseconds a timer can hold. */
+export function pullTimeout(value: unknown): number | undefined {
+  return value === undefined ? undefined : wholeNumber('timeoutMs', value, 0, MAX_TIMER_MS);
 }
 
 export function ringName(value: unknown): string {

@@ -4,6 +4,7 @@ import { FrameringError, native } from './framering_error.js';
 import type { FrameRingServer } from './frame_ring_server.js';
 import { addon, type NativeRingPump } from './native_addon.js';
 import { wholeNumber } from './options.js';
+import { nativeServerOf } from './ring_server.js';
 
 export interface PumpEnd {
   /** eof: the stream ended between frames; short-frame: inside a frame; error: read failed; stopped: stop() */
@@ -30,7 +31,7 @@ export function closeFd(fd: number): void {
   addon.closeFd(fd);
 }
 
-export class RingPump extends EventEmitter {
+export class RingPump extends EventEmitter implements Disposable {
   private readonly pump: NativeRingPump;
   private started = false;
 
@@ -42,7 +43,7 @@ export class RingPump extends EventEmitter {
     this.pump = native(
       () =>
         new addon.RingPump(
-          server.nativeServer,
+          nativeServerOf(server),
           fd,
           { frameBytes, width: opts.width ?? server.width, height: opts.height ?? server.height, slotId: opts.slotId ?? 0 },
           (reason, message, partialBytes) => {
@@ -61,6 +62,11 @@ export class RingPump extends EventEmitter {
   /** Stops and joins the thread. Idempotent. */
   stop(): void {
     this.pump.stop();
+  }
+
+  /** stop(), for `using pump = new RingPump(…)`. */
+  [Symbol.dispose](): void {
+    this.stop();
   }
 
   stats(): PumpStats {

@@ -1,6 +1,7 @@
 /**
  * What both typed servers share: create the native ring from checked options, unlink it on close and on every
- * catchable exit, stats. FrameRingServer and DataRingServer add what their payloads need.
+ * catchable exit, stats. FrameRingServer and DataRingServer add what their payloads need. (Called RingWriter before
+ * the names agreed with the C++ side: a ring has one server, which writes, and clients, which read.)
  */
 import { closeOnExit, forgetOnExit } from './exit_cleanup.js';
 import { FrameringError, native } from './framering_error.js';
@@ -24,7 +25,7 @@ export interface RingServerStats {
 }
 
 /** The options every ring takes. */
-export interface RingWriterOptions {
+export interface RingServerOptions {
   name: string;
   slots?: number;
   /** Lossless: the writer waits (up to blockingTimeoutMs) for `every` readers instead of overwriting. */
@@ -34,11 +35,21 @@ export interface RingWriterOptions {
   mode?: number;
 }
 
-export class RingWriter {
+/** The native server of each ring, for RingPump and tests (through internal.ts), off the public surface. */
+const nativeServers = new WeakMap<RingServer, NativeRingServer>();
+
+/** The native server behind a ring (internal.ts): what RingPump hands to its thread. */
+export function nativeServerOf(server: RingServer): NativeRingServer {
+  const found = nativeServers.get(server);
+  if (!found) throw new FrameringError('INVALID_ARGUMENT', 'not a ring server made by framering');
+  return found;
+}
+
+export class RingServer implements Disposable {
   readonly name: string;
   readonly slots: number;
-  /** @internal The native writer, for RingPump. */
-  readonly nativeServer: NativeRingServer;
+  /** The native server; subclasses write through it. */
+  protected readonly nativeServer: NativeRingServer;
   readonly blocking: boolean;
   readonly blockingTimeoutMs: number;
   private closed = false;
@@ -46,7 +57,7 @@ export class RingWriter {
   private readonly reclaimTimer: NodeJS.Timeout;
 
   protected constructor(
-    opts: RingWriterOptions,
+    opts: RingServerOptions,
     defaultSlots: number,
     geometry: { slotBytes: number; width?: number; height?: number; format: 'rgb24' | 'data' },
   ) {
@@ -59,6 +70,7 @@ export class RingWriter {
     this.nativeServer = native(
       () => new addon.RingServer({ ...geometry, name: this.name, slots: this.slots, blocking: !!opts.blocking, blockingTimeoutMs, mode }),
     );
+    nativeServers.set(this, this.nativeServer);
     closeOnExit(this.exitHook);
     // Readers that died free their entries and slots even while nothing is written (write() and lend() do it too).
     this.reclaimTimer = setInterval(() => this.nativeServer.reclaimDeadReaders(), RECLAIM_EVERY_MS).unref();
@@ -80,6 +92,11 @@ export class RingWriter {
     forgetOnExit(this.exitHook);
     clearInterval(this.reclaimTimer);
     this.nativeServer.close();
+  }
+
+  /** close(), for `using ring = new FrameRingServer(…)`. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   /**
@@ -106,3 +123,10 @@ export class RingWriter {
     if (this.closed) throw new FrameringError('CLOSED', `ring '${this.name}' is closed`);
   }
 }
+
+/** @deprecated Renamed RingServer (one word per role: server/client, as in the native code). */
+export const RingWriter = RingServer;
+/** @deprecated Renamed RingServer. */
+export type RingWriter = RingServer;
+/** @deprecated Renamed RingServerOptions. */
+export type RingWriterOptions = RingServerOptions;

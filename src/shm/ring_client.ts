@@ -1,10 +1,13 @@
 /**
- * The reading machinery both typed clients share: attach, deliver slots one at a time from the native waiter thread
- * to a handler (sync or async), release, pull, notice the writer going away.
+ * The reading machinery both typed clients share: attach, deliver slots one at a time (doorbell or native waiter
+ * thread) to a handler or to async loops, release, pull, notice the writer going away. (Called RingReader before the
+ * names agreed with the C++ RingClient.)
  */
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closeOnExit, forgetOnExit } from './exit_cleanup.js';
+import { abortedError } from './aborted.js';
+import { AsyncSlots } from './async_slots.js';
 import { FrameringError, native } from './framering_error.js';
 import { onPullInterrupted, watchTerminationSignals } from './exit_cleanup.js';
 import { addon, type NativeLayout, type NativeRingClient } from './native_addon.js';
@@ -43,9 +46,28 @@ const LIVENESS_CHECK_MS = 250;
 export interface WaitOptions extends OpenOptions {
   /** How long to wait for the ring to appear, in ms (default 10 000). */
   timeoutMs?: number;
+  /** Ends the wait at once with an ABORTED error. */
+  signal?: AbortSignal;
 }
 
-export class RingReader extends EventEmitter {
+/** Options of pullAsync(). */
+export interface PullOptions {
+  /** Ends the wait at once with an ABORTED error. */
+  signal?: AbortSignal;
+  /** Resolve null when nothing came within this many ms (default: wait until a frame, the signal or the writer's end). */
+  timeoutMs?: number;
+}
+
+/** Options of the frames() and messages() loops. */
+export interface IterateOptions {
+  /** Ends the loop (the pending step throws ABORTED), releasing what it held. */
+  signal?: AbortSignal;
+}
+
+/** The end of ring_core.cc's WriterGone message when the writer closed the ring on purpose (not a crash). */
+const CLOSED_BY_WRITER = "the ring's writer closed it";
+
+export class RingClient extends EventEmitter implements Disposable {
   readonly name: string;
   readonly policy: ReadPolicy;
   readonly layout: NativeLayout;
@@ -53,9 +75,13 @@ export class RingReader extends EventEmitter {
   private readonly slotViews: Uint8Array[];
   private readonly meta: Float64Array;
   private delivering = false;
+  /** Set once frames()/messages()/pullAsync() started reading: they, not a handler, get the slots. */
+  private asyncReads: AsyncSlots | null = null;
   private livenessTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private goneError: FrameringError | null = null;
+  /** The writer closed the ring on purpose (loops end quietly), rather than dying (they throw WRITER_GONE). */
+  private goneCleanly = false;
   private readonly exitHook = { closeForExit: () => this.close() };
 
   constructor(name: string, policy: ReadPolicy, opts?: OpenOptions) {
@@ -81,9 +107,11 @@ export class RingReader extends EventEmitter {
     closeOnExit(this.exitHook);
   }
 
-  static async openWhenReady<T>(open: () => T, name: string, timeoutMs = 10_000): Promise<T> {
+  static async openWhenReady<T>(open: () => T, name: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+    const { timeoutMs = 10_000, signal } = opts;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (signal?.aborted) throw abortedError(`waiting for ring '${name}'`);
       try {
         return open();
       } catch (err) {
@@ -92,7 +120,8 @@ export class RingReader extends EventEmitter {
         if (Date.now() >= deadline)
           throw new FrameringError('TIMEOUT', `ring '${name}' did not appear within ${timeoutMs} ms; is its server running?`);
       }
-      await sleep(25);
+      // The ring's appearance has no wakeup to wait on: a short sleep, which the signal cuts short.
+      await sleep(25, undefined, { signal }).catch(() => undefined);
     }
   }
 
@@ -118,10 +147,21 @@ export class RingReader extends EventEmitter {
     if (!this.closed) this.client.release(index);
   }
 
-  /** Starts delivery: `deliver` gets each slot and returns when (or a promise of when) it is done with it. */
-  deliver(deliver: (slot: TakenSlot) => void | Promise<void>): void {
+  /**
+   * Starts delivery: `deliver` gets each slot and returns when (or a promise of when) it is done with it. `by` says
+   * who reads: a handler (onFrame/onMessage) or the async loops, which share one delivery.
+   */
+  deliver(deliver: (slot: TakenSlot) => void | Promise<void>, by: 'handler' | 'loop' = 'handler'): void {
     this.checkOpen();
-    if (this.delivering) throw new FrameringError('INVALID_ARGUMENT', `ring '${this.name}' already has a handler`);
+    if (this.delivering) {
+      const reader = this.asyncReads ? 'frames()/messages()/pullAsync()' : 'a handler (onFrame/onMessage)';
+      const asked = by === 'loop' ? 'an async loop' : 'a handler';
+      throw new FrameringError(
+        'INVALID_ARGUMENT',
+        `ring '${this.name}' is already read by ${reader}, so ${asked} cannot read it too; a client has one reader: ` +
+          'open a second client to read the ring twice',
+      );
+    }
     this.delivering = true;
     // Runs one delivery; true when it finished synchronously.
     const runOne = (index: number): boolean => {
@@ -164,8 +204,37 @@ export class RingReader extends EventEmitter {
     });
   }
 
+  /**
+   * The slots async reads take: one queue per client, on the handler's delivery (doorbell or waiter thread), so a
+   * loop never polls. Throws INVALID_ARGUMENT when a handler reads this client already.
+   */
+  protected asyncSlots(): AsyncSlots {
+    this.checkOpen();
+    if (this.asyncReads) return this.asyncReads;
+    const slots = new AsyncSlots(this.name, {
+      start: (onSlot) => this.deliver(onSlot, 'loop'),
+      takeBetweenDeliveries: () => this.takeBetweenDeliveries(),
+    });
+    if (this.delivering) slots.start(); // throws the coded error that names the handler
+    this.asyncReads = slots;
+    if (this.goneError) slots.end(this.goneError, this.goneCleanly);
+    return slots;
+  }
+
+  /** A slot taken on this thread while a delivery is in progress (the native side waits for its next()), or null. */
+  private takeBetweenDeliveries(): TakenSlot | null {
+    if (this.closed) return null;
+    const index = this.client.tryAcquire();
+    return index < 0 ? null : this.slotAt(index);
+  }
+
   pullSlot(timeoutMs: number): TakenSlot | null {
     this.checkOpen();
+    if (this.delivering)
+      throw new FrameringError(
+        'INVALID_ARGUMENT',
+        `pull() cannot read ring '${this.name}' while a handler or an async loop reads it; use one way of reading per client`,
+      );
     // A termination signal ends the wait (INTERRUPTED), so that Node can run its handler.
     watchTerminationSignals();
     try {
@@ -197,18 +266,27 @@ export class RingReader extends EventEmitter {
     return this.delivering && !this.closed ? this.client.wakeup() : null;
   }
 
+  /** Gives back every slot this client holds and its reader table entry. Ends async loops. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     if (this.livenessTimer) clearInterval(this.livenessTimer);
     forgetOnExit(this.exitHook);
     this.client.close();
+    this.asyncReads?.close(new FrameringError('CLOSED', `reader of ring '${this.name}' is closed`));
+  }
+
+  /** close(), for `using client = FrameRingClient.open(…)`. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   private markGone(reason: string): void {
     if (this.goneError) return;
     if (this.livenessTimer) clearInterval(this.livenessTimer);
     this.goneError = new FrameringError('WRITER_GONE', reason);
+    this.goneCleanly = reason.endsWith(CLOSED_BY_WRITER);
+    this.asyncReads?.end(this.goneError, this.goneCleanly);
     this.emit('gone', this.goneError);
   }
 
@@ -217,7 +295,7 @@ export class RingReader extends EventEmitter {
     else console.error(`framering: the handler of ring '${this.name}' failed:`, err);
   }
 
-  private checkOpen(): void {
+  protected checkOpen(): void {
     if (this.closed) throw new FrameringError('CLOSED', `reader of ring '${this.name}' is closed`);
   }
 }
