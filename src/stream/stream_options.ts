@@ -2,6 +2,7 @@
 import type { BackoffOptions } from './backoff.js';
 import type { SourceSpec } from './camera_source.js';
 import { StreamError } from './stream_error.js';
+import { wholeNumberProblem } from '../shm/internal.js';
 
 export interface LiveStreamOptions {
   /** rtsp://…, http(s)://…, a file path, synthetic://, or an object form (see camera_source.ts). */
@@ -55,9 +56,8 @@ export function resolveStreamOptions(opts: LiveStreamOptions): ResolvedStreamOpt
   if (opts === null || typeof opts !== 'object') throw new StreamError('INVALID_OPTIONS', 'LiveStream needs an options object: { source, width, height, fps }');
   const problems: string[] = [];
   const int = (name: string, value: unknown, min: number, max: number): number => {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name} must be an integer from ${min} to ${max} (got ${String(value)})`);
-    }
+    const problem = wholeNumberProblem(name, value, min, max); // the rings' own check, so both say the same
+    if (problem) problems.push(problem);
     return value as number;
   };
   const positive = (name: string, value: unknown, fallback: number): number => {
