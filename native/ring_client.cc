@@ -12,7 +12,7 @@ namespace framering {
 
 namespace {
 
-// Meta layout shared with RingReader.slotAt in src/shm/ring_reader.ts.
+// Meta layout shared with RingClient.slotAt in src/shm/ring_client.ts.
 enum MetaField { kSeq, kBytes, kTimestampUs, kFrameNumber, kWidth, kHeight, kSlotId, kDroppedBefore, kMetaFields };
 
 // What the waiter thread hands to the JavaScript thread.

@@ -1,7 +1,7 @@
 // The ring's rules, shared by the writer (RingServer, RingPump) and the readers (RingClient), on a mapped segment.
 // Lock-free: slots change hands by atomic operations on their seq_state and hold_mask words, so a process stopped or
 // killed at any instruction never stops another. Wakeups are futexes in the segment, and every wait is bounded.
-// The invariants are listed in native/README.md.
+// The protocol and its invariants are written down in native/PROTOCOL.md.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -50,7 +50,7 @@ class RingCore {
   uint64_t payload_offset() const { return mapping_->payload_offset; }
   bool blocking() const { return mapping_->geometry.flags & kFlagBlocking; }
 
-  // Writer side. Safe from several threads at once (the JavaScript thread and pump threads).
+  // Server side (the writer). Safe from several threads at once (the JavaScript thread and pump threads).
   // A free slot now marked Writing, or -1 (every slot held / timeout), counted as a writer drop when count_drop.
   // *stop (optional) ends a blocking wait early.
   int32_t Lend(int timeout_ms, bool count_drop = true, const std::atomic<bool>* stop = nullptr);
@@ -62,7 +62,7 @@ class RingCore {
   // Frees table entries and holds of readers that died (their lock byte is free). Throttled unless forced.
   void ReclaimDeadReaders(bool force = false);
 
-  // Reader side. One reader per RingCore.
+  // Client side (a reader). One client per RingCore.
   int32_t RegisterReader(ReadPolicy policy);  // throws TOO_MANY_READERS
   void UnregisterReader();
   bool TryAcquire(AcquiredSlot* out);

@@ -1,6 +1,6 @@
 // The bytes of one ring segment in /dev/shm. Shared by every process that maps it, so every field has a fixed
 // size and offset; anything that changes this layout must bump kLayoutVersion. The invariants every process keeps
-// are written down in native/README.md.
+// are written down in native/PROTOCOL.md.
 #pragma once
 #include <cstddef>
 #include <cstdint>
