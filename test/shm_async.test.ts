@@ -13,7 +13,11 @@ import {
   listSegments,
   removeSegment,
   SEGMENT_PREFIX,
+  RingServer,
+  RingWriter,
+  type DataRingPars,
   type Frame,
+  type FrameRingPars,
   type RingServerStats,
 } from '../src/shm/index.js';
 import { checkFrame } from './fixtures/shm/frame_pattern.js';
@@ -237,6 +241,39 @@ describe('pullAsync()', () => {
     child.send({ close: true });
     await closed;
     expect(await codeOf(other.pullAsync({ timeoutMs: 5000 }))).toBe('WRITER_GONE');
+  });
+});
+
+describe('a slot taken while no loop waited', () => {
+  it('latest: is replaced by a newer frame when the next read asks; every: comes next, in order', async () => {
+    const { child, name } = await writer();
+    const latest = track(FrameRingClient.open(name, { policy: 'latest' }));
+    const every = track(FrameRingClient.open(name, { policy: 'every' }));
+    for (const c of [latest, every]) expect(await codeOf(c.pullAsync({ signal: AbortSignal.timeout(100) }))).toBe('ABORTED');
+    await write(child, 1); // both are still woken for it after their consumers gave up: each keeps it
+    await until(() => latest.stats().held === 1 && every.stats().held === 1);
+    await write(child, 2);
+    const newest = (await latest.pullAsync({ timeoutMs: 5000 }))!;
+    expect(checkFrame(newest.pixels)).toBe(3);
+    expect(latest.stats().held).toBe(1); // frame 1 went back when frame 3 replaced it
+    newest.release();
+    const next = (await every.pullAsync({ timeoutMs: 5000 }))!;
+    expect(checkFrame(next.pixels)).toBe(1);
+    next.release();
+  });
+});
+
+describe('old names', () => {
+  it('pars() and the *Pars types remain as deprecated aliases of info() and *Info', () => {
+    const frames = track(new FrameRingServer({ name: ringName(), width: 8, height: 8 }));
+    const data = track(new DataRingServer({ name: ringName() }));
+    const framePars: FrameRingPars = frames.pars();
+    const dataPars: DataRingPars = data.pars();
+    expect(framePars).toEqual(frames.info());
+    expect(framePars).toEqual({ name: frames.name, width: 8, height: 8, slots: 8 });
+    expect(dataPars).toEqual({ name: data.name, slots: 16, maxMessageBytes: 1 << 20 });
+    expect(RingWriter).toBe(RingServer);
+    expect(frames).toBeInstanceOf(RingWriter);
   });
 });
 

@@ -186,7 +186,7 @@ describe('frame ring across processes', () => {
 
   it('lend and commit fill a slot in place; abandon gives it back unseen', () => {
     const s = server();
-    const c = FrameRingClient.open(s.pars(), { policy: 'every' });
+    const c = FrameRingClient.open(s.info(), { policy: 'every' });
     cleanups.push(() => c.close());
     const lent = s.lend()!;
     fillFrame(lent.view, 9);

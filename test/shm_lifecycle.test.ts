@@ -177,7 +177,7 @@ describe('bad input', () => {
 
     const s = new FrameRingServer({ name: ringName(), width: 8, height: 8 });
     cleanups.push(() => s.close());
-    expectCode(() => FrameRingClient.open({ ...s.pars(), width: 9 }), 'RING_INVALID', /8x8 frames but 9x8/);
+    expectCode(() => FrameRingClient.open({ ...s.info(), width: 9 }), 'RING_INVALID', /8x8 frames but 9x8/);
     expectCode(() => DataRingClient.open(s.name), 'RING_INVALID', /use FrameRingClient/);
     expect(s.stats().readers).toEqual([]); // the refused readers did not stay in the table
   });
@@ -274,7 +274,7 @@ describe('data ring', () => {
   it('carries structured-clone values, typed arrays included, in order to another process and back', async () => {
     const s = new DataRingServer({ name: ringName(), maxMessageBytes: 4096 });
     cleanups.push(() => s.close());
-    const c = DataRingClient.open(s.pars());
+    const c = DataRingClient.open(s.info());
     cleanups.push(() => c.close());
     const got: unknown[] = [];
     c.onMessage((v) => {

@@ -11,8 +11,12 @@ import type { TakenSlot } from './ring_client.js';
 export interface SlotDelivery {
   /** Starts the client's delivery; onSlot's promise settles when the native side may take the next slot. */
   start(onSlot: (slot: TakenSlot) => Promise<void>): void;
-  /** Takes a slot on this thread while the native side waits for that promise, or null. */
+  /** Takes a slot on this thread while the native side waits for that promise (or before the start), or null. */
   takeBetweenDeliveries(): TakenSlot | null;
+  /** Gives a slot back (a kept `latest` slot that a newer one replaces). */
+  release(slot: TakenSlot): void;
+  /** 'latest' clients want the newest slot when a consumer asks, not one kept from before. */
+  readonly newestOnly: boolean;
 }
 
 /** A step of a loop: a slot, null (timed out), or 'end' (the writer closed the ring, or this client closed). */
@@ -53,14 +57,10 @@ export class AsyncSlots {
         new FrameringError('INVALID_ARGUMENT', `ring '${this.name}' is already awaited by another loop or pullAsync(); one at a time per client`),
       );
     if (signal?.aborted) return Promise.reject(abortedError(`reading ring '${this.name}'`));
-    if (this.kept) {
-      const slot = this.kept;
-      this.kept = null;
-      return Promise.resolve(slot);
-    }
+    if (this.kept) return Promise.resolve(this.takeKept());
     if (this.endError) {
       // The writer went while no consumer waited: what the native side had not taken yet is still in the ring.
-      const left = this.resumeDelivery ? this.delivery.takeBetweenDeliveries() : null;
+      const left = this.nativeIdle ? this.delivery.takeBetweenDeliveries() : null;
       if (left) return Promise.resolve(left);
       return this.endedCleanly ? Promise.resolve('end') : Promise.reject(this.endError);
     }
@@ -118,6 +118,22 @@ export class AsyncSlots {
     this.endError = err;
     this.endedCleanly = true;
     this.waiter?.resolve('end');
+  }
+
+  /** No native take can be in flight: delivery not started, or waiting for our promise. */
+  private get nativeIdle(): boolean {
+    return !this.started || this.resumeDelivery !== null;
+  }
+
+  /** The kept slot, or for `latest` a newer one that came since (the kept one then goes back). */
+  private takeKept(): TakenSlot {
+    const kept = this.kept!;
+    this.kept = null;
+    if (!this.delivery.newestOnly) return kept;
+    const newer = this.delivery.takeBetweenDeliveries(); // the native side waits for our promise: safe here
+    if (!newer) return kept;
+    this.delivery.release(kept);
+    return newer;
   }
 
   private askForNext(): void {

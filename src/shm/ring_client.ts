@@ -214,6 +214,8 @@ export class RingClient extends EventEmitter implements Disposable {
     const slots = new AsyncSlots(this.name, {
       start: (onSlot) => this.deliver(onSlot, 'loop'),
       takeBetweenDeliveries: () => this.takeBetweenDeliveries(),
+      release: (slot) => this.release(slot.index),
+      newestOnly: this.policy === 'latest',
     });
     if (this.delivering) slots.start(); // throws the coded error that names the handler
     this.asyncReads = slots;
