@@ -75,6 +75,7 @@ export class FrameRingClient extends RingClient {
    * polling), and the next is taken only when the loop asks for it. The loop ends when the writer closes the ring or
    * this client closes; it throws WRITER_GONE when the writer died, and ABORTED when `signal` fires. One loop (or
    * pullAsync) at a time; a client read by onFrame cannot be looped over (INVALID_ARGUMENT), nor pulled with pull().
+   * Like onFrame, reading this way keeps the process alive until the client is closed (`using` does it).
    */
   frames(opts: IterateOptions = {}): AsyncIterableIterator<Frame> {
     return this.frameLoop(this.asyncSlots(), opts.signal);
