@@ -69,7 +69,8 @@ bool RingCore::SlotNeededByEveryReader(uint64_t seq) const {
 
 // Claiming a slot against a reader taking it at the same moment is a Dekker pair: the writer swaps seq_state to
 // Writing, then reads hold_mask; a reader sets its hold bit, then rereads seq_state. With sequentially consistent
-// operations at least one of them sees the other, and backs off. So a held slot is never written.
+// operations at least one of them sees the other, and backs off. So a held slot is never written (PROTOCOL.md SLOT-2;
+// which slot is taken: EVICT-1..3).
 int32_t RingCore::Lend(int timeout_ms, bool count_drop, const std::atomic<bool>* stop) {
   bool blocking_ring = blocking();
   uint64_t deadline = MonotonicUs() + static_cast<uint64_t>(timeout_ms > 0 ? timeout_ms : 0) * 1000ull;
@@ -136,7 +137,7 @@ uint64_t RingCore::Commit(int32_t index, const CommitMeta& meta) {
 
 // After the slot is published (a sequentially consistent store), the exchange of armed_mask: against a reader's arm
 // (its bit set, then a last look at the slots) this is a Dekker pair again, so a sleeping reader either sees the frame
-// or gets its ring.
+// or gets its ring (PROTOCOL.md WAIT-4).
 void RingCore::RingArmedDoorbells() {
   if (!doorbells_ || Load(&header_->armed_mask) == 0) return;
   uint64_t armed = __atomic_exchange_n(&header_->armed_mask, 0ull, __ATOMIC_SEQ_CST);
@@ -256,6 +257,7 @@ void RingCore::UnregisterReader() {
   reader_ = -1;
 }
 
+// The client's half of the Dekker pair (SLOT-2), and its cursor rules (CURSOR-1, CURSOR-2).
 bool RingCore::TryAcquire(AcquiredSlot* out) {
   // Our entry was cleared (by a hostile or confused process: a live reader keeps its lock) and may be someone else's
   // now: never read through it.

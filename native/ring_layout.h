@@ -50,7 +50,7 @@ struct ReaderEntry {
   uint32_t in_use;        // set only while the owner holds the entry's liveness lock byte
   uint32_t policy;        // ReadPolicy
   int32_t pid;            // for people and tools only: liveness is the lock, not the pid
-  uint32_t held;          // slots this reader holds now (written by the reader only)
+  uint32_t held;          // slots this reader holds now (written by the reader; zeroed by whoever reclaims the entry)
   uint64_t token;         // unique per registration: tells the entry's owner from a later one
   uint64_t cursor;        // every: next seq wanted; latest: last seq taken (written by the reader only)
   uint64_t delivered;
