@@ -107,7 +107,7 @@ export class RingClient extends EventEmitter implements Disposable {
     closeOnExit(this.exitHook);
   }
 
-  static async openWhenReady<T>(open: () => T, name: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+  protected static async openWhenReady<T>(open: () => T, name: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
     const { timeoutMs = 10_000, signal } = opts;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -125,12 +125,12 @@ export class RingClient extends EventEmitter implements Disposable {
     }
   }
 
-  static policyOf(opts: OpenOptions | undefined, fallback: ReadPolicy): ReadPolicy {
+  protected static policyOf(opts: OpenOptions | undefined, fallback: ReadPolicy): ReadPolicy {
     return readPolicy(opts?.policy, fallback);
   }
 
   /** The slot's bytes in use, as a zero-copy view. */
-  view(slot: TakenSlot): Uint8Array {
+  protected view(slot: TakenSlot): Uint8Array {
     const whole = this.slotViews[slot.index];
     const bytes = slot.meta.bytes;
     return bytes === whole.byteLength ? whole : whole.subarray(0, bytes);
@@ -151,7 +151,7 @@ export class RingClient extends EventEmitter implements Disposable {
    * Starts delivery: `deliver` gets each slot and returns when (or a promise of when) it is done with it. `by` says
    * who reads: a handler (onFrame/onMessage) or the async loops, which share one delivery.
    */
-  deliver(deliver: (slot: TakenSlot) => void | Promise<void>, by: 'handler' | 'loop' = 'handler'): void {
+  protected deliver(deliver: (slot: TakenSlot) => void | Promise<void>, by: 'handler' | 'loop' = 'handler'): void {
     this.checkOpen();
     if (this.delivering) {
       const reader = this.asyncReads ? 'frames()/messages()/pullAsync()' : 'a handler (onFrame/onMessage)';
@@ -230,7 +230,7 @@ export class RingClient extends EventEmitter implements Disposable {
     return index < 0 ? null : this.slotAt(index);
   }
 
-  pullSlot(timeoutMs: number): TakenSlot | null {
+  protected pullSlot(timeoutMs: number): TakenSlot | null {
     this.checkOpen();
     if (this.delivering)
       throw new FrameringError(
