@@ -27,7 +27,7 @@ import {
   type ProcessState,
 } from './process_options.js';
 import { backendOnlyError, frontendOnlyError, takeBackendMarker } from './process_side.js';
-import { abortError, checkTimeout, checkWaitOptions, MAX_TIMER_MS, raceSignal, type WaitOptions } from './wait_options.js';
+import { abortError, checkTimeout, checkWaitOptions, MAX_TIMER_MS, raceSignal, type ProcessWaitOptions } from './wait_options.js';
 
 export type { ExitInfo, MessageProcessOptions, ProcessState } from './process_options.js';
 
@@ -121,7 +121,7 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
    * `p.backend` with per-call settings: `await p.backendWith({ timeoutMs: 2000, signal }).slowMethod()` rejects with
    * RPC_TIMEOUT after 2 s, or with an AbortError (code ABORTED) when `signal` fires first.
    */
-  backendWith(options: WaitOptions): BackendApi<this> {
+  backendWith(options: ProcessWaitOptions): BackendApi<this> {
     this.assertFrontend('backendWith');
     const wait = checkWaitOptions(options ?? null, this.callTimeoutMs, `backendWith(options) of process '${this.name}'`);
     return createBackendProxy<this>((method, args) => this.child.call(method, args, wait));
@@ -143,7 +143,7 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
    * 30 s) or `signal` ends a start that takes too long: the child is killed with all it started, and start() rejects
    * with TIMEOUT or an AbortError (code ABORTED).
    */
-  async start(options?: WaitOptions): Promise<void> {
+  async start(options?: ProcessWaitOptions): Promise<void> {
     this.assertFrontend('start');
     this.child.assertNew();
     const wait = checkWaitOptions(options, this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, `start(options) of process '${this.name}'`);
@@ -174,13 +174,13 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
    * own), so nothing it ran outlives a stop. `{ signal }` ends only the wait (AbortError, code ABORTED): the stop goes
    * on, and the backend is not killed for it.
    */
-  async waitStop(options?: number | WaitOptions): Promise<ExitInfo> {
+  async waitStop(options?: number | ProcessWaitOptions): Promise<ExitInfo> {
     this.assertFrontend('waitStop');
     return this.child.waitStop(this.stopWait(options, 'waitStop'));
   }
 
   /** stop() = requestStop() + waitStop(options): postRun runs in the backend, rings close, the child exits. */
-  async stop(options?: number | WaitOptions): Promise<ExitInfo> {
+  async stop(options?: number | ProcessWaitOptions): Promise<ExitInfo> {
     this.assertFrontend('stop');
     const wait = this.stopWait(options, 'stop');
     this.requestStop();
@@ -221,9 +221,14 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
    * Rejects with TIMEOUT after `timeoutMs` (default: no limit), an AbortError (code ABORTED) when `signal` fires, and
    * STOPPED or BACKEND_EXITED when the process exits first.
    */
-  nextEvent<K extends EventName<FrontendEvents<Events>>>(name: K, options?: WaitOptions): Promise<EventArgs<FrontendEvents<Events>, K>> {
-    this.assertFrontend('nextEvent');
-    const wait = checkWaitOptions(options, Infinity, `nextEvent('${name}') of process '${this.name}'`);
+  nextEvent<K extends EventName<FrontendEvents<Events>>>(name: K, options?: ProcessWaitOptions): Promise<EventArgs<FrontendEvents<Events>, K>> {
+    let wait: { timeoutMs: number; signal?: AbortSignal };
+    try {
+      this.assertFrontend('nextEvent');
+      wait = checkWaitOptions(options, Infinity, `nextEvent('${name}') of process '${this.name}'`);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const what = `waiting for event '${name}' of process '${this.name}'`;
     if (this.state === 'exited' && name !== 'exit') return Promise.reject(this.exitedError(what));
     let cleanup = (): void => {};
@@ -261,7 +266,7 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
     if (this.isBackend) throw frontendOnlyError(what, this.name);
   }
 
-  private stopWait(options: number | WaitOptions | undefined, what: string): { timeoutMs: number; signal?: AbortSignal } {
+  private stopWait(options: number | ProcessWaitOptions | undefined, what: string): { timeoutMs: number; signal?: AbortSignal } {
     const fallback = this.options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
     if (typeof options === 'number') return { timeoutMs: checkTimeout(options, `${what}(timeoutMs) of process '${this.name}'`) };
     return checkWaitOptions(options, fallback, `${what}(options) of process '${this.name}'`);

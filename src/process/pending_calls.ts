@@ -3,13 +3,13 @@
 // and a reply that arrives after its call timed out or was aborted finds nothing and is dropped.
 
 import { ProcessError } from './process_error.js';
-import { abortError, MAX_TIMER_MS, type WaitOptions } from './wait_options.js';
+import { abortError, MAX_TIMER_MS, type ProcessWaitOptions } from './wait_options.js';
 
 /**
  * Per-call settings for `p.backendWith(options)`: `timeoutMs` (default: the process's callTimeoutMs) rejects with
  * RPC_TIMEOUT, `signal` with an AbortError (code ABORTED). Neither interrupts the backend; its result is dropped.
  */
-export type CallOptions = WaitOptions;
+export type CallOptions = ProcessWaitOptions;
 
 interface Entry {
   method: string;

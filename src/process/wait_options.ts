@@ -4,7 +4,7 @@
 
 import { ProcessError } from './process_error.js';
 
-export interface WaitOptions {
+export interface ProcessWaitOptions {
   /** Stop waiting when this fires: the wait rejects with an AbortError (code ABORTED). */
   signal?: AbortSignal;
   /** Stop waiting after this many ms. Infinity: no limit. The default depends on the method. */
@@ -28,7 +28,7 @@ export function checkWaitOptions(options: unknown, defaultTimeoutMs: number, wha
   if (typeof options !== 'object' || options === null) {
     throw new ProcessError('INVALID_ARGUMENT', `${what}: options must be an object { timeoutMs?, signal? }, got ${options === null ? 'null' : typeof options}`);
   }
-  const { timeoutMs, signal } = options as WaitOptions;
+  const { timeoutMs, signal } = options as ProcessWaitOptions;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new ProcessError('INVALID_ARGUMENT', `${what}: signal must be an AbortSignal (new AbortController().signal, AbortSignal.timeout(ms))`);
   }
