@@ -7,6 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ClientProcess, MasterProcess, type MessageProcess } from '../src/process/index.js';
 import { DataRingClient } from '../src/shm/index.js';
 import { EchoProcess } from './fixtures/process/echo_process.js';
+import { ForwardingClient } from './fixtures/process/forwarding_client.js';
+import { HashingMaster } from './fixtures/process/hashing_master.js';
+import { StallingClient } from './fixtures/process/stalling_registration.js';
+import { shmFiles } from './fixtures/process/test_helpers.js';
 import { TickingProcess } from './fixtures/process/ticking_process.js';
 
 const started: MessageProcess[] = [];
@@ -102,6 +106,29 @@ describe('AbortSignal and timeouts on what waits', () => {
     await p.backend.crashLater(100);
     await expect(crashing).rejects.toMatchObject({ code: 'BACKEND_EXITED', message: expect.stringContaining('crashes on purpose') });
     await expect(p.nextEvent('tick')).rejects.toMatchObject({ code: 'BACKEND_EXITED' });
+  });
+});
+
+describe('registerClientProcess({ signal, timeoutMs })', () => {
+  it('an abort mid-registration rejects with ABORTED, undoes the master side, and the next registration works', async () => {
+    const forward = { width: 16, height: 8 };
+    const master = track(new HashingMaster({ name: 'abort-reg-master' }));
+    const stalling = track(new StallingClient({ name: 'abort-reg-client', forward, stallListenMs: 3000 }));
+    await Promise.all([master.start(), stalling.start()]);
+    const ac = new AbortController();
+    stalling.once('stalling', () => ac.abort(new Error('registration cancelled')));
+    const err = await master.registerClientProcess(stalling, { signal: ac.signal }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'AbortError', code: 'ABORTED', message: expect.stringContaining('registration cancelled') });
+    expect(master.registeredClients()).toEqual([]);
+    expect(await master.backend.clients()).toEqual([]);
+    expect(shmFiles(`${master.name}-`)).toEqual([]);
+
+    const next = track(new ForwardingClient({ name: 'abort-reg-next', forward }));
+    await next.start();
+    await master.registerClientProcess(next, { timeoutMs: 10_000 });
+    expect(master.registeredClients()).toEqual(['abort-reg-next']);
+    await expect(master.registerClientProcess(next, { timeoutMs: -5 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(master.registeredClients()).toEqual(['abort-reg-next']);
   });
 });
 

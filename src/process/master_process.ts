@@ -88,8 +88,11 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
 
   // ---------------------------------------------------------------- frontend
 
-  /** Frontend: connects a running client to this running master. Client names must be unique per master. */
-  async registerClientProcess(client: ClientProcess): Promise<void> {
+  /**
+   * Frontend: connects a running client to this running master. Client names must be unique per master.
+   * `{ signal, timeoutMs }` apply to each backend call of the registration; an abort or a timeout undoes what was done.
+   */
+  async registerClientProcess(client: ClientProcess, options?: ProcessWaitOptions): Promise<void> {
     this.assertFrontend('registerClientProcess');
     if (!(client instanceof ClientProcess)) {
       throw new ProcessError('INVALID_ARGUMENT', `registerClientProcess takes a ClientProcess, got ${describe(client)}`);
@@ -100,6 +103,9 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
     if (client.state !== 'running') {
       throw new ProcessError('NOT_STARTED', `client '${client.name}' is ${client.state}; start() it before registering it with master '${this.name}'`);
     }
+    // Checked before the name is reserved: bad options change nothing.
+    const clientCalls = options ? client.backendWith(options) : client.backend;
+    const ownCalls = options ? (this as MasterProcess).backendWith(options) : this.own;
     const existing = this.registered.get(client.name);
     if (existing) {
       throw new ProcessError(
@@ -132,9 +138,9 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
       throw err;
     };
     try {
-      const framePars = await client.backend.frameRingInfo().catch(clientDied);
-      const replyPars = await this.own.attachClient(client.name, framePars);
-      await client.backend.listenToDataRing(replyPars).catch(clientDied);
+      const framePars = await clientCalls.frameRingInfo().catch(clientDied);
+      const replyPars = await ownCalls.attachClient(client.name, framePars);
+      await clientCalls.listenToDataRing(replyPars).catch(clientDied);
       if (registration.goneDuringRegistration) throw new Error(registration.goneDuringRegistration);
     } catch (err) {
       this.forget(client.name);
