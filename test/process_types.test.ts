@@ -1,6 +1,7 @@
-// The typed events are checked by tsc, not by running: this compiles test/fixtures/process/typed_events.ts, whose
-// `@ts-expect-error` lines (wrong event names, wrong payload types, on every process class) must all be errors and
-// whose other lines must all compile. A type that let a wrong name through fails here as an unused directive.
+// Types are checked by tsc, not by running. This compiles test/fixtures/process/tsconfig.types.json: every process
+// test and fixture (test/ is outside the main tsconfig, so their expectTypeOf lines and typed calls are checked only
+// here), and typed_events.ts, whose `@ts-expect-error` lines (wrong event names, wrong payload types, on every
+// process class) must all be errors. A type that let a wrong name through fails here as an unused directive.
 
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +20,7 @@ function typeCheck(): Promise<{ code: number; output: string }> {
 }
 
 describe('typed process events', () => {
-  it('tsc accepts the right names and payloads and rejects every wrong one (typed_events.ts)', async () => {
+  it('the process tests and fixtures type-check, and tsc rejects every wrong event name and payload (typed_events.ts)', async () => {
     const { code, output } = await typeCheck();
     expect(output).toBe('');
     expect(code).toBe(0);
