@@ -106,6 +106,9 @@ describe('AbortSignal and timeouts on what waits', () => {
     await p.backend.crashLater(100);
     await expect(crashing).rejects.toMatchObject({ code: 'BACKEND_EXITED', message: expect.stringContaining('crashes on purpose') });
     await expect(p.nextEvent('tick')).rejects.toMatchObject({ code: 'BACKEND_EXITED' });
+    // After the exit, the exit is the only event left: it comes at once.
+    const [info] = await p.nextEvent('exit', { timeoutMs: 1000 });
+    expect(info).toBe(p.exitInfo);
   });
 });
 

@@ -5,13 +5,14 @@
 // (README.md, "Life of one call"): backend_proxy (p.backend), backend_child (fork, state, calls, exit), pending_calls
 // (replies, timeouts, aborts), backend_host (the child side), call_rules, backend_events (sendOut), process_events.
 
-import { EventEmitter, on as eventsOf } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import type { BackendApi, BackendMethodName, RemoteMethod } from './backend_api.js';
 import { BackendChild } from './backend_child.js';
 import { sendEventToFrontend } from './backend_events.js';
 import type { BackendHooks } from './backend_host.js';
 import { createBackendProxy } from './backend_proxy.js';
+import { eventsOf, nextEventOf } from './event_waits.js';
 import { refuseCall } from './call_rules.js';
 import { resolveForkSpec } from './fork_spec.js';
 import { BACKEND_HOOKS, FRONTEND_ONLY, PROCESS_CLASS_BRAND, SETUP_BACKEND, TEARDOWN_BACKEND } from './internal_symbols.js';
@@ -27,7 +28,7 @@ import {
   type ProcessState,
 } from './process_options.js';
 import { backendOnlyError, frontendOnlyError, takeBackendMarker } from './process_side.js';
-import { abortError, checkTimeout, checkWaitOptions, MAX_TIMER_MS, raceSignal, type ProcessWaitOptions } from './wait_options.js';
+import { checkTimeout, checkWaitOptions, type ProcessWaitOptions } from './wait_options.js';
 
 export type { ExitInfo, MessageProcessOptions, ProcessState } from './process_options.js';
 
@@ -211,9 +212,7 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
   events<K extends EventName<FrontendEvents<Events>>>(name: K, options: { signal?: AbortSignal } = {}): AsyncIterableIterator<EventArgs<FrontendEvents<Events>, K>> {
     this.assertFrontend('events');
     const { signal } = checkWaitOptions(options, Infinity, `events('${name}') of process '${this.name}'`);
-    if (this.state === 'exited' && name !== 'exit') return (async function* () {})();
-    const iterator = eventsOf(this, name, { signal, close: name === 'exit' ? [] : ['exit'] });
-    return iterator as AsyncIterableIterator<EventArgs<FrontendEvents<Events>, K>>;
+    return eventsOf(this, name, signal, this.state === 'exited') as AsyncIterableIterator<EventArgs<FrontendEvents<Events>, K>>;
   }
 
   /**
@@ -221,45 +220,17 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
    * Rejects with TIMEOUT after `timeoutMs` (default: no limit), an AbortError (code ABORTED) when `signal` fires, and
    * STOPPED or BACKEND_EXITED when the process exits first.
    */
-  nextEvent<K extends EventName<FrontendEvents<Events>>>(name: K, options?: ProcessWaitOptions): Promise<EventArgs<FrontendEvents<Events>, K>> {
-    let wait: { timeoutMs: number; signal?: AbortSignal };
-    try {
-      this.assertFrontend('nextEvent');
-      wait = checkWaitOptions(options, Infinity, `nextEvent('${name}') of process '${this.name}'`);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  async nextEvent<K extends EventName<FrontendEvents<Events>>>(name: K, options?: ProcessWaitOptions): Promise<EventArgs<FrontendEvents<Events>, K>> {
+    this.assertFrontend('nextEvent');
+    const wait = checkWaitOptions(options, Infinity, `nextEvent('${name}') of process '${this.name}'`);
     const what = `waiting for event '${name}' of process '${this.name}'`;
-    if (this.state === 'exited' && name !== 'exit') return Promise.reject(this.exitedError(what));
-    let cleanup = (): void => {};
-    const next = new Promise<EventArgs<FrontendEvents<Events>, K>>((resolve, reject) => {
-      const onEvent = (...args: unknown[]): void => {
-        cleanup();
-        resolve(args as EventArgs<FrontendEvents<Events>, K>);
-      };
-      const onExit = (): void => {
-        cleanup();
-        reject(this.exitedError(what));
-      };
-      const timer =
-        wait.timeoutMs <= MAX_TIMER_MS
-          ? setTimeout(() => {
-              cleanup();
-              reject(new ProcessError('TIMEOUT', `${what}: none came within ${wait.timeoutMs} ms`));
-            }, wait.timeoutMs)
-          : undefined;
-      cleanup = () => {
-        clearTimeout(timer);
-        EventEmitter.prototype.off.call(this, name, onEvent);
-        if (name !== 'exit') EventEmitter.prototype.off.call(this, 'exit', onExit);
-      };
-      EventEmitter.prototype.on.call(this, name, onEvent);
-      if (name !== 'exit') EventEmitter.prototype.on.call(this, 'exit', onExit);
-    });
-    return raceSignal(next, wait.signal, () => {
-      cleanup();
-      return abortError(what, wait.signal!.reason, 'the process goes on');
-    });
+    const ended = this.exitInfo;
+    if (ended) {
+      // Gone already: the exit is the only event there will be.
+      if (name === 'exit') return [ended] as EventArgs<FrontendEvents<Events>, K>;
+      throw this.exitedError(what);
+    }
+    return (await nextEventOf(this, name, wait, what, () => this.exitedError(what))) as EventArgs<FrontendEvents<Events>, K>;
   }
 
   protected assertFrontend(what: string): void {
