@@ -4,7 +4,7 @@
 
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClientProcess, MasterProcess, type MessageProcess } from '../src/process/index.js';
+import { ClientProcess, MasterProcess, stopAll, type MessageProcess } from '../src/process/index.js';
 import { DataRingClient } from '../src/shm/index.js';
 import { EchoProcess } from './fixtures/process/echo_process.js';
 import { ForwardingClient } from './fixtures/process/forwarding_client.js';
@@ -84,6 +84,17 @@ describe('AbortSignal and timeouts on what waits', () => {
     expect(p.state).toBe('stopping');
     const info = await p.waitStop({ timeoutMs: 10_000 });
     expect(info).toMatchObject({ code: 0, requested: true, killed: false });
+  });
+
+  it('stopAll(list, { timeoutMs }) gives every stop that timeout: a slow postRun is killed after it', async () => {
+    const slow = track(new EchoProcess({ name: 'stopall-slow', slowPostRunMs: 20_000 }));
+    const quick = track(new EchoProcess({ name: 'stopall-quick' }));
+    await Promise.all([slow.start(), quick.start()]);
+    const t0 = Date.now();
+    const [a, b] = await stopAll([slow, quick], { timeoutMs: 500 });
+    expect(Date.now() - t0).toBeLessThan(8000);
+    expect(a).toMatchObject({ status: 'fulfilled', value: { killed: true, signal: 'SIGKILL' } });
+    expect(b).toMatchObject({ status: 'fulfilled', value: { killed: false, code: 0 } });
   });
 
   it('nextEvent() resolves with the next event, times out with TIMEOUT, aborts, and rejects when the process exits', async () => {
