@@ -167,6 +167,7 @@ describe('events as async iterables', () => {
     expect(await loop).toBe('ended');
     expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(p.listenerCount('tick')).toBe(0);
+    expect(p.listenerCount('exit')).toBe(0);
     // Over an exited process there is nothing to wait for: the loop ends at once.
     for await (const _ of p.events('tick')) throw new Error('no events after the exit');
   });
@@ -183,10 +184,30 @@ describe('events as async iterables', () => {
       }
     })().catch((e: unknown) => e);
     await p.backend.ticks(10, 20);
-    expect(await loop).toMatchObject({ name: 'AbortError' });
+    expect(await loop).toMatchObject({ name: 'AbortError', code: 'ABORTED' });
     expect(seen.slice(0, 3)).toEqual([1, 2, 3]);
     expect(p.listenerCount('tick')).toBe(0);
     expect(p.state).toBe('running');
+  });
+
+  it('break leaves the loop and removes its listeners; a loop over exit gets the exit and ends', async () => {
+    const p = track(new TickingProcess({ name: 'iterate-break' }));
+    await p.start();
+    const first = (async () => {
+      for await (const [count] of p.events('tick')) if (count === 2) return count;
+      return 0;
+    })();
+    const exits = (async () => {
+      const infos: unknown[] = [];
+      for await (const [info] of p.events('exit')) infos.push(info);
+      return infos;
+    })();
+    await p.backend.ticks(5);
+    expect(await first).toBe(2);
+    expect(p.listenerCount('tick')).toBe(0);
+    await p.stop();
+    expect(await exits).toEqual([p.exitInfo]);
+    expect(p.listenerCount('exit')).toBe(0);
   });
 });
 

@@ -212,7 +212,8 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
   events<K extends EventName<FrontendEvents<Events>>>(name: K, options: { signal?: AbortSignal } = {}): AsyncIterableIterator<EventArgs<FrontendEvents<Events>, K>> {
     this.assertFrontend('events');
     const { signal } = checkWaitOptions(options, Infinity, `events('${name}') of process '${this.name}'`);
-    return eventsOf(this, name, signal, this.state === 'exited') as AsyncIterableIterator<EventArgs<FrontendEvents<Events>, K>>;
+    const what = `the loop over events '${name}' of process '${this.name}'`;
+    return eventsOf(this, name, signal, this.state === 'exited', what) as AsyncIterableIterator<EventArgs<FrontendEvents<Events>, K>>;
   }
 
   /**
