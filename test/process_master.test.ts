@@ -97,7 +97,7 @@ describe('ClientProcess and MasterProcess', () => {
   it("a client's own data ring serves downstream consumers", async () => {
     const cam = camera('downstream');
     const c = await client('publisher', cam);
-    const pars = await c.backend.getDataShmemPars();
+    const pars = await c.backend.dataRingInfo();
     const reader = DataRingClient.open(pars);
     try {
       const got: unknown[] = [];
@@ -110,7 +110,7 @@ describe('ClientProcess and MasterProcess', () => {
     } finally {
       reader.close();
     }
-    const framePars = await c.backend.getRGB24ServerPars();
+    const framePars = await c.backend.frameRingInfo();
     expect(framePars).toMatchObject({ width: W, height: H, name: expect.stringContaining(c.name) });
   });
 
@@ -177,7 +177,7 @@ describe('ClientProcess and MasterProcess', () => {
 
   it('the rings of a client killed with SIGKILL are gone from /dev/shm when its exit event fires, and listed', async () => {
     const c = await client('killed9');
-    const [frame, data] = await Promise.all([c.backend.getRGB24ServerPars(), c.backend.getDataShmemPars()]);
+    const [frame, data] = await Promise.all([c.backend.frameRingInfo(), c.backend.dataRingInfo()]);
     expect(shmFiles(frame.name)).toHaveLength(1);
     expect(shmFiles(data.name)).toHaveLength(1);
     const seenAtExit = new Promise<{ info: ExitInfo; left: string[] }>((resolve) =>
@@ -210,7 +210,7 @@ describe('ClientProcess and MasterProcess', () => {
     // The same when the writer dies without closing (SIGKILL), with no frontend registration to tell the master.
     const c = await client('unregistered');
     const pid = c.pid!;
-    const reply2 = await m.backend.attachClient('unregistered', await c.backend.getRGB24ServerPars());
+    const reply2 = await m.backend.attachClient('unregistered', await c.backend.frameRingInfo());
     process.kill(pid, 'SIGKILL');
     await waitUntil('the master noticed the dead writer', async () => (await m.backend.clients()).length === 0);
     expect(shmFiles(reply2.name)).toEqual([]);

@@ -14,7 +14,9 @@ import {
   type SlotMeta,
   type WriteMeta,
 } from '../shm/index.js';
+import { sendEventToFrontend } from './backend_events.js';
 import { SETUP_BACKEND, TEARDOWN_BACKEND } from './internal_symbols.js';
+import type { AnyEvents, ProcessEventMap } from './process_events.js';
 import type { MessageProcessOptions } from './message_process.js';
 import { ProcessError } from './process_error.js';
 import { RGB24Process, type RGB24RingStats } from './rgb24_process.js';
@@ -39,7 +41,12 @@ export interface ClientProcessStats {
   messages: { handled: number; errors: number; lastError?: string; listening: string | null };
 }
 
-export class ClientProcess extends RGB24Process {
+/** The events a ClientProcess's backend sends, besides RGB24Process's and the class's own. */
+export interface ClientEvents {
+  'master-gone': [event: MasterGoneEvent];
+}
+
+export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> extends RGB24Process<ClientEvents & Events> {
   static override moduleUrl = import.meta.url;
   private readonly forwardGeometry: { width: number; height: number; slots: number };
   private frameServer: FrameRingServer | null = null;
@@ -86,14 +93,24 @@ export class ClientProcess extends RGB24Process {
     this.dataServer?.close();
   }
 
-  /** Backend: pars of the frame ring this client forwards into (what a master attaches to). */
-  getRGB24ServerPars(): FrameRingPars {
-    return this.ownFrameServer('getRGB24ServerPars').pars();
+  /** Backend: the frame ring this client forwards into (name and geometry: what a master attaches to). */
+  frameRingInfo(): FrameRingPars {
+    return this.ownFrameServer('frameRingInfo').pars();
   }
 
-  /** Backend: pars of this client's data ring, for downstream consumers (DataRingClient.open(pars)). */
+  /** Backend: this client's data ring, for downstream consumers (`DataRingClient.open(info)`). */
+  dataRingInfo(): DataRingPars {
+    return this.ownDataServer('dataRingInfo').pars();
+  }
+
+  /** @deprecated The Valkka name of {@link frameRingInfo}; kept so existing code runs. */
+  getRGB24ServerPars(): FrameRingPars {
+    return this.frameRingInfo();
+  }
+
+  /** @deprecated The Valkka name of {@link dataRingInfo}; kept so existing code runs. */
   getDataShmemPars(): DataRingPars {
-    return this.ownDataServer('getDataShmemPars').pars();
+    return this.dataRingInfo();
   }
 
   /** Backend: copies a frame into the forward ring. Returns its seq, or null when every slot was held. */
@@ -112,17 +129,17 @@ export class ClientProcess extends RGB24Process {
   }
 
   /** Backend: starts listening to a data ring (usually a master's reply ring); each value goes to handleMessage. */
-  async listenDataServer(pars: DataRingPars | string, options: { waitMs?: number } = {}): Promise<void> {
-    this.assertBackend('listenDataServer');
+  async listenToDataRing(ring: DataRingPars | string, options: { waitMs?: number } = {}): Promise<void> {
+    this.assertBackend('listenToDataRing');
     if (this.replyReader) {
       throw new ProcessError(
         'ALREADY_REGISTERED',
-        `process '${this.name}' already listens to data ring '${this.replyReader.name}'; call dropDataServer() first`,
+        `process '${this.name}' already listens to data ring '${this.replyReader.name}'; call stopListeningToDataRing() first`,
       );
     }
     const reader = options.waitMs
-      ? await DataRingClient.waitFor(pars, { policy: 'every', timeoutMs: options.waitMs })
-      : DataRingClient.open(pars, { policy: 'every' });
+      ? await DataRingClient.waitFor(ring, { policy: 'every', timeoutMs: options.waitMs })
+      : DataRingClient.open(ring, { policy: 'every' });
     const current = this.replyReader as DataRingClient | null; // may have changed while we waited
     if (current) {
       reader.close();
@@ -142,10 +159,20 @@ export class ClientProcess extends RGB24Process {
     });
   }
 
-  /** Backend: stops listening. Returns false when it was not listening. */
-  dropDataServer(): boolean {
-    this.assertBackend('dropDataServer');
+  /** Backend: stops listening to the data ring of listenToDataRing(). Returns false when it was not listening. */
+  stopListeningToDataRing(): boolean {
+    this.assertBackend('stopListeningToDataRing');
     return this.closeReplyReader();
+  }
+
+  /** @deprecated The Valkka name of {@link listenToDataRing}; kept so existing code runs. */
+  async listenDataServer(pars: DataRingPars | string, options: { waitMs?: number } = {}): Promise<void> {
+    return this.listenToDataRing(pars, options);
+  }
+
+  /** @deprecated The Valkka name of {@link stopListeningToDataRing}; kept so existing code runs. */
+  dropDataServer(): boolean {
+    return this.stopListeningToDataRing();
   }
 
   override getStats(): ClientProcessStats {
@@ -167,7 +194,7 @@ export class ClientProcess extends RGB24Process {
   private async replyRingGone(reader: DataRingClient, reason: string): Promise<void> {
     if (this.replyReader !== reader) return; // dropped meanwhile
     this.closeReplyReader();
-    this.sendOut('master-gone', { ring: reader.name, reason } satisfies MasterGoneEvent);
+    sendEventToFrontend('master-gone', { ring: reader.name, reason } satisfies MasterGoneEvent);
     try {
       await this.handleMasterGone(reason);
     } catch (err) {

@@ -11,7 +11,9 @@ import { ObjectDetector, normalizeDetectorOptions, type Detection, type ObjectDe
 import { LatencyWindow } from '../analysis/detector/latency_window.js';
 import { IouTracker, type TrackEvent } from '../analysis/detector/tracker.js';
 import type { Frame } from '../shm/index.js';
+import { sendEventToFrontend } from './backend_events.js';
 import { MasterProcess, type MasterProcessOptions } from './master_process.js';
+import type { AnyEvents, ProcessEventMap } from './process_events.js';
 
 export interface DetectorMasterOptions extends MasterProcessOptions {
   /** The detector (backend, model, thresholds); see ObjectDetectorOptions. */
@@ -85,7 +87,12 @@ interface Waiting {
 
 const FPS_WINDOW_MS = 10_000;
 
-export class DetectorMaster extends MasterProcess {
+/** The events a DetectorMaster's backend sends, besides MasterProcess's and the class's own. */
+export interface DetectorEvents {
+  object: [event: ObjectEvent];
+}
+
+export class DetectorMaster<Events extends ProcessEventMap<Events> = AnyEvents> extends MasterProcess<DetectorEvents & Events> {
   static override moduleUrl = import.meta.url;
   private detector: ObjectDetector | null = null;
   private readonly waiting = new Map<string, Waiting>();
@@ -216,7 +223,7 @@ export class DetectorMaster extends MasterProcess {
   protected onDetections(reply: DetectorReply): void {}
 
   private sendObjectEvent(client: string, e: TrackEvent): void {
-    this.sendOut('object', { ...e, client } satisfies ObjectEvent);
+    sendEventToFrontend('object', { ...e, client } satisfies ObjectEvent);
   }
 
   private statsFor(client: string): DetectorClientStats {

@@ -8,7 +8,11 @@ import { DataRingServer, type DataRingPars, type FrameRingPars, type ReadPolicy,
 import { ClientProcess } from './client_process.js';
 import { FRAME_TAKEN, FRONTEND_ONLY, RING_GONE, TEARDOWN_BACKEND } from './internal_symbols.js';
 import type { ExitInfo, MessageProcessOptions, ProcessState } from './message_process.js';
+import { EventEmitter } from 'node:events';
+import { sendEventToFrontend } from './backend_events.js';
 import { ProcessError } from './process_error.js';
+import type { AnyEvents, ProcessEventMap } from './process_events.js';
+import type { ProcessWaitOptions } from './wait_options.js';
 import { RGB24Process } from './rgb24_process.js';
 
 export interface MasterProcessOptions extends MessageProcessOptions {
@@ -51,7 +55,12 @@ interface Registration {
   goneDuringRegistration?: string;
 }
 
-export class MasterProcess extends RGB24Process {
+/** The events a MasterProcess's frontend emits, besides RGB24Process's and the class's own. */
+export interface MasterEvents {
+  'client-gone': [event: ClientGoneEvent];
+}
+
+export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> extends RGB24Process<MasterEvents & Events> {
   static override moduleUrl = import.meta.url;
   static override frontendMethods: readonly string[] = ['registerClientProcess', 'deregisterClientProcess', 'registeredClients'];
   declare readonly [FRONTEND_ONLY]?: { registerClientProcess: true; deregisterClientProcess: true; registeredClients: true };
@@ -72,14 +81,18 @@ export class MasterProcess extends RGB24Process {
     this.maxClients = max;
     if (!this.isBackend) {
       // The backend noticed a client's ring go away and freed it: forget it here too.
-      this.on(BACKEND_CLIENT_GONE, (event: ClientGoneEvent) => this.clientGone(event.client, event.reason));
+      // An internal event, outside the typed map: EventEmitter's own on().
+      EventEmitter.prototype.on.call(this, BACKEND_CLIENT_GONE, (event: ClientGoneEvent) => this.clientGone(event.client, event.reason));
     }
   }
 
   // ---------------------------------------------------------------- frontend
 
-  /** Frontend: connects a running client to this running master. Client names must be unique per master. */
-  async registerClientProcess(client: ClientProcess): Promise<void> {
+  /**
+   * Frontend: connects a running client to this running master. Client names must be unique per master.
+   * `{ signal, timeoutMs }` apply to each backend call of the registration; an abort or a timeout undoes what was done.
+   */
+  async registerClientProcess(client: ClientProcess, options?: ProcessWaitOptions): Promise<void> {
     this.assertFrontend('registerClientProcess');
     if (!(client instanceof ClientProcess)) {
       throw new ProcessError('INVALID_ARGUMENT', `registerClientProcess takes a ClientProcess, got ${describe(client)}`);
@@ -90,6 +103,9 @@ export class MasterProcess extends RGB24Process {
     if (client.state !== 'running') {
       throw new ProcessError('NOT_STARTED', `client '${client.name}' is ${client.state}; start() it before registering it with master '${this.name}'`);
     }
+    // Checked before the name is reserved: bad options change nothing.
+    const clientCalls = options ? client.backendWith(options) : client.backend;
+    const ownCalls = options ? (this as MasterProcess).backendWith(options) : this.own;
     const existing = this.registered.get(client.name);
     if (existing) {
       throw new ProcessError(
@@ -122,9 +138,9 @@ export class MasterProcess extends RGB24Process {
       throw err;
     };
     try {
-      const framePars = await client.backend.getRGB24ServerPars().catch(clientDied);
-      const replyPars = await this.own.attachClient(client.name, framePars);
-      await client.backend.listenDataServer(replyPars).catch(clientDied);
+      const framePars = await clientCalls.frameRingInfo().catch(clientDied);
+      const replyPars = await ownCalls.attachClient(client.name, framePars);
+      await clientCalls.listenToDataRing(replyPars).catch(clientDied);
       if (registration.goneDuringRegistration) throw new Error(registration.goneDuringRegistration);
     } catch (err) {
       this.forget(client.name);
@@ -159,7 +175,7 @@ export class MasterProcess extends RGB24Process {
     }
     this.forget(client.name);
     // Clients before servers: the client closes its reader of the reply ring before the master closes the ring.
-    if (client.state === 'running') await client.backend.dropDataServer().catch(() => false);
+    if (client.state === 'running') await client.backend.stopListeningToDataRing().catch(() => false);
     if (this.state === 'running') await this.own.detachClient(client.name);
   }
 
@@ -170,11 +186,11 @@ export class MasterProcess extends RGB24Process {
   }
 
   /** Frontend: deregisters every client (they stop listening), then stops the master's backend. */
-  override async stop(timeoutMs?: number): Promise<ExitInfo> {
+  override async stop(options?: number | ProcessWaitOptions): Promise<ExitInfo> {
     if (!this.isBackend && this.state === 'running') {
       await Promise.all([...this.registered.values()].map(({ client }) => this.deregisterClientProcess(client).catch(() => {})));
     }
-    return super.stop(timeoutMs);
+    return super.stop(options);
   }
 
   /** This master's own backend calls, typed for MasterProcess (inside the class `this.backend` is generic). */
@@ -273,7 +289,7 @@ export class MasterProcess extends RGB24Process {
     // The client stopped or died: free its reply ring too, and tell the frontend.
     this.attached.delete(source);
     entry.replyServer.close();
-    this.sendOut(BACKEND_CLIENT_GONE, { client: source, reason } satisfies ClientGoneEvent);
+    sendEventToFrontend(BACKEND_CLIENT_GONE, { client: source, reason } satisfies ClientGoneEvent);
   }
 
   protected override async [TEARDOWN_BACKEND](): Promise<void> {

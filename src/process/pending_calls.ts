@@ -3,17 +3,13 @@
 // and a reply that arrives after its call timed out or was aborted finds nothing and is dropped.
 
 import { ProcessError } from './process_error.js';
+import { abortError, MAX_TIMER_MS, type ProcessWaitOptions } from './wait_options.js';
 
-/** Per-call settings for `p.backendWith(options)`. */
-export interface CallOptions {
-  /** Reject with RPC_TIMEOUT when no reply came within this many ms. Infinity: wait forever. Default: the process's callTimeoutMs. */
-  timeoutMs?: number;
-  /** Reject with an AbortError (code ABORTED) when this fires first. The backend is not interrupted; its result is dropped. */
-  signal?: AbortSignal;
-}
-
-// setTimeout cannot wait longer (it would fire at once); a longer timeout is as good as none.
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * Per-call settings for `p.backendWith(options)`: `timeoutMs` (default: the process's callTimeoutMs) rejects with
+ * RPC_TIMEOUT, `signal` with an AbortError (code ABORTED). Neither interrupts the backend; its result is dropped.
+ */
+export type CallOptions = ProcessWaitOptions;
 
 interface Entry {
   method: string;
@@ -85,7 +81,7 @@ export class PendingCalls {
       const onAbort = (): void => {
         for (const callId of [...ids]) {
           const call = this.calls.get(callId);
-          if (call) this.fail(callId, abortError(call.method, this.processName, signal.reason));
+          if (call) this.fail(callId, callAbortError(call.method, this.processName, signal.reason));
         }
       };
       watch = { ids, onAbort };
@@ -112,21 +108,7 @@ export class PendingCalls {
   }
 }
 
-/** Validates a timeout given by the user: a positive number of ms, or Infinity for none. */
-export function checkTimeout(value: unknown, what: string): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
-    throw new ProcessError('INVALID_ARGUMENT', `${what} must be a positive number of milliseconds (or Infinity for no limit), got ${String(value)}`);
-  }
-  return value;
-}
-
-export function abortError(method: string, processName: string, reason: unknown): ProcessError {
-  const why = reason instanceof Error ? reason.message : reason === undefined ? 'no reason given' : String(reason);
-  const err = new ProcessError(
-    'ABORTED',
-    `call ${method}() to process '${processName}' was aborted (${why}); the backend is not interrupted, and its result will be dropped`,
-    { cause: reason },
-  );
-  err.name = 'AbortError';
-  return err;
+/** The error of a call whose signal fired first. */
+export function callAbortError(method: string, processName: string, reason: unknown): ProcessError {
+  return abortError(`call ${method}() to process '${processName}'`, reason, 'the backend is not interrupted, and its result will be dropped');
 }

@@ -2,8 +2,10 @@
 // handleFrame(frame, source). Several rings at once (one process for all cameras), each with its own counters.
 
 import { FrameRingClient, type Frame, type FrameRingPars, type ReadPolicy, type SlotMeta } from '../shm/index.js';
+import { sendEventToFrontend } from './backend_events.js';
 import { FRAME_TAKEN, RING_GONE, TEARDOWN_BACKEND } from './internal_symbols.js';
 import { MessageProcess } from './message_process.js';
+import type { AnyEvents, ProcessEventMap } from './process_events.js';
 import { ProcessError } from './process_error.js';
 
 export interface RGB24ClientOptions {
@@ -54,9 +56,19 @@ export interface FrameErrorEvent {
   errors: number;
 }
 
+/** The events an RGB24Process's backend sends, besides the class's own. */
+export interface RGB24Events {
+  'ring-gone': [event: RingGoneEvent];
+  'frame-error': [event: FrameErrorEvent];
+}
+
 const ERROR_EVENT_INTERVAL_MS = 1000;
 
-export class RGB24Process extends MessageProcess {
+/**
+ * `Events`: what your subclass's backend sends with sendOut, e.g. `RGB24Process<{ brightness: [value: number] }>`;
+ * `p.on()`, `p.events()` and `sendOut()` then check names and payloads. Left out, any name is accepted, untyped.
+ */
+export class RGB24Process<Events extends ProcessEventMap<Events> = AnyEvents> extends MessageProcess<RGB24Events & Events> {
   static override moduleUrl = import.meta.url;
   private readonly activeRings = new Map<string, ActiveRing>();
 
@@ -154,14 +166,14 @@ export class RGB24Process extends MessageProcess {
     if (now - entry.lastErrorEventMs < ERROR_EVENT_INTERVAL_MS) return;
     if (entry.errors === 1) console.error(`framering process '${this.name}': handleFrame failed for '${entry.source}':`, err);
     entry.lastErrorEventMs = now;
-    this.sendOut('frame-error', { source: entry.source, message: entry.lastError, errors: entry.errors } satisfies FrameErrorEvent);
+    sendEventToFrontend('frame-error', { source: entry.source, message: entry.lastError, errors: entry.errors } satisfies FrameErrorEvent);
   }
 
   private async ringGone(entry: ActiveRing, reason: string): Promise<void> {
     if (this.activeRings.get(entry.source) !== entry) return; // already deactivated
     this.activeRings.delete(entry.source);
     entry.client.close();
-    this.sendOut('ring-gone', { source: entry.source, ring: entry.ring, reason } satisfies RingGoneEvent);
+    sendEventToFrontend('ring-gone', { source: entry.source, ring: entry.ring, reason } satisfies RingGoneEvent);
     try {
       await this[RING_GONE](entry.source, reason);
       await this.handleRingGone(entry.source, reason);

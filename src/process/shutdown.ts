@@ -3,6 +3,7 @@
 // (MasterProcess.stop() also deregisters its clients first). Within one group everything stops in parallel.
 
 import type { ExitInfo, MessageProcess } from './message_process.js';
+import type { ProcessWaitOptions } from './wait_options.js';
 
 /** Anything with an async stop(): processes, LiveStreams, ring owners… */
 export interface Stoppable {
@@ -12,10 +13,11 @@ export interface Stoppable {
 /**
  * Stops several processes in parallel, so their postRuns overlap; each is killed if it overruns its stop timeout.
  * Uses stop() rather than requestStop()/waitStop() so that MasterProcess deregisters its clients first.
+ * `options` go to each stop() (`{ timeoutMs, signal }`, or a number of ms).
  * Never rejects for one process's failure: the settled results come back in order.
  */
-export async function stopAll(processes: Iterable<MessageProcess>): Promise<PromiseSettledResult<ExitInfo>[]> {
-  return Promise.allSettled([...processes].map((p) => p.stop()));
+export async function stopAll(processes: Iterable<MessageProcess>, options?: number | ProcessWaitOptions): Promise<PromiseSettledResult<ExitInfo>[]> {
+  return Promise.allSettled([...processes].map((p) => p.stop(options)));
 }
 
 /**
