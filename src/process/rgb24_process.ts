@@ -1,7 +1,7 @@
 // RGB24Process: a MessageProcess whose backend reads frame rings (usually LiveStreams') and hands every frame to
 // handleFrame(frame, source). Several rings at once (one process for all cameras), each with its own counters.
 
-import { FrameRingClient, type Frame, type FrameRingPars, type ReadPolicy, type SlotMeta } from '../shm/index.js';
+import { FrameRingClient, type Frame, type FrameRingInfo, type ReadPolicy, type SlotMeta } from '../shm/index.js';
 import { sendEventToFrontend } from './backend_events.js';
 import { FRAME_TAKEN, RING_GONE, TEARDOWN_BACKEND } from './internal_symbols.js';
 import { MessageProcess } from './message_process.js';
@@ -88,12 +88,12 @@ export class RGB24Process<Events extends ProcessEventMap<Events> = AnyEvents> ex
     void reason;
   }
 
-  /** Backend (call it as p.backend.activateRGB24Client(pars) from the frontend): start reading a frame ring. */
-  async activateRGB24Client(pars: FrameRingPars | string, options: RGB24ClientOptions = {}): Promise<string> {
+  /** Backend (call it as p.backend.activateRGB24Client(ringInfo) from the frontend): start reading a frame ring. */
+  async activateRGB24Client(pars: FrameRingInfo | string, options: RGB24ClientOptions = {}): Promise<string> {
     this.assertBackend('activateRGB24Client');
     const ring = typeof pars === 'string' ? pars : pars?.name;
     if (typeof ring !== 'string' || ring.length === 0) {
-      throw new ProcessError('INVALID_ARGUMENT', 'activateRGB24Client needs the ring pars ({ name, width, height, slots }) or its name');
+      throw new ProcessError('INVALID_ARGUMENT', 'activateRGB24Client needs the ring info ({ name, width, height, slots }) or its name');
     }
     const source = options.source ?? ring;
     if (typeof source !== 'string' || source.length === 0) throw new ProcessError('INVALID_ARGUMENT', 'activateRGB24Client: source must be a non-empty string');

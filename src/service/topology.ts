@@ -178,7 +178,7 @@ export class Topology {
     // The clients' data rings: what they publish is reported too.
     for (const c of this.processes.filter((p) => p.plan.role === 'client')) {
       const client = c.process as ClientProcess;
-      const reader = DataRingClient.open(await client.backend.getDataShmemPars(), { policy: 'every' });
+      const reader = DataRingClient.open(await client.backend.dataRingInfo(), { policy: 'every' });
       this.dataReaders.push(reader);
       reader.onMessage((value) => this.hooks.onReport(value, c));
       reader.on('gone', () => {

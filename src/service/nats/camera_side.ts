@@ -117,14 +117,14 @@ export class CameraSide {
   /** Starts forwarding a running client's frames to a remote master; the client listens to the replies. */
   async add(client: ClientProcess, remote: string, camera: string): Promise<void> {
     if (this.clients.has(client.name)) throw new NatsBridgeError('ALREADY_FORWARDED', `client '${client.name}' is already forwarded to a remote master`);
-    const pars = await client.backend.getRGB24ServerPars();
+    const ringInfo = await client.backend.frameRingInfo();
     const replies = new DataRingServer({ name: `${this.o.ringPrefix}-r-${client.name}`, slots: 16, maxMessageBytes: 64 * 1024 });
     let reader: FrameRingClient | null = null;
     try {
-      await client.backend.listenDataServer(replies.pars());
-      reader = FrameRingClient.open(pars, { policy: 'latest' });
+      await client.backend.listenToDataRing(replies.info());
+      reader = FrameRingClient.open(ringInfo, { policy: 'latest' });
     } catch (err) {
-      await client.backend.dropDataServer().catch(() => false);
+      await client.backend.stopListeningToDataRing().catch(() => false);
       replies.close();
       throw err;
     }
@@ -145,7 +145,7 @@ export class CameraSide {
     for (const p of entry.pending.values()) clearTimeout(p.timer);
     entry.pending.clear();
     entry.reader.close();
-    if (entry.client.state === 'running') await entry.client.backend.dropDataServer().catch(() => false);
+    if (entry.client.state === 'running') await entry.client.backend.stopListeningToDataRing().catch(() => false);
     entry.replies.close();
   }
 

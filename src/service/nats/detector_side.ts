@@ -244,7 +244,7 @@ export class DetectorSide {
     const ring = new FrameRingServer({ name: `${this.o.ringPrefix}-in${++this.ringCounter}`, width, height, slots: 4 });
     let replies: DataRingClient;
     try {
-      const replyPars = await s.master.backend.attachClient(key, ring.pars());
+      const replyPars = await s.master.backend.attachClient(key, ring.info());
       replies = DataRingClient.open(replyPars, { policy: 'every' });
     } catch (err) {
       await s.master.backend.detachClient(key).catch(() => false);
