@@ -1,6 +1,6 @@
 /** Reads the values a DataRingServer sends, in order by default (policy 'every'). */
 import { deserialize } from 'node:v8';
-import { FrameringError } from './framering_error.js';
+import { RingError } from './ring_error.js';
 import type { DataRingPars } from './data_ring_server.js';
 import { RingReader, type OpenOptions, type TakenSlot, type WaitOptions } from './ring_reader.js';
 import type { SlotMeta } from './slot_meta.js';
@@ -20,7 +20,7 @@ export class DataRingClient extends RingReader {
     const client = new DataRingClient(nameOf(nameOrPars), opts);
     if (client.layout.format !== 'data') {
       client.close();
-      throw new FrameringError('RING_INVALID', `ring '${client.name}' carries RGB24 frames, not data messages; use FrameRingClient`);
+      throw new RingError('RING_INVALID', `ring '${client.name}' carries RGB24 frames, not data messages; use FrameRingClient`);
     }
     return client;
   }

@@ -1,6 +1,6 @@
 /** Reads RGB24 frames from a FrameRingServer in any process, zero-copy. */
 import { Frame } from './frame.js';
-import { FrameringError } from './framering_error.js';
+import { RingError } from './ring_error.js';
 import type { FrameRingPars } from './frame_ring_server.js';
 import { RingReader, type OpenOptions, type TakenSlot, type WaitOptions } from './ring_reader.js';
 
@@ -94,11 +94,11 @@ export class FrameRingClient extends RingReader {
 
   private checkKind(nameOrPars: string | FrameRingPars): void {
     if (this.layout.format !== 'rgb24')
-      throw new FrameringError('RING_INVALID', `ring '${this.name}' carries data messages, not RGB24 frames; use DataRingClient`);
+      throw new RingError('RING_INVALID', `ring '${this.name}' carries data messages, not RGB24 frames; use DataRingClient`);
     if (typeof nameOrPars === 'object') {
       const p = nameOrPars;
       if (p.width !== this.layout.width || p.height !== this.layout.height)
-        throw new FrameringError(
+        throw new RingError(
           'RING_INVALID',
           `ring '${this.name}' holds ${this.layout.width}x${this.layout.height} frames but ${p.width}x${p.height} were expected ` +
             '(the ring was recreated with another size; fetch its pars again)',

@@ -1,4 +1,4 @@
-export { FrameringError, type FrameringErrorCode } from './framering_error.js';
+export { RingError, type RingErrorCode } from './ring_error.js';
 export type { ReadPolicy } from './options.js';
 export type { SlotMeta } from './slot_meta.js';
 export { Frame } from './frame.js';

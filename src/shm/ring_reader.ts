@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closeOnExit, forgetOnExit } from './exit_cleanup.js';
-import { FrameringError, native } from './framering_error.js';
+import { RingError, native } from './ring_error.js';
 import { onPullInterrupted, watchTerminationSignals } from './exit_cleanup.js';
 import { addon, type NativeLayout, type NativeRingClient } from './native_addon.js';
 import { readPolicy, ringName, type ReadPolicy } from './options.js';
@@ -55,7 +55,7 @@ export class RingReader extends EventEmitter {
   private delivering = false;
   private livenessTimer: NodeJS.Timeout | null = null;
   private closed = false;
-  private goneError: FrameringError | null = null;
+  private goneError: RingError | null = null;
   private readonly exitHook = { closeForExit: () => this.close() };
 
   constructor(name: string, policy: ReadPolicy, opts?: OpenOptions) {
@@ -76,7 +76,7 @@ export class RingReader extends EventEmitter {
       );
     } catch (err) {
       this.client.close(); // leave no reader entry behind in the ring
-      throw err instanceof FrameringError ? err : new FrameringError('RING_INVALID', `ring '${this.name}' cannot be read: ${(err as Error).message}`);
+      throw err instanceof RingError ? err : new RingError('RING_INVALID', `ring '${this.name}' cannot be read: ${(err as Error).message}`);
     }
     closeOnExit(this.exitHook);
   }
@@ -87,10 +87,10 @@ export class RingReader extends EventEmitter {
       try {
         return open();
       } catch (err) {
-        const notYet = err instanceof FrameringError && err.code === 'RING_NOT_FOUND';
+        const notYet = err instanceof RingError && err.code === 'RING_NOT_FOUND';
         if (!notYet) throw err;
         if (Date.now() >= deadline)
-          throw new FrameringError('TIMEOUT', `ring '${name}' did not appear within ${timeoutMs} ms; is its server running?`);
+          throw new RingError('TIMEOUT', `ring '${name}' did not appear within ${timeoutMs} ms; is its server running?`);
       }
       await sleep(25);
     }
@@ -121,7 +121,7 @@ export class RingReader extends EventEmitter {
   /** Starts delivery: `deliver` gets each slot and returns when (or a promise of when) it is done with it. */
   deliver(deliver: (slot: TakenSlot) => void | Promise<void>): void {
     this.checkOpen();
-    if (this.delivering) throw new FrameringError('INVALID_ARGUMENT', `ring '${this.name}' already has a handler`);
+    if (this.delivering) throw new RingError('INVALID_ARGUMENT', `ring '${this.name}' already has a handler`);
     this.delivering = true;
     // Runs one delivery; true when it finished synchronously.
     const runOne = (index: number): boolean => {
@@ -172,8 +172,8 @@ export class RingReader extends EventEmitter {
       const index = native(() => this.client.pull(timeoutMs));
       return index < 0 ? null : this.slotAt(index);
     } catch (err) {
-      if (err instanceof FrameringError && err.code === 'WRITER_GONE') this.markGone(err.message);
-      if (err instanceof FrameringError && err.code === 'INTERRUPTED') onPullInterrupted();
+      if (err instanceof RingError && err.code === 'WRITER_GONE') this.markGone(err.message);
+      if (err instanceof RingError && err.code === 'INTERRUPTED') onPullInterrupted();
       throw err;
     }
   }
@@ -208,7 +208,7 @@ export class RingReader extends EventEmitter {
   private markGone(reason: string): void {
     if (this.goneError) return;
     if (this.livenessTimer) clearInterval(this.livenessTimer);
-    this.goneError = new FrameringError('WRITER_GONE', reason);
+    this.goneError = new RingError('WRITER_GONE', reason);
     this.emit('gone', this.goneError);
   }
 
@@ -218,6 +218,6 @@ export class RingReader extends EventEmitter {
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new FrameringError('CLOSED', `reader of ring '${this.name}' is closed`);
+    if (this.closed) throw new RingError('CLOSED', `reader of ring '${this.name}' is closed`);
   }
 }

@@ -3,7 +3,7 @@
  * catchable exit, stats. FrameRingServer and DataRingServer add what their payloads need.
  */
 import { closeOnExit, forgetOnExit } from './exit_cleanup.js';
-import { FrameringError, native } from './framering_error.js';
+import { RingError, native } from './ring_error.js';
 import { addon, type NativeRingServer } from './native_addon.js';
 import { fileMode, MAX_SLOTS, ringName, wholeNumber, type ReadPolicy } from './options.js';
 
@@ -103,6 +103,6 @@ export class RingWriter {
   }
 
   protected checkOpen(): void {
-    if (this.closed) throw new FrameringError('CLOSED', `ring '${this.name}' is closed`);
+    if (this.closed) throw new RingError('CLOSED', `ring '${this.name}' is closed`);
   }
 }

@@ -104,7 +104,7 @@ export class LiveStream extends EventEmitter {
   #restarts = 0;
   #lastError: LiveStreamStats['lastError'] = null;
 
-  /** Checks everything and creates the ring; nothing runs until start(). Throws StreamError / FrameringError. */
+  /** Checks everything and creates the ring; nothing runs until start(). Throws StreamError / RingError. */
   constructor(options: LiveStreamOptions) {
     super();
     this.#opts = resolveStreamOptions(options);
