@@ -6,7 +6,6 @@ export { MotionDetectors } from './motion_detectors.js';
 export { BlobExtractor, type Box, type BlobOptions } from './blobs.js';
 export { drawBoxes, lineWidthFor, BOX_COLOUR, type Rgb } from './draw_boxes.js';
 export { SnapshotWriter, type SnapshotWriterOptions } from './snapshot_writer.js';
-export { ensureDir } from './ensure_dir.js';
 // Object detection with a neural network (tfjs-wasm loads only when a detector is created).
 export {
   ObjectDetector,

@@ -15,6 +15,5 @@ export { FrameRingClient, type FrameHandler } from './frame_ring_client.js';
 export { DataRingServer, type DataRingPars, type DataRingServerOptions } from './data_ring_server.js';
 export { DataRingClient, type MessageHandler } from './data_ring_client.js';
 export type { OpenOptions, WaitOptions } from './ring_reader.js';
-export { RingPump, createPipe, closeFd, type PumpEnd, type PumpStats } from './ring_pump.js';
-export { listSegments, removeSegment, SHM_DIR, SEGMENT_PREFIX, type SegmentEntry } from './segments.js';
-export { closeOnExit, forgetOnExit, type ClosesOnExit } from './exit_cleanup.js';
+export { listSegments, type SegmentEntry } from './segments.js';
+// Plumbing (the pump, pipes, segment removal, exit cleanup) is in ./internal.ts.

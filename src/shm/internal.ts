@@ -1,0 +1,5 @@
+// The shm layer's plumbing: what framering's stream layer, tools and tests use, with no semver promise. Programs
+// use the public API (./index.ts); this is reached as 'framering/internal'.
+export { RingPump, createPipe, closeFd, type PumpEnd, type PumpStats } from './ring_pump.js';
+export { removeSegment, SHM_DIR, SEGMENT_PREFIX } from './segments.js';
+export { closeOnExit, forgetOnExit, type ClosesOnExit } from './exit_cleanup.js';
