@@ -1,9 +1,9 @@
 // The package as a user gets it: compile src/ into a scratch package (package.json with its exports, the addon's
 // build/), then import 'framering' and 'framering/internal' by name from plain node. The root keeps the public API
-// and no plumbing; the plumbing is under framering/internal. The same compile runs tsc --strict over two user
-// programs: an exhaustive switch over error codes compiles, one with a missing case does not.
+// and no plumbing; the plumbing is under framering/internal. Then tsc --strict compiles two user programs against
+// the package's types, by name: an exhaustive switch over error codes compiles, one with a missing case does not.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -70,44 +70,43 @@ const PUBLIC = [
   'HttpError',
 ];
 
-let tscOutput = '';
-let tscFailed = false;
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+const strict = ['--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--lib', 'es2022,esnext.disposable'];
+const types = ['--strict', '--skipLibCheck', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types')];
 
 beforeAll(async () => {
   // What node needs to see a package here: package.json (name, exports, type: module), and for the addon loader
   // CMakeLists.txt and build/; node_modules for the dependencies.
   for (const entry of ['package.json', 'CMakeLists.txt', 'build', 'node_modules']) symlinkSync(join(root, entry), join(scratch, entry));
-  try {
-    await run(
-      process.execPath,
-      [
-        join(root, 'node_modules/typescript/bin/tsc'),
-        ...['--outDir', join(scratch, 'dist'), '--rootDir', root, '--module', 'nodenext', '--moduleResolution', 'nodenext'],
-        ...['--target', 'es2022', '--lib', 'es2022,esnext.disposable', '--strict', '--skipLibCheck', '--declaration'],
-        ...['--types', 'node', '--typeRoots', join(root, 'node_modules/@types')],
-        join(root, 'src/index.ts'),
-        join(root, 'src/internal.ts'),
-        join(root, 'test/fixtures/errors/switch_on_code.ts'),
-        join(root, 'test/fixtures/errors/switch_missing_case.ts'),
-      ],
-      { cwd: root, maxBuffer: 16 << 20 },
-    );
-  } catch (err) {
-    // tsc exits non-zero for the fixture that must not compile, and still writes everything out.
-    tscFailed = true;
-    tscOutput = String((err as { stdout?: string }).stdout ?? err);
-  }
+  await run(
+    process.execPath,
+    [tsc, '--outDir', join(scratch, 'dist'), '--rootDir', root, '--declaration', ...strict, ...types, join(root, 'src/index.ts'), join(root, 'src/internal.ts')],
+    { cwd: root, maxBuffer: 16 << 20 },
+  );
 }, 180_000);
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('public API', () => {
-  it("tsc --strict: the exhaustive switch compiles, the one missing RING_UNTRUSTED does not, nothing else fails", () => {
-    expect(tscFailed).toBe(true);
-    const errors = tscOutput.split('\n').filter((line) => /error TS\d+/.test(line));
+  it('tsc --strict against the package by name: the exhaustive switch compiles, one missing a case does not', async () => {
+    // The user program of test/fixtures/errors/, importing 'framering' as a user would.
+    const program = readFileSync(join(root, 'test/fixtures/errors/switch_on_code.ts'), 'utf8').replace("'../../../src/index.js'", "'framering'");
+    expect(program).toContain("from 'framering'");
+    // The same switch without RING_UNTRUSTED: the `never` check must catch it.
+    const missing = program.replace("    case 'RING_UNTRUSTED':\n", '');
+    expect(missing).not.toContain("'RING_UNTRUSTED'");
+    mkdirSync(join(scratch, 'user'));
+    writeFileSync(join(scratch, 'user/switch_on_code.ts'), program);
+    writeFileSync(join(scratch, 'user/switch_missing_case.ts'), missing);
+    const compile = (file: string) =>
+      run(process.execPath, [tsc, '--noEmit', ...strict, ...types, join(scratch, 'user', file)], { cwd: scratch }).then(
+        () => '',
+        (err: { stdout?: string }) => String(err.stdout),
+      );
+    expect(await compile('switch_on_code.ts')).toBe('');
+    const errors = (await compile('switch_missing_case.ts')).split('\n').filter((line) => /error TS\d+/.test(line));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toContain('switch_missing_case.ts');
-    expect(errors[0]).toMatch(/"RING_UNTRUSTED"' is not assignable to type 'never'/);
+    expect(errors[0]).toMatch(/switch_missing_case\.ts.*"RING_UNTRUSTED"' is not assignable to type 'never'/);
   });
 
   it("'framering' exports the public API and no plumbing; 'framering/internal' has the plumbing", async () => {
