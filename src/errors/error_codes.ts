@@ -113,7 +113,9 @@ export const ErrorCodes: { readonly [C in FrameringErrorCode]: C } = Object.free
 );
 
 /** All codes, in the table's order. */
-export const ERROR_CODES: readonly FrameringErrorCode[] = Object.freeze(Object.keys(ERROR_CODE_MEANINGS) as FrameringErrorCode[]);
+export const ERROR_CODES: readonly FrameringErrorCode[] = Object.freeze(
+  Object.keys(ERROR_CODE_MEANINGS) as FrameringErrorCode[],
+);
 
 export function isErrorCode(value: unknown): value is FrameringErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_CODE_MEANINGS, value);

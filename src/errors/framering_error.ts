@@ -20,5 +20,7 @@ Object.defineProperty(FrameringError.prototype, FRAMERING_ERROR, { value: true }
 /** True for any framering error (of this copy of framering or another), so `switch (err.code)` type-checks. */
 export function isFrameringError(value: unknown): value is FrameringError {
   if (value instanceof FrameringError) return true;
-  return value instanceof Error && (value as unknown as Record<symbol, unknown>)[FRAMERING_ERROR] === true && isErrorCode((value as { code?: unknown }).code);
+  if (!(value instanceof Error)) return false;
+  const marked = value as Error & { [FRAMERING_ERROR]?: unknown; code?: unknown };
+  return marked[FRAMERING_ERROR] === true && isErrorCode(marked.code);
 }

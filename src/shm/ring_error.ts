@@ -31,7 +31,8 @@ export function native<T>(call: () => T): T {
     const code = (err as { code?: unknown })?.code;
     if (typeof code === 'string' && err instanceof Error) {
       // The addon only raises ring codes; one it should not raise still arrives coded, as SYSTEM, with its text.
-      throw isErrorCode(code) ? new RingError(code as RingErrorCode, err.message) : new RingError('SYSTEM', `${err.message} (${code})`);
+      if (isErrorCode(code)) throw new RingError(code as RingErrorCode, err.message);
+      throw new RingError('SYSTEM', `${err.message} (${code})`);
     }
     throw err;
   }
