@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { DetectorError } from '../src/analysis/index.js';
+import { AnalysisError, DetectorError } from '../src/analysis/index.js';
 import {
   ERROR_CODE_MEANINGS,
   ERROR_CODES,
@@ -102,6 +102,7 @@ describe('one error family', () => {
     ['BackendError', new BackendError('p', 'm', { name: 'RangeError', message: 'boom', code: 'ENOENT' })],
     ['StreamError', new StreamError('FFMPEG_EXITED', 'ffmpeg ended')],
     ['DetectorError', new DetectorError('MODEL_NOT_FOUND', 'no model')],
+    ['AnalysisError', new AnalysisError('INVALID_FRAME', 'frame has 3 bytes')],
     ['ConfigError', new ConfigError('CONFIG_INVALID', 'must be a number', { path: 'cameras.a.width', line: 3 })],
     ['ServiceError', new ServiceError('START_FAILED', 'could not start')],
     ['MqttError', new MqttError('MQTT_UNREACHABLE', 'no broker')],
@@ -190,7 +191,8 @@ describe('one error family', () => {
 
   it("every class's own code union lists only listed codes", () => {
     const declared = declaredClassCodes();
-    const unions = ['RingErrorCode', 'ProcessErrorCode', 'StreamErrorCode', 'DetectorErrorCode', 'ConfigErrorCode'];
+    const unions = ['RingErrorCode', 'ProcessErrorCode', 'StreamErrorCode', 'DetectorErrorCode', 'AnalysisErrorCode'];
+    unions.push('ConfigErrorCode');
     unions.push('ServiceErrorCode', 'MqttErrorCode', 'HttpErrorCode', 'NatsBridgeErrorCode');
     for (const union of unions) {
       expect([...declared.values()].flat(), union).toContain(union);

@@ -62,6 +62,7 @@ const PUBLIC = [
   'MotionDetector',
   'ObjectDetector',
   'DetectorError',
+  'AnalysisError',
   'NatsBridge',
   'NatsBridgeError',
   'ConfigError',

@@ -1,5 +1,6 @@
 // Reusable image analysis over RGB24 frames (motion, blobs, boxes, snapshots): pure TypeScript on pixels and sizes.
 // It knows frames, never rings or processes, so any process class (or a test) can use it.
+export { AnalysisError, type AnalysisErrorCode } from './analysis_error.js';
 export { GreySampler, type GreyImage } from './grey_image.js';
 export { MotionDetector, type MotionOptions, type MotionResult } from './motion_detector.js';
 export { MotionDetectors } from './motion_detectors.js';

@@ -50,7 +50,7 @@ export const ERROR_CODE_MEANINGS = {
   WATCHDOG: 'no frame within watchdogMs: ffmpeg was restarted',
 
   // Object detection (DetectorError)
-  INVALID_FRAME: 'the pixels given to detect() are not width × height RGB24',
+  INVALID_FRAME: 'pixels that are not width × height RGB24 (given to detect(), drawBoxes(), a GreySampler…)',
   MODEL_NOT_FOUND: 'the model file, or a weights file it names, is missing',
   MODEL_INVALID: 'the model file cannot be read as the model the options describe',
   INFERENCE_UNAVAILABLE: 'the detector\'s inference backend is not installed or failed to initialise',
