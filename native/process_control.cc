@@ -51,7 +51,7 @@ Napi::Value SetParentDeathSignal(const Napi::CallbackInfo& info) {
   double parent = info[1].As<Napi::Number>().DoubleValue();
   if (sig < 1 || sig > 64) throw MakeError(env, "INVALID_ARGUMENT", "setParentDeathSignal: signal must be a signal number (1..64)");
   if (!ValidPid(parent)) throw MakeError(env, "INVALID_ARGUMENT", "setParentDeathSignal: expectedParentPid must be a process id");
-  if (prctl(PR_SET_PDEATHSIG, sig) != 0) throw MakeError(env, "SYSTEM_ERROR", "prctl(PR_SET_PDEATHSIG) failed");
+  if (prctl(PR_SET_PDEATHSIG, sig) != 0) throw MakeError(env, "SYSTEM", "prctl(PR_SET_PDEATHSIG) failed");
   // The parent may have died between fork and here; then we were reparented and no signal will ever come.
   return Napi::Boolean::New(env, getppid() == static_cast<pid_t>(parent));
 }

@@ -5,7 +5,8 @@
  * only removed with --all, after confirmation.
  */
 import { createInterface } from 'node:readline/promises';
-import { listSegments, removeSegment, SHM_DIR, type SegmentEntry } from '../src/shm/index.js';
+import { listSegments, type SegmentEntry } from '../src/shm/index.js';
+import { removeSegment, SHM_DIR } from '../src/shm/internal.js';
 
 const USAGE = `usage: framering-cleanup [--dry-run] [--all [--yes]] [--json] [RING ...]
   (no option)  list framering rings in ${SHM_DIR} and remove those whose owner is dead

@@ -105,11 +105,11 @@ describe('ObjectDetector (CenterNet, tfjs-wasm)', () => {
   });
 
   it('bad options, a missing model and a damaged model are errors with codes, at creation', async () => {
-    await expectCode(ObjectDetector.create({ minScore: 2 }), 'INVALID_OPTIONS');
-    const unknown = await expectCode(ObjectDetector.create({ labels: ['unicorn'] }), 'INVALID_OPTIONS');
+    await expectCode(ObjectDetector.create({ minScore: 2 }), 'INVALID_ARGUMENT');
+    const unknown = await expectCode(ObjectDetector.create({ labels: ['unicorn'] }), 'INVALID_ARGUMENT');
     expect(unknown.message).toContain("'unicorn'");
-    await expectCode(ObjectDetector.create({ backend: 'onnxruntime' }), 'BACKEND_UNAVAILABLE');
-    await expectCode(ObjectDetector.create({ backend: { module: 'relative.js' } }), 'INVALID_OPTIONS');
+    await expectCode(ObjectDetector.create({ backend: 'onnxruntime' }), 'INFERENCE_UNAVAILABLE');
+    await expectCode(ObjectDetector.create({ backend: { module: 'relative.js' } }), 'INVALID_ARGUMENT');
     const missing = await expectCode(ObjectDetector.create({ model: { path: join(tmp, 'nope.json') } }), 'MODEL_NOT_FOUND');
     expect(missing.message).toContain('nope.json');
 
@@ -188,7 +188,7 @@ describe('DetectorMaster on its own', () => {
   });
 
   it('a missing model fails start() with the detector code, and bad options fail in the constructor', async () => {
-    expect(() => new DetectorMaster({ name: `${tag}-bad`, detector: { iouThreshold: 0 } })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+    expect(() => new DetectorMaster({ name: `${tag}-bad`, detector: { iouThreshold: 0 } })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     const m = new DetectorMaster({ name: `${tag}-nomodel`, detector: { model: { path: join(tmp, 'missing', 'model.json') } } });
     const err = await m.start().then(
       () => null,

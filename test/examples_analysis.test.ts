@@ -25,7 +25,9 @@ describe('GreySampler', () => {
 
   it('refuses frames of the wrong size and impossible steps', () => {
     expect(() => new GreySampler(W, H, 4).sample(new Uint8Array(10))).toThrow(/expected 230400/);
+    expect(() => new GreySampler(W, H, 4).sample(new Uint8Array(10))).toThrow(expect.objectContaining({ code: 'INVALID_FRAME' }));
     expect(() => new GreySampler(W, H, 0)).toThrow(/step/);
+    expect(() => new GreySampler(W, H, 0)).toThrow(expect.objectContaining({ name: 'AnalysisError', code: 'INVALID_ARGUMENT' }));
     expect(() => new GreySampler(2, 2, 4)).toThrow(/too small/);
   });
 });
@@ -67,6 +69,7 @@ describe('MotionDetector', () => {
   it('rejects bad options', () => {
     expect(() => new MotionDetector(W, H, { threshold: 0 })).toThrow(/threshold/);
     expect(() => new MotionDetector(W, H, { minArea: 2 })).toThrow(/minArea/);
+    expect(() => new MotionDetector(W, H, { minArea: 2 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });
 

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listSegments, removeSegment } from '../src/shm/index.js';
+import { listSegments } from '../src/shm/index.js';
+import { removeSegment } from '../src/shm/internal.js';
 import { exited } from './support/child_script.js';
 import { until } from './support/wait.js';
 

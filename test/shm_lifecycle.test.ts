@@ -2,7 +2,8 @@
 import { closeSync, existsSync, openSync, statfsSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { trackCleanups } from './support/test_scope.js';
-import { DataRingClient, DataRingServer, FrameRingClient, FrameRingServer, FrameringError, listSegments } from '../src/shm/index.js';
+import { FrameringError } from '../src/errors/index.js';
+import { DataRingClient, DataRingServer, FrameRingClient, FrameRingServer, listSegments } from '../src/shm/index.js';
 import { exited, forkScript, nextMessage } from './support/child_script.js';
 import { addon } from '../src/shm/native_addon.js';
 import { fillFrame } from './fixtures/shm/frame_pattern.js';

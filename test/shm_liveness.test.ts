@@ -3,7 +3,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { FrameRingServer, removeSegment } from '../src/shm/index.js';
+import { FrameRingServer } from '../src/shm/index.js';
+import { removeSegment } from '../src/shm/internal.js';
 import { exited, forkScript, nextMessage } from './support/child_script.js';
 import { trackCleanups, until } from './support/test_scope.js';
 

@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { trackCleanups, until } from './support/test_scope.js';
-import { closeFd, createPipe, FrameRingClient, FrameRingServer, RingPump, type PumpEnd } from '../src/shm/index.js';
+import { FrameRingClient, FrameRingServer } from '../src/shm/index.js';
+import { closeFd, createPipe, RingPump, type PumpEnd } from '../src/shm/internal.js';
 import { checkFrame } from './fixtures/shm/frame_pattern.js';
 import { exited } from './support/child_script.js';
 

@@ -192,8 +192,8 @@ describe('LiveStream from other sources', () => {
 describe('LiveStream options', () => {
   it('bad options are clear errors before anything starts', () => {
     const bad: Array<[object, string]> = [
-      [{ source: 'synthetic://', width: -320, height: 240, fps: 10 }, 'INVALID_OPTIONS'],
-      [{ source: 'synthetic://', width: 320, height: 240, fps: 0 }, 'INVALID_OPTIONS'],
+      [{ source: 'synthetic://', width: -320, height: 240, fps: 10 }, 'INVALID_ARGUMENT'],
+      [{ source: 'synthetic://', width: 320, height: 240, fps: 0 }, 'INVALID_ARGUMENT'],
       [{ source: 'gopher://u:secretpw@cam/x', width: 320, height: 240, fps: 10 }, 'INVALID_SOURCE'],
       [{ source: '', width: 320, height: 240, fps: 10 }, 'INVALID_SOURCE'],
       [{ source: { kind: 'rtsp', url: '' }, width: 320, height: 240, fps: 10 }, 'INVALID_SOURCE'],

@@ -83,9 +83,9 @@ describe('backoff', () => {
   });
 
   it('rejects nonsense', () => {
-    expect(codeOf(() => new Backoff({ initialMs: -1 }))).toBe('INVALID_OPTIONS');
-    expect(codeOf(() => new Backoff({ initialMs: 100, maxMs: 10 }))).toBe('INVALID_OPTIONS');
-    expect(codeOf(() => new Backoff({ jitter: 2 }))).toBe('INVALID_OPTIONS');
+    expect(codeOf(() => new Backoff({ initialMs: -1 }))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => new Backoff({ initialMs: 100, maxMs: 10 }))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => new Backoff({ jitter: 2 }))).toBe('INVALID_ARGUMENT');
   });
 });
 
@@ -141,7 +141,7 @@ describe('stream options', () => {
       resolveStreamOptions({ source: 'synthetic://', width: -320, height: 240.5, fps: 0, watchdogMs: 1000, stallMs: 5000 });
       expect.unreachable();
     } catch (err) {
-      expect((err as StreamError).code).toBe('INVALID_OPTIONS');
+      expect((err as StreamError).code).toBe('INVALID_ARGUMENT');
       for (const word of ['width', 'height', 'fps', 'stallMs']) expect((err as Error).message).toContain(word);
     }
   });

@@ -3,7 +3,7 @@
 // read the cameras' rings, before the cameras, which own them), print the summary, and check /dev/shm is clean.
 
 import { accessSync, constants } from 'node:fs';
-import { ensureDir } from '../../src/analysis/ensure_dir.js';
+import { ensureDir } from '../../src/analysis/internal.js';
 import { listSegments } from '../../src/shm/index.js';
 import type { MessageProcess } from '../../src/process/index.js';
 import { redactUrls } from '../../src/stream/index.js';

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { closeFd, createPipe } from '../../src/shm/index.js';
+import { closeFd, createPipe } from '../../src/shm/internal.js';
 import { lineQueue } from './line_queue.js';
 
 /** read_floor.c next to this file (sources) or in the package's scripts/bench (compiled bench in dist/). */

@@ -1,6 +1,7 @@
 // Blob extraction: connected components (8-connected) of a binary mask → bounding boxes with sizes and positions,
 // in frame pixels. An optional dilation first joins the fragments one moving object leaves in a difference mask.
 // Buffers are allocated once per grid size and reused.
+import { AnalysisError } from './analysis_error.js';
 
 export interface Box {
   /** Top-left corner and size in frame pixels. */
@@ -36,9 +37,9 @@ export class BlobExtractor {
     this.dilate = options.dilate ?? 1;
     this.minCells = options.minCells ?? 4;
     this.maxBlobs = options.maxBlobs ?? 16;
-    if (!Number.isInteger(this.dilate) || this.dilate < 0 || this.dilate > 8) throw new RangeError(`dilate must be 0..8, got ${this.dilate}`);
-    if (!Number.isInteger(this.minCells) || this.minCells < 1) throw new RangeError(`minCells must be a whole number ≥ 1, got ${this.minCells}`);
-    if (!Number.isInteger(this.maxBlobs) || this.maxBlobs < 1) throw new RangeError(`maxBlobs must be a whole number ≥ 1, got ${this.maxBlobs}`);
+    if (!Number.isInteger(this.dilate) || this.dilate < 0 || this.dilate > 8) throw new AnalysisError('INVALID_ARGUMENT', `dilate must be 0..8, got ${this.dilate}`);
+    if (!Number.isInteger(this.minCells) || this.minCells < 1) throw new AnalysisError('INVALID_ARGUMENT', `minCells must be a whole number ≥ 1, got ${this.minCells}`);
+    if (!Number.isInteger(this.maxBlobs) || this.maxBlobs < 1) throw new AnalysisError('INVALID_ARGUMENT', `maxBlobs must be a whole number ≥ 1, got ${this.maxBlobs}`);
   }
 
   /**
@@ -47,7 +48,7 @@ export class BlobExtractor {
    */
   extract(mask: Uint8Array, gridWidth: number, gridHeight: number, step = 1): Box[] {
     const n = gridWidth * gridHeight;
-    if (mask.length < n) throw new RangeError(`mask has ${mask.length} cells, expected ${gridWidth}x${gridHeight}`);
+    if (mask.length < n) throw new AnalysisError('INVALID_ARGUMENT', `mask has ${mask.length} cells, expected ${gridWidth}x${gridHeight}`);
     if (this.labels.length !== n) {
       this.grown = new Uint8Array(n);
       this.labels = new Int32Array(n);

@@ -2,6 +2,7 @@
 // other readers share that memory). Boxes are clipped to the image.
 
 import type { Box } from './blobs.js';
+import { AnalysisError } from './analysis_error.js';
 
 export type Rgb = readonly [number, number, number];
 
@@ -20,7 +21,7 @@ export function drawBoxes(
   colour: Rgb = BOX_COLOUR,
   thickness = 2,
 ): void {
-  if (rgb.length < width * height * 3) throw new RangeError(`image has ${rgb.length} bytes, expected ${width * height * 3} for ${width}x${height} RGB24`);
+  if (rgb.length < width * height * 3) throw new AnalysisError('INVALID_FRAME', `image has ${rgb.length} bytes, expected ${width * height * 3} for ${width}x${height} RGB24`);
   for (const b of boxes) {
     const x0 = Math.max(0, Math.floor(b.x));
     const y0 = Math.max(0, Math.floor(b.y));

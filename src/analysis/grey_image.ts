@@ -1,6 +1,7 @@
 // A small grey image sampled from an RGB24 frame: every `step`-th pixel of every `step`-th row, luma in integer math.
 // The analysis works on this instead of the full frame: at 640x360 and step 4 it is 160x90 = 14 400 bytes, so a
 // frame costs microseconds, and nothing is allocated per frame (the buffer is reused).
+import { AnalysisError } from './analysis_error.js';
 
 export interface GreyImage {
   /** Row-major grey values, width × height. */
@@ -21,9 +22,9 @@ export class GreySampler implements GreyImage {
     readonly frameHeight: number,
     readonly step: number,
   ) {
-    if (!Number.isInteger(step) || step < 1) throw new RangeError(`step must be a whole number ≥ 1, got ${step}`);
+    if (!Number.isInteger(step) || step < 1) throw new AnalysisError('INVALID_ARGUMENT', `step must be a whole number ≥ 1, got ${step}`);
     if (!Number.isInteger(frameWidth) || !Number.isInteger(frameHeight) || frameWidth < step || frameHeight < step) {
-      throw new RangeError(`frame size ${frameWidth}x${frameHeight} is too small for step ${step}`);
+      throw new AnalysisError('INVALID_ARGUMENT', `frame size ${frameWidth}x${frameHeight} is too small for step ${step}`);
     }
     this.width = Math.floor(frameWidth / step);
     this.height = Math.floor(frameHeight / step);
@@ -34,7 +35,7 @@ export class GreySampler implements GreyImage {
   sample(rgb: Uint8Array): GreyImage {
     const { width, height, step, frameWidth, data } = this;
     if (rgb.length < frameWidth * this.frameHeight * 3) {
-      throw new RangeError(`frame has ${rgb.length} bytes, expected ${frameWidth * this.frameHeight * 3} for ${frameWidth}x${this.frameHeight} RGB24`);
+      throw new AnalysisError('INVALID_FRAME', `frame has ${rgb.length} bytes, expected ${frameWidth * this.frameHeight * 3} for ${frameWidth}x${this.frameHeight} RGB24`);
     }
     const rowStride = frameWidth * 3 * step;
     const pixelStride = 3 * step;

@@ -3,6 +3,7 @@
 // the frame has motion when at least `minArea` of the image changed. Integer math on typed arrays only.
 
 import { GreySampler, type GreyImage } from './grey_image.js';
+import { AnalysisError } from './analysis_error.js';
 
 export interface MotionOptions {
   /** Frame pixels per analysed pixel along each axis (default 4: 640x360 → 160x90). */
@@ -47,9 +48,9 @@ export class MotionDetector {
     this.threshold = options.threshold ?? 25;
     this.minArea = options.minArea ?? 0.002;
     this.learnShift = options.learnShift ?? 3;
-    if (!Number.isInteger(this.threshold) || this.threshold < 1 || this.threshold > 255) throw new RangeError(`threshold must be 1..255, got ${this.threshold}`);
-    if (!(this.minArea > 0 && this.minArea <= 1)) throw new RangeError(`minArea must be a fraction above 0 and at most 1, got ${this.minArea}`);
-    if (!Number.isInteger(this.learnShift) || this.learnShift < 0 || this.learnShift > 8) throw new RangeError(`learnShift must be 0..8, got ${this.learnShift}`);
+    if (!Number.isInteger(this.threshold) || this.threshold < 1 || this.threshold > 255) throw new AnalysisError('INVALID_ARGUMENT', `threshold must be 1..255, got ${this.threshold}`);
+    if (!(this.minArea > 0 && this.minArea <= 1)) throw new AnalysisError('INVALID_ARGUMENT', `minArea must be a fraction above 0 and at most 1, got ${this.minArea}`);
+    if (!Number.isInteger(this.learnShift) || this.learnShift < 0 || this.learnShift > 8) throw new AnalysisError('INVALID_ARGUMENT', `learnShift must be 0..8, got ${this.learnShift}`);
     this.sampler = new GreySampler(frameWidth, frameHeight, step);
     const cells = this.sampler.width * this.sampler.height;
     this.background = new Int32Array(cells);

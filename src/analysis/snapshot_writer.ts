@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type { Sharp, SharpOptions } from 'sharp';
 import { ensureDir } from './ensure_dir.js';
+import { AnalysisError } from './analysis_error.js';
 
 type SharpFactory = (input: Uint8Array, options: SharpOptions) => Sharp;
 let sharpLoading: Promise<SharpFactory> | undefined;
@@ -37,7 +38,7 @@ export class SnapshotWriter {
     this.dir = options.dir;
     this.minIntervalMs = options.minIntervalMs ?? 5000;
     this.quality = options.quality ?? 80;
-    if (!(this.minIntervalMs >= 0)) throw new RangeError(`minIntervalMs must be ≥ 0, got ${this.minIntervalMs}`);
+    if (!(this.minIntervalMs >= 0)) throw new AnalysisError('INVALID_ARGUMENT', `minIntervalMs must be ≥ 0, got ${this.minIntervalMs}`);
     ensureDir(this.dir);
   }
 

@@ -4,7 +4,7 @@
 
 import { BACKEND_HOOKS, CONSTRUCTING_BACKEND, PROCESS_CLASS_BRAND } from './internal_symbols.js';
 import { acknowledgeOrphan, watchParentDeath } from './parent_death.js';
-import { ProcessError, serializeError, type SerializedError } from './process_error.js';
+import { ProcessError, serializeError, type ProcessErrorCode, type SerializedError } from './process_error.js';
 import { isToBackend, PROTOCOL_VERSION, type ToBackend, type ToFrontend } from './protocol.js';
 
 /** What the host drives in the backend instance; provided by MessageProcess[BACKEND_HOOKS](). */
@@ -199,7 +199,7 @@ export class BackendHost {
   }
 }
 
-function errorOf(code: string, message: string): SerializedError {
+function errorOf(code: ProcessErrorCode, message: string): SerializedError {
   return { name: 'ProcessError', message, code };
 }
 

@@ -1,6 +1,7 @@
 // The rings a backend owned outlive it when it dies without running its exit handlers (kill -9, OOM killer): the
 // frontend that saw it exit is the one place that knows whose they were, so it removes them there and then.
-import { listSegments, removeSegment } from '../shm/index.js';
+import { listSegments } from '../shm/index.js';
+import { removeSegment } from '../shm/internal.js';
 
 /**
  * Removes the segments whose writer is one of `pids` and is no longer alive, and returns their ring names.

@@ -1,4 +1,5 @@
 // Errors of the process layer: a stable `code` for programs, a message that says what was wrong and what to do.
+import { FrameringError, isErrorCode } from '../errors/index.js';
 
 export type ProcessErrorCode =
   | 'INVALID_ARGUMENT' // a bad option or argument given by the caller
@@ -21,12 +22,10 @@ export type ProcessErrorCode =
   | 'ALREADY_REGISTERED'
   | 'NOT_REGISTERED';
 
-export class ProcessError extends Error {
-  readonly code: string;
+export class ProcessError extends FrameringError<ProcessErrorCode> {
   constructor(code: ProcessErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'ProcessError';
-    this.code = code;
   }
 }
 
@@ -57,19 +56,21 @@ function safeString(value: unknown): string {
 /**
  * An error thrown by a backend method, rebuilt in the frontend. Its message is the backend's message and its
  * stack is the backend's stack (where the error really happened); `code` is the backend error's own code when it
- * had one (e.g. a FrameringError's 'RING_NOT_FOUND'), otherwise 'BACKEND_ERROR'.
+ * is a framering code (e.g. a RingError's 'RING_NOT_FOUND'), otherwise 'BACKEND_ERROR', and `remoteCode` keeps
+ * whatever code the backend error had (e.g. 'ENOENT'), so `switch (err.code)` stays within FrameringErrorCode.
  */
-export class BackendError extends Error {
-  readonly code: string;
-  /** The backend error's class name, e.g. 'TypeError' or 'FrameringError'. */
+export class BackendError extends FrameringError {
+  /** The backend error's class name, e.g. 'TypeError' or 'RingError'. */
   readonly remoteName: string;
+  /** The backend error's own `code`, framering's or not; undefined when it had none. */
+  readonly remoteCode: string | undefined;
   readonly method: string;
   readonly processName: string;
   constructor(processName: string, method: string, remote: SerializedError) {
-    super(remote.message);
+    super(isErrorCode(remote.code) ? remote.code : 'BACKEND_ERROR', remote.message);
     this.name = 'BackendError';
     this.remoteName = remote.name;
-    this.code = remote.code ?? 'BACKEND_ERROR';
+    this.remoteCode = remote.code;
     this.method = method;
     this.processName = processName;
     if (remote.stack) this.stack = `${remote.stack}\n    -- in backend of process '${processName}', method ${method}()`;

@@ -2,7 +2,7 @@
 // username/password fields, the HTTP token, secrets of the reserved bridges, and values that came from
 // environment variables named like secrets. Built from the config, before anything is printed.
 
-import { Redactor } from '../stream/index.js';
+import { Redactor } from '../stream/internal.js';
 import type { ServiceConfig } from './config/schema.js';
 
 const MASK = '***';

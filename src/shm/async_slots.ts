@@ -4,7 +4,7 @@
  * consumer asks for one, so at most one slot waits here between consumers (taken when a consumer had just given up).
  */
 import { abortedError } from './aborted.js';
-import { FrameringError } from './framering_error.js';
+import { RingError } from './ring_error.js';
 import type { TakenSlot } from './ring_client.js';
 
 /** What the queue needs from its client. */
@@ -34,7 +34,7 @@ export class AsyncSlots {
   /** Lets the native side take the next slot; null while it is waiting for one (or before the start). */
   private resumeDelivery: (() => void) | null = null;
   private waiter: Waiter | null = null;
-  private endError: FrameringError | null = null;
+  private endError: RingError | null = null;
   private endedCleanly = false;
 
   constructor(
@@ -54,7 +54,7 @@ export class AsyncSlots {
     const { signal, timeoutMs } = opts;
     if (this.waiter)
       return Promise.reject(
-        new FrameringError('INVALID_ARGUMENT', `ring '${this.name}' is already awaited by another loop or pullAsync(); one at a time per client`),
+        new RingError('INVALID_ARGUMENT', `ring '${this.name}' is already awaited by another loop or pullAsync(); one at a time per client`),
       );
     if (signal?.aborted) return Promise.reject(abortedError(`reading ring '${this.name}'`));
     if (this.kept) return Promise.resolve(this.takeKept());
@@ -96,12 +96,12 @@ export class AsyncSlots {
   }
 
   /** Why reading ended ('end' steps): the writer closed the ring (WRITER_GONE) or this client closed (CLOSED). */
-  get ending(): FrameringError | null {
+  get ending(): RingError | null {
     return this.endError;
   }
 
   /** The writer is gone: a waiting consumer learns it now; later ones after what is left in the ring. */
-  end(err: FrameringError, cleanly: boolean): void {
+  end(err: RingError, cleanly: boolean): void {
     if (this.endError) return;
     this.endError = err;
     this.endedCleanly = cleanly;
@@ -112,7 +112,7 @@ export class AsyncSlots {
   }
 
   /** The client closed: its holds are gone, the kept slot with them; every later take ends. */
-  close(err: FrameringError): void {
+  close(err: RingError): void {
     this.kept = null;
     this.resumeDelivery = null;
     this.endError = err;

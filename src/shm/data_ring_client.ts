@@ -1,7 +1,7 @@
 /** Reads the values a DataRingServer sends, in order by default (policy 'every'). */
 import { deserialize } from 'node:v8';
 import type { AsyncSlots } from './async_slots.js';
-import { FrameringError } from './framering_error.js';
+import { RingError } from './ring_error.js';
 import type { DataRingInfo } from './data_ring_server.js';
 import { pullTimeout } from './options.js';
 import { RingClient, type IterateOptions, type OpenOptions, type PullOptions, type TakenSlot, type WaitOptions } from './ring_client.js';
@@ -28,7 +28,7 @@ export class DataRingClient extends RingClient {
     const client = new DataRingClient(nameOf(nameOrInfo), opts);
     if (client.layout.format !== 'data') {
       client.close();
-      throw new FrameringError('RING_INVALID', `ring '${client.name}' carries RGB24 frames, not data messages; use FrameRingClient`);
+      throw new RingError('RING_INVALID', `ring '${client.name}' carries RGB24 frames, not data messages; use FrameRingClient`);
     }
     return client;
   }

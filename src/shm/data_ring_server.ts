@@ -1,6 +1,6 @@
 /** The writer of a data ring: structured-clone serialised JS values (typed arrays included) up to maxMessageBytes. */
 import { serialize } from 'node:v8';
-import { FrameringError, native } from './framering_error.js';
+import { RingError, native } from './ring_error.js';
 import { wholeNumber } from './options.js';
 import type { WriteMeta } from './frame_ring_server.js';
 import { RingServer, type AsyncWriteOptions, type RingServerOptions } from './ring_server.js';
@@ -26,7 +26,7 @@ export class DataRingServer extends RingServer {
   readonly maxMessageBytes: number;
 
   constructor(opts: DataRingServerOptions) {
-    if (!opts || typeof opts !== 'object') throw new FrameringError('INVALID_ARGUMENT', 'DataRingServer needs { name }');
+    if (!opts || typeof opts !== 'object') throw new RingError('INVALID_ARGUMENT', 'DataRingServer needs { name }');
     const maxMessageBytes = wholeNumber('maxMessageBytes', opts.maxMessageBytes ?? 1 << 20, 1, 1 << 30);
     super(opts, 16, { slotBytes: maxMessageBytes, format: 'data' });
     this.maxMessageBytes = maxMessageBytes;
@@ -63,10 +63,10 @@ export class DataRingServer extends RingServer {
     try {
       bytes = serialize(value);
     } catch (err) {
-      throw new FrameringError('INVALID_ARGUMENT', `cannot send this value through data ring '${this.name}': ${(err as Error).message}`);
+      throw new RingError('INVALID_ARGUMENT', `cannot send this value through data ring '${this.name}': ${(err as Error).message}`);
     }
     if (bytes.byteLength > this.maxMessageBytes)
-      throw new FrameringError(
+      throw new RingError(
         'MESSAGE_TOO_LARGE',
         `message of ${bytes.byteLength} bytes (serialised) exceeds data ring '${this.name}' maximum of ${this.maxMessageBytes} bytes; ` +
           'nothing was sent (create the ring with a larger maxMessageBytes, or send less)',

@@ -1,5 +1,5 @@
 /** One frame lent to a reader: a zero-copy view into its ring slot, held until released. */
-import { FrameringError } from './framering_error.js';
+import { RingError } from './ring_error.js';
 import type { SlotMeta } from './slot_meta.js';
 
 export interface SlotOwner {
@@ -34,7 +34,7 @@ export class Frame {
   /** The pixels, row-major RGB24, in the slot itself. Valid until release(). */
   get pixels(): Uint8Array {
     if (this.released)
-      throw new FrameringError(
+      throw new RingError(
         'CLOSED',
         `frame ${this.meta.seq} of ring '${this.owner.name}' was released (or its reader closed); copy() what you keep`,
       );

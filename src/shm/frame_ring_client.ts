@@ -1,7 +1,7 @@
 /** Reads RGB24 frames from a FrameRingServer in any process, zero-copy. */
 import type { AsyncSlots } from './async_slots.js';
 import { Frame, invalidateFrame } from './frame.js';
-import { FrameringError } from './framering_error.js';
+import { RingError } from './ring_error.js';
 import type { FrameRingInfo } from './frame_ring_server.js';
 import { pullTimeout } from './options.js';
 import { RingClient, type IterateOptions, type OpenOptions, type PullOptions, type TakenSlot, type WaitOptions } from './ring_client.js';
@@ -136,11 +136,11 @@ export class FrameRingClient extends RingClient {
 
   private checkKind(nameOrInfo: string | FrameRingInfo): void {
     if (this.layout.format !== 'rgb24')
-      throw new FrameringError('RING_INVALID', `ring '${this.name}' carries data messages, not RGB24 frames; use DataRingClient`);
+      throw new RingError('RING_INVALID', `ring '${this.name}' carries data messages, not RGB24 frames; use DataRingClient`);
     if (typeof nameOrInfo === 'object') {
       const p = nameOrInfo;
       if (p.width !== this.layout.width || p.height !== this.layout.height)
-        throw new FrameringError(
+        throw new RingError(
           'RING_INVALID',
           `ring '${this.name}' holds ${this.layout.width}x${this.layout.height} frames but ${p.width}x${p.height} were expected ` +
             '(the ring was recreated with another size; fetch its info() again)',

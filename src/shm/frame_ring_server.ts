@@ -1,5 +1,5 @@
 /** The writer of RGB24 frames: one POSIX shm segment of `slots` frames of width × height × 3 bytes. */
-import { FrameringError, native } from './framering_error.js';
+import { RingError, native } from './ring_error.js';
 import { MAX_DIMENSION, wholeNumber } from './options.js';
 import { RingServer, type AsyncWriteOptions, type RingServerOptions } from './ring_server.js';
 
@@ -44,7 +44,7 @@ export class FrameRingServer extends RingServer {
   private readonly slotViews: Uint8Array[];
 
   constructor(opts: FrameRingServerOptions) {
-    if (!opts || typeof opts !== 'object') throw new FrameringError('INVALID_ARGUMENT', 'FrameRingServer needs { name, width, height }');
+    if (!opts || typeof opts !== 'object') throw new RingError('INVALID_ARGUMENT', 'FrameRingServer needs { name, width, height }');
     const width = wholeNumber('width', opts.width, 1, MAX_DIMENSION);
     const height = wholeNumber('height', opts.height, 1, MAX_DIMENSION);
     super(opts, 8, { slotBytes: width * height * 3, width, height, format: 'rgb24' });
@@ -87,9 +87,9 @@ export class FrameRingServer extends RingServer {
 
   private checkFrame(pixels: Uint8Array): void {
     if (!(pixels instanceof Uint8Array))
-      throw new FrameringError('INVALID_ARGUMENT', `write() takes a Uint8Array of ${this.frameBytes} bytes`);
+      throw new RingError('INVALID_ARGUMENT', `write() takes a Uint8Array of ${this.frameBytes} bytes`);
     if (pixels.byteLength !== this.frameBytes)
-      throw new FrameringError(
+      throw new RingError(
         'INVALID_ARGUMENT',
         `frame of ${pixels.byteLength} bytes does not match ring '${this.name}' (${this.width}x${this.height} RGB24 = ${this.frameBytes} bytes); nothing was written`,
       );

@@ -1,4 +1,4 @@
-export { FrameringError, type FrameringErrorCode } from './framering_error.js';
+export { RingError, type RingErrorCode } from './ring_error.js';
 export type { ReadPolicy } from './options.js';
 export type { SlotMeta } from './slot_meta.js';
 export { Frame } from './frame.js';
@@ -16,6 +16,5 @@ export { FrameRingClient, type FrameHandler } from './frame_ring_client.js';
 export { DataRingServer, type DataRingInfo, type DataRingPars, type DataRingServerOptions } from './data_ring_server.js';
 export { DataRingClient, type DataMessage, type MessageHandler } from './data_ring_client.js';
 export type { IterateOptions, OpenOptions, PullOptions, WaitOptions } from './ring_client.js';
-export { RingPump, createPipe, closeFd, type PumpEnd, type PumpStats } from './ring_pump.js';
-export { listSegments, removeSegment, SHM_DIR, SEGMENT_PREFIX, type SegmentEntry } from './segments.js';
-export { closeOnExit, forgetOnExit, type ClosesOnExit } from './exit_cleanup.js';
+export { listSegments, type SegmentEntry } from './segments.js';
+// Plumbing (the pump, pipes, segment removal, exit cleanup) is in ./internal.ts.

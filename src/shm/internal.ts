@@ -1,7 +1,9 @@
-/**
- * Plumbing other framering layers (and tests) use, kept off the public API (src/shm/index.ts): the native server
- * behind a ring, invalidating a frame whose reader closed, and the whole-number check every layer shares.
- */
+// The shm layer's plumbing: what framering's other layers, tools and tests use, with no semver promise. Programs
+// use the public API (./index.ts); this is reached as 'framering/internal'.
+export { RingPump, createPipe, closeFd, type PumpEnd, type PumpStats } from './ring_pump.js';
+export { removeSegment, SHM_DIR, SEGMENT_PREFIX } from './segments.js';
+export { closeOnExit, forgetOnExit, type ClosesOnExit } from './exit_cleanup.js';
+// The native server behind a ring, invalidating a frame whose reader closed, and the whole-number check every layer shares.
 export { nativeServerOf } from './ring_server.js';
 export { invalidateFrame } from './frame.js';
 export { wholeNumberProblem } from './options.js';

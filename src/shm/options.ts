@@ -1,5 +1,5 @@
 /** Checks of user-given ring options, before anything touches /dev/shm. */
-import { FrameringError } from './framering_error.js';
+import { RingError } from './ring_error.js';
 
 export const MAX_SLOTS = 1024;
 export const MAX_DIMENSION = 16384;
@@ -14,7 +14,7 @@ export function wholeNumberProblem(what: string, value: unknown, min: number, ma
 /** `value` when it is a whole number from min to max; INVALID_ARGUMENT otherwise. */
 export function wholeNumber(what: string, value: unknown, min: number, max: number): number {
   const problem = wholeNumberProblem(what, value, min, max);
-  if (problem) throw new FrameringError('INVALID_ARGUMENT', problem);
+  if (problem) throw new RingError('INVALID_ARGUMENT', problem);
   return value as number;
 }
 
@@ -28,7 +28,7 @@ export function pullTimeout(value: unknown): number | undefined {
 
 export function ringName(value: unknown): string {
   if (typeof value !== 'string' || value.length === 0)
-    throw new FrameringError('INVALID_ARGUMENT', 'ring name must be a non-empty string of letters, digits, ".", "_" or "-"');
+    throw new RingError('INVALID_ARGUMENT', 'ring name must be a non-empty string of letters, digits, ".", "_" or "-"');
   return value;
 }
 
@@ -37,14 +37,14 @@ export type ReadPolicy = 'latest' | 'every';
 export function readPolicy(value: unknown, fallback: ReadPolicy): ReadPolicy {
   if (value === undefined) return fallback;
   if (value !== 'latest' && value !== 'every')
-    throw new FrameringError('INVALID_ARGUMENT', `policy must be 'latest' or 'every', got ${String(value)}`);
+    throw new RingError('INVALID_ARGUMENT', `policy must be 'latest' or 'every', got ${String(value)}`);
   return value;
 }
 
 export function fileMode(value: unknown): number {
   if (value === undefined) return 0o600;
   const mode = wholeNumber('mode', value, 0, 0o777);
-  if ((mode & 0o600) !== 0o600) throw new FrameringError('INVALID_ARGUMENT', 'mode must give the owner read and write (0o600 at least)');
-  if (mode & 0o007) throw new FrameringError('INVALID_ARGUMENT', 'mode must not open the ring to other users; widen it to a group (e.g. 0o660) at most');
+  if ((mode & 0o600) !== 0o600) throw new RingError('INVALID_ARGUMENT', 'mode must give the owner read and write (0o600 at least)');
+  if (mode & 0o007) throw new RingError('INVALID_ARGUMENT', 'mode must not open the ring to other users; widen it to a group (e.g. 0o660) at most');
   return mode;
 }

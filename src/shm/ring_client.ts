@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { closeOnExit, forgetOnExit } from './exit_cleanup.js';
 import { abortedError } from './aborted.js';
 import { AsyncSlots } from './async_slots.js';
-import { FrameringError, native } from './framering_error.js';
+import { RingError, native } from './ring_error.js';
 import { onPullInterrupted, watchTerminationSignals } from './exit_cleanup.js';
 import { addon, type NativeLayout, type NativeRingClient } from './native_addon.js';
 import { readPolicy, ringName, type ReadPolicy } from './options.js';
@@ -79,7 +79,7 @@ export class RingClient extends EventEmitter implements Disposable {
   private asyncReads: AsyncSlots | null = null;
   private livenessTimer: NodeJS.Timeout | null = null;
   private closed = false;
-  private goneError: FrameringError | null = null;
+  private goneError: RingError | null = null;
   /** The writer closed the ring on purpose (loops end quietly), rather than dying (they throw WRITER_GONE). */
   private goneCleanly = false;
   private readonly exitHook = { closeForExit: () => this.close() };
@@ -102,7 +102,7 @@ export class RingClient extends EventEmitter implements Disposable {
       );
     } catch (err) {
       this.client.close(); // leave no reader entry behind in the ring
-      throw err instanceof FrameringError ? err : new FrameringError('RING_INVALID', `ring '${this.name}' cannot be read: ${(err as Error).message}`);
+      throw err instanceof RingError ? err : new RingError('RING_INVALID', `ring '${this.name}' cannot be read: ${(err as Error).message}`);
     }
     closeOnExit(this.exitHook);
   }
@@ -115,10 +115,10 @@ export class RingClient extends EventEmitter implements Disposable {
       try {
         return open();
       } catch (err) {
-        const notYet = err instanceof FrameringError && err.code === 'RING_NOT_FOUND';
+        const notYet = err instanceof RingError && err.code === 'RING_NOT_FOUND';
         if (!notYet) throw err;
         if (Date.now() >= deadline)
-          throw new FrameringError('TIMEOUT', `ring '${name}' did not appear within ${timeoutMs} ms; is its server running?`);
+          throw new RingError('TIMEOUT', `ring '${name}' did not appear within ${timeoutMs} ms; is its server running?`);
       }
       // The ring's appearance has no wakeup to wait on: a short sleep, which the signal cuts short.
       await sleep(25, undefined, { signal }).catch(() => undefined);
@@ -156,7 +156,7 @@ export class RingClient extends EventEmitter implements Disposable {
     if (this.delivering) {
       const reader = this.asyncReads ? 'frames()/messages()/pullAsync()' : 'a handler (onFrame/onMessage)';
       const asked = by === 'loop' ? 'an async loop' : 'a handler';
-      throw new FrameringError(
+      throw new RingError(
         'INVALID_ARGUMENT',
         `ring '${this.name}' is already read by ${reader}, so ${asked} cannot read it too; a client has one reader: ` +
           'open a second client to read the ring twice',
@@ -233,7 +233,7 @@ export class RingClient extends EventEmitter implements Disposable {
   protected pullSlot(timeoutMs: number): TakenSlot | null {
     this.checkOpen();
     if (this.delivering)
-      throw new FrameringError(
+      throw new RingError(
         'INVALID_ARGUMENT',
         `pull() cannot read ring '${this.name}' while a handler or an async loop reads it; use one way of reading per client`,
       );
@@ -243,8 +243,8 @@ export class RingClient extends EventEmitter implements Disposable {
       const index = native(() => this.client.pull(timeoutMs));
       return index < 0 ? null : this.slotAt(index);
     } catch (err) {
-      if (err instanceof FrameringError && err.code === 'WRITER_GONE') this.markGone(err.message);
-      if (err instanceof FrameringError && err.code === 'INTERRUPTED') onPullInterrupted();
+      if (err instanceof RingError && err.code === 'WRITER_GONE') this.markGone(err.message);
+      if (err instanceof RingError && err.code === 'INTERRUPTED') onPullInterrupted();
       throw err;
     }
   }
@@ -275,7 +275,7 @@ export class RingClient extends EventEmitter implements Disposable {
     if (this.livenessTimer) clearInterval(this.livenessTimer);
     forgetOnExit(this.exitHook);
     this.client.close();
-    this.asyncReads?.close(new FrameringError('CLOSED', `reader of ring '${this.name}' is closed`));
+    this.asyncReads?.close(new RingError('CLOSED', `reader of ring '${this.name}' is closed`));
   }
 
   /** close(), for `using client = FrameRingClient.open(…)`. */
@@ -286,7 +286,7 @@ export class RingClient extends EventEmitter implements Disposable {
   private markGone(reason: string): void {
     if (this.goneError) return;
     if (this.livenessTimer) clearInterval(this.livenessTimer);
-    this.goneError = new FrameringError('WRITER_GONE', reason);
+    this.goneError = new RingError('WRITER_GONE', reason);
     this.goneCleanly = reason.endsWith(CLOSED_BY_WRITER);
     this.asyncReads?.end(this.goneError, this.goneCleanly);
     this.emit('gone', this.goneError);
@@ -298,6 +298,6 @@ export class RingClient extends EventEmitter implements Disposable {
   }
 
   protected checkOpen(): void {
-    if (this.closed) throw new FrameringError('CLOSED', `reader of ring '${this.name}' is closed`);
+    if (this.closed) throw new RingError('CLOSED', `reader of ring '${this.name}' is closed`);
   }
 }

@@ -1,6 +1,6 @@
 /** Moves fixed-size frames from a file descriptor (a decoder's stdout pipe) into a frame ring on a native thread. */
 import { EventEmitter } from 'node:events';
-import { FrameringError, native } from './framering_error.js';
+import { RingError, native } from './ring_error.js';
 import type { FrameRingServer } from './frame_ring_server.js';
 import { addon, type NativeRingPump } from './native_addon.js';
 import { wholeNumber } from './options.js';
@@ -38,7 +38,7 @@ export class RingPump extends EventEmitter implements Disposable {
   /** Takes ownership of fd: the pump closes it when it ends. */
   constructor(server: FrameRingServer, fd: number, opts: { frameBytes?: number; width?: number; height?: number; slotId?: number } = {}) {
     super();
-    if (server.isClosed) throw new FrameringError('CLOSED', `ring '${server.name}' is closed`);
+    if (server.isClosed) throw new RingError('CLOSED', `ring '${server.name}' is closed`);
     const frameBytes = wholeNumber('frameBytes', opts.frameBytes ?? server.frameBytes, 1, server.frameBytes);
     this.pump = native(
       () =>
@@ -54,7 +54,7 @@ export class RingPump extends EventEmitter implements Disposable {
   }
 
   start(): void {
-    if (this.started) throw new FrameringError('INVALID_ARGUMENT', 'a pump starts once');
+    if (this.started) throw new RingError('INVALID_ARGUMENT', 'a pump starts once');
     this.started = true;
     native(() => this.pump.start());
   }

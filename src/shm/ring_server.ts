@@ -4,7 +4,7 @@
  * the names agreed with the C++ side: a ring has one server, which writes, and clients, which read.)
  */
 import { closeOnExit, forgetOnExit } from './exit_cleanup.js';
-import { FrameringError, native } from './framering_error.js';
+import { RingError, native } from './ring_error.js';
 import { addon, type NativeRingServer } from './native_addon.js';
 import { fileMode, MAX_SLOTS, ringName, wholeNumber, type ReadPolicy } from './options.js';
 
@@ -41,7 +41,7 @@ const nativeServers = new WeakMap<RingServer, NativeRingServer>();
 /** The native server behind a ring (internal.ts): what RingPump hands to its thread. */
 export function nativeServerOf(server: RingServer): NativeRingServer {
   const found = nativeServers.get(server);
-  if (!found) throw new FrameringError('INVALID_ARGUMENT', 'not a ring server made by framering');
+  if (!found) throw new RingError('INVALID_ARGUMENT', 'not a ring server made by framering');
   return found;
 }
 
@@ -120,7 +120,7 @@ export class RingServer implements Disposable {
   }
 
   protected checkOpen(): void {
-    if (this.closed) throw new FrameringError('CLOSED', `ring '${this.name}' is closed`);
+    if (this.closed) throw new RingError('CLOSED', `ring '${this.name}' is closed`);
   }
 }
 

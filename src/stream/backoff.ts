@@ -34,7 +34,7 @@ export class Backoff {
     if (!(Number.isFinite(this.maxMs) && this.maxMs >= this.initialMs)) problems.push(`maxMs must be a number >= initialMs (got ${opts.maxMs})`);
     if (!(Number.isFinite(this.factor) && this.factor >= 1)) problems.push(`factor must be a number >= 1 (got ${opts.factor})`);
     if (!(Number.isFinite(this.jitter) && this.jitter >= 0 && this.jitter <= 1)) problems.push(`jitter must be between 0 and 1 (got ${opts.jitter})`);
-    if (problems.length) throw new StreamError('INVALID_OPTIONS', `invalid backoff options: ${problems.join('; ')}`);
+    if (problems.length) throw new StreamError('INVALID_ARGUMENT', `invalid backoff options: ${problems.join('; ')}`);
   }
 
   /** Attempts made since the last reset. */

@@ -5,7 +5,6 @@ export { StreamError, type StreamErrorCode } from './stream_error.js';
 export { parseSource, describeSource, SYNTHETIC_PATTERNS, type SourceSpec, type CameraSource, type RtspTransport, type SyntheticPattern } from './camera_source.js';
 export { resolveFfmpeg, type ResolvedFfmpeg, type FfmpegOrigin } from './ffmpeg_binary.js';
 export { probeFfmpeg, type FfmpegCapabilities } from './ffmpeg_capabilities.js';
-export { buildFfmpegArgs, buildFfmpegCommand, FfmpegCommand, type OutputGeometry } from './ffmpeg_command.js';
-export { Redactor, redactUrls } from './redact.js';
-export { VISIBLE_QUERY_KEYS } from './url_secrets.js';
-export { Backoff, type BackoffOptions } from './backoff.js';
+/** Masks the credentials of every URL in a text (user:pass@, ?token=…), for logging what a camera or ffmpeg said. */
+export { redactUrls } from './redact.js';
+// Plumbing (the ffmpeg command line, the Redactor, Backoff) is in ./internal.ts.

@@ -6,7 +6,7 @@
 // (when it handles them, it decides: it stops the streams, or exits, and the 'exit' path runs).
 // kill -9 cannot be caught: a streaming ffmpeg then dies of the closed pipe on its next write.
 import type { ChildProcess } from 'node:child_process';
-import { closeOnExit } from '../shm/index.js';
+import { closeOnExit } from '../shm/internal.js';
 import { signalGroup } from './process_group.js';
 
 const children = new Set<ChildProcess>();

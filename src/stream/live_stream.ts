@@ -9,7 +9,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
-import { closeFd, createPipe, FrameRingServer, RingPump, type FrameRingPars, type RingServerStats } from '../shm/index.js';
+import { FrameRingServer, type FrameRingPars, type RingServerStats } from '../shm/index.js';
+import { closeFd, createPipe, RingPump } from '../shm/internal.js';
 import { Backoff } from './backoff.js';
 import { describeSource, parseSource, sourceUrl, type CameraSource } from './camera_source.js';
 import { resolveFfmpeg, type ResolvedFfmpeg } from './ffmpeg_binary.js';
@@ -104,7 +105,7 @@ export class LiveStream extends EventEmitter {
   #restarts = 0;
   #lastError: LiveStreamStats['lastError'] = null;
 
-  /** Checks everything and creates the ring; nothing runs until start(). Throws StreamError / FrameringError. */
+  /** Checks everything and creates the ring; nothing runs until start(). Throws StreamError / RingError. */
   constructor(options: LiveStreamOptions) {
     super();
     this.#opts = resolveStreamOptions(options);

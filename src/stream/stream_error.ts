@@ -2,10 +2,11 @@
 // Messages are always redacted (no camera credentials) before they get here; a `cause` is not (it is the
 // original error, e.g. a spawn error whose spawnargs hold the ffmpeg command line), so inspect() masks it.
 import { inspect } from 'node:util';
+import { FrameringError } from '../errors/index.js';
 import { redactUrls } from './redact.js';
 
 export type StreamErrorCode =
-  | 'INVALID_OPTIONS' // bad width/height/fps/timeouts…: fix the options
+  | 'INVALID_ARGUMENT' // bad width/height/fps/timeouts…: fix the options (was INVALID_OPTIONS)
   | 'INVALID_SOURCE' // empty URL, unknown scheme, missing file…: fix the source
   | 'FFMPEG_NOT_FOUND' // no usable ffmpeg binary
   | 'FFMPEG_SPAWN_FAILED' // the binary could not be started
@@ -16,15 +17,13 @@ export type StreamErrorCode =
   | 'TIMEOUT' // whenState() waited in vain
   | 'STOPPED'; // the stream was stopped
 
-export class StreamError extends Error {
-  readonly code: StreamErrorCode;
+export class StreamError extends FrameringError<StreamErrorCode> {
   /** The last lines ffmpeg wrote to stderr before this error (redacted), when it came from ffmpeg. */
   readonly stderrTail: readonly string[];
 
   constructor(code: StreamErrorCode, message: string, opts: { stderrTail?: readonly string[]; cause?: unknown } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    super(code, message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'StreamError';
-    this.code = code;
     this.stderrTail = opts.stderrTail ?? [];
   }
 

@@ -51,9 +51,9 @@ export interface ResolvedStreamOptions {
 
 const MAX_DIMENSION = 16384;
 
-/** Check the numeric options; throws StreamError('INVALID_OPTIONS') listing every problem at once. */
+/** Check the numeric options; throws StreamError('INVALID_ARGUMENT') listing every problem at once. */
 export function resolveStreamOptions(opts: LiveStreamOptions): ResolvedStreamOptions {
-  if (opts === null || typeof opts !== 'object') throw new StreamError('INVALID_OPTIONS', 'LiveStream needs an options object: { source, width, height, fps }');
+  if (opts === null || typeof opts !== 'object') throw new StreamError('INVALID_ARGUMENT', 'LiveStream needs an options object: { source, width, height, fps }');
   const problems: string[] = [];
   const int = (name: string, value: unknown, min: number, max: number): number => {
     const problem = wholeNumberProblem(name, value, min, max); // the rings' own check, so both say the same
@@ -83,6 +83,6 @@ export function resolveStreamOptions(opts: LiveStreamOptions): ResolvedStreamOpt
     problems.push('inputArgs must be an array of strings');
   }
   if (opts.pipeBytes !== undefined) int('pipeBytes', opts.pipeBytes, 4096, 1 << 30);
-  if (problems.length) throw new StreamError('INVALID_OPTIONS', `invalid LiveStream options: ${problems.join('; ')}`);
+  if (problems.length) throw new StreamError('INVALID_ARGUMENT', `invalid LiveStream options: ${problems.join('; ')}`);
   return { width, height, fps, slots, slotId, watchdogMs, stallMs, resetBackoffAfterMs, stopTimeoutMs, stderrLines };
 }

@@ -3,6 +3,7 @@
 // so no font files or text renderer are needed. Letters are drawn as capitals.
 
 import type { Detection } from './object_detector.js';
+import { DetectorError } from './detector_error.js';
 
 type Rgb = readonly [number, number, number];
 
@@ -38,7 +39,7 @@ export function drawText(rgb: Uint8Array, width: number, height: number, text: s
 
 /** Outlines each detection's box and writes "LABEL 87%" on it. */
 export function drawLabelledBoxes(rgb: Uint8Array, width: number, height: number, objects: readonly Pick<Detection, 'label' | 'score' | 'box'>[], colour: Rgb = LABEL_COLOUR): void {
-  if (rgb.length < width * height * 3) throw new RangeError(`image has ${rgb.length} bytes, expected ${width * height * 3} for ${width}x${height} RGB24`);
+  if (rgb.length < width * height * 3) throw new DetectorError('INVALID_FRAME', `image has ${rgb.length} bytes, expected ${width * height * 3} for ${width}x${height} RGB24`);
   const line = Math.max(2, Math.round(width / 320));
   const scale = width >= 960 ? 3 : 2;
   for (const o of objects) {

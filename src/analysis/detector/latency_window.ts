@@ -1,4 +1,5 @@
 // Percentiles of the last N durations (a ring of samples: bounded memory however long the process runs).
+import { DetectorError } from './detector_error.js';
 
 export class LatencyWindow {
   private readonly samples: Float64Array;
@@ -7,7 +8,7 @@ export class LatencyWindow {
   count = 0;
 
   constructor(readonly size = 1000) {
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`size must be a whole number ≥ 1, got ${size}`);
+    if (!Number.isInteger(size) || size < 1) throw new DetectorError('INVALID_ARGUMENT', `size must be a whole number ≥ 1, got ${size}`);
     this.samples = new Float64Array(size);
   }
 

@@ -2,6 +2,7 @@
 // ratio kept and the rest padded ("letterbox"), or stretched to fill. Bilinear sampling, straight into the float
 // buffer the model reads (values 0-255 unless a scale is given), so nothing is allocated per frame once the buffer
 // exists. The returned transform maps the model's coordinates back to frame pixels.
+import { DetectorError } from './detector_error.js';
 
 export type ResizeMode = 'letterbox' | 'stretch';
 
@@ -39,7 +40,7 @@ export function fitToInput(
   const mode = options.mode ?? 'letterbox';
   const valueScale = options.valueScale ?? 1;
   const pad = (options.padValue ?? 114) * valueScale;
-  if (out.length < inputWidth * inputHeight * 3) throw new RangeError(`input buffer has ${out.length} floats, expected ${inputWidth * inputHeight * 3}`);
+  if (out.length < inputWidth * inputHeight * 3) throw new DetectorError('INVALID_ARGUMENT', `input buffer has ${out.length} floats, expected ${inputWidth * inputHeight * 3}`);
   let scaleX: number;
   let scaleY: number;
   if (mode === 'stretch') {

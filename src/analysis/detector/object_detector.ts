@@ -106,7 +106,7 @@ export interface NormalizedDetectorOptions {
 /** Checks options without loading anything (the frontend of a process uses it to fail before forking). */
 export function normalizeDetectorOptions(options: ObjectDetectorOptions = {}): NormalizedDetectorOptions {
   const bad = (msg: string): never => {
-    throw new DetectorError('INVALID_OPTIONS', msg);
+    throw new DetectorError('INVALID_ARGUMENT', msg);
   };
   const backend = options.backend ?? 'tfjs-wasm';
   if (typeof backend === 'string') {
@@ -242,7 +242,7 @@ async function createBackend(o: NormalizedDetectorOptions, model: ResolvedModelS
   }
   if (o.backend === 'onnxruntime') {
     throw new DetectorError(
-      'BACKEND_UNAVAILABLE',
+      'INFERENCE_UNAVAILABLE',
       "the 'onnxruntime' backend is not built in yet: use 'tfjs-wasm', or plug onnxruntime-node in as { module } (see the README's detector section)",
     );
   }
@@ -252,14 +252,14 @@ async function createBackend(o: NormalizedDetectorOptions, model: ResolvedModelS
   try {
     mod = await import(url);
   } catch (err) {
-    throw new DetectorError('BACKEND_UNAVAILABLE', `backend module ${spec.module} could not be loaded: ${(err as Error).message}`, { cause: err });
+    throw new DetectorError('INFERENCE_UNAVAILABLE', `backend module ${spec.module} could not be loaded: ${(err as Error).message}`, { cause: err });
   }
   if (typeof mod.createDetectorBackend !== 'function') {
-    throw new DetectorError('BACKEND_UNAVAILABLE', `backend module ${spec.module} does not export createDetectorBackend(model, options)`);
+    throw new DetectorError('INFERENCE_UNAVAILABLE', `backend module ${spec.module} does not export createDetectorBackend(model, options)`);
   }
   const backend = await mod.createDetectorBackend(model, spec.options);
   if (!backend || typeof backend.run !== 'function' || !(backend.inputWidth > 0) || !(backend.inputHeight > 0)) {
-    throw new DetectorError('BACKEND_UNAVAILABLE', `backend module ${spec.module}: createDetectorBackend must resolve to { name, description, inputWidth, inputHeight, run, dispose }`);
+    throw new DetectorError('INFERENCE_UNAVAILABLE', `backend module ${spec.module}: createDetectorBackend must resolve to { name, description, inputWidth, inputHeight, run, dispose }`);
   }
   return backend;
 }

@@ -47,7 +47,7 @@ async function initRuntime(options: TfjsWasmOptions): Promise<TfjsRuntime> {
     wasm = await import('@tensorflow/tfjs-backend-wasm');
   } catch (err) {
     throw new DetectorError(
-      'BACKEND_UNAVAILABLE',
+      'INFERENCE_UNAVAILABLE',
       `the tfjs-wasm detector backend needs @tensorflow/tfjs-core, @tensorflow/tfjs-converter and @tensorflow/tfjs-backend-wasm: ` +
         `npm install them (${(err as Error).message})`,
       { cause: err },
@@ -59,7 +59,7 @@ async function initRuntime(options: TfjsWasmOptions): Promise<TfjsRuntime> {
   const simd = options.simd ?? true;
   const threadCount = options.threads === true ? 2 : options.threads === false || options.threads === undefined ? 0 : options.threads;
   if (!Number.isInteger(threadCount) || threadCount < 0 || threadCount > 64) {
-    throw new DetectorError('INVALID_OPTIONS', `tfjsWasm.threads must be true, false or a whole number of threads 0..64, got ${String(options.threads)}`);
+    throw new DetectorError('INVALID_ARGUMENT', `tfjsWasm.threads must be true, false or a whole number of threads 0..64, got ${String(options.threads)}`);
   }
   const threads = threadCount > 1 && simd; // tfjs ships a threaded build with SIMD only
   tf.env().set('WASM_HAS_SIMD_SUPPORT', simd);
@@ -75,7 +75,7 @@ async function initRuntime(options: TfjsWasmOptions): Promise<TfjsRuntime> {
     if (!ok) throw new Error('tf.setBackend("wasm") returned false');
     await tf.ready();
   } catch (err) {
-    throw new DetectorError('BACKEND_UNAVAILABLE', `the TensorFlow.js wasm backend failed to start (simd ${simd}, threads ${threads ? threadCount : 0}): ${messageOf(err)}`, { cause: err });
+    throw new DetectorError('INFERENCE_UNAVAILABLE', `the TensorFlow.js wasm backend failed to start (simd ${simd}, threads ${threads ? threadCount : 0}): ${messageOf(err)}`, { cause: err });
   } finally {
     restoreUrl();
     for (const listener of process.listeners('uncaughtException')) {
@@ -97,7 +97,7 @@ function patchWorkerUrls(root: string): () => void {
   // The same escaping tfjs does before it makes its Blob; then load the main script by path, not from a Blob.
   const blobImport = 'var objectUrl=URL.createObjectURL(e.data.urlOrBlob);importScripts(objectUrl);URL.revokeObjectURL(objectUrl)';
   const source = wasmWorkerContents.replace(/\n/g, '\\n');
-  if (!source.includes(blobImport)) throw new DetectorError('BACKEND_UNAVAILABLE', 'this version of @tensorflow/tfjs-backend-wasm cannot run threads under Node: set tfjsWasm.threads to false');
+  if (!source.includes(blobImport)) throw new DetectorError('INFERENCE_UNAVAILABLE', 'this version of @tensorflow/tfjs-backend-wasm cannot run threads under Node: set tfjsWasm.threads to false');
   const dir = mkdtempSync(join(tmpdir(), 'framering-tfjs-'));
   const workerPath = join(dir, 'worker.cjs');
   writeFileSync(workerPath, source.replace(blobImport, `importScripts(${JSON.stringify(mainScript)})`), { mode: 0o600 });

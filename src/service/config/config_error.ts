@@ -1,6 +1,7 @@
 // The one error a bad config gets: a stable code, and a message naming the key path and the line, e.g.
 //   cameras.front.width: must be an integer 16–4096 (line 7)
 // Messages never hold a credential: values are not echoed, only where they are and what they must be.
+import { FrameringError } from '../../errors/index.js';
 
 export type ConfigErrorCode =
   | 'CONFIG_NOT_FOUND' // the file does not exist or cannot be read
@@ -16,8 +17,7 @@ export type ConfigErrorCode =
   | 'CONFIG_CLASS_INVALID' // the export is not a framering process class, or not one that fits its place
   | 'CONFIG_FLAG_INVALID'; // a command-line flag that overrides the config has a bad value
 
-export class ConfigError extends Error {
-  readonly code: ConfigErrorCode;
+export class ConfigError extends FrameringError<ConfigErrorCode> {
   /** Key path, e.g. cameras.front.width or processes[1].class.export; null when the whole file is meant. */
   readonly path: string | null;
   /** 1-based line in the config file; null when unknown (built-in config, flags). */
@@ -27,9 +27,8 @@ export class ConfigError extends Error {
   constructor(code: ConfigErrorCode, what: string, where: { path?: string | null; line?: number | null; file?: string | null } = {}) {
     const path = where.path ?? null;
     const line = where.line ?? null;
-    super(`${path ? `${path}: ` : ''}${what}${line ? ` (line ${line})` : ''}`);
+    super(code, `${path ? `${path}: ` : ''}${what}${line ? ` (line ${line})` : ''}`);
     this.name = 'ConfigError';
-    this.code = code;
     this.path = path;
     this.line = line;
     this.file = where.file ?? null;

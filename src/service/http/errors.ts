@@ -5,18 +5,36 @@
  */
 import type { FastifyReply } from 'fastify';
 import type { ZodError } from 'zod';
+import { FrameringError, type FrameringErrorCode } from '../../errors/index.js';
 
-export class HttpError extends Error {
+/** The codes the HTTP side answers with itself; a snapshot's error may also carry a ring's code (RING_NOT_FOUND…). */
+export type HttpErrorCode =
+  | 'BAD_REQUEST'
+  | 'BAD_QUERY'
+  | 'UNAUTHORIZED'
+  | 'NOT_FOUND'
+  | 'UNKNOWN_CAMERA'
+  | 'TOO_MANY_CLIENTS'
+  | 'BUSY'
+  | 'NO_FRAME'
+  | 'ENCODER_RESTARTING'
+  | 'ENCODE_FAILED'
+  | 'STOPPED'
+  | 'INVALID_ARGUMENT'
+  | 'INTERNAL';
+
+export class HttpError extends FrameringError<FrameringErrorCode> {
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: FrameringErrorCode,
     message: string,
     readonly param?: string,
   ) {
-    super(message);
+    super(code, message);
+    this.name = 'HttpError';
   }
 
-  body(): { code: string; message: string; param?: string } {
+  body(): { code: FrameringErrorCode; message: string; param?: string } {
     return this.param ? { code: this.code, message: this.message, param: this.param } : { code: this.code, message: this.message };
   }
 }

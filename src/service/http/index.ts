@@ -63,7 +63,7 @@ export async function startHttp(view: ServiceView, opts: HttpOptions = {}): Prom
     // a ?token=: answered here, without the URL, like every other error.
     frameworkErrors: (err, _req, reply) => {
       const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
-      void sendError(securityHeaders(reply), new HttpError(status, err.code ?? 'BAD_REQUEST', 'bad request: the URL is malformed or too long'));
+      void sendError(securityHeaders(reply), new HttpError(status, 'BAD_REQUEST', 'bad request: the URL is malformed or too long'));
     },
   });
 
@@ -76,7 +76,7 @@ export async function startHttp(view: ServiceView, opts: HttpOptions = {}): Prom
     if (err instanceof HttpError) return sendError(reply, err);
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     // Fastify's own messages may quote the URL (and so a ?token=): say only what kind of error it was.
-    const e = status === 500 ? new HttpError(500, 'INTERNAL', 'internal error') : new HttpError(status, err.code ?? 'BAD_REQUEST', 'bad request');
+    const e = status === 500 ? new HttpError(500, 'INTERNAL', 'internal error') : new HttpError(status, status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', 'bad request');
     return sendError(reply, e);
   });
   if (opts.token !== undefined) registerAuth(app, opts.token);

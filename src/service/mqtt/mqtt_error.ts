@@ -1,5 +1,6 @@
 // What can go wrong between the service and its broker, each with a stable code. Messages are redacted (the
 // broker URL shows as mqtt://***@host:port) and say what to do.
+import { FrameringError } from '../../errors/index.js';
 
 export type MqttErrorCode =
   | 'MQTT_BAD_URL' // the broker's host name does not resolve, or the URL is not a broker URL
@@ -8,12 +9,10 @@ export type MqttErrorCode =
   | 'MQTT_UNREACHABLE' // nothing answers, or the connection dropped: retried with backoff
   | 'MQTT_REQUIRED'; // mqtt.required is true and the broker did not accept us at start: the service does not start
 
-export class MqttError extends Error {
-  readonly code: MqttErrorCode;
+export class MqttError extends FrameringError<MqttErrorCode> {
   constructor(code: MqttErrorCode, message: string) {
-    super(message);
+    super(code, message);
     this.name = 'MqttError';
-    this.code = code;
   }
 }
 

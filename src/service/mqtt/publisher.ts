@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { Backoff, Redactor } from '../../stream/index.js';
+import { Backoff, Redactor } from '../../stream/internal.js';
 import type { BridgeStats } from '../service_view.js';
 import { MessageQueue, type OutMessage } from './message_queue.js';
 import { classify, isPermanent, MqttError } from './mqtt_error.js';

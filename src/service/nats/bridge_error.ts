@@ -1,5 +1,6 @@
 // Errors of the NATS bridge: a stable code and a message that says what to do. Messages never hold a credential
 // (the caller's redactor runs over everything the bridge prints or reports).
+import { FrameringError } from '../../errors/index.js';
 
 export type NatsBridgeErrorCode =
   | 'NATS_UNREACHABLE' // no server of the list answered (down, wrong address, firewall)
@@ -15,12 +16,10 @@ export type NatsBridgeErrorCode =
   | 'ALREADY_FORWARDED' // a client given to the bridge twice
   | 'INVALID_ARGUMENT';
 
-export class NatsBridgeError extends Error {
-  readonly code: NatsBridgeErrorCode;
+export class NatsBridgeError extends FrameringError<NatsBridgeErrorCode> {
   constructor(code: NatsBridgeErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'NatsBridgeError';
-    this.code = code;
   }
 }
 

@@ -1,7 +1,7 @@
 // How full /dev/shm is, as the file system says (statvfs): every ring of every program counts, not only ours.
 
 import { statfsSync } from 'node:fs';
-import { SHM_DIR } from '../../shm/index.js';
+import { SHM_DIR } from '../../shm/internal.js';
 
 export function shmUsage(): { used_bytes: number; free_bytes: number } {
   try {

@@ -147,7 +147,7 @@ export class EncoderHost {
   async close(): Promise<void> {
     this.closed = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
-    for (const [req, s] of this.snaps) this.failSnap(req, s, new HttpError(503, 'SHUTTING_DOWN', 'the service is stopping'));
+    for (const [req, s] of this.snaps) this.failSnap(req, s, new HttpError(503, 'STOPPED', 'the service is stopping'));
     const child = this.child;
     if (!child) return;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));

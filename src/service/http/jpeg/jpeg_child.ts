@@ -6,6 +6,7 @@
  * watches. It exits when the parent goes away (IPC disconnect).
  */
 import sharp from 'sharp';
+import { isErrorCode } from '../../../errors/index.js';
 import { FrameRingClient, type Frame } from '../../../shm/index.js';
 import type { Box } from '../../service_view.js';
 import { outputSize, type FromEncoder, type ToEncoder } from './protocol.js';
@@ -87,7 +88,8 @@ function ensureOpen(r: Reader): void {
     (err: { code?: string; message?: string }) => {
       r.opening = false;
       r.retryAtMs = Date.now() + 1_000;
-      const code = err?.code ?? 'RING_ERROR';
+      // Ring errors keep their code (RING_NOT_FOUND…); an uncoded one would be a bug of ours.
+      const code = isErrorCode(err?.code) ? err.code : 'INTERNAL';
       const message = String(err?.message ?? err);
       for (const s of r.snaps.splice(0)) send({ t: 'snap-error', req: s.req, code, message });
       send({ t: 'ring-error', ring: r.ring, code, message });

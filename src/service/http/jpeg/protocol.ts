@@ -3,6 +3,7 @@
  * policy 'latest' and encodes only what the parent asks for: continuous feeds (one per camera, height and quality,
  * shared by every MJPEG client of that size) and one-shot snapshots (latest.jpg).
  */
+import type { FrameringErrorCode } from '../../../errors/index.js';
 import type { Box } from '../../service_view.js';
 
 /** Parent → child. */
@@ -19,8 +20,8 @@ export type FromEncoder =
   | { t: 'ready'; pid: number }
   | { t: 'jpeg'; id: string; data: Uint8Array; frameNumber: number; timestampUs: number; width: number; height: number }
   | { t: 'snap'; req: number; data: Uint8Array; frameNumber: number; width: number; height: number }
-  | { t: 'snap-error'; req: number; code: string; message: string }
-  | { t: 'ring-error'; ring: string; code: string; message: string }
+  | { t: 'snap-error'; req: number; code: FrameringErrorCode; message: string }
+  | { t: 'ring-error'; ring: string; code: FrameringErrorCode; message: string }
   | { t: 'stats'; encoded: number; skipped: number; readers: number };
 
 /** Output size for a frame of srcW × srcH asked at `height`: never larger than the source, width even. */

@@ -1,0 +1,2 @@
+// The analysis layer's plumbing, with no semver promise; reached as 'framering/internal'.
+export { ensureDir } from './ensure_dir.js';
