@@ -43,7 +43,7 @@ const PUBLIC = [
   'FrameRingClient',
   'DataRingServer',
   'DataRingClient',
-  'RingWriter',
+  'RingServer',
   'Frame',
   'listSegments',
   'MessageProcess',

@@ -7,12 +7,7 @@ import {
   DataRingServer,
   FrameRingClient,
   FrameRingServer,
-  RingPump,
-  createPipe,
-  closeFd,
   listSegments,
-  removeSegment,
-  SEGMENT_PREFIX,
   RingServer,
   RingWriter,
   type DataRingPars,
@@ -20,6 +15,7 @@ import {
   type FrameRingPars,
   type RingServerStats,
 } from '../src/shm/index.js';
+import { RingPump, createPipe, closeFd, removeSegment, SEGMENT_PREFIX } from '../src/shm/internal.js';
 import { checkFrame } from './fixtures/shm/frame_pattern.js';
 import { forkScript, nextMessage } from './support/child_script.js';
 import { trackCleanups, until } from './support/test_scope.js';
