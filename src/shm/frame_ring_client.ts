@@ -1,7 +1,8 @@
-/** Reads RGB24 frames from a FrameRingServer in any process, zero-copy. */
+/** Reads frames (rgb24, bgr24 or gray8) from a FrameRingServer in any process, zero-copy. */
 import { Frame } from './frame.js';
 import { FrameringError } from './framering_error.js';
 import type { FrameRingPars } from './frame_ring_server.js';
+import { BYTES_PER_PIXEL, isPixelFormat, type PixelFormat } from './pixel_format.js';
 import { RingReader, type OpenOptions, type TakenSlot, type WaitOptions } from './ring_reader.js';
 
 export type FrameHandler = (frame: Frame) => void | Promise<void>;
@@ -13,6 +14,9 @@ function nameOf(nameOrPars: string | FrameRingPars): string {
 export class FrameRingClient extends RingReader {
   readonly width: number;
   readonly height: number;
+  /** The ring's pixel format, known from its header before the first frame. */
+  readonly pixelFormat: PixelFormat;
+  readonly bytesPerPixel: number;
   /** Frames handed out and not released: close() invalidates them, since their slots are no longer held. */
   private readonly outstanding = new Set<Frame>();
 
@@ -20,6 +24,9 @@ export class FrameRingClient extends RingReader {
     super(name, RingReader.policyOf(opts, 'latest'), opts);
     this.width = this.layout.width;
     this.height = this.layout.height;
+    const format = this.layout.format;
+    this.pixelFormat = isPixelFormat(format) ? format : 'rgb24'; // a data ring is refused by checkKind() right after
+    this.bytesPerPixel = BYTES_PER_PIXEL[this.pixelFormat];
   }
 
   /** Attaches to a ring that exists now (RING_NOT_FOUND otherwise). Default policy: latest. */
@@ -76,7 +83,7 @@ export class FrameRingClient extends RingReader {
   }
 
   private frameOf(slot: TakenSlot): Frame {
-    const frame = new Frame(this, slot.index, this.view(slot), slot.meta, slot.droppedBefore);
+    const frame = new Frame(this, slot.index, this.view(slot), slot.meta, slot.droppedBefore, this.pixelFormat);
     this.outstanding.add(frame);
     return frame;
   }
@@ -93,10 +100,16 @@ export class FrameRingClient extends RingReader {
   }
 
   private checkKind(nameOrPars: string | FrameRingPars): void {
-    if (this.layout.format !== 'rgb24')
-      throw new FrameringError('RING_INVALID', `ring '${this.name}' carries data messages, not RGB24 frames; use DataRingClient`);
+    if (!isPixelFormat(this.layout.format))
+      throw new FrameringError('RING_INVALID', `ring '${this.name}' carries data messages, not frames; use DataRingClient`);
     if (typeof nameOrPars === 'object') {
       const p = nameOrPars;
+      if (p.pixelFormat !== undefined && p.pixelFormat !== this.layout.format)
+        throw new FrameringError(
+          'RING_INVALID',
+          `ring '${this.name}' holds ${this.layout.format} frames but ${p.pixelFormat} were expected ` +
+            '(the ring was recreated with another pixel format; fetch its pars again)',
+        );
       if (p.width !== this.layout.width || p.height !== this.layout.height)
         throw new FrameringError(
           'RING_INVALID',

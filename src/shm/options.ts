@@ -1,8 +1,10 @@
 /** Checks of user-given ring options, before anything touches /dev/shm. */
 import { FrameringError } from './framering_error.js';
+import { addon } from './native_addon.js';
 
-export const MAX_SLOTS = 1024;
-export const MAX_DIMENSION = 16384;
+// The native side's own limits (native/ring_layout.h): one source of truth.
+export const MAX_SLOTS: number = addon.limits.maxSlots;
+export const MAX_DIMENSION: number = addon.limits.maxDimension;
 
 export function wholeNumber(what: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)

@@ -1,0 +1,214 @@
+// LiveStream's frame meta with a real ffmpeg: camera time (ptsUs), frame numbers that count on across an ffmpeg
+// restart with the restart count, and the pixel formats rgb24, bgr24 and gray8 (channel order checked on colour bars).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FrameRingClient, FrameRingServer, type SlotMeta } from '../src/shm/index.js';
+import { buildFfmpegArgs, LiveStream, parseSource, probeFfmpeg, resolveFfmpeg, type LiveStreamOptions } from '../src/stream/index.js';
+import { FFMPEG_SMPTE_BARS } from './support/frames.js';
+
+const W = 140; // 7 bars of 20 pixels
+const H = 60;
+let seq = 0;
+const ringName = () => `test-camtime-${process.pid}-${++seq}`;
+const streams: LiveStream[] = [];
+
+afterAll(async () => {
+  await Promise.all(streams.map((s) => s.stop()));
+});
+
+async function started(opts: Omit<LiveStreamOptions, 'width' | 'height' | 'name'> & { width?: number; height?: number }): Promise<LiveStream> {
+  const stream = new LiveStream({ width: W, height: H, name: ringName(), ...opts });
+  streams.push(stream);
+  await stream.start();
+  await stream.whenState('streaming', 30_000);
+  return stream;
+}
+
+interface Seen {
+  meta: SlotMeta;
+  pixels: Uint8Array;
+  format: string;
+  bytesPerPixel: number;
+  droppedBefore: number;
+}
+
+/** Frames in order ('every'), copied, until `enough` says so. */
+async function collect(client: FrameRingClient, enough: (seen: Seen[]) => boolean, timeoutMs = 30_000): Promise<Seen[]> {
+  const seen: Seen[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (!enough(seen)) {
+    if (Date.now() > deadline) throw new Error(`collected ${seen.length} frames, not enough within ${timeoutMs} ms`);
+    const frame = client.pull(20);
+    if (!frame) {
+      await new Promise((r) => setTimeout(r, 10));
+      continue;
+    }
+    seen.push({ meta: frame.meta, pixels: frame.copy(), format: frame.format, bytesPerPixel: frame.bytesPerPixel, droppedBefore: frame.droppedBefore });
+    frame.release();
+  }
+  return seen;
+}
+
+/** The bytes of the pixel in the middle of bar i (of 7), a quarter of the way down. */
+function barPixel(s: Seen, i: number): number[] {
+  const x = Math.floor(((i + 0.5) * W) / 7);
+  const o = (Math.floor(H / 4) * W + x) * s.bytesPerPixel;
+  return Array.from(s.pixels.subarray(o, o + s.bytesPerPixel));
+}
+
+describe('pixel formats, with a real ffmpeg on smptebars', () => {
+  it('rgb24 (default): R, G, B in that order', async () => {
+    const stream = await started({ source: 'synthetic://smptebars', fps: 10 });
+    expect(stream.pixelFormat).toBe('rgb24');
+    const client = FrameRingClient.open(stream.pars());
+    expect(client.pixelFormat).toBe('rgb24');
+    const [f] = await collect(client, (s) => s.length >= 1);
+    client.close();
+    expect(f!.format).toBe('rgb24');
+    expect(f!.meta.format).toBe('rgb24');
+    expect(f!.pixels.length).toBe(W * H * 3);
+    const red = barPixel(f!, 5); // 75% red: [191, 0, 0]
+    expect(red[0]).toBeGreaterThan(150);
+    expect(red[2]).toBeLessThan(40);
+    expect(Math.max(...barPixel(f!, 6).map((v, ch) => Math.abs(v - FFMPEG_SMPTE_BARS[6]![ch]!)))).toBeLessThan(40);
+  });
+
+  it('bgr24: the same bars with blue first', async () => {
+    const stream = await started({ source: 'synthetic://smptebars', fps: 10, pixelFormat: 'bgr24' });
+    const client = FrameRingClient.open(stream.pars());
+    expect(client.pixelFormat).toBe('bgr24');
+    expect(client.bytesPerPixel).toBe(3);
+    const [f] = await collect(client, (s) => s.length >= 1);
+    client.close();
+    expect(f!.format).toBe('bgr24');
+    expect(f!.meta.format).toBe('bgr24');
+    expect(f!.pixels.length).toBe(W * H * 3);
+    const red = barPixel(f!, 5); // red in BGR: [0, 0, 191]
+    expect(red[2]).toBeGreaterThan(150);
+    expect(red[0]).toBeLessThan(40);
+    const blue = barPixel(f!, 6); // blue in BGR: [191, 0, 0]
+    expect(blue[0]).toBeGreaterThan(150);
+    expect(blue[2]).toBeLessThan(40);
+  });
+
+  it('gray8: one byte per pixel, light bars brighter than dark ones', async () => {
+    const stream = await started({ source: 'synthetic://smptebars', fps: 10, pixelFormat: 'gray8' });
+    const client = FrameRingClient.open(stream.pars());
+    expect(client.pixelFormat).toBe('gray8');
+    const [f] = await collect(client, (s) => s.length >= 1);
+    client.close();
+    expect(f!.format).toBe('gray8');
+    expect(f!.bytesPerPixel).toBe(1);
+    expect(f!.pixels.length).toBe(W * H);
+    expect(f!.meta.bytes).toBe(W * H);
+    const luma = Array.from({ length: 7 }, (_, i) => barPixel(f!, i)[0]!);
+    // 75% bars by falling luma: grey, yellow, cyan, green, magenta, red, blue.
+    for (let i = 1; i < 7; i++) expect(luma[i]!).toBeLessThan(luma[i - 1]!);
+  });
+
+  it('a pars that names another pixel format is refused (RING_INVALID)', () => {
+    const server = new FrameRingServer({ name: ringName(), width: 8, height: 8, pixelFormat: 'gray8' });
+    try {
+      expect(server.frameBytes).toBe(64);
+      expect(() => FrameRingClient.open({ ...server.pars(), pixelFormat: 'rgb24' })).toThrow(expect.objectContaining({ code: 'RING_INVALID' }));
+      expect(() => new FrameRingServer({ name: ringName(), width: 8, height: 8, pixelFormat: 'yuv420p' as never })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      );
+      expect(() => new LiveStream({ source: 'synthetic://', width: 8, height: 8, fps: 1, pixelFormat: 'rgba' as never })).toThrow(
+        expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('pixelFormat') }),
+      );
+    } finally {
+      server.close();
+    }
+  });
+
+  it('ffmpeg gets -pix_fmt, and the frame-times filters only when asked', async () => {
+    const caps = await probeFfmpeg(resolveFfmpeg().path);
+    const out = { width: 64, height: 48, fps: 10 };
+    const gray = buildFfmpegArgs(parseSource('synthetic://'), { ...out, pixelFormat: 'gray8' }, caps);
+    expect(gray.slice(-5)).toEqual(['-pix_fmt', 'gray', '-f', 'rawvideo', 'pipe:1']);
+    expect(gray.join(' ')).not.toContain('metadata=');
+    const timed = buildFfmpegArgs(parseSource('synthetic://'), out, caps, { frameTimes: true });
+    expect(timed[timed.indexOf('-vf') + 1]).toMatch(/^fps=10,scale=64:48:flags=bilinear,settb=AVTB,metadata=mode=add.*file=pipe\\\\:3:direct=1$/);
+  });
+});
+
+/** An ffmpeg that can send frame times (≥ 5.0): the default one if it can, else the system's (Debian's 5.1 here). */
+async function timedFfmpeg(): Promise<string> {
+  for (const path of [resolveFfmpeg().path, '/usr/bin/ffmpeg']) {
+    if (existsSync(path) && (await probeFfmpeg(path)).frameTimes) return path;
+  }
+  throw new Error('no ffmpeg ≥ 5.0 on this machine: camera time cannot be tested');
+}
+
+describe('camera time and restarts, with a real ffmpeg', () => {
+  it('ptsUs is the source timeline: one frame interval apart, independent of when frames were committed', async () => {
+    const stream = await started({ source: 'synthetic://testsrc2', fps: 10, ffmpegPath: await timedFfmpeg() });
+    const client = FrameRingClient.open(stream.pars(), { policy: 'every' });
+    const seen = await collect(client, (s) => s.length >= 12);
+    client.close();
+    const inOrder = seen.filter((s, i) => i > 0 && s.droppedBefore === 0 && s.meta.frameNumber === seen[i - 1]!.meta.frameNumber + 1);
+    expect(inOrder.length).toBeGreaterThan(5);
+    for (const s of inOrder) {
+      const prev = seen[seen.indexOf(s) - 1]!;
+      expect(s.meta.ptsUs! - prev.meta.ptsUs!).toBe(100_000); // exactly 1/fps: the camera's clock, not the commit's
+    }
+    for (const s of seen) {
+      expect(s.meta.ptsUs).not.toBeNull();
+      // lavfi starts at 0: the pts of frame n (since start, in this run) is n / fps.
+      expect(s.meta.ptsUs).toBe(s.meta.frameNumber * 100_000);
+      expect(s.meta.restarts).toBe(0);
+    }
+  });
+
+  it('cameraTime: false leaves ptsUs null', async () => {
+    const stream = await started({ source: 'synthetic://', fps: 10, cameraTime: false, ffmpegPath: await timedFfmpeg() });
+    const client = FrameRingClient.open(stream.pars());
+    const [f] = await collect(client, (s) => s.length >= 1);
+    client.close();
+    expect(f!.meta.ptsUs).toBeNull();
+    expect(f!.meta.timestampUs).toBeGreaterThan(Date.now() * 1000 - 60_000_000);
+  });
+
+  it('an ffmpeg that cannot send frame times unbuffered (4.x) gives ptsUs null, never a wrong time', async () => {
+    const installer = join(process.cwd(), 'node_modules/@ffmpeg-installer/linux-x64/ffmpeg');
+    if (!existsSync(installer) || (await probeFfmpeg(installer)).frameTimes) return; // no old ffmpeg here to try
+    const stream = await started({ source: 'synthetic://', fps: 10, ffmpegPath: installer });
+    const client = FrameRingClient.open(stream.pars());
+    const [f] = await collect(client, (s) => s.length >= 1);
+    client.close();
+    expect(f!.meta.ptsUs).toBeNull();
+  });
+
+  it('frameNumber counts on across an ffmpeg restart, and meta.restarts counts the restart', async () => {
+    const stream = await started({
+      source: 'synthetic://testsrc2', fps: 10, slots: 64, backoff: { initialMs: 100, maxMs: 500 }, ffmpegPath: await timedFfmpeg(),
+    });
+    const client = FrameRingClient.open(stream.pars(), { policy: 'every' });
+    const before = await collect(client, (s) => s.length >= 5);
+    const pid = stream.stats().ffmpegPid!;
+    const faults: string[] = [];
+    stream.on('fault', (err) => faults.push(err.code));
+    process.kill(pid, 'SIGKILL');
+    const all = await collect(client, (s) => s.filter((x) => x.meta.restarts === 1).length >= 5, 60_000);
+    client.close();
+    expect(faults[0]).toBe('FFMPEG_EXITED');
+    expect(stream.stats().restarts).toBe(1);
+    expect(stream.stats().ffmpegPid).not.toBe(pid);
+    const run1 = [...before, ...all.filter((s) => s.meta.restarts === 0)];
+    const run2 = all.filter((s) => s.meta.restarts === 1);
+    const last1 = run1[run1.length - 1]!.meta;
+    const first2 = run2[0]!.meta;
+    // Numbers never go back: the new run starts right after every frame the old one read (delivered or dropped).
+    for (let i = 1; i < all.length; i++) expect(all[i]!.meta.frameNumber).toBeGreaterThan(all[i - 1]!.meta.frameNumber);
+    // Exactly the next number, unless frames went by unseen (this reader lapped, or the pump found no free slot).
+    const gap = first2.frameNumber - last1.frameNumber;
+    expect(gap).toBeGreaterThanOrEqual(1);
+    expect(gap - 1).toBeLessThanOrEqual(run2[0]!.droppedBefore + stream.ringStats()!.writerDrops);
+    // The camera's timeline starts over with the new ffmpeg: that is what `restarts` tells a reader.
+    expect(last1.ptsUs!).toBeGreaterThan(0);
+    expect(first2.ptsUs!).toBeLessThan(last1.ptsUs!);
+    if (run2[0]!.droppedBefore === 0) expect(first2.ptsUs).toBe(0);
+  }, 90_000);
+});
