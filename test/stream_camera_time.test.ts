@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FrameRingClient, FrameRingServer, type SlotMeta } from '../src/shm/index.js';
 import { buildFfmpegArgs, LiveStream, parseSource, probeFfmpeg, resolveFfmpeg, type LiveStreamOptions } from '../src/stream/index.js';
+import { ChecksumProcess } from './fixtures/process/checksum_process.js';
 import { FFMPEG_SMPTE_BARS } from './support/frames.js';
 
 const W = 140; // 7 bars of 20 pixels
@@ -211,4 +212,38 @@ describe('camera time and restarts, with a real ffmpeg', () => {
     expect(first2.ptsUs!).toBeLessThan(last1.ptsUs!);
     if (run2[0]!.droppedBefore === 0) expect(first2.ptsUs).toBe(0);
   }, 90_000);
+});
+
+describe('readers that assume RGB24', () => {
+  it('an RGB24Process refuses a bgr24 ring with a coded error instead of misreading it', async () => {
+    const server = new FrameRingServer({ name: ringName(), width: 16, height: 16, pixelFormat: 'bgr24' });
+    const p = new ChecksumProcess({ name: `camtime-rgb-${process.pid}` });
+    try {
+      await p.start();
+      await expect(p.backend.activateRGB24Client(server.pars())).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringMatching(/carries bgr24 frames.*pixelFormat 'rgb24'/),
+      });
+    } finally {
+      await p.stop();
+      server.close();
+    }
+  });
+});
+
+describe('LiveStream disposal', () => {
+  it('await using stops ffmpeg and removes the ring when the scope ends', async () => {
+    let pid: number | null = null;
+    let name = '';
+    {
+      await using stream = new LiveStream({ source: 'synthetic://', width: 32, height: 32, fps: 5, name: ringName() });
+      name = stream.name;
+      await stream.start();
+      await stream.whenState('streaming', 30_000);
+      pid = stream.stats().ffmpegPid;
+      expect(existsSync(`/proc/${pid}`)).toBe(true);
+    }
+    expect(existsSync(`/proc/${pid}`)).toBe(false);
+    expect(existsSync(`/dev/shm/framering-${name}`)).toBe(false);
+  });
 });
