@@ -1,5 +1,5 @@
 // LiveStream's options: documented, defaulted and checked before anything starts.
-import { isPixelFormat, MAX_DIMENSION, PIXEL_FORMATS, type PixelFormat } from '../shm/index.js';
+import { isPixelFormat, MAX_DIMENSION, MAX_SLOTS, PIXEL_FORMATS, type PixelFormat } from '../shm/index.js';
 import type { BackoffOptions } from './backoff.js';
 import type { SourceSpec } from './camera_source.js';
 import { StreamError } from './stream_error.js';
@@ -81,7 +81,7 @@ export function resolveStreamOptions(opts: LiveStreamOptions): ResolvedStreamOpt
   const pixelFormat = opts.pixelFormat ?? 'rgb24';
   if (!isPixelFormat(pixelFormat)) problems.push(`pixelFormat must be one of ${PIXEL_FORMATS.join(', ')} (got ${String(pixelFormat)})`);
   if (opts.cameraTime !== undefined && typeof opts.cameraTime !== 'boolean') problems.push(`cameraTime must be true or false (got ${String(opts.cameraTime)})`);
-  const slots = opts.slots === undefined ? 8 : int('slots', opts.slots, 2, 1024);
+  const slots = opts.slots === undefined ? 8 : int('slots', opts.slots, 2, MAX_SLOTS);
   const slotId = opts.slotId === undefined ? 0 : int('slotId', opts.slotId, 0, 0xffff_ffff);
   const watchdogMs = positive('watchdogMs', opts.watchdogMs, 20_000);
   const defaultStall = Math.min(watchdogMs, Math.max(2000, (10 * 1000) / (fps > 0 ? fps : 1)));
