@@ -11,7 +11,7 @@ import { FFMPEG_SMPTE_BARS } from './support/frames.js';
 const W = 140; // 7 bars of 20 pixels
 const H = 60;
 let seq = 0;
-const ringName = () => `test-camtime-${process.pid}-${++seq}`;
+const ringName = () => `test-framemeta-${process.pid}-${++seq}`;
 const streams: LiveStream[] = [];
 
 afterAll(async () => {
@@ -212,6 +212,30 @@ describe('camera time and restarts, with a real ffmpeg', () => {
     expect(first2.ptsUs!).toBeLessThan(last1.ptsUs!);
     if (run2[0]!.droppedBefore === 0) expect(first2.ptsUs).toBe(0);
   }, 90_000);
+});
+
+describe('the meta fields through a ring written from JavaScript', () => {
+  it('ptsUs (also negative) and restarts round-trip; absent or null ptsUs reads as null', () => {
+    const server = new FrameRingServer({ name: ringName(), width: 4, height: 2, pixelFormat: 'gray8', slots: 4 });
+    const client = FrameRingClient.open(server.pars(), { policy: 'every' });
+    try {
+      expect(() => server.write(new Uint8Array(4 * 2 * 3))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('gray8 = 8 bytes') }));
+      server.write(new Uint8Array(8).fill(7), { ptsUs: -40_000, restarts: 2, frameNumber: 11 });
+      server.write(new Uint8Array(8), { ptsUs: null });
+      server.write(new Uint8Array(8), { ptsUs: 2 ** 40 });
+      const metas = [client.pull(1000), client.pull(1000), client.pull(1000)].map((f) => {
+        const m = { ...f!.meta, first: f!.pixels[0], size: f!.pixels.length };
+        f!.release();
+        return m;
+      });
+      expect(metas[0]).toMatchObject({ ptsUs: -40_000, restarts: 2, frameNumber: 11, format: 'gray8', first: 7, size: 8 });
+      expect(metas[1]).toMatchObject({ ptsUs: null, restarts: 0, format: 'gray8' });
+      expect(metas[2]!.ptsUs).toBe(2 ** 40);
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
 });
 
 describe('readers that assume RGB24', () => {
