@@ -829,7 +829,7 @@ describe('§7 a live ring of another layout version', () => {
   function futureVersionRing(name: string): void {
     const header = Buffer.alloc(64 * 1024);
     header.writeBigUInt64LE(RING_MAGIC, 0);
-    header.writeUInt32LE(4, 8); // layout version 4: one after this build's (3)
+    header.writeUInt32LE(4, 8); // layout version 4: one after this build's (addon.limits.layoutVersion, 3)
     header.writeUInt32LE(4096, 12);
     writeFileSync(shmPath(name), header, { mode: 0o600 });
     removeLater(name);
@@ -881,6 +881,6 @@ describe('§7 a live ring of another layout version', () => {
     // …and a new server replaces the other.
     const s = new FrameRingServer({ name: b, width: 8, height: 8 });
     cleanups.push(() => s.close());
-    expect(listSegments().find((x) => x.name === b)).toMatchObject({ valid: true, version: 2, writerPid: process.pid, writerAlive: true });
+    expect(listSegments().find((x) => x.name === b)).toMatchObject({ valid: true, version: addon.limits.layoutVersion, writerPid: process.pid, writerAlive: true });
   });
 });
