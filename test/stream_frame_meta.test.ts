@@ -7,6 +7,7 @@ import { FrameRingClient, FrameRingServer, type SlotMeta } from '../src/shm/inde
 import { buildFfmpegArgs, LiveStream, parseSource, probeFfmpeg, resolveFfmpeg, type LiveStreamOptions } from '../src/stream/index.js';
 import { ChecksumProcess } from './fixtures/process/checksum_process.js';
 import { FFMPEG_SMPTE_BARS } from './support/frames.js';
+import { RtspTestServer } from './support/rtsp_test_server.js';
 
 const W = 140; // 7 bars of 20 pixels
 const H = 60;
@@ -162,6 +163,28 @@ describe('camera time and restarts, with a real ffmpeg', () => {
       expect(s.meta.restarts).toBe(0);
     }
   });
+
+  it('from a real RTSP camera: ptsUs steps by exactly one output interval', async () => {
+    const server = await RtspTestServer.start({ width: 160, height: 120, fps: 10 });
+    try {
+      const stream = await started({ source: server.url(), width: 160, height: 120, fps: 5, ffmpegPath: await timedFfmpeg() });
+      const client = FrameRingClient.open(stream.pars(), { policy: 'every' });
+      const seen = await collect(client, (s) => s.length >= 8, 60_000);
+      client.close();
+      await stream.stop();
+      let pairs = 0;
+      for (let i = 1; i < seen.length; i++) {
+        const [a, b] = [seen[i - 1]!.meta, seen[i]!.meta];
+        if (b.frameNumber !== a.frameNumber + 1) continue;
+        expect(b.ptsUs! - a.ptsUs!).toBe(200_000); // the camera's 10 fps through fps=5: every other frame
+        pairs++;
+      }
+      expect(pairs).toBeGreaterThan(3);
+      expect(seen.every((f) => f.meta.ptsUs !== null && f.meta.ptsUs % 200_000 === 0)).toBe(true);
+    } finally {
+      await server.stop();
+    }
+  }, 90_000);
 
   it('cameraTime: false leaves ptsUs null', async () => {
     const stream = await started({ source: 'synthetic://', fps: 10, cameraTime: false, ffmpegPath: await timedFfmpeg() });
