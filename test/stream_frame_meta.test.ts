@@ -147,6 +147,7 @@ async function timedFfmpeg(): Promise<string> {
 describe('camera time and restarts, with a real ffmpeg', () => {
   it('ptsUs is the source timeline: one frame interval apart, independent of when frames were committed', async () => {
     const stream = await started({ source: 'synthetic://testsrc2', fps: 10, ffmpegPath: await timedFfmpeg() });
+    expect(stream.stats().cameraTime).toBe(true);
     const client = FrameRingClient.open(stream.pars(), { policy: 'every' });
     const seen = await collect(client, (s) => s.length >= 12);
     client.close();
@@ -199,6 +200,7 @@ describe('camera time and restarts, with a real ffmpeg', () => {
     const installer = join(process.cwd(), 'node_modules/@ffmpeg-installer/linux-x64/ffmpeg');
     if (!existsSync(installer) || (await probeFfmpeg(installer)).frameTimes) return; // no old ffmpeg here to try
     const stream = await started({ source: 'synthetic://', fps: 10, ffmpegPath: installer });
+    expect(stream.stats().cameraTime).toBe(false);
     const client = FrameRingClient.open(stream.pars());
     const [f] = await collect(client, (s) => s.length >= 1);
     client.close();

@@ -45,6 +45,8 @@ export interface LiveStreamStats {
   lastError: { code: StreamErrorCode; message: string; atMs: number } | null;
   ffmpegPid: number | null;
   ffmpegPath: string;
+  /** Whether frames carry camera time (meta.ptsUs): false when cameraTime is off or this ffmpeg cannot send it. */
+  cameraTime: boolean;
 }
 
 /** LiveStream's events and their arguments: `stream.on('fault', (err) => …)` is type-checked. */
@@ -210,6 +212,7 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
       lastError: this.#lastError && { ...this.#lastError },
       ffmpegPid: this.#run?.pid ?? null,
       ffmpegPath: this.ffmpeg.path,
+      cameraTime: this.#frameTimes,
     };
   }
 
