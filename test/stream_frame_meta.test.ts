@@ -1,9 +1,9 @@
 // LiveStream's frame meta with a real ffmpeg: camera time (ptsUs), frame numbers that count on across an ffmpeg
 // restart with the restart count, and the pixel formats rgb24, bgr24 and gray8 (channel order checked on colour bars).
-import { existsSync } from 'node:fs';
+import { existsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FrameRingClient, FrameRingServer, type SlotMeta } from '../src/shm/index.js';
+import { closeFd, createPipe, FrameRingClient, FrameRingServer, RingPump, type PumpEnd, type SlotMeta } from '../src/shm/index.js';
 import { buildFfmpegArgs, LiveStream, parseSource, probeFfmpeg, resolveFfmpeg, type LiveStreamOptions } from '../src/stream/index.js';
 import { ChecksumProcess } from './fixtures/process/checksum_process.js';
 import { FFMPEG_SMPTE_BARS } from './support/frames.js';
@@ -257,6 +257,58 @@ describe('the meta fields through a ring written from JavaScript', () => {
       expect(metas[1]).toMatchObject({ ptsUs: null, restarts: 0, format: 'gray8' });
       expect(metas[2]!.ptsUs).toBe(2 ** 40);
     } finally {
+      client.close();
+      server.close();
+    }
+  });
+});
+
+describe('the pump pairs frames with their times by index', () => {
+  it('a missing, NOPTS or early line affects only its own frame; lines may come in pieces; numbering starts where told', async () => {
+    const server = new FrameRingServer({ name: ringName(), width: 2, height: 2, pixelFormat: 'gray8', slots: 16 });
+    const client = FrameRingClient.open(server.pars(), { policy: 'every' });
+    const frames = createPipe();
+    const times = createPipe();
+    const pump = new RingPump(server, frames.readFd, { timesFd: times.readFd, firstFrameNumber: 100, restarts: 3 });
+    const ended = new Promise<PumpEnd>((resolve) => pump.on('end', resolve));
+    try {
+      pump.start();
+      const frame = (n: number) => writeSync(frames.writeFd, new Uint8Array(4).fill(n));
+      const line = (text: string) => writeSync(times.writeFd, text);
+      line('frame:0    pts:1000    pts_time:0.001\nframering=1\n');
+      frame(0);
+      frame(1); // no line for frame 1
+      line('frame:2    pts:NOPTS   pts_time:NOPTS\n');
+      frame(2);
+      line('frame:3 pts:-5\nsomething else\nframe:4 pts:9000\n'); // frame 4's line early
+      frame(3);
+      frame(4);
+      line('frame:5 pt');
+      line('s:7000\n');
+      frame(5);
+      line('frame:7 pts:1\n'); // a line for a frame that comes later; frame 6 has none
+      frame(6);
+      frame(7);
+      closeFd(frames.writeFd);
+      closeFd(times.writeFd);
+      expect((await ended).reason).toBe('eof');
+      const seen: Array<[number, number | null, number, number]> = [];
+      for (let f = client.pull(1000); f; f = client.pull(50)) {
+        seen.push([f.meta.frameNumber, f.meta.ptsUs, f.meta.restarts, f.pixels[0]!]);
+        f.release();
+      }
+      expect(seen).toEqual([
+        [100, 1000, 3, 0],
+        [101, null, 3, 1],
+        [102, null, 3, 2],
+        [103, -5, 3, 3],
+        [104, 9000, 3, 4],
+        [105, 7000, 3, 5],
+        [106, null, 3, 6],
+        [107, 1, 3, 7],
+      ]);
+    } finally {
+      pump.stop();
       client.close();
       server.close();
     }
