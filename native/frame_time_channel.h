@@ -1,7 +1,7 @@
 // FrameTimeChannel: the presentation time of each frame of a byte stream, read from a second file descriptor.
-// The channel carries text lines `frame:<n> pts:<µs> …` (n: 0-based index of the frame in the stream; pts: an integer
-// in µs, or NOPTS), other lines are ignored. That is what ffmpeg's `settb=AVTB,metadata=mode=print` filters write,
-// but nothing here depends on ffmpeg: any writer of such lines works.
+// The channel carries text lines `frame:<n> pts:<µs> …` (n: 0-based index of the frame in the stream; pts: an
+// integer in µs, or NOPTS), other lines are ignored. That is what ffmpeg's `settb=AVTB,metadata=mode=print` filters
+// write, but nothing here depends on ffmpeg: any writer of such lines works.
 //
 // Why matching by index and reading after the frame: a writer emits a frame's line before the frame's bytes (ffmpeg's
 // filter runs before its muxer, and prints unbuffered), so once the pump holds frame n whole, line n is already in the

@@ -25,6 +25,9 @@ export function isPixelFormat(value: unknown): value is PixelFormat {
 export function pixelFormat(value: unknown): PixelFormat {
   if (value === undefined) return 'rgb24';
   if (!isPixelFormat(value))
-    throw new FrameringError('INVALID_ARGUMENT', `pixelFormat must be one of ${PIXEL_FORMATS.join(', ')}, got ${String(value)}`);
+    throw new FrameringError(
+      'INVALID_ARGUMENT',
+      `pixelFormat must be one of ${PIXEL_FORMATS.join(', ')}, got ${String(value)}`,
+    );
   return value;
 }

@@ -81,7 +81,9 @@ export class FfmpegRun {
         timesFd: times?.readFd ?? -1,
       });
     } catch (err) {
-      for (const fd of [frames.readFd, frames.writeFd, times?.readFd, times?.writeFd]) if (fd !== undefined) closeFd(fd);
+      for (const fd of [frames.readFd, frames.writeFd, times?.readFd, times?.writeFd]) {
+        if (fd !== undefined) closeFd(fd);
+      }
       throw err;
     }
     this.#pump.on('end', (info: PumpEnd) => {
@@ -175,24 +177,36 @@ export class FfmpegRun {
   classify(d: RunDescription): StreamError | 'end' {
     const tail = this.#opts.tail;
     const tailLines = tail.snapshot();
-    const make = (code: StreamErrorCode, message: string) => new StreamError(code, d.redactor.redact(message), { stderrTail: tailLines });
+    const make = (code: StreamErrorCode, message: string) =>
+      new StreamError(code, d.redactor.redact(message), { stderrTail: tailLines });
     const lastWords = tail.last() ? `: ${tail.last()}` : '';
     if (this.#endedBy === 'watchdog') {
       return make('WATCHDOG', `no frame from ${d.where} for ${d.watchdogMs} ms: ffmpeg restarted${lastWords}`);
     }
     if (this.#spawnError) {
-      return make('FFMPEG_SPAWN_FAILED', `cannot run ${this.#opts.ffmpegPath}: ${this.#spawnError.message}. Check the binary or set FFMPEG_PATH.`);
+      return make(
+        'FFMPEG_SPAWN_FAILED',
+        `cannot run ${this.#opts.ffmpegPath}: ${this.#spawnError.message}. Check the binary or set FFMPEG_PATH.`,
+      );
     }
     const pumpEnd = this.#pumpEnd;
     if (pumpEnd?.reason === 'short-frame') {
-      return make('SHORT_FRAME', `ffmpeg's output for ${d.where} ended mid-frame (${pumpEnd.partialBytes} of ${this.#opts.ring.frameBytes} bytes); the partial frame was discarded${this.#exitText()}${lastWords}`);
+      return make(
+        'SHORT_FRAME',
+        `ffmpeg's output for ${d.where} ended mid-frame ` +
+          `(${pumpEnd.partialBytes} of ${this.#opts.ring.frameBytes} bytes); ` +
+          `the partial frame was discarded${this.#exitText()}${lastWords}`,
+      );
     }
     if (pumpEnd?.reason === 'error') {
       return make('PUMP_ERROR', `reading ffmpeg's output for ${d.where} failed: ${pumpEnd.message}`);
     }
     const cleanExit = this.#exit?.code === 0;
     if (cleanExit && d.endsAtEof) return 'end';
-    if (cleanExit) return make('FFMPEG_EXITED', `ffmpeg ended the stream from ${d.where} (exit code 0: the source closed it)${lastWords}`);
+    if (cleanExit) {
+      const why = `ffmpeg ended the stream from ${d.where} (exit code 0: the source closed it)${lastWords}`;
+      return make('FFMPEG_EXITED', why);
+    }
     return make('FFMPEG_EXITED', `ffmpeg failed on ${d.where}${this.#exitText()}${lastWords}`);
   }
 
