@@ -1,9 +1,13 @@
 // LiveStream's frame meta with a real ffmpeg: camera time (ptsUs), frame numbers that count on across an ffmpeg
 // restart with the restart count, and the pixel formats rgb24, bgr24 and gray8 (channel order checked on colour bars).
-import { existsSync, writeSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GreySampler, MotionDetector, SnapshotWriter } from '../src/analysis/index.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeFd, createPipe, FrameRingClient, FrameRingServer, RingPump, type PumpEnd, type SlotMeta } from '../src/shm/index.js';
+import {
+  closeFd, createPipe, FrameRingClient, FrameRingServer, RingPump, type PixelFormat, type PumpEnd, type SlotMeta,
+} from '../src/shm/index.js';
 import { buildFfmpegArgs, LiveStream, parseSource, probeFfmpeg, resolveFfmpeg, type LiveStreamOptions } from '../src/stream/index.js';
 import { ChecksumProcess } from './fixtures/process/checksum_process.js';
 import { FFMPEG_SMPTE_BARS } from './support/frames.js';
@@ -328,6 +332,43 @@ describe('readers that assume RGB24', () => {
     } finally {
       await p.stop();
       server.close();
+    }
+  });
+});
+
+describe('the analysis reads every pixel format', () => {
+  const W2 = 8;
+  const H2 = 4;
+  const solid = (bytes: number[]) => Uint8Array.from({ length: W2 * H2 * bytes.length }, (_, i) => bytes[i % bytes.length]!);
+
+  it('GreySampler and MotionDetector: bgr24 red has the luma of rgb24 red; gray8 is its own luma', () => {
+    const luma = (format: PixelFormat, pixels: Uint8Array) => new GreySampler(W2, H2, 2, format).sample(pixels).data[0];
+    expect(luma('rgb24', solid([255, 0, 0]))).toBe(76); // (77·255) >> 8
+    expect(luma('bgr24', solid([0, 0, 255]))).toBe(76);
+    expect(luma('rgb24', solid([0, 0, 255]))).toBe(28); // the same bytes misread as RGB: blue
+    expect(luma('gray8', solid([123]))).toBe(123);
+    expect(() => new GreySampler(W2, H2, 2, 'gray8').sample(solid([1, 2, 3]).subarray(0, W2 * H2 - 1))).toThrow(/gray8/);
+    const motion = new MotionDetector(W2, H2, { step: 1, pixelFormat: 'gray8', minArea: 0.5 });
+    expect(motion.detect(solid([10])).motion).toBe(false);
+    expect(motion.detect(solid([200])).motion).toBe(true);
+  });
+
+  it('SnapshotWriter writes bgr24 and gray8 frames as the right JPEG', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'framering-snap-'));
+    try {
+      const writer = new SnapshotWriter({ dir, minIntervalMs: 0 });
+      const bgr = await writer.write('bgr', 1, solid([0, 0, 255]), W2, H2, Date.now(), 'bgr24');
+      const gray = await writer.write('gray', 1, solid([200]), W2, H2, Date.now(), 'gray8');
+      const sharp = (await import('sharp')).default;
+      const red = await sharp(bgr!).removeAlpha().raw().toBuffer();
+      expect(red[0]).toBeGreaterThan(200); // R
+      expect(red[2]).toBeLessThan(60); // B
+      expect(gray).not.toBeNull(); // read as 3 channels, W×H bytes would be too short for sharp
+      const { data, info } = await sharp(gray!).raw().toBuffer({ resolveWithObject: true });
+      expect([info.width, info.height]).toEqual([W2, H2]);
+      for (const v of data) expect(Math.abs(v - 200)).toBeLessThan(8);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
