@@ -373,6 +373,20 @@ describe('the analysis reads every pixel format', () => {
   });
 });
 
+describe('LiveStream.whenState with an AbortSignal', () => {
+  it('rejects with ABORTED (an AbortError) when the signal fires first, and the stream goes on', async () => {
+    const stream = await started({ source: 'synthetic://', fps: 5 });
+    const controller = new AbortController();
+    const waiting = stream.whenState('reconnecting', { timeoutMs: 60_000, signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('user left')), 100);
+    await expect(waiting).rejects.toMatchObject({ code: 'ABORTED', name: 'AbortError', message: expect.stringContaining('user left') });
+    await expect(stream.whenState('stopped', { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(stream.state).toBe('streaming');
+    await expect(stream.whenState('streaming', { signal: AbortSignal.abort() })).resolves.toBeUndefined(); // already there
+    await expect(stream.whenState('reconnecting', 50)).rejects.toMatchObject({ code: 'TIMEOUT' });
+  });
+});
+
 describe('LiveStream disposal', () => {
   it('await using stops ffmpeg and removes the ring when the scope ends', async () => {
     let pid: number | null = null;

@@ -26,6 +26,13 @@ export type { LiveStreamOptions } from './stream_options.js';
 
 export type StreamState = 'idle' | 'connecting' | 'streaming' | 'stalled' | 'reconnecting' | 'stopped';
 
+export interface WhenStateOptions {
+  /** Default 30 000. */
+  timeoutMs?: number;
+  /** Stop waiting (ABORTED) when this fires; the stream itself is not affected. */
+  signal?: AbortSignal;
+}
+
 export interface LiveStreamStats {
   name: string;
   /** The source, redacted. */
@@ -176,24 +183,50 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
     await firstLaunch;
   }
 
-  /** Resolves when the stream enters `state` (now or later); rejects after timeoutMs or if it stops first. */
-  whenState(state: StreamState, timeoutMs = 30_000): Promise<void> {
+  /**
+   * Resolves when the stream enters `state` (now or later); rejects with StreamError TIMEOUT after timeoutMs (default
+   * 30 000), STOPPED if it stops first, or ABORTED (name 'AbortError') when `signal` fires first.
+   */
+  whenState(state: StreamState, timeoutOrOptions: number | WhenStateOptions = 30_000): Promise<void> {
+    const { timeoutMs = 30_000, signal } = typeof timeoutOrOptions === 'number' ? { timeoutMs: timeoutOrOptions } : timeoutOrOptions;
     if (this.#currentState === state) return Promise.resolve();
     if (this.#currentState === 'stopped') return Promise.reject(new StreamError('STOPPED', `stream ${this.name} is stopped`));
+    if (signal?.aborted) return Promise.reject(this.#aborted(state, signal.reason));
     return new Promise((resolve, reject) => {
       const onState = (s: StreamState) => {
         if (s === state) done();
         else if (s === 'stopped') done(new StreamError('STOPPED', `stream ${this.name} stopped before reaching '${state}'`));
       };
-      const timer = setTimeout(() => done(new StreamError('TIMEOUT', `stream ${this.name} did not reach '${state}' within ${timeoutMs} ms (state: ${this.#currentState}, last error: ${this.#lastError?.message ?? 'none'})`)), timeoutMs);
+      const onAbort = () => done(this.#aborted(state, signal?.reason));
+      const timer = setTimeout(
+        () =>
+          done(
+            new StreamError(
+              'TIMEOUT',
+              `stream ${this.name} did not reach '${state}' within ${timeoutMs} ms ` +
+                `(state: ${this.#currentState}, last error: ${this.#lastError?.message ?? 'none'})`,
+            ),
+          ),
+        timeoutMs,
+      );
       const done = (err?: Error) => {
         clearTimeout(timer);
         this.off('state', onState);
+        signal?.removeEventListener('abort', onAbort);
         if (err) reject(err);
         else resolve();
       };
       this.on('state', onState);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  #aborted(state: StreamState, reason: unknown): StreamError {
+    const why = reason instanceof Error ? reason.message : reason === undefined ? 'no reason given' : String(reason);
+    // No `cause`: the reason is the caller's own; the stream goes on regardless.
+    const err = new StreamError('ABORTED', `waiting for stream ${this.name} to reach '${state}' was aborted (${why}); the stream goes on`);
+    err.name = 'AbortError';
+    return err;
   }
 
   stats(): LiveStreamStats {
