@@ -26,7 +26,7 @@ static Napi::Value Inspect(const Napi::CallbackInfo& info) {
   o.Set("closed", s.closed);
   o.Set("bytes", static_cast<double>(s.bytes));
   o.Set("ageMs", static_cast<double>(s.age_ms));
-  o.Set("format", s.format == 1 ? "rgb24" : s.format == 2 ? "data" : "unknown");
+  o.Set("format", FormatName(s.format));
   o.Set("slots", s.slot_count);
   o.Set("width", s.width);
   o.Set("height", s.height);
@@ -88,6 +88,13 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("segmentNameFor", Napi::Function::New(env, SegmentName));
   exports.Set("maxReaders", Napi::Number::New(env, kMaxReaders));
   exports.Set("segmentPrefix", Napi::String::New(env, kSegmentPrefix));
+  // The limits the native side enforces: TypeScript checks options against these, so there is one source of truth.
+  Napi::Object limits = Napi::Object::New(env);
+  limits.Set("maxDimension", kMaxDimension);
+  limits.Set("maxSlots", kMaxSlots);
+  limits.Set("maxReaders", kMaxReaders);
+  limits.Set("layoutVersion", kLayoutVersion);
+  exports.Set("limits", limits);
   // Where things sit in a segment, for tools and for tests that play a hostile or crashed process.
   Napi::Object offsets = Napi::Object::New(env);
   offsets.Set("slotCount", static_cast<double>(offsetof(RingHeader, slot_count)));

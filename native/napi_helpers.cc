@@ -71,7 +71,7 @@ Napi::Object LayoutObject(Napi::Env env, const RingCore& core) {
   o.Set("slotStride", static_cast<double>(core.slot_stride()));
   o.Set("width", g.width);
   o.Set("height", g.height);
-  o.Set("format", g.format == RingFormat::Rgb24 ? "rgb24" : "data");
+  o.Set("format", FormatName(static_cast<uint32_t>(g.format)));
   o.Set("blocking", (g.flags & kFlagBlocking) != 0);
   o.Set("writerPid", core.header()->writer_pid);
   o.Set("totalBytes", static_cast<double>(SegmentBytesFor(g)));

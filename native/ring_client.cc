@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 
 #include "napi_helpers.h"
@@ -13,7 +14,10 @@ namespace framering {
 namespace {
 
 // Meta layout shared with RingClient.slotAt in src/shm/ring_client.ts.
-enum MetaField { kSeq, kBytes, kTimestampUs, kFrameNumber, kWidth, kHeight, kSlotId, kDroppedBefore, kMetaFields };
+// kPtsUs is NaN when the frame has no presentation time (kNoPts), so JavaScript can tell it from any real time.
+enum MetaField {
+  kSeq, kBytes, kTimestampUs, kFrameNumber, kWidth, kHeight, kSlotId, kDroppedBefore, kPtsUs, kRestarts, kFormat, kMetaFields
+};
 
 // What the waiter thread hands to the JavaScript thread.
 struct Delivery {
@@ -124,6 +128,9 @@ int32_t RingClient::Handed(const AcquiredSlot& slot) {
   meta_[kHeight] = slot.meta.height;
   meta_[kSlotId] = slot.meta.slot_id;
   meta_[kDroppedBefore] = static_cast<double>(slot.dropped_before);
+  meta_[kPtsUs] = slot.meta.pts_us == kNoPts ? std::nan("") : static_cast<double>(slot.meta.pts_us);
+  meta_[kRestarts] = slot.meta.restarts;
+  meta_[kFormat] = slot.meta.format;
   return slot.index;
 }
 

@@ -120,6 +120,9 @@ uint64_t RingCore::Commit(int32_t index, const CommitMeta& meta) {
   s.width = meta.width;
   s.height = meta.height;
   s.slot_id = meta.slot_id;
+  s.restarts = meta.restarts;
+  s.pts_us = meta.pts_us;
+  s.format = static_cast<uint32_t>(mapping_->geometry.format);
   uint64_t seq;
   {
     std::lock_guard<std::mutex> in_order(commit_mutex_);

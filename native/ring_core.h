@@ -19,9 +19,11 @@ struct CommitMeta {
   uint64_t bytes = 0;
   uint64_t timestamp_us = 0;  // 0: now
   int64_t frame_number = -1;  // -1: the ring's own count
+  int64_t pts_us = kNoPts;
   uint32_t width = 0;
   uint32_t height = 0;
   uint32_t slot_id = 0;
+  uint32_t restarts = 0;
 };
 
 struct AcquiredSlot {

@@ -8,9 +8,12 @@
 namespace framering {
 
 constexpr uint64_t kRingMagic = 0x31474e4952524d46ull;  // "FMRRING1" little-endian
-constexpr uint32_t kLayoutVersion = 2;                  // 2: lock-free slots, kernel-kept liveness locks
+constexpr uint32_t kLayoutVersion = 3;  // 2: lock-free slots, liveness locks; 3: SlotMeta pts_us, restarts, format
 constexpr uint32_t kMaxReaders = 64;                    // one bit each in SlotMeta::hold_mask
 constexpr uint32_t kMaxSlots = 1024;
+// The one limit on frame width and height, exported to TypeScript (addon.limits): 16384 keeps width*height*4 and
+// every stride product far from overflow, and is above any camera's resolution.
+constexpr uint32_t kMaxDimension = 16384;
 constexpr size_t kPayloadAlign = 4096;                  // page-aligned payloads: DMA/SIMD friendly, no false sharing
 constexpr const char* kSegmentPrefix = "framering-";
 constexpr size_t kMaxNameLength = 120;
@@ -22,7 +25,32 @@ constexpr size_t kMaxNameLength = 120;
 constexpr int64_t kWriterLockByte = 0;
 constexpr int64_t kReaderLockByte = 1;
 
-enum class RingFormat : uint32_t { Rgb24 = 1, Data = 2 };
+// What a ring's bytes are: pixels in one of the frame formats, or data messages. The ring itself moves bytes and never
+// looks at them; the tag is in the header (known before the first frame) and in every slot's meta.
+enum class RingFormat : uint32_t { Rgb24 = 1, Data = 2, Bgr24 = 3, Gray8 = 4 };
+
+inline bool KnownFormat(uint32_t f) { return f >= 1 && f <= 4; }
+inline const char* FormatName(uint32_t f) {
+  switch (f) {
+    case 1: return "rgb24";
+    case 2: return "data";
+    case 3: return "bgr24";
+    case 4: return "gray8";
+    default: return "unknown";
+  }
+}
+// 0 for data, else the bytes one pixel takes.
+inline uint32_t BytesPerPixel(RingFormat f) {
+  switch (f) {
+    case RingFormat::Rgb24:
+    case RingFormat::Bgr24: return 3;
+    case RingFormat::Gray8: return 1;
+    default: return 0;
+  }
+}
+
+// SlotMeta::pts_us of a frame whose source gave no presentation time (or whose writer set none).
+constexpr int64_t kNoPts = INT64_MIN;
 enum class ReadPolicy : uint32_t { Latest = 1, Every = 2 };
 enum class SlotState : uint64_t { Free = 0, Writing = 1, Ready = 2 };
 
@@ -37,12 +65,15 @@ inline SlotState StateOf(uint64_t seq_state) { return static_cast<SlotState>(seq
 struct SlotMeta {
   uint64_t seq_state;     // atomic. Free: seq 0; Writing: seq 0; Ready: seq 1, 2, 3…
   uint64_t hold_mask;     // atomic. Bit r set: reader r holds this slot, the writer must not take it
-  uint64_t bytes;         // payload bytes in use (frames: width*height*3, data: message length)
+  uint64_t bytes;         // payload bytes in use (frames: width*height*bytes per pixel, data: message length)
   uint64_t timestamp_us;  // CLOCK_REALTIME at commit unless the writer gave one
   uint64_t frame_number;
   uint32_t width;
   uint32_t height;
   uint32_t slot_id;       // the writer's source id (a camera index, a client index…)
+  uint32_t restarts;      // how often the writer's source restarted before this frame (e.g. ffmpeg runs - 1)
+  int64_t pts_us;         // the source's presentation time in µs (camera time), kNoPts when unknown
+  uint32_t format;        // RingFormat of this payload (the ring's own)
   uint32_t reserved;
 };
 

@@ -29,7 +29,9 @@ Napi::Function RingPump::Init(Napi::Env env) {
                       InstanceMethod("stats", &RingPump::Stats)});
 }
 
-// new RingPump(server, fd, { frameBytes, width, height, slotId }, onEnd(reason, message, partialBytes))
+// new RingPump(server, fd, { frameBytes, width, height, slotId, firstFrameNumber, restarts, timesFd },
+//              onEnd(reason, message, partialBytes))
+// timesFd: a FrameTimeChannel (frame_time_channel.h) the pump owns from here on, like fd.
 RingPump::RingPump(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingPump>(info) {
   Napi::Env env = info.Env();
   if (info.Length() < 4 || !info[0].IsObject() || !info[1].IsNumber() || !info[2].IsObject() || !info[3].IsFunction())
@@ -40,12 +42,18 @@ RingPump::RingPump(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingPump>(
   if (fd_ < 0 || fcntl(fd_, F_GETFD) < 0) throw MakeError(env, "INVALID_ARGUMENT", "the pump's file descriptor is not open");
   Napi::Object opts = info[2].As<Napi::Object>();
   frame_bytes_ = static_cast<uint64_t>(NumberOption(opts, "frameBytes", 0, 1, 1099511627776.0));
-  width_ = static_cast<uint32_t>(NumberOption(opts, "width", 0, 0, 65535));
-  height_ = static_cast<uint32_t>(NumberOption(opts, "height", 0, 0, 65535));
+  width_ = static_cast<uint32_t>(NumberOption(opts, "width", 0, 0, kMaxDimension));
+  height_ = static_cast<uint32_t>(NumberOption(opts, "height", 0, 0, kMaxDimension));
   slot_id_ = static_cast<uint32_t>(NumberOption(opts, "slotId", 0, 0, 4294967295.0));
+  first_frame_number_ = static_cast<uint64_t>(NumberOption(opts, "firstFrameNumber", 0, 0, 9007199254740991.0));
+  restarts_ = static_cast<uint32_t>(NumberOption(opts, "restarts", 0, 0, 4294967295.0));
+  int times_fd = static_cast<int>(NumberOption(opts, "timesFd", -1, -1, 2147483647.0));
+  if (times_fd >= 0 && fcntl(times_fd, F_GETFD) < 0)
+    throw MakeError(env, "INVALID_ARGUMENT", "the pump's timesFd is not open");
   if (frame_bytes_ > server_->core()->slot_bytes())
     throw MakeError(env, "MESSAGE_TOO_LARGE", "frames of " + std::to_string(frame_bytes_) + " bytes do not fit the ring's " +
                                                   std::to_string(server_->core()->slot_bytes()) + "-byte slots");
+  times_ = std::make_unique<FrameTimeChannel>(times_fd);
   server_ref_ = Napi::Persistent(info[0].As<Napi::Object>());
   on_end_ = Napi::ThreadSafeFunction::New(env, info[3].As<Napi::Function>(), "framering-pump", 0, 1);
   // The pending end report keeps the loop alive only while the thread runs.
@@ -68,6 +76,7 @@ void RingPump::TeardownForEnv() {
     close(fd_);
     fd_ = -1;
   }
+  if (times_) times_->Close();
   server_ = nullptr;
   server_ref_.Reset();
 }
@@ -92,6 +101,7 @@ void RingPump::Finish(const std::string& reason, const std::string& message, uin
     close(fd_);
     fd_ = -1;
   }
+  if (times_) times_->Close();
   if (!env_gone_) {
     auto* report = new EndReport{reason, message, partial};
     napi_status s = on_end_.NonBlockingCall(report, [](Napi::Env env, Napi::Function cb, EndReport* r) {
@@ -156,13 +166,18 @@ void RingPump::Loop() {
       if (index >= 0) core->Abandon(index);
       return Finish("error", "reading the stream failed: " + SystemMessage(err), got);
     }
+    // The frame is whole, so its time line (sent before it) is in the channel; dropped frames claim theirs too.
+    uint64_t in_run = frames_.load() + drops_.load();
+    int64_t pts = times_->PtsOf(in_run);
     if (index >= 0) {
       CommitMeta meta;
       meta.bytes = frame_bytes_;
       meta.width = width_;
       meta.height = height_;
       meta.slot_id = slot_id_;
-      meta.frame_number = static_cast<int64_t>(frames_.load() + drops_.load());
+      meta.frame_number = static_cast<int64_t>(first_frame_number_ + in_run);
+      meta.restarts = restarts_;
+      meta.pts_us = pts;
       core->Commit(index, meta);
       frames_++;
       last_frame_us_ = NowRealtimeUs();
@@ -180,6 +195,7 @@ void RingPump::StopThread() {
       close(fd_);
       fd_ = -1;
     }
+    if (times_) times_->Close();
     on_end_.Release();
   }
   if (thread_.joinable()) {

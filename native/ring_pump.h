@@ -4,10 +4,12 @@
 #include <napi.h>
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include "env_cleanup.h"
+#include "frame_time_channel.h"
 
 namespace framering {
 
@@ -38,6 +40,9 @@ class RingPump : public Napi::ObjectWrap<RingPump> {
   uint32_t width_ = 0;
   uint32_t height_ = 0;
   uint32_t slot_id_ = 0;
+  uint64_t first_frame_number_ = 0;  // frame numbers go on from here (a restarted source keeps counting)
+  uint32_t restarts_ = 0;            // written into every frame's meta
+  std::unique_ptr<FrameTimeChannel> times_;  // presentation times, when the source sends them
   std::thread thread_;
   std::atomic<bool> stop_{false};
   bool started_ = false;

@@ -28,12 +28,19 @@ RingServer::RingServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingSe
   RingGeometry g;
   g.slot_count = static_cast<uint32_t>(NumberOption(opts, "slots", 8, 2, kMaxSlots));
   g.slot_bytes = static_cast<uint64_t>(NumberOption(opts, "slotBytes", 0, 1, 1099511627776.0));
-  g.width = static_cast<uint32_t>(NumberOption(opts, "width", 0, 0, 65535));
-  g.height = static_cast<uint32_t>(NumberOption(opts, "height", 0, 0, 65535));
+  g.width = static_cast<uint32_t>(NumberOption(opts, "width", 0, 0, kMaxDimension));
+  g.height = static_cast<uint32_t>(NumberOption(opts, "height", 0, 0, kMaxDimension));
   std::string format = opts.Has("format") ? StringOption(opts, "format") : "rgb24";
-  if (format != "rgb24" && format != "data")
-    throw MakeError(env, "INVALID_ARGUMENT", "format must be 'rgb24' or 'data', got '" + format + "'");
-  g.format = format == "rgb24" ? RingFormat::Rgb24 : RingFormat::Data;
+  g.format = RingFormat::Rgb24;
+  bool known = false;
+  for (uint32_t f = 1; KnownFormat(f); f++) {
+    if (format == FormatName(f)) {
+      g.format = static_cast<RingFormat>(f);
+      known = true;
+    }
+  }
+  if (!known)
+    throw MakeError(env, "INVALID_ARGUMENT", "format must be 'rgb24', 'bgr24', 'gray8' or 'data', got '" + format + "'");
   if (BoolOption(opts, "blocking", false)) g.flags |= kFlagBlocking;
   g.blocking_timeout_ms = static_cast<uint32_t>(NumberOption(opts, "blockingTimeoutMs", 1000, 0, 3600000));
   mode_t mode = static_cast<mode_t>(NumberOption(opts, "mode", 0600, 0, 0777));
@@ -127,6 +134,10 @@ CommitMeta RingServer::MetaArg(const Napi::CallbackInfo& info, size_t i, uint64_
     m.slot_id = static_cast<uint32_t>(NumberOption(o, "slotId", 0, 0, 4294967295.0));
     m.timestamp_us = static_cast<uint64_t>(NumberOption(o, "timestampUs", 0, 0, 9007199254740991.0));
     m.frame_number = static_cast<int64_t>(NumberOption(o, "frameNumber", -1, -1, 9007199254740991.0));
+    m.restarts = static_cast<uint32_t>(NumberOption(o, "restarts", 0, 0, 4294967295.0));
+    // Camera time may be negative (a stream's first frames before its zero); absent or null: unknown.
+    if (o.Has("ptsUs") && !o.Get("ptsUs").IsNull() && !o.Get("ptsUs").IsUndefined())
+      m.pts_us = static_cast<int64_t>(NumberOption(o, "ptsUs", 0, -9007199254740991.0, 9007199254740991.0));
   }
   return m;
 }

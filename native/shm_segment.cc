@@ -396,8 +396,7 @@ static std::string ValidateHeader(const RingHeader& h, size_t file_bytes, RingGe
   if (h.header_bytes != sizeof(RingHeader)) return "its header size does not match this build";
   if (h.slot_count < 2 || h.slot_count > kMaxSlots || h.slot_bytes == 0 || h.slot_bytes > kMaxRingBytes / h.slot_count)
     return "its geometry is corrupt";
-  if (h.format != static_cast<uint32_t>(RingFormat::Rgb24) && h.format != static_cast<uint32_t>(RingFormat::Data))
-    return "its format is unknown";
+  if (!KnownFormat(h.format)) return "its format is unknown";
   g->slot_count = h.slot_count;
   g->slot_bytes = h.slot_bytes;
   g->width = h.width;

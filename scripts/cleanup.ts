@@ -57,7 +57,7 @@ function size(bytes: number): string {
 function describe(s: SegmentEntry): string {
   if (s.kind !== 'ring') return `skipped: ${s.problem}`;
   if (!s.valid) return `unusable (${s.problem})`;
-  const what = s.format === 'rgb24' ? `${s.width}x${s.height} rgb24 x${s.slots}` : `data x${s.slots}`;
+  const what = s.format === 'data' ? `data x${s.slots}` : `${s.width}x${s.height} ${s.format} x${s.slots}`;
   const owner = s.closed ? 'closed' : s.writerAlive ? 'alive' : 'dead';
   return `${what}, owner pid ${s.writerPid} ${owner}, ${s.readers} reader(s)`;
 }

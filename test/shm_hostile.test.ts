@@ -829,10 +829,10 @@ describe('§7 a reader wiping its whole buffer', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // §7 A live ring of a later layout version is not ours to delete.
 describe('§7 a live ring of another layout version', () => {
-  function versionThreeRing(name: string): void {
+  function futureVersionRing(name: string): void {
     const header = Buffer.alloc(64 * 1024);
     header.writeBigUInt64LE(RING_MAGIC, 0);
-    header.writeUInt32LE(3, 8); // layout version 3
+    header.writeUInt32LE(4, 8); // layout version 4: one after this build's (addon.limits.layoutVersion, 3)
     header.writeUInt32LE(4096, 12);
     writeFileSync(shmPath(name), header, { mode: 0o600 });
     removeLater(name);
@@ -845,8 +845,8 @@ describe('§7 a live ring of another layout version', () => {
   it('is RING_EXISTS for a new server and kept by the cleanup tool while its writer lock is held; replaced and removed after', async () => {
     const a = ringName();
     const b = ringName();
-    versionThreeRing(a);
-    versionThreeRing(b);
+    futureVersionRing(a);
+    futureVersionRing(b);
     const holders = [await holdLock(shmPath(a), [offsets.writerLockByte]), await holdLock(shmPath(b), [offsets.writerLockByte])];
     cleanups.push(() => holders.forEach((h) => h.process.kill('SIGKILL')));
     for (const [name, h] of [
@@ -862,13 +862,13 @@ describe('§7 a live ring of another layout version', () => {
     }
     const inoA = statSync(shmPath(a)).ino;
 
-    expect(listSegments().find((s) => s.name === a)).toMatchObject({ version: 3, writerAlive: true, stale: false, valid: false });
+    expect(listSegments().find((s) => s.name === a)).toMatchObject({ version: 4, writerAlive: true, stale: false, valid: false });
     const err = expectCode(() => new FrameRingServer({ name: a, width: 8, height: 8 }), 'RING_EXISTS', new RegExp(`live process ${holders[0].process.pid}`));
     expect(err.message).not.toMatch(/being created/);
-    expectCode(() => FrameRingClient.open(a), 'RING_INVALID', /layout version is 3/);
+    expectCode(() => FrameRingClient.open(a), 'RING_INVALID', /layout version is 4/);
     expect(removeSegment(`framering-${a}`)).toMatchObject({ removed: false, why: expect.stringMatching(/alive/) });
     const dry = await cleanupTool('--dry-run', a);
-    expect(dry.out).toMatch(new RegExp(`keep\\s+framering-${escapeRe(a)}\\s.*layout version 3`));
+    expect(dry.out).toMatch(new RegExp(`keep\\s+framering-${escapeRe(a)}\\s.*layout version 4`));
     const plain = await cleanupTool(a);
     expect(plain.code).toBe(0);
     expect(plain.out).toMatch(new RegExp(`keep\\s+framering-${escapeRe(a)}\\s`));
@@ -876,7 +876,7 @@ describe('§7 a live ring of another layout version', () => {
 
     await Promise.all(holders.map((h) => h.kill()));
     // The cleanup tool removes one…
-    expect(listSegments().find((s) => s.name === a)).toMatchObject({ version: 3, writerAlive: false, stale: true });
+    expect(listSegments().find((s) => s.name === a)).toMatchObject({ version: 4, writerAlive: false, stale: true });
     const removed = await cleanupTool(a);
     expect(removed.code).toBe(0);
     expect(removed.out).toMatch(new RegExp(`remove\\s+framering-${escapeRe(a)}\\s`));
@@ -884,6 +884,6 @@ describe('§7 a live ring of another layout version', () => {
     // …and a new server replaces the other.
     const s = new FrameRingServer({ name: b, width: 8, height: 8 });
     cleanups.push(() => s.close());
-    expect(listSegments().find((x) => x.name === b)).toMatchObject({ valid: true, version: 2, writerPid: process.pid, writerAlive: true });
+    expect(listSegments().find((x) => x.name === b)).toMatchObject({ valid: true, version: addon.limits.layoutVersion, writerPid: process.pid, writerAlive: true });
   });
 });

@@ -1,7 +1,11 @@
-// A small grey image sampled from an RGB24 frame: every `step`-th pixel of every `step`-th row, luma in integer math.
+// A small grey image sampled from a frame (rgb24 by default, bgr24 or gray8): every `step`-th pixel of every
+// `step`-th row, luma in integer math.
 // The analysis works on this instead of the full frame: at 640x360 and step 4 it is 160x90 = 14 400 bytes, so a
 // frame costs microseconds, and nothing is allocated per frame (the buffer is reused).
 import { AnalysisError } from './analysis_error.js';
+import type { PixelFormat } from '../shm/pixel_format.js';
+
+const BYTES_PER_PIXEL: Readonly<Record<PixelFormat, number>> = { rgb24: 3, bgr24: 3, gray8: 1 };
 
 export interface GreyImage {
   /** Row-major grey values, width × height. */
@@ -21,8 +25,11 @@ export class GreySampler implements GreyImage {
     readonly frameWidth: number,
     readonly frameHeight: number,
     readonly step: number,
+    /** How the frames' bytes are laid out: the channel order matters to luma, gray8 is luma already. */
+    readonly pixelFormat: PixelFormat = 'rgb24',
   ) {
     if (!Number.isInteger(step) || step < 1) throw new AnalysisError('INVALID_ARGUMENT', `step must be a whole number ≥ 1, got ${step}`);
+    if (!Object.hasOwn(BYTES_PER_PIXEL, pixelFormat)) throw new AnalysisError('INVALID_ARGUMENT', `pixelFormat must be rgb24, bgr24 or gray8, got ${String(pixelFormat)}`);
     if (!Number.isInteger(frameWidth) || !Number.isInteger(frameHeight) || frameWidth < step || frameHeight < step) {
       throw new AnalysisError('INVALID_ARGUMENT', `frame size ${frameWidth}x${frameHeight} is too small for step ${step}`);
     }
@@ -31,20 +38,27 @@ export class GreySampler implements GreyImage {
     this.data = new Uint8Array(this.width * this.height);
   }
 
-  /** Fills `data` from an RGB24 frame of frameWidth × frameHeight; returns this. */
-  sample(rgb: Uint8Array): GreyImage {
-    const { width, height, step, frameWidth, data } = this;
-    if (rgb.length < frameWidth * this.frameHeight * 3) {
-      throw new AnalysisError('INVALID_FRAME', `frame has ${rgb.length} bytes, expected ${frameWidth * this.frameHeight * 3} for ${frameWidth}x${this.frameHeight} RGB24`);
+  /** Fills `data` from a frame of frameWidth × frameHeight in `pixelFormat`; returns this. */
+  sample(pixels: Uint8Array): GreyImage {
+    const { width, height, step, frameWidth, data, pixelFormat } = this;
+    const bpp = BYTES_PER_PIXEL[pixelFormat];
+    const expected = frameWidth * this.frameHeight * bpp;
+    if (pixels.length < expected) {
+      throw new AnalysisError('INVALID_FRAME', `frame has ${pixels.length} bytes, expected ${expected} for ${frameWidth}x${this.frameHeight} ${pixelFormat}`);
     }
-    const rowStride = frameWidth * 3 * step;
-    const pixelStride = 3 * step;
+    const rowStride = frameWidth * bpp * step;
+    const pixelStride = bpp * step;
+    // ITU-R BT.601 luma with weights scaled to 256: (77 R + 150 G + 29 B) / 256; bgr24 has R and B swapped.
+    const [w0, w1, w2] = pixelFormat === 'bgr24' ? [29, 150, 77] : [77, 150, 29];
     let out = 0;
     for (let y = 0; y < height; y++) {
       let p = y * rowStride;
+      if (bpp === 1) {
+        for (let x = 0; x < width; x++, p += pixelStride) data[out++] = pixels[p]!;
+        continue;
+      }
       for (let x = 0; x < width; x++) {
-        // ITU-R BT.601 luma with weights scaled to 256: (77 R + 150 G + 29 B) / 256.
-        data[out++] = (77 * rgb[p]! + 150 * rgb[p + 1]! + 29 * rgb[p + 2]!) >> 8;
+        data[out++] = (w0 * pixels[p]! + w1 * pixels[p + 1]! + w2 * pixels[p + 2]!) >> 8;
         p += pixelStride;
       }
     }

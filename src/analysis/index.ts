@@ -1,4 +1,5 @@
 // Reusable image analysis over RGB24 frames (motion, blobs, boxes, snapshots): pure TypeScript on pixels and sizes.
+// Motion (GreySampler, MotionDetector) and snapshots also take bgr24 and gray8 frames (their pixelFormat).
 // It knows frames, never rings or processes, so any process class (or a test) can use it.
 export { AnalysisError, type AnalysisErrorCode } from './analysis_error.js';
 export { GreySampler, type GreyImage } from './grey_image.js';

@@ -2,6 +2,7 @@
 // average of the sampled grey image; a grey pixel that differs from it by more than `threshold` is "changed", and
 // the frame has motion when at least `minArea` of the image changed. Integer math on typed arrays only.
 
+import type { PixelFormat } from '../shm/pixel_format.js';
 import { GreySampler, type GreyImage } from './grey_image.js';
 import { AnalysisError } from './analysis_error.js';
 
@@ -14,6 +15,8 @@ export interface MotionOptions {
   minArea?: number;
   /** Background update weight as a power of two: 1/2^learnShift of the new frame per frame (default 3 → 1/8). */
   learnShift?: number;
+  /** The frames' layout: 'rgb24' (default), 'bgr24' or 'gray8' (frame.format). */
+  pixelFormat?: PixelFormat;
 }
 
 export interface MotionResult {
@@ -51,7 +54,7 @@ export class MotionDetector {
     if (!Number.isInteger(this.threshold) || this.threshold < 1 || this.threshold > 255) throw new AnalysisError('INVALID_ARGUMENT', `threshold must be 1..255, got ${this.threshold}`);
     if (!(this.minArea > 0 && this.minArea <= 1)) throw new AnalysisError('INVALID_ARGUMENT', `minArea must be a fraction above 0 and at most 1, got ${this.minArea}`);
     if (!Number.isInteger(this.learnShift) || this.learnShift < 0 || this.learnShift > 8) throw new AnalysisError('INVALID_ARGUMENT', `learnShift must be 0..8, got ${this.learnShift}`);
-    this.sampler = new GreySampler(frameWidth, frameHeight, step);
+    this.sampler = new GreySampler(frameWidth, frameHeight, step, options.pixelFormat);
     const cells = this.sampler.width * this.sampler.height;
     this.background = new Int32Array(cells);
     this.mask = new Uint8Array(cells);
@@ -62,9 +65,9 @@ export class MotionDetector {
     return { width: this.sampler.width, height: this.sampler.height, step: this.sampler.step };
   }
 
-  /** Compares a frame with the background, then folds the frame into the background. */
-  detect(rgb: Uint8Array): MotionResult {
-    const grey: GreyImage = this.sampler.sample(rgb);
+  /** Compares a frame (in the detector's pixelFormat) with the background, then folds it into the background. */
+  detect(pixels: Uint8Array): MotionResult {
+    const grey: GreyImage = this.sampler.sample(pixels);
     const g = grey.data;
     const bg = this.background;
     const mask = this.mask;

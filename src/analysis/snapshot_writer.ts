@@ -5,6 +5,7 @@
 
 import { join } from 'node:path';
 import type { Sharp, SharpOptions } from 'sharp';
+import type { PixelFormat } from '../shm/pixel_format.js';
 import { ensureDir } from './ensure_dir.js';
 import { AnalysisError } from './analysis_error.js';
 
@@ -49,16 +50,31 @@ export class SnapshotWriter {
   }
 
   /**
-   * Writes `rgb` (width × height RGB24, a buffer the caller no longer touches) as <dir>/<camera>-<tag>.jpg if the
-   * camera is due; returns null when rate-limited, else a promise of the path once the file is complete. The promise
-   * never rejects: a failed write resolves to null and is counted in `failed` / `lastError`.
+   * Writes `pixels` (width × height in `pixelFormat`, RGB24 by default; a buffer the caller no longer touches) as
+   * <dir>/<camera>-<tag>.jpg if the camera is due; returns null when rate-limited, else a promise of the path once
+   * the file is complete. The promise never rejects: a failed write resolves to null and is counted in `failed` /
+   * `lastError`.
    */
-  write(camera: string, tag: string | number, rgb: Uint8Array, width: number, height: number, nowMs = Date.now()): Promise<string | null> | null {
+  write(
+    camera: string,
+    tag: string | number,
+    pixels: Uint8Array,
+    width: number,
+    height: number,
+    nowMs = Date.now(),
+    pixelFormat: PixelFormat = 'rgb24',
+  ): Promise<string | null> | null {
     if (!this.due(camera, nowMs)) return null;
     this.lastAt.set(camera, nowMs);
     const path = join(this.dir, `${safe(camera)}-${safe(String(tag))}.jpg`);
+    const channels = pixelFormat === 'gray8' ? 1 : 3;
     const job = loadSharp()
-      .then((sharp) => sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality: this.quality }).toFile(path))
+      .then((sharp) => {
+        const image = sharp(pixels, { raw: { width, height, channels } });
+        // sharp reads raw bytes as RGB: bgr24's channels are swapped back first.
+        if (pixelFormat === 'bgr24') image.recomb([[0, 0, 1], [0, 1, 0], [1, 0, 0]]);
+        return image.jpeg({ quality: this.quality }).toFile(path);
+      })
       .then(
         (): string => {
           this.written++;

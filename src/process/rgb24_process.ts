@@ -107,6 +107,15 @@ export class RGB24Process<Events extends ProcessEventMap<Events> = AnyEvents> ex
     const client = options.waitMs
       ? await FrameRingClient.waitFor(pars, { policy, timeoutMs: options.waitMs })
       : FrameRingClient.open(pars, { policy });
+    if (client.pixelFormat !== 'rgb24') {
+      // handleFrame and the analysis helpers read RGB24: refuse other layouts rather than misread their bytes.
+      client.close();
+      throw new ProcessError(
+        'INVALID_ARGUMENT',
+        `ring '${ring}' carries ${client.pixelFormat} frames but an RGB24Process reads rgb24 only; ` +
+          "create its LiveStream with pixelFormat 'rgb24' (the default), or read the ring with a FrameRingClient",
+      );
+    }
     if (this.activeRings.has(source)) {
       // Another activation with the same source won the race while we waited.
       client.close();

@@ -1,5 +1,6 @@
 /** One frame lent to a reader: a zero-copy view into its ring slot, held until released. */
 import { RingError } from './ring_error.js';
+import { BYTES_PER_PIXEL, type PixelFormat } from './pixel_format.js';
 import type { SlotMeta } from './slot_meta.js';
 
 export interface SlotOwner {
@@ -17,21 +18,29 @@ export class Frame {
   readonly meta: SlotMeta;
   /** Frames this reader missed just before this one (lapped `every` reader, or skipped by `latest`). */
   readonly droppedBefore: number;
+  /** How `pixels` is laid out: 'rgb24', 'bgr24' or 'gray8' (the ring's format). */
+  readonly format: PixelFormat;
   private readonly view: Uint8Array;
   private readonly index: number;
   private readonly owner: SlotOwner;
   private retained = false;
   private released = false;
 
-  constructor(owner: SlotOwner, index: number, view: Uint8Array, meta: SlotMeta, droppedBefore: number) {
+  constructor(owner: SlotOwner, index: number, view: Uint8Array, meta: SlotMeta, droppedBefore: number, format: PixelFormat = 'rgb24') {
     this.owner = owner;
+    this.format = format;
     this.index = index;
     this.view = view;
     this.meta = meta;
     this.droppedBefore = droppedBefore;
   }
 
-  /** The pixels, row-major RGB24, in the slot itself. Valid until release(). */
+  /** Bytes per pixel of `format`: 3 for rgb24 and bgr24, 1 for gray8. */
+  get bytesPerPixel(): number {
+    return BYTES_PER_PIXEL[this.format];
+  }
+
+  /** The pixels, row-major in `format` (RGB24 unless the ring says otherwise), in the slot itself. Valid until release(). */
   get pixels(): Uint8Array {
     if (this.released)
       throw new RingError(

@@ -1,10 +1,11 @@
-/** Reads RGB24 frames from a FrameRingServer in any process, zero-copy. */
+/** Reads frames (rgb24, bgr24 or gray8) from a FrameRingServer in any process, zero-copy. */
 import type { AsyncSlots } from './async_slots.js';
 import { Frame, invalidateFrame } from './frame.js';
 import { RingError } from './ring_error.js';
 import type { FrameRingInfo } from './frame_ring_server.js';
 import { pullTimeout } from './options.js';
 import { RingClient, type IterateOptions, type OpenOptions, type PullOptions, type TakenSlot, type WaitOptions } from './ring_client.js';
+import { BYTES_PER_PIXEL, isPixelFormat, type PixelFormat } from './pixel_format.js';
 
 export type FrameHandler = (frame: Frame) => void | Promise<void>;
 
@@ -15,6 +16,9 @@ function nameOf(nameOrInfo: string | FrameRingInfo): string {
 export class FrameRingClient extends RingClient {
   readonly width: number;
   readonly height: number;
+  /** The ring's pixel format, known from its header before the first frame. */
+  readonly pixelFormat: PixelFormat;
+  readonly bytesPerPixel: number;
   /** Frames handed out and not released: close() invalidates them, since their slots are no longer held. */
   private readonly outstanding = new Set<Frame>();
 
@@ -22,6 +26,9 @@ export class FrameRingClient extends RingClient {
     super(name, RingClient.policyOf(opts, 'latest'), opts);
     this.width = this.layout.width;
     this.height = this.layout.height;
+    const format = this.layout.format;
+    this.pixelFormat = isPixelFormat(format) ? format : 'rgb24'; // a data ring is refused by checkKind() right after
+    this.bytesPerPixel = BYTES_PER_PIXEL[this.pixelFormat];
   }
 
   /** Attaches to a ring that exists now (RING_NOT_FOUND otherwise). Default policy: latest. */
@@ -118,7 +125,7 @@ export class FrameRingClient extends RingClient {
   }
 
   private frameOf(slot: TakenSlot): Frame {
-    const frame = new Frame(this, slot.index, this.view(slot), slot.meta, slot.droppedBefore);
+    const frame = new Frame(this, slot.index, this.view(slot), slot.meta, slot.droppedBefore, this.pixelFormat);
     this.outstanding.add(frame);
     return frame;
   }
@@ -135,10 +142,16 @@ export class FrameRingClient extends RingClient {
   }
 
   private checkKind(nameOrInfo: string | FrameRingInfo): void {
-    if (this.layout.format !== 'rgb24')
-      throw new RingError('RING_INVALID', `ring '${this.name}' carries data messages, not RGB24 frames; use DataRingClient`);
+    if (!isPixelFormat(this.layout.format))
+      throw new RingError('RING_INVALID', `ring '${this.name}' carries data messages, not frames; use DataRingClient`);
     if (typeof nameOrInfo === 'object') {
       const p = nameOrInfo;
+      if (p.pixelFormat !== undefined && p.pixelFormat !== this.layout.format)
+        throw new RingError(
+          'RING_INVALID',
+          `ring '${this.name}' holds ${this.layout.format} frames but ${p.pixelFormat} were expected ` +
+            '(the ring was recreated with another pixel format; fetch its info again)',
+        );
       if (p.width !== this.layout.width || p.height !== this.layout.height)
         throw new RingError(
           'RING_INVALID',

@@ -1,7 +1,8 @@
-/** The writer of RGB24 frames: one POSIX shm segment of `slots` frames of width × height × 3 bytes. */
+/** The writer of frames: one POSIX shm segment of `slots` frames of width × height × bytes per pixel. */
 import { RingError, native } from './ring_error.js';
 import { MAX_DIMENSION, wholeNumber } from './options.js';
 import { RingServer, type AsyncWriteOptions, type RingServerOptions } from './ring_server.js';
+import { BYTES_PER_PIXEL, pixelFormat, type PixelFormat } from './pixel_format.js';
 
 export type { RingServerStats } from './ring_server.js';
 
@@ -11,6 +12,8 @@ export interface FrameRingInfo {
   width: number;
   height: number;
   slots: number;
+  /** How the pixels are laid out; absent means rgb24 (pars from before pixel formats). */
+  pixelFormat?: PixelFormat;
 }
 
 /** @deprecated Renamed FrameRingInfo (Valkka called it "pars"). */
@@ -21,12 +24,18 @@ export interface FrameRingServerOptions extends RingServerOptions {
   height: number;
   /** Frames in the ring (default 8). More slots absorb slower readers at the cost of /dev/shm. */
   slots?: number;
+  /** 'rgb24' (default), 'bgr24' or 'gray8'. */
+  pixelFormat?: PixelFormat;
 }
 
 export interface WriteMeta {
   slotId?: number;
   timestampUs?: number;
   frameNumber?: number;
+  /** The source's presentation time in µs; absent or null: unknown. */
+  ptsUs?: number | null;
+  /** How often the source restarted before this frame. */
+  restarts?: number;
 }
 
 /** A slot lent to the writer: fill `view`, then commit() or abandon(). */
@@ -40,6 +49,8 @@ export interface LentSlot {
 export class FrameRingServer extends RingServer {
   readonly width: number;
   readonly height: number;
+  readonly pixelFormat: PixelFormat;
+  readonly bytesPerPixel: number;
   readonly frameBytes: number;
   private readonly slotViews: Uint8Array[];
 
@@ -47,10 +58,14 @@ export class FrameRingServer extends RingServer {
     if (!opts || typeof opts !== 'object') throw new RingError('INVALID_ARGUMENT', 'FrameRingServer needs { name, width, height }');
     const width = wholeNumber('width', opts.width, 1, MAX_DIMENSION);
     const height = wholeNumber('height', opts.height, 1, MAX_DIMENSION);
-    super(opts, 8, { slotBytes: width * height * 3, width, height, format: 'rgb24' });
+    const format = pixelFormat(opts.pixelFormat);
+    const frameBytes = width * height * BYTES_PER_PIXEL[format];
+    super(opts, 8, { slotBytes: frameBytes, width, height, format });
     this.width = width;
     this.height = height;
-    this.frameBytes = width * height * 3;
+    this.pixelFormat = format;
+    this.bytesPerPixel = BYTES_PER_PIXEL[format];
+    this.frameBytes = frameBytes;
     const layout = this.nativeServer.layout();
     const buffer = this.nativeServer.buffer();
     // One view per slot, made once: lending a slot allocates no backing store.
@@ -62,7 +77,7 @@ export class FrameRingServer extends RingServer {
 
   /** What a client needs to open this ring, as plain data for another process. */
   info(): FrameRingInfo {
-    return { name: this.name, width: this.width, height: this.height, slots: this.slots };
+    return { name: this.name, width: this.width, height: this.height, slots: this.slots, pixelFormat: this.pixelFormat };
   }
 
   /** @deprecated Renamed info() (Valkka's name, kept for its users). */
@@ -91,7 +106,7 @@ export class FrameRingServer extends RingServer {
     if (pixels.byteLength !== this.frameBytes)
       throw new RingError(
         'INVALID_ARGUMENT',
-        `frame of ${pixels.byteLength} bytes does not match ring '${this.name}' (${this.width}x${this.height} RGB24 = ${this.frameBytes} bytes); nothing was written`,
+        `frame of ${pixels.byteLength} bytes does not match ring '${this.name}' (${this.width}x${this.height} ${this.pixelFormat} = ${this.frameBytes} bytes); nothing was written`,
       );
   }
 

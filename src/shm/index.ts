@@ -1,5 +1,6 @@
 export { RingError, type RingErrorCode } from './ring_error.js';
-export type { ReadPolicy } from './options.js';
+export { MAX_DIMENSION, MAX_SLOTS, type ReadPolicy } from './options.js';
+export { PIXEL_FORMATS, BYTES_PER_PIXEL, isPixelFormat, type PixelFormat, type PayloadFormat } from './pixel_format.js';
 export type { SlotMeta } from './slot_meta.js';
 export { Frame } from './frame.js';
 export {

@@ -14,7 +14,7 @@ export interface NativeLayout {
   slotStride: number;
   width: number;
   height: number;
-  format: 'rgb24' | 'data';
+  format: 'rgb24' | 'bgr24' | 'gray8' | 'data';
   blocking: boolean;
   writerPid: number;
   totalBytes: number;
@@ -40,7 +40,10 @@ export interface NativeRingServer {
 export interface NativeRingClient {
   buffer(): ArrayBuffer;
   layout(): NativeLayout;
-  /** The Float64Array each take of a frame writes its meta into (order: seq, bytes, timestampUs, frameNumber, width, height, slotId, droppedBefore — MetaField in native/ring_client.cc); made once. */
+  /**
+   * The Float64Array each take of a frame writes its meta into (order: seq, bytes, timestampUs, frameNumber, width,
+   * height, slotId, droppedBefore, ptsUs (NaN: none), restarts, format tag — MetaField in native/ring_client.cc).
+   */
   metaArray(): Float64Array;
   /** Index of a frame taken now (meta in the array), or -1. */
   tryAcquire(): number;
@@ -74,7 +77,7 @@ export interface NativeSegmentInfo {
   closed: boolean;
   bytes: number;
   ageMs: number;
-  format: 'rgb24' | 'data' | 'unknown';
+  format: 'rgb24' | 'bgr24' | 'gray8' | 'data' | 'unknown';
   slots: number;
   width: number;
   height: number;
@@ -106,6 +109,8 @@ export interface NativeAddon {
   segmentNameFor(name: string): string;
   maxReaders: number;
   segmentPrefix: string;
+  /** The limits the native side enforces (native/ring_layout.h). */
+  limits: { maxDimension: number; maxSlots: number; maxReaders: number; layoutVersion: number };
   layoutOffsets: {
     slotCount: number;
     slotBytes: number;

@@ -1,8 +1,10 @@
 /** Checks of user-given ring options, before anything touches /dev/shm. */
 import { RingError } from './ring_error.js';
+import { addon } from './native_addon.js';
 
-export const MAX_SLOTS = 1024;
-export const MAX_DIMENSION = 16384;
+// The native side's own limits (native/ring_layout.h): one source of truth.
+export const MAX_SLOTS: number = addon.limits.maxSlots;
+export const MAX_DIMENSION: number = addon.limits.maxDimension;
 
 /** What is wrong with `value` as a whole number from min to max, or null when nothing is (for checks that collect). */
 export function wholeNumberProblem(what: string, value: unknown, min: number, max: number): string | null {

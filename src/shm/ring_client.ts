@@ -12,6 +12,7 @@ import { RingError, native } from './ring_error.js';
 import { onPullInterrupted, watchTerminationSignals } from './exit_cleanup.js';
 import { addon, type NativeLayout, type NativeRingClient } from './native_addon.js';
 import { readPolicy, ringName, type ReadPolicy } from './options.js';
+import { formatOfTag } from './pixel_format.js';
 import type { SlotMeta } from './slot_meta.js';
 
 const SYNC_BURST = 8;
@@ -139,7 +140,11 @@ export class RingClient extends EventEmitter implements Disposable {
   /** The meta of the frame just taken, read from the array the native side wrote it into. */
   private slotAt(index: number): TakenSlot {
     const m = this.meta;
-    const meta: SlotMeta = { seq: m[0], bytes: m[1], timestampUs: m[2], frameNumber: m[3], width: m[4], height: m[5], slotId: m[6] };
+    // Order: MetaField in native/ring_client.cc. A NaN pts is the native "no pts".
+    const meta: SlotMeta = {
+      seq: m[0], bytes: m[1], timestampUs: m[2], frameNumber: m[3], width: m[4], height: m[5], slotId: m[6],
+      ptsUs: Number.isNaN(m[8]) ? null : m[8], restarts: m[9], format: formatOfTag(m[10]),
+    };
     return { index, meta, droppedBefore: m[7] };
   }
 

@@ -13,6 +13,22 @@ export interface PumpEnd {
   partialBytes: number;
 }
 
+export interface RingPumpOptions {
+  frameBytes?: number;
+  width?: number;
+  height?: number;
+  slotId?: number;
+  /** The frame number of the first frame read (default 0): a restarted source keeps counting. */
+  firstFrameNumber?: number;
+  /** Written into every frame's meta: how often the source restarted before this pump. */
+  restarts?: number;
+  /**
+   * A second descriptor carrying each frame's presentation time as text lines `frame:<n> pts:<µs>` (what ffmpeg's
+   * `settb=AVTB,metadata=mode=print` writes; see native/frame_time_channel.h). Without it, frames have no ptsUs.
+   */
+  timesFd?: number;
+}
+
 export interface PumpStats {
   frames: number;
   /** Frames read but not placed: every slot was held by readers. */
@@ -35,8 +51,8 @@ export class RingPump extends EventEmitter implements Disposable {
   private readonly pump: NativeRingPump;
   private started = false;
 
-  /** Takes ownership of fd: the pump closes it when it ends. */
-  constructor(server: FrameRingServer, fd: number, opts: { frameBytes?: number; width?: number; height?: number; slotId?: number } = {}) {
+  /** Takes ownership of fd (and of opts.timesFd): the pump closes them when it ends. */
+  constructor(server: FrameRingServer, fd: number, opts: RingPumpOptions = {}) {
     super();
     if (server.isClosed) throw new RingError('CLOSED', `ring '${server.name}' is closed`);
     const frameBytes = wholeNumber('frameBytes', opts.frameBytes ?? server.frameBytes, 1, server.frameBytes);
@@ -45,7 +61,15 @@ export class RingPump extends EventEmitter implements Disposable {
         new addon.RingPump(
           nativeServerOf(server),
           fd,
-          { frameBytes, width: opts.width ?? server.width, height: opts.height ?? server.height, slotId: opts.slotId ?? 0 },
+          {
+            frameBytes,
+            width: opts.width ?? server.width,
+            height: opts.height ?? server.height,
+            slotId: opts.slotId ?? 0,
+            firstFrameNumber: opts.firstFrameNumber ?? 0,
+            restarts: opts.restarts ?? 0,
+            timesFd: opts.timesFd ?? -1,
+          },
           (reason, message, partialBytes) => {
             if (reason !== 'stopped') this.emit('end', { reason, message, partialBytes } as PumpEnd);
           },

@@ -6,6 +6,7 @@
 import { closeOnExit, forgetOnExit } from './exit_cleanup.js';
 import { RingError, native } from './ring_error.js';
 import { addon, type NativeRingServer } from './native_addon.js';
+import type { PayloadFormat } from './pixel_format.js';
 import { fileMode, MAX_SLOTS, ringName, wholeNumber, type ReadPolicy } from './options.js';
 
 /** How often a writer frees the table entries of readers that died, also while it writes nothing. */
@@ -59,7 +60,7 @@ export class RingServer implements Disposable {
   protected constructor(
     opts: RingServerOptions,
     defaultSlots: number,
-    geometry: { slotBytes: number; width?: number; height?: number; format: 'rgb24' | 'data' },
+    geometry: { slotBytes: number; width?: number; height?: number; format: PayloadFormat },
   ) {
     this.name = ringName(opts.name);
     this.slots = wholeNumber('slots', opts.slots ?? defaultSlots, 2, MAX_SLOTS);

@@ -11,6 +11,11 @@ export interface FfmpegCapabilities {
   rtspSocketTimeoutOption: '-timeout' | '-stimeout' | null;
   /** Whether the lavfi input device exists (needed by the synthetic source). */
   lavfi: boolean;
+  /**
+   * Whether ffmpeg can send each frame's presentation time unbuffered (the metadata filter's `direct` option,
+   * ffmpeg ≥ 5.0): without it the times arrive in late blocks and frames would get none, so camera time is off.
+   */
+  frameTimes: boolean;
 }
 
 const cache = new Map<string, Promise<FfmpegCapabilities>>();
@@ -45,10 +50,12 @@ export function probeFfmpeg(path: string): Promise<FfmpegCapabilities> {
       }
       const rtspHelp = await run(path, ['-hide_banner', '-h', 'demuxer=rtsp']).catch(() => '');
       const formats = await run(path, ['-hide_banner', '-formats']).catch(() => '');
+      const metadataHelp = await run(path, ['-hide_banner', '-h', 'filter=metadata']).catch(() => '');
       return {
         version,
         rtspSocketTimeoutOption: parseRtspTimeoutOption(rtspHelp),
         lavfi: /^\s*D\S*\s+lavfi\b/m.test(formats),
+        frameTimes: /^\s*direct\s/m.test(metadataHelp),
       };
     })();
     cache.set(path, probe);

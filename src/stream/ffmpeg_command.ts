@@ -1,18 +1,9 @@
-// The ffmpeg command line for a source → raw RGB24 frames of exactly width×height at fps on stdout.
-// The only module that imports fluent-ffmpeg (unmaintained upstream): it builds the arguments and nothing else,
-// so replacing it touches this file only. Spawning is LiveStream's job: ffmpeg's stdout must be the write end
-// of a native pipe that the ring pump reads, which fluent-ffmpeg's own runner cannot do.
-// fluent-ffmpeg (and what it requires, ~7 MiB of RSS) is loaded the first time a command is built, so a process that
-// imports framering only to analyse frames never pays for it.
-import { createRequire } from 'node:module';
+// The ffmpeg command line for a source → raw frames (rgb24, bgr24 or gray8) of exactly width×height at fps on stdout,
+// and optionally each frame's presentation time on fd 3. Built here as a plain argument list: spawning is
+// LiveStream's job (ffmpeg's stdout must be the write end of a native pipe that the ring pump reads), so a command
+// builder such as fluent-ffmpeg would only add a dependency (archived upstream) for a dozen lines.
 import { inspect } from 'node:util';
-import type Ffmpeg from 'fluent-ffmpeg';
-
-let fluent: typeof Ffmpeg | undefined;
-function ffmpeg(): Ffmpeg.FfmpegCommand {
-  fluent ??= createRequire(import.meta.url)('fluent-ffmpeg') as typeof Ffmpeg;
-  return fluent();
-}
+import type { PixelFormat } from '../shm/index.js';
 import { sourceUrl, type CameraSource } from './camera_source.js';
 import type { FfmpegCapabilities } from './ffmpeg_capabilities.js';
 import { Redactor } from './redact.js';
@@ -21,13 +12,26 @@ export interface OutputGeometry {
   width: number;
   height: number;
   fps: number;
+  /** Default rgb24. */
+  pixelFormat?: PixelFormat;
 }
+
+/** ffmpeg's name of each pixel format. */
+const FFMPEG_PIX_FMT: Readonly<Record<PixelFormat, string>> = { rgb24: 'rgb24', bgr24: 'bgr24', gray8: 'gray' };
+
+/** The descriptor ffmpeg writes frame times to, when asked (spawn it with this fd in its stdio). */
+export const FRAME_TIMES_FD = 3;
 
 export interface FfmpegCommandOptions {
   /** Extra options placed before `-i` (e.g. hardware decoding: ['-hwaccel', 'vaapi']). */
   inputArgs?: readonly string[];
   /** ffmpeg -loglevel (default 'warning': errors and warnings, the lines kept for error reports). */
   logLevel?: string;
+  /**
+   * Write each output frame's presentation time to fd 3 as `frame:<n> pts:<µs>` lines (RingPump's timesFd). Needs
+   * the metadata filter's `direct` option (ffmpeg ≥ 5.0; see ffmpeg_capabilities.ts).
+   */
+  frameTimes?: boolean;
 }
 
 type Caps = Pick<FfmpegCapabilities, 'rtspSocketTimeoutOption'>;
@@ -79,34 +83,34 @@ export class FfmpegCommand {
   }
 }
 
-/** The command for `source`, writing rawvideo rgb24 to stdout (pipe:1). */
+/** The command for `source`, writing rawvideo to stdout (pipe:1). */
 export function buildFfmpegCommand(source: CameraSource, out: OutputGeometry, caps: Caps, opts: FfmpegCommandOptions = {}): FfmpegCommand {
   return new FfmpegCommand(buildFfmpegArgs(source, out, caps, opts), Redactor.forUrl(sourceUrl(source)));
 }
 
-/** ffmpeg's arguments (without the binary) for `source`, writing rawvideo rgb24 to stdout (pipe:1). */
+// After fps and scale, so that there is one line per frame written; settb=AVTB turns the pts into µs integers (the
+// printed pts_time has 6 significant digits only). The metadata filter prints only frames that carry the key, so the
+// first one adds it. direct=1: unbuffered, so a frame's line is in the pipe before its bytes (frame_time_channel.h).
+// The file name is escaped twice (graph, then option level): with one backslash ffmpeg would write a file named "pipe".
+const FRAME_TIMES_FILTERS =
+  `settb=AVTB,metadata=mode=add:key=framering:value=1,metadata=mode=print:key=framering:file=pipe\\\\:${FRAME_TIMES_FD}:direct=1`;
+
+/** ffmpeg's arguments (without the binary) for `source`, writing rawvideo to stdout (pipe:1). */
 export function buildFfmpegArgs(source: CameraSource, out: OutputGeometry, caps: Caps, opts: FfmpegCommandOptions = {}): string[] {
   const { input, options } = inputFor(source, out, caps);
-  const inputOptions = [
+  // fps first (fewer frames to scale), then exactly the ring's geometry.
+  const filters = [`fps=${out.fps}`, `scale=${out.width}:${out.height}:flags=bilinear`];
+  if (opts.frameTimes) filters.push(FRAME_TIMES_FILTERS);
+  return [
     // Global options: position does not matter to ffmpeg; they go first to read well.
     '-hide_banner', '-nostdin', '-nostats', '-loglevel', opts.logLevel ?? 'warning',
     ...options,
     ...(opts.inputArgs ?? []),
+    '-i', input,
+    '-map', '0:v:0', '-an', '-sn', '-dn',
+    '-vf', filters.join(','),
+    '-pix_fmt', FFMPEG_PIX_FMT[out.pixelFormat ?? 'rgb24'],
+    '-f', 'rawvideo',
+    'pipe:1',
   ];
-  const command = ffmpeg()
-    .input(input)
-    // Variadic form: fluent-ffmpeg would otherwise split single strings on spaces.
-    .inputOptions(...inputOptions)
-    .output('pipe:1')
-    .outputOptions(
-      '-map', '0:v:0', '-an', '-sn', '-dn',
-      // fps first (fewer frames to scale), then exactly the ring's geometry.
-      '-vf', `fps=${out.fps},scale=${out.width}:${out.height}:flags=bilinear`,
-      '-pix_fmt', 'rgb24',
-      '-f', 'rawvideo',
-    );
-  // _getArguments is fluent-ffmpeg's internal builder; checked so an upgrade that drops it fails loudly here.
-  const builder = (command as unknown as { _getArguments?: () => string[] })._getArguments;
-  if (typeof builder !== 'function') throw new Error('fluent-ffmpeg no longer provides _getArguments(): update src/stream/ffmpeg_command.ts');
-  return builder.call(command);
 }

@@ -1,5 +1,5 @@
 // The stream layer: cameras decoded by ffmpeg into frame rings.
-export { LiveStream, type LiveStreamStats, type StreamState } from './live_stream.js';
+export { LiveStream, type LiveStreamEvents, type LiveStreamStats, type StreamState, type WhenStateOptions } from './live_stream.js';
 export type { LiveStreamOptions } from './stream_options.js';
 export { StreamError, type StreamErrorCode } from './stream_error.js';
 export { parseSource, describeSource, SYNTHETIC_PATTERNS, type SourceSpec, type CameraSource, type RtspTransport, type SyntheticPattern } from './camera_source.js';

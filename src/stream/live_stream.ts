@@ -1,23 +1,21 @@
-// LiveStream: one camera in the main process. Runs ffmpeg (decode, scale, fps → rgb24) with its stdout on a
-// native pipe; a native RingPump reads whole frames from that pipe straight into free ring slots, so pixels never
-// pass through JS. Around that: states, reconnects with backoff, a watchdog, stats, and redaction of credentials.
+// LiveStream: one camera in the main process. Runs ffmpeg (decode, scale, fps → rgb24/bgr24/gray8) with its stdout
+// on a native pipe; a native RingPump reads whole frames from that pipe straight into free ring slots, so pixels never
+// pass through JS. One such run is an FfmpegRun (ffmpeg_run.ts); around runs, LiveStream keeps states, reconnects with
+// backoff, a watchdog, stats (totals over runs, frame numbers and the restart count), and redaction of credentials.
 //
 // States: idle → connecting → streaming ⇄ stalled → (fault) → reconnecting → connecting … → stopped.
 // Events: 'state' (state, previous), 'fault' (StreamError: the run ended badly; a restart follows),
 //         'log' (redacted ffmpeg stderr line), 'end' (a non-looping file source finished; the stream stops).
 // 'fault' is deliberately not 'error': faults are expected and handled here, and must never crash the process.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
-import { FrameRingServer, type FrameRingPars, type RingServerStats } from '../shm/index.js';
-import { closeFd, createPipe, RingPump } from '../shm/internal.js';
+import { FrameRingServer, type FrameRingPars, type PixelFormat, type RingServerStats } from '../shm/index.js';
 import { Backoff } from './backoff.js';
 import { describeSource, parseSource, sourceUrl, type CameraSource } from './camera_source.js';
 import { resolveFfmpeg, type ResolvedFfmpeg } from './ffmpeg_binary.js';
 import { probeFfmpeg } from './ffmpeg_capabilities.js';
 import { buildFfmpegCommand, type FfmpegCommand } from './ffmpeg_command.js';
-import { killOnExit } from './kill_on_exit.js';
-import { signalGroup } from './process_group.js';
+import { FfmpegRun } from './ffmpeg_run.js';
 import { RateMeter } from './rate_meter.js';
 import { Redactor } from './redact.js';
 import { StderrTail } from './stderr_tail.js';
@@ -27,6 +25,13 @@ import { resolveStreamOptions, type LiveStreamOptions, type ResolvedStreamOption
 export type { LiveStreamOptions } from './stream_options.js';
 
 export type StreamState = 'idle' | 'connecting' | 'streaming' | 'stalled' | 'reconnecting' | 'stopped';
+
+export interface WhenStateOptions {
+  /** Default 30 000. */
+  timeoutMs?: number;
+  /** Stop waiting (ABORTED) when this fires; the stream itself is not affected. */
+  signal?: AbortSignal;
+}
 
 export interface LiveStreamStats {
   name: string;
@@ -47,36 +52,25 @@ export interface LiveStreamStats {
   lastError: { code: StreamErrorCode; message: string; atMs: number } | null;
   ffmpegPid: number | null;
   ffmpegPath: string;
+  /** Whether frames carry camera time (meta.ptsUs): false when cameraTime is off or this ffmpeg cannot send it. */
+  cameraTime: boolean;
 }
 
-interface PumpEnd {
-  reason: 'eof' | 'short-frame' | 'error';
-  message: string;
-  partialBytes: number;
-}
-
-/** One ffmpeg run: the child, its pump, and why it ended. */
-interface Run {
-  child: ChildProcess | null;
-  pump: RingPump;
-  startedAt: number;
-  firstFrameAt: number | null;
-  lastFrameAt: number;
-  lastCount: number;
-  exit: { code: number | null; signal: NodeJS.Signals | null } | null;
-  spawnError: Error | null;
-  pumpEnd: PumpEnd | null;
-  /** Set by the watchdog or stop(): the run was ended on purpose. */
-  endedBy: 'watchdog' | 'stop' | null;
-  finished: boolean;
-  /** Resolves when something ended the run (child exit, pump end, watchdog, stop). */
-  ended: Promise<void>;
-  end: () => void;
+/** LiveStream's events and their arguments: `stream.on('fault', (err) => …)` is type-checked. */
+export interface LiveStreamEvents {
+  /** The state changed. */
+  state: [state: StreamState, previous: StreamState];
+  /** A run ended badly (redacted, with ffmpeg's stderr tail); a restart follows after the backoff delay. */
+  fault: [error: StreamError];
+  /** One line of ffmpeg's stderr, redacted. */
+  log: [line: string];
+  /** A non-looping file source finished; the stream stops. */
+  end: [];
 }
 
 let streamCounter = 0;
 
-export class LiveStream extends EventEmitter {
+export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncDisposable {
   readonly name: string;
   readonly ffmpeg: ResolvedFfmpeg;
   // Real private fields (#): util.inspect and console.log never see them, and several hold the camera URL with its
@@ -91,7 +85,7 @@ export class LiveStream extends EventEmitter {
   readonly #inputRate = new RateMeter();
   readonly #deliveredRate = new RateMeter();
   #currentState: StreamState = 'idle';
-  #run: Run | null = null;
+  #run: FfmpegRun | null = null;
   #loopDone: Promise<void> | null = null;
   #stopPromise: Promise<void> | null = null;
   #startPromise: Promise<void> | null = null;
@@ -104,6 +98,8 @@ export class LiveStream extends EventEmitter {
   #doneDropped = 0;
   #restarts = 0;
   #lastError: LiveStreamStats['lastError'] = null;
+  #frameTimes = false;
+  readonly #finishedRuns = new WeakSet<FfmpegRun>();
 
   /** Checks everything and creates the ring; nothing runs until start(). Throws StreamError / RingError. */
   constructor(options: LiveStreamOptions) {
@@ -116,7 +112,13 @@ export class LiveStream extends EventEmitter {
     this.#backoff = new Backoff(options.backoff);
     this.#tail = new StderrTail(this.#opts.stderrLines, this.#redactor, (line) => this.emit('log', line));
     this.name = options.name ?? `stream-${process.pid}-${++streamCounter}`;
-    this.#ring = new FrameRingServer({ name: this.name, width: this.#opts.width, height: this.#opts.height, slots: this.#opts.slots });
+    this.#ring = new FrameRingServer({
+      name: this.name,
+      width: this.#opts.width,
+      height: this.#opts.height,
+      slots: this.#opts.slots,
+      pixelFormat: this.#opts.pixelFormat,
+    });
   }
 
   /** The checked source. Its URL holds the credentials: print describeSource(stream.source) or stats().source. */
@@ -128,9 +130,14 @@ export class LiveStream extends EventEmitter {
     return this.#currentState;
   }
 
+  /** The frames' pixel format: 'rgb24' (default), 'bgr24' or 'gray8'. */
+  get pixelFormat(): PixelFormat {
+    return this.#opts.pixelFormat;
+  }
+
   /** console.log(stream): what people need, the source redacted (the options and ffmpeg command hold credentials). */
   [inspect.custom](_depth: number, options: object): string {
-    const view = { name: this.name, source: describeSource(this.#source), state: this.#currentState, ffmpegPid: this.#run?.child?.pid ?? null };
+    const view = { name: this.name, source: describeSource(this.#source), state: this.#currentState, ffmpegPid: this.#run?.pid ?? null };
     return `LiveStream ${inspect(view, options)}`;
   }
 
@@ -162,7 +169,9 @@ export class LiveStream extends EventEmitter {
       throw new StreamError('FFMPEG_SPAWN_FAILED', `${this.ffmpeg.path} has no lavfi input, needed by the synthetic source; use another ffmpeg (FFMPEG_PATH)`);
     }
     if (this.#stopping || this.#loopDone) return;
-    const command = buildFfmpegCommand(this.#source, this.#opts, caps, { inputArgs: this.#raw.inputArgs });
+    // Camera time needs an ffmpeg that sends frame times unbuffered; without one, ptsUs stays null (documented).
+    this.#frameTimes = this.#opts.cameraTime && caps.frameTimes;
+    const command = buildFfmpegCommand(this.#source, this.#opts, caps, { inputArgs: this.#raw.inputArgs, frameTimes: this.#frameTimes });
     this.#tick = setInterval(() => this.#onTick(), 250);
     this.#tick.unref();
     let launched!: () => void;
@@ -174,28 +183,54 @@ export class LiveStream extends EventEmitter {
     await firstLaunch;
   }
 
-  /** Resolves when the stream enters `state` (now or later); rejects after timeoutMs or if it stops first. */
-  whenState(state: StreamState, timeoutMs = 30_000): Promise<void> {
+  /**
+   * Resolves when the stream enters `state` (now or later); rejects with StreamError TIMEOUT after timeoutMs (default
+   * 30 000), STOPPED if it stops first, or ABORTED (name 'AbortError') when `signal` fires first.
+   */
+  whenState(state: StreamState, timeoutOrOptions: number | WhenStateOptions = 30_000): Promise<void> {
+    const { timeoutMs = 30_000, signal } = typeof timeoutOrOptions === 'number' ? { timeoutMs: timeoutOrOptions } : timeoutOrOptions;
     if (this.#currentState === state) return Promise.resolve();
     if (this.#currentState === 'stopped') return Promise.reject(new StreamError('STOPPED', `stream ${this.name} is stopped`));
+    if (signal?.aborted) return Promise.reject(this.#aborted(state, signal.reason));
     return new Promise((resolve, reject) => {
       const onState = (s: StreamState) => {
         if (s === state) done();
         else if (s === 'stopped') done(new StreamError('STOPPED', `stream ${this.name} stopped before reaching '${state}'`));
       };
-      const timer = setTimeout(() => done(new StreamError('TIMEOUT', `stream ${this.name} did not reach '${state}' within ${timeoutMs} ms (state: ${this.#currentState}, last error: ${this.#lastError?.message ?? 'none'})`)), timeoutMs);
+      const onAbort = () => done(this.#aborted(state, signal?.reason));
+      const timer = setTimeout(
+        () =>
+          done(
+            new StreamError(
+              'TIMEOUT',
+              `stream ${this.name} did not reach '${state}' within ${timeoutMs} ms ` +
+                `(state: ${this.#currentState}, last error: ${this.#lastError?.message ?? 'none'})`,
+            ),
+          ),
+        timeoutMs,
+      );
       const done = (err?: Error) => {
         clearTimeout(timer);
         this.off('state', onState);
+        signal?.removeEventListener('abort', onAbort);
         if (err) reject(err);
         else resolve();
       };
       this.on('state', onState);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
+  #aborted(state: StreamState, reason: unknown): StreamError {
+    const why = reason instanceof Error ? reason.message : reason === undefined ? 'no reason given' : String(reason);
+    // No `cause`: the reason is the caller's own; the stream goes on regardless.
+    const err = new StreamError('ABORTED', `waiting for stream ${this.name} to reach '${state}' was aborted (${why}); the stream goes on`);
+    err.name = 'AbortError';
+    return err;
+  }
+
   stats(): LiveStreamStats {
-    const live = this.#run?.pump.stats();
+    const live = this.#run?.counts();
     const stopped = this.#currentState === 'stopped';
     return {
       name: this.name,
@@ -208,8 +243,9 @@ export class LiveStream extends EventEmitter {
       droppedFrames: this.#doneDropped + (live?.drops ?? 0),
       restarts: this.#restarts,
       lastError: this.#lastError && { ...this.#lastError },
-      ffmpegPid: this.#run?.child?.pid ?? null,
+      ffmpegPid: this.#run?.pid ?? null,
       ffmpegPath: this.ffmpeg.path,
+      cameraTime: this.#frameTimes,
     };
   }
 
@@ -219,10 +255,7 @@ export class LiveStream extends EventEmitter {
       this.#stopping = true;
       this.#stopPromise = (async () => {
         this.#wakeSleep?.();
-        if (this.#run) {
-          this.#run.endedBy ??= 'stop';
-          this.#run.end();
-        }
+        this.#run?.end('stop');
         await this.#loopDone?.catch(() => {});
         if (this.#tick) clearInterval(this.#tick);
         this.#ring.close();
@@ -230,6 +263,11 @@ export class LiveStream extends EventEmitter {
       })();
     }
     return this.#stopPromise;
+  }
+
+  /** `await using cam = new LiveStream(…)`: stop() when the scope ends. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 
   #setState(state: StreamState): void {
@@ -243,7 +281,7 @@ export class LiveStream extends EventEmitter {
     try {
       while (!this.#stopping) {
         this.#setState('connecting');
-        let run: Run | null = null;
+        let run: FfmpegRun | null = null;
         let outcome: StreamError | 'end';
         try {
           run = this.#launch(command.args());
@@ -252,7 +290,12 @@ export class LiveStream extends EventEmitter {
           await run.ended;
           await this.#finish(run);
           if (this.#stopping) break;
-          outcome = this.#classify(run);
+          outcome = run.classify({
+            where: describeSource(this.#source),
+            redactor: this.#redactor,
+            watchdogMs: this.#opts.watchdogMs,
+            endsAtEof: this.#source.kind === 'file' && !this.#source.loop,
+          });
         } catch (err) {
           // Anything unexpected (out of file descriptors, a native error…) is a fault like any other: retried.
           launched();
@@ -277,120 +320,30 @@ export class LiveStream extends EventEmitter {
     }
   }
 
-  /** Spawns ffmpeg with stdout on a fresh native pipe, and starts the pump on the read end. */
-  #launch(args: string[]): Run {
-    const { readFd, writeFd } = createPipe(this.#raw.pipeBytes ? { pipeBytes: this.#raw.pipeBytes } : undefined);
-    let end!: () => void;
-    const ended = new Promise<void>((resolve) => (end = resolve));
-    let pump: RingPump;
-    try {
-      pump = new RingPump(this.#ring, readFd, {
-        frameBytes: this.#opts.width * this.#opts.height * 3,
-        width: this.#opts.width,
-        height: this.#opts.height,
-        slotId: this.#opts.slotId,
-      });
-    } catch (err) {
-      closeFd(readFd);
-      closeFd(writeFd);
-      throw err;
-    }
-    const now = performance.now();
-    const run: Run = {
-      child: null, pump, startedAt: now, firstFrameAt: null, lastFrameAt: now, lastCount: 0,
-      exit: null, spawnError: null, pumpEnd: null, endedBy: null, finished: false, ended, end,
-    };
-    pump.on('end', (info: PumpEnd) => {
-      run.pumpEnd = info;
-      end();
+  /** A new run: frame numbers go on from every frame read so far, and each frame carries the restarts before it. */
+  #launch(args: string[]): FfmpegRun {
+    return new FfmpegRun({
+      ffmpegPath: this.ffmpeg.path,
+      args,
+      ring: this.#ring,
+      slotId: this.#opts.slotId,
+      firstFrameNumber: this.#doneIn,
+      restarts: this.#restarts,
+      frameTimes: this.#frameTimes,
+      pipeBytes: this.#raw.pipeBytes,
+      stopTimeoutMs: this.#opts.stopTimeoutMs,
+      tail: this.#tail,
     });
-    pump.start();
-    this.#tail.clear();
-    try {
-      // Our write end becomes ffmpeg's stdout; the parent's copy is closed right after, so the pump sees EOF
-      // as soon as ffmpeg is gone. detached: its own process group, so a terminal's Ctrl-C (sent to the whole
-      // foreground group) reaches only us, and ffmpeg ends when the application stops the stream, not before.
-      // Our exit still ends it (killOnExit); node keeps the child referenced, so stop() reaps it. We signal the
-      // whole group (process_group.ts), so a wrapper script's decoder goes too.
-      const child = spawn(this.ffmpeg.path, args, { stdio: ['ignore', writeFd, 'pipe'], detached: true });
-      run.child = child;
-      child.stderr!.setEncoding('utf8');
-      child.stderr!.on('data', (chunk: string) => this.#tail.push(chunk));
-      child.once('error', (err) => {
-        run.spawnError = err;
-        end();
-      });
-      child.once('exit', (code, signal) => {
-        run.exit = { code, signal };
-        end();
-      });
-      if (child.pid !== undefined) killOnExit.add(child);
-    } catch (err) {
-      // spawn() itself threw (e.g. EAGAIN): end this run like a failed launch; the pump sees EOF and ends.
-      run.spawnError = err as Error;
-      end();
-    } finally {
-      closeFd(writeFd);
-    }
-    return run;
   }
 
-  /** Ends the run for good: ffmpeg terminated and reaped, pump joined, its counts added to the totals. */
-  async #finish(run: Run): Promise<void> {
-    if (run.finished) return;
-    run.finished = true;
-    const child = run.child;
-    if (child && child.exitCode === null && child.signalCode === null && !run.spawnError) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      if (run.exit === null) {
-        signalGroup(child, 'SIGTERM');
-        signalGroup(child, 'SIGCONT'); // a stopped (SIGSTOPped) ffmpeg must run to act on SIGTERM
-        const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), this.#opts.stopTimeoutMs);
-        await exited;
-        clearTimeout(timer);
-      }
-    }
-    if (child) {
-      killOnExit.delete(child);
-      // 'exit' can come before stderr is drained: wait for 'close' briefly so the tail holds the last words.
-      if (child.stderr && !child.stderr.destroyed) {
-        await Promise.race([new Promise((r) => child.stderr!.once('close', r)), delay(1000)]);
-      }
-    }
-    this.#tail.flush();
-    // ffmpeg is gone, so the pipe reaches EOF: give the pump a moment to report how the output ended.
-    if (!run.pumpEnd) await Promise.race([new Promise((r) => run.pump.once('end', r)), delay(2000)]);
-    run.pump.stop();
-    const s = run.pump.stats();
+  /** Ends the run for good and adds its counts to the totals (once). */
+  async #finish(run: FfmpegRun): Promise<void> {
+    if (this.#finishedRuns.has(run)) return;
+    this.#finishedRuns.add(run);
+    const s = await run.finish();
     this.#doneIn += s.frames + s.drops;
     this.#doneDelivered += s.frames;
     this.#doneDropped += s.drops;
-  }
-
-  /** Why the run ended: 'end' for a finished non-looping file, else the fault to report. */
-  #classify(run: Run): StreamError | 'end' {
-    const tailLines = this.#tail.snapshot();
-    const where = describeSource(this.#source);
-    const make = (code: StreamErrorCode, message: string) =>
-      new StreamError(code, this.#redactor.redact(message), { stderrTail: tailLines });
-    const lastWords = this.#tail.last() ? `: ${this.#tail.last()}` : '';
-    if (run.endedBy === 'watchdog') {
-      return make('WATCHDOG', `no frame from ${where} for ${this.#opts.watchdogMs} ms: ffmpeg restarted${lastWords}`);
-    }
-    if (run.spawnError) {
-      return make('FFMPEG_SPAWN_FAILED', `cannot run ${this.ffmpeg.path}: ${run.spawnError.message}. Check the binary or set FFMPEG_PATH.`);
-    }
-    if (run.pumpEnd?.reason === 'short-frame') {
-      const frameBytes = this.#opts.width * this.#opts.height * 3;
-      return make('SHORT_FRAME', `ffmpeg's output for ${where} ended mid-frame (${run.pumpEnd.partialBytes} of ${frameBytes} bytes); the partial frame was discarded${exitText(run)}${lastWords}`);
-    }
-    if (run.pumpEnd?.reason === 'error') {
-      return make('PUMP_ERROR', `reading ffmpeg's output for ${where} failed: ${run.pumpEnd.message}`);
-    }
-    const cleanExit = run.exit?.code === 0;
-    if (cleanExit && this.#source.kind === 'file' && !this.#source.loop) return 'end';
-    if (cleanExit) return make('FFMPEG_EXITED', `ffmpeg ended the stream from ${where} (exit code 0: the source closed it)${lastWords}`);
-    return make('FFMPEG_EXITED', `ffmpeg failed on ${where}${exitText(run)}${lastWords}`);
   }
 
   #fault(err: StreamError): void {
@@ -400,7 +353,7 @@ export class LiveStream extends EventEmitter {
   }
 
   /** Waits the backoff delay in 'reconnecting'; false if stop() came meanwhile. */
-  async #sleepBeforeRetry(run: Run | null): Promise<boolean> {
+  async #sleepBeforeRetry(run: FfmpegRun | null): Promise<boolean> {
     if (this.#stopping) return false;
     // A run that streamed long enough proved the camera works: start the backoff over.
     if (run?.firstFrameAt != null && performance.now() - run.firstFrameAt >= this.#opts.resetBackoffAfterMs) this.#backoff.reset();
@@ -421,11 +374,11 @@ export class LiveStream extends EventEmitter {
   #onTick(): void {
     const now = performance.now();
     const run = this.#run;
-    const live = run?.pump.stats();
+    const live = run?.counts();
     const framesIn = this.#doneIn + (live ? live.frames + live.drops : 0);
     this.#inputRate.sample(now, framesIn);
     this.#deliveredRate.sample(now, this.#doneDelivered + (live?.frames ?? 0));
-    if (!run || !live || run.endedBy || run.exit || run.pumpEnd) return;
+    if (!run || !live || run.isEnding) return;
     const count = live.frames + live.drops;
     if (count !== run.lastCount) {
       run.lastCount = count;
@@ -436,23 +389,12 @@ export class LiveStream extends EventEmitter {
     }
     const silentMs = now - run.lastFrameAt;
     if (silentMs >= this.#opts.watchdogMs) {
-      run.endedBy = 'watchdog';
       this.#setState('stalled');
-      run.end();
+      run.end('watchdog');
     } else if (silentMs >= this.#opts.stallMs && run.firstFrameAt !== null) {
       this.#setState('stalled');
     }
   }
-}
-
-function exitText(run: Run): string {
-  if (!run.exit) return '';
-  if (run.exit.signal) return ` (ffmpeg killed by ${run.exit.signal})`;
-  return ` (ffmpeg exit code ${run.exit.code})`;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function round1(x: number): number {

@@ -15,6 +15,7 @@ export type StreamErrorCode =
   | 'PUMP_ERROR' // reading ffmpeg's output failed
   | 'WATCHDOG' // no frame for watchdogMs: ffmpeg was restarted
   | 'TIMEOUT' // whenState() waited in vain
+  | 'ABORTED' // whenState()'s AbortSignal fired first (the error's name is 'AbortError')
   | 'STOPPED'; // the stream was stopped
 
 export class StreamError extends FrameringError<StreamErrorCode> {

@@ -1,4 +1,5 @@
 // LiveStream's options: documented, defaulted and checked before anything starts.
+import { isPixelFormat, MAX_DIMENSION, MAX_SLOTS, PIXEL_FORMATS, type PixelFormat } from '../shm/index.js';
 import type { BackoffOptions } from './backoff.js';
 import type { SourceSpec } from './camera_source.js';
 import { StreamError } from './stream_error.js';
@@ -12,6 +13,13 @@ export interface LiveStreamOptions {
   height: number;
   /** Frames per second delivered: ffmpeg drops or repeats frames to hit it. */
   fps: number;
+  /** 'rgb24' (default), 'bgr24' (what OpenCV-style models take) or 'gray8' (one byte per pixel). */
+  pixelFormat?: PixelFormat;
+  /**
+   * Carry each frame's presentation time (camera time) in meta.ptsUs. Default true; needs ffmpeg ≥ 5.0, older ones
+   * give ptsUs null. Costs a few filter calls and a short write per frame (see src/stream/README.md).
+   */
+  cameraTime?: boolean;
   /** Ring name (segment framering-<name>); default stream-<pid>-<n>. */
   name?: string;
   /** Ring slots (default 8). */
@@ -40,6 +48,8 @@ export interface ResolvedStreamOptions {
   width: number;
   height: number;
   fps: number;
+  pixelFormat: PixelFormat;
+  cameraTime: boolean;
   slots: number;
   slotId: number;
   watchdogMs: number;
@@ -48,8 +58,6 @@ export interface ResolvedStreamOptions {
   stopTimeoutMs: number;
   stderrLines: number;
 }
-
-const MAX_DIMENSION = 16384;
 
 /** Check the numeric options; throws StreamError('INVALID_ARGUMENT') listing every problem at once. */
 export function resolveStreamOptions(opts: LiveStreamOptions): ResolvedStreamOptions {
@@ -70,7 +78,10 @@ export function resolveStreamOptions(opts: LiveStreamOptions): ResolvedStreamOpt
   const height = int('height', opts.height, 1, MAX_DIMENSION);
   const fps = opts.fps;
   if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0 || fps > 1000) problems.push(`fps must be a number above 0 and at most 1000 (got ${String(fps)})`);
-  const slots = opts.slots === undefined ? 8 : int('slots', opts.slots, 2, 1024);
+  const pixelFormat = opts.pixelFormat ?? 'rgb24';
+  if (!isPixelFormat(pixelFormat)) problems.push(`pixelFormat must be one of ${PIXEL_FORMATS.join(', ')} (got ${String(pixelFormat)})`);
+  if (opts.cameraTime !== undefined && typeof opts.cameraTime !== 'boolean') problems.push(`cameraTime must be true or false (got ${String(opts.cameraTime)})`);
+  const slots = opts.slots === undefined ? 8 : int('slots', opts.slots, 2, MAX_SLOTS);
   const slotId = opts.slotId === undefined ? 0 : int('slotId', opts.slotId, 0, 0xffff_ffff);
   const watchdogMs = positive('watchdogMs', opts.watchdogMs, 20_000);
   const defaultStall = Math.min(watchdogMs, Math.max(2000, (10 * 1000) / (fps > 0 ? fps : 1)));
@@ -84,5 +95,5 @@ export function resolveStreamOptions(opts: LiveStreamOptions): ResolvedStreamOpt
   }
   if (opts.pipeBytes !== undefined) int('pipeBytes', opts.pipeBytes, 4096, 1 << 30);
   if (problems.length) throw new StreamError('INVALID_ARGUMENT', `invalid LiveStream options: ${problems.join('; ')}`);
-  return { width, height, fps, slots, slotId, watchdogMs, stallMs, resetBackoffAfterMs, stopTimeoutMs, stderrLines };
+  return { width, height, fps, pixelFormat, cameraTime: opts.cameraTime ?? true, slots, slotId, watchdogMs, stallMs, resetBackoffAfterMs, stopTimeoutMs, stderrLines };
 }

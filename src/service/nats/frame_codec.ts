@@ -20,7 +20,9 @@ export const HEADER = {
   error: 'Framering-Error',
 } as const;
 export const WIRE_VERSION = '1';
-const MAX_DIMENSION = 4096;
+// Lower than the rings' limit (MAX_DIMENSION in src/shm): a frame from the network is decoded by sharp, and this
+// bounds what a sender can make the detector host allocate.
+const MAX_WIRE_DIMENSION = 4096;
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 export type FrameFormat = 'jpeg' | 'raw';
@@ -86,8 +88,8 @@ export function readFrameHeaders(h: MsgHdrs | undefined): FrameOrigin & { format
     client,
     camera,
     format: format as FrameFormat,
-    width: int(HEADER.width, 1, MAX_DIMENSION),
-    height: int(HEADER.height, 1, MAX_DIMENSION),
+    width: int(HEADER.width, 1, MAX_WIRE_DIMENSION),
+    height: int(HEADER.height, 1, MAX_WIRE_DIMENSION),
     frameNumber: int(HEADER.frame, 0, Number.MAX_SAFE_INTEGER),
     timestampUs: int(HEADER.timestamp, 0, Number.MAX_SAFE_INTEGER),
   };
@@ -104,7 +106,7 @@ export async function decodeFrame(data: Uint8Array, format: FrameFormat, width: 
   }
   let out: { data: Buffer; info: sharp.OutputInfo };
   try {
-    out = await sharp(data, { limitInputPixels: MAX_DIMENSION * MAX_DIMENSION, failOn: 'error' })
+    out = await sharp(data, { limitInputPixels: MAX_WIRE_DIMENSION * MAX_WIRE_DIMENSION, failOn: 'error' })
       .removeAlpha()
       .toColourspace('srgb')
       .raw()
