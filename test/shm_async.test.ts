@@ -266,7 +266,7 @@ describe('old names', () => {
     const framePars: FrameRingPars = frames.pars();
     const dataPars: DataRingPars = data.pars();
     expect(framePars).toEqual(frames.info());
-    expect(framePars).toEqual({ name: frames.name, width: 8, height: 8, slots: 8 });
+    expect(framePars).toEqual({ name: frames.name, width: 8, height: 8, slots: 8, pixelFormat: 'rgb24' });
     expect(dataPars).toEqual({ name: data.name, slots: 16, maxMessageBytes: 1 << 20 });
     expect(RingWriter).toBe(RingServer);
     expect(frames).toBeInstanceOf(RingWriter);

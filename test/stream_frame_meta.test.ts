@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GreySampler, MotionDetector, SnapshotWriter } from '../src/analysis/index.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  closeFd, createPipe, FrameRingClient, FrameRingServer, RingPump, type PixelFormat, type PumpEnd, type SlotMeta,
-} from '../src/shm/index.js';
-import { buildFfmpegArgs, LiveStream, parseSource, probeFfmpeg, resolveFfmpeg, type LiveStreamOptions } from '../src/stream/index.js';
+import { FrameRingClient, FrameRingServer, type PixelFormat, type SlotMeta } from '../src/shm/index.js';
+import { closeFd, createPipe, RingPump, type PumpEnd } from '../src/shm/internal.js';
+import { buildFfmpegArgs } from '../src/stream/internal.js';
+import { LiveStream, parseSource, probeFfmpeg, resolveFfmpeg, type LiveStreamOptions } from '../src/stream/index.js';
 import { ChecksumProcess } from './fixtures/process/checksum_process.js';
 import { FFMPEG_SMPTE_BARS } from './support/frames.js';
 import { RtspTestServer } from './support/rtsp_test_server.js';
@@ -122,7 +122,7 @@ describe('pixel formats, with a real ffmpeg on smptebars', () => {
         expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
       );
       expect(() => new LiveStream({ source: 'synthetic://', width: 8, height: 8, fps: 1, pixelFormat: 'rgba' as never })).toThrow(
-        expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('pixelFormat') }),
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('pixelFormat') }),
       );
     } finally {
       server.close();
