@@ -3,6 +3,9 @@
 // screenshots a second apart differ in every tile), stats text updates, the real processes and events show,
 // boxes are drawn, the token cookie flow works for <img> and EventSource, and SIGTERM leaves nothing behind.
 // The README's screenshot is made by scripts/dashboard_screenshot.ts on the built-in config.
+// The callbacks given to page.evaluate/$$eval run in the browser, so this file needs the DOM types.
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
