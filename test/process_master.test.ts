@@ -2,7 +2,7 @@
 // happens when either side dies.
 
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ClientProcess, MasterProcess, stopInOrder, type ExitInfo, type MessageProcess } from '../src/process/index.js';
+import { type ClientProcess, type MasterProcess, stopInOrder, type ExitInfo, type MessageProcess } from '../src/process/index.js';
 import { DataRingClient, FrameRingServer } from '../src/shm/index.js';
 import { fnv1a, patternFrame } from './fixtures/process/frame_hash.js';
 import { ForwardingClient } from './fixtures/process/forwarding_client.js';

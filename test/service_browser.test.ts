@@ -161,6 +161,8 @@ http:
     const page = await ctx.newPage();
     const res = await page.goto(`${serve.base}/`);
     expect(res?.status()).toBe(401);
+    // innerText is the text as shown (hidden elements left out, CSS line breaks kept); textContent is not.
+    // biome-ignore lint/performance/useDomNodeTextContent: the test reads what a person sees
     const text = await page.evaluate(() => document.body.innerText);
     expect(text).toContain('UNAUTHORIZED');
     expect(text).not.toContain(TOKEN);

@@ -29,7 +29,7 @@ const SMALL_DEFAULT = DEFAULT_CONFIG_YAML.replaceAll('width: 640', 'width: 320')
  */
 function defaultWithPerson(): string {
   const video = makePanningVideo('astronaut', dir, 8);
-  return DEFAULT_CONFIG_YAML.replace(/  cam1:\n    source: synthetic:\/\/testsrc\n/, `  cam1:\n    source: ${JSON.stringify(video)}\n`);
+  return DEFAULT_CONFIG_YAML.replace(/ {2}cam1:\n {4}source: synthetic:\/\/testsrc\n/, `  cam1:\n    source: ${JSON.stringify(video)}\n`);
 }
 
 let running: Service | null = null;

@@ -129,7 +129,7 @@ export function formatWatch(rows: WatchRow[]): string {
   const thirty = rows.find((r) => r.viewers === 30);
   if (one && thirty) {
     const ratio = thirty.cpu_percent / one.cpu_percent;
-    lines.push('', `goal: 30 viewers < 1.5 × one viewer's CPU: ${ratio.toFixed(2)} × — ${ratio < 1.5 ? 'met' : 'MISSED'}` + (idle ? ` (idle service with the camera: ${idle.cpu_percent.toFixed(1)} %)` : ''));
+    lines.push('', `goal: 30 viewers < 1.5 × one viewer's CPU: ${ratio.toFixed(2)} × — ${ratio < 1.5 ? 'met' : 'MISSED'}${idle ? ` (idle service with the camera: ${idle.cpu_percent.toFixed(1)} %)` : ''}`);
   }
   return lines.join('\n');
 }

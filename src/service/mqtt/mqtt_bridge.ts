@@ -226,7 +226,7 @@ export class MqttBridge {
 
   private snapshot(o: TrackedObject): void {
     const s = this.snapshots;
-    if (!s || !s.due(o.camera, o.label)) return;
+    if (!s?.due(o.camera, o.label)) return;
     const ring = this.view.cameras().find((c) => c.name === o.camera)?.ring;
     if (!ring) return;
     const grab = s.grab(o.camera, o.label, ring, o.box).then((jpeg) => {
