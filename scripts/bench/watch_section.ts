@@ -105,7 +105,7 @@ export async function runWatchSection(opts: { seconds?: number; counts?: number[
       const wall = Number(process.hrtime.bigint() - t0) / 1e9;
       const own = cpuS(servicePid) - c0;
       const enc = cpuS(encoderPid) - e0;
-      const frames = viewers ? await viewers : [];
+      const frames = viewers !== null ? await viewers : [];
       rows.push({
         viewers: n,
         cpu_percent: Math.round(((own + enc) / wall) * 1000) / 10,
