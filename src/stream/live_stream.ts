@@ -160,7 +160,7 @@ export class LiveStream extends EventEmitter {
     if (this.#source.kind === 'synthetic' && !caps.lavfi) {
       throw new StreamError('FFMPEG_SPAWN_FAILED', `${this.ffmpeg.path} has no lavfi input, needed by the synthetic source; use another ffmpeg (FFMPEG_PATH)`);
     }
-    if (this.#stopping || this.#loopDone !== null) return;
+    if (this.#stopping || this.#loopDone) return;
     const command = buildFfmpegCommand(this.#source, this.#opts, caps, { inputArgs: this.#raw.inputArgs });
     this.#tick = setInterval(() => this.#onTick(), 250);
     this.#tick.unref();
