@@ -44,7 +44,7 @@ interface DetectChildResult {
   p99_ms: number;
 }
 
-/** The last JSON line a child printed, as the type that child prints (not checked: the bench trusts its own children). */
+/** The last JSON line a child printed, typed as that child prints it (unchecked: the bench trusts its children). */
 function lastJson<T>(stdout: string): T {
   const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
   if (!line) throw new Error('no JSON line in the output');
