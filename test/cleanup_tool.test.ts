@@ -23,7 +23,9 @@ async function cleanup(...args: string[]): Promise<{ code: number; out: string }
 }
 
 const open: FrameRingServer[] = [];
-afterEach(() => open.splice(0).forEach((s) => s.close()));
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+});
 
 describe('framering-cleanup', () => {
   it('lists rings with owner and state, removes dead owners’ rings only, and live ones only with --all --yes', async () => {

@@ -2,7 +2,6 @@
 // motion gate forwards them) → ffmpeg → rings → MotionClients → CocoMaster (CenterNet on tfjs-wasm) → replies with
 // labelled boxes → snapshots. Then the master under overload: 4 cameras at 10 fps into one detector that manages a
 // few frames a second keeps its memory flat, counts what it skips, and does not slow the clients down.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

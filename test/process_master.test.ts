@@ -2,7 +2,7 @@
 // happens when either side dies.
 
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ClientProcess, MasterProcess, stopInOrder, type ExitInfo, type MessageProcess } from '../src/process/index.js';
+import { type ClientProcess, type MasterProcess, stopInOrder, type ExitInfo, type MessageProcess } from '../src/process/index.js';
 import { DataRingClient, FrameRingServer } from '../src/shm/index.js';
 import { fnv1a, patternFrame } from './fixtures/process/frame_hash.js';
 import { ForwardingClient } from './fixtures/process/forwarding_client.js';
@@ -76,7 +76,9 @@ describe('ClientProcess and MasterProcess', () => {
 
     for (let n = 1; n <= 8; n++) {
       const waits = cs.map((c) => waitEvent<ReplyEvent>(c, 'reply', (r) => r.value.frameNumber === n));
-      cams.forEach((cam, i) => cam.write(patternFrame(W, H, 10 * i + n), { frameNumber: n }));
+      cams.forEach((cam, i) => {
+        cam.write(patternFrame(W, H, 10 * i + n), { frameNumber: n });
+      });
       await Promise.all(waits);
     }
     cs.forEach((c, i) => {
@@ -134,7 +136,7 @@ describe('ClientProcess and MasterProcess', () => {
     await expect(m.backend.reply('nobody', 1)).rejects.toMatchObject({ code: 'NOT_REGISTERED' });
     const notStarted = new HashingMaster({ name: `${tag}-idle` });
     await expect(notStarted.registerClientProcess(c3)).rejects.toMatchObject({ code: 'NOT_STARTED' });
-    await expect(() => new ForwardingClient({ name: `${tag}-nogeo` } as never)).toThrow(/needs forward/);
+    expect(() => new ForwardingClient({ name: `${tag}-nogeo` } as never)).toThrow(/needs forward/);
 
     // deregistration frees the slot; the client stops listening
     await m.deregisterClientProcess(c1);

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, expectTypeOf, it } from 'vitest';
-import { BackendError, MasterProcess, MessageProcess, ProcessError, type ExitInfo } from '../src/process/index.js';
+import { BackendError, MasterProcess, type MessageProcess, ProcessError, type ExitInfo } from '../src/process/index.js';
 import { EchoProcess } from './fixtures/process/echo_process.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'framering-process-test-'));

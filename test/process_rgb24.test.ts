@@ -67,9 +67,13 @@ describe('RGB24Process', () => {
     for (let n = 1; n <= 5; n++) {
       // all three rings written before waiting: their frames are handled side by side
       const seen = sources.map((source) => waitEvent<FrameReport>(p, 'frame', (r) => r.source === source && r.frameNumber === n));
-      cams.forEach((cam, i) => cam.write(patternFrame(W, H, 100 * i + n), { frameNumber: n }));
+      cams.forEach((cam, i) => {
+        cam.write(patternFrame(W, H, 100 * i + n), { frameNumber: n });
+      });
       const reports = await Promise.all(seen);
-      reports.forEach((r, i) => expect(r.hash).toBe(fnv1a(patternFrame(W, H, 100 * i + n))));
+      reports.forEach((r, i) => {
+        expect(r.hash).toBe(fnv1a(patternFrame(W, H, 100 * i + n)));
+      });
     }
     const stats = await p.backend.getStats();
     for (const source of sources) expect(stats.rings[source]).toMatchObject({ handled: 5, dropped: 0, ring: expect.stringContaining('multi-') });

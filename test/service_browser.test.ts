@@ -3,6 +3,9 @@
 // screenshots a second apart differ in every tile), stats text updates, the real processes and events show,
 // boxes are drawn, the token cookie flow works for <img> and EventSource, and SIGTERM leaves nothing behind.
 // The README's screenshot is made by scripts/dashboard_screenshot.ts on the built-in config.
+// The callbacks given to page.evaluate/$$eval run in the browser, so this file needs the DOM types.
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,6 +161,8 @@ http:
     const page = await ctx.newPage();
     const res = await page.goto(`${serve.base}/`);
     expect(res?.status()).toBe(401);
+    // innerText is the text as shown (hidden elements left out, CSS line breaks kept); textContent is not.
+    // biome-ignore lint/performance/useDomNodeTextContent: the test reads what a person sees
     const text = await page.evaluate(() => document.body.innerText);
     expect(text).toContain('UNAUTHORIZED');
     expect(text).not.toContain(TOKEN);

@@ -31,6 +31,14 @@ const SMALL_DEFAULT = DEFAULT_CONFIG_YAML.replaceAll('width: 640', 'width: 320')
   .replace(/master: \{ class: object-detector[^\n]*/, 'master: { class: blob-master, options: { minCells: 24, maxBlobs: 6 } }');
 const PASSWORD = 'Mq-Secret-991';
 
+/** The Home Assistant discovery fields the test reads one by one; toMatchObject checks the others. */
+interface DiscoveryConfig {
+  unique_id: string;
+  availability_topic: string;
+  value_template?: string;
+  device: { identifiers: string[]; manufacturer: string };
+}
+
 interface Received {
   topic: string;
   payload: Buffer;
@@ -153,7 +161,7 @@ describe('MQTT bridge with a real broker', { timeout: 180_000 }, () => {
     // Home Assistant discovery: valid JSON, retained, unique ids, a device per camera, every entity kind.
     await until('discovery of the blob count and snapshot camera', () => sub.messages.some((m) => m.topic === 'homeassistant/camera/framering_hostA/cam0_blob_snapshot/config'));
     const discovery = sub.messages.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config'));
-    const configs = new Map(discovery.map((m) => [m.topic, JSON.parse(m.payload.toString()) as Record<string, any>]));
+    const configs = new Map(discovery.map((m) => [m.topic, JSON.parse(m.payload.toString()) as DiscoveryConfig]));
     const ids = [...configs.values()].map((c) => c.unique_id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const [topic, c] of configs) {

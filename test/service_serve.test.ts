@@ -21,15 +21,13 @@ const FIXTURE = fileURLToPath(new URL('./fixtures/service/brightness_process.ts'
 const dir = mkdtempSync(join(tmpdir(), 'framering-serve-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The built-in config, smaller: the tests share 2 cores with whatever else runs. */
-const SMALL_DEFAULT = DEFAULT_CONFIG_YAML.replaceAll('width: 640', 'width: 320').replaceAll('height: 360', 'height: 240');
 /**
  * The built-in topology (motion clients, the object-detector master) with cam1 a looping video of the astronaut photo
  * panned a little (test photos hold people; test patterns hold no COCO object).
  */
 function defaultWithPerson(): string {
   const video = makePanningVideo('astronaut', dir, 8);
-  return DEFAULT_CONFIG_YAML.replace(/  cam1:\n    source: synthetic:\/\/testsrc\n/, `  cam1:\n    source: ${JSON.stringify(video)}\n`);
+  return DEFAULT_CONFIG_YAML.replace(/ {2}cam1:\n {4}source: synthetic:\/\/testsrc\n/, `  cam1:\n    source: ${JSON.stringify(video)}\n`);
 }
 
 let running: Service | null = null;
@@ -61,7 +59,8 @@ describe('the service in this process (ServiceView)', { timeout: 120_000 }, () =
   it('built-in topology: motion events from the clients, the object detector finds the person, stats per camera and process', async () => {
     const yaml = defaultWithPerson();
     expect(yaml).toMatch(/astronaut-pan\.mp4/);
-    const svc = (running = await startService(parseConfigText(yaml, { baseDir: dir }), { log: () => {} }));
+    running = await startService(parseConfigText(yaml, { baseDir: dir }), { log: () => {} });
+    const svc = running;
     const events: FrameringEvent[] = [];
     svc.on('event', (e: FrameringEvent) => events.push(e));
     expect(svc.cameras().map((c) => [c.name, c.width, c.height])).toEqual([
@@ -143,7 +142,8 @@ processes:
     cameras: [live]
 `;
     const logs: string[] = [];
-    const svc = (running = await startService(parseConfigText(yaml, { env: { DEAD_PASSWORD: 'Dead-Pw-77' } }), { log: (l) => logs.push(l) }));
+    running = await startService(parseConfigText(yaml, { env: { DEAD_PASSWORD: 'Dead-Pw-77' } }), { log: (l) => logs.push(l) });
+    const svc = running;
     const events: FrameringEvent[] = [];
     svc.on('event', (e: FrameringEvent) => events.push(e));
     await until('custom and motion events from the live camera', () => events.some((e) => e.kind === 'custom' && e.source === 'bright-live') && events.some((e) => e.kind === 'motion' && e.source === 'motion'));

@@ -224,7 +224,10 @@ describe('frame ring across processes', () => {
     const s = server();
     const a = FrameRingClient.open(s.name, { policy: 'every' });
     const b = FrameRingClient.open(s.name, { policy: 'every' });
-    cleanups.push(() => (a.close(), b.close()));
+    cleanups.push(() => {
+      a.close();
+      b.close();
+    });
     const pixels = new Uint8Array(s.frameBytes);
     fillFrame(pixels, 1);
     s.write(pixels);
@@ -296,7 +299,9 @@ describe('frame ring across processes', () => {
   it('serves at least 16 readers at once', async () => {
     const s = server({ width: 16, height: 16 });
     const clients = Array.from({ length: 20 }, () => FrameRingClient.open(s.name, { policy: 'every' }));
-    cleanups.push(() => clients.forEach((c) => c.close()));
+    cleanups.push(() => {
+      for (const c of clients) c.close();
+    });
     const pixels = new Uint8Array(s.frameBytes);
     fillFrame(pixels, 5);
     s.write(pixels);

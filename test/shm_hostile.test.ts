@@ -349,7 +349,9 @@ describe('§4 racing restarts', () => {
     const STALE_ROUNDS = 20;
     const FRESH_ROUNDS = 6; // and the same race for a name nobody had yet
     const names = Array.from({ length: STALE_ROUNDS + FRESH_ROUNDS }, ringName);
-    cleanups.push(() => names.forEach((n) => removeSegment(`framering-${n}`)));
+    cleanups.push(() => {
+      for (const n of names) removeSegment(`framering-${n}`);
+    });
     const owner = child(WRITER, ['many', ...names.slice(0, STALE_ROUNDS)]);
     await nextMessage(owner, (m) => m.ready === true);
     owner.kill('SIGKILL');
@@ -764,7 +766,9 @@ describe('§7 dead readers', () => {
     await exited(procs[1]);
     const started = performance.now();
     const fresh = [FrameRingClient.open(s.name)];
-    cleanups.push(() => fresh.forEach((c) => c.close()));
+    cleanups.push(() => {
+      for (const c of fresh) c.close();
+    });
     expect(performance.now() - started).toBeLessThan(500);
     for (let i = 1; i < 16; i++) fresh.push(FrameRingClient.open(s.name));
     expectCode(() => FrameRingClient.open(s.name), 'TOO_MANY_READERS');
@@ -848,7 +852,9 @@ describe('§7 a live ring of another layout version', () => {
     futureVersionRing(a);
     futureVersionRing(b);
     const holders = [await holdLock(shmPath(a), [offsets.writerLockByte]), await holdLock(shmPath(b), [offsets.writerLockByte])];
-    cleanups.push(() => holders.forEach((h) => h.process.kill('SIGKILL')));
+    cleanups.push(() => {
+      for (const h of holders) h.process.kill('SIGKILL');
+    });
     for (const [name, h] of [
       [a, holders[0]],
       [b, holders[1]],

@@ -86,7 +86,10 @@ describe('RingPump', () => {
     const server = new FrameRingServer({ name: `t-pump-${process.pid}-${++seq}`, width: 8, height: 8 });
     cleanups.push(() => server.close());
     const pipe = createPipe();
-    cleanups.push(() => (closeFd(pipe.readFd), closeFd(pipe.writeFd)));
+    cleanups.push(() => {
+      closeFd(pipe.readFd);
+      closeFd(pipe.writeFd);
+    });
     expect(() => new RingPump(server, pipe.readFd, { frameBytes: 8 * 8 * 3 + 1 })).toThrow(/frameBytes must be a whole number from 1 to 192/);
   });
 });

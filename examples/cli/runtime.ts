@@ -32,11 +32,14 @@ export interface Topology {
   stop?(): Promise<void>;
 }
 
+/** Builds an example's processes; one that returns nothing leaves stopping them to the runtime. */
+export type BuildTopology = (ctx: TopologyContext) => Promise<Topology | undefined> | Promise<void>;
+
 const STATUS_INTERVAL_MS = 1000;
 const REPORT_TIMEOUT_MS = 5000;
 const FAULT_REPEAT_MS = 30_000;
 
-export async function runExample(program: string, build: (ctx: TopologyContext) => Promise<Topology | void>): Promise<void> {
+export async function runExample(program: string, build: BuildTopology): Promise<void> {
   let options: ExampleOptions;
   try {
     options = parseArgs(process.argv.slice(2));
@@ -84,7 +87,7 @@ class ExampleRun {
     private readonly options: ExampleOptions,
   ) {}
 
-  async run(build: (ctx: TopologyContext) => Promise<Topology | void>): Promise<number> {
+  async run(build: BuildTopology): Promise<number> {
     this.installSignals();
     const o = this.options;
     this.status.log(
@@ -92,7 +95,7 @@ class ExampleRun {
         (o.durationS ? `; stopping after ${o.durationS} s` : '; Ctrl-C to stop'),
     );
     const settings: AnalysisSettings = { outDir: o.outDir, snapshotIntervalMs: Math.round(o.snapshotIntervalS * 1000) };
-    let topology: Topology | void = undefined;
+    let topology: Topology | undefined;
     let startedMs = Date.now();
     try {
       // Rings first (the servers), then the processes that attach to them (the clients), then frames.
@@ -100,7 +103,7 @@ class ExampleRun {
         onFault: (camera, err) => this.fault(camera, err.message),
       });
       const ctx: TopologyContext = { options: o, cameras: this.cameras, settings, adopt: (p) => this.adopt(p) };
-      if (!this.stopReason) topology = await build(ctx);
+      if (!this.stopReason) topology = (await build(ctx)) || undefined;
       if (!this.stopReason) await startCameras(this.cameras);
       // --duration counts from here: everything is running.
       startedMs = Date.now();
@@ -118,7 +121,7 @@ class ExampleRun {
     await this.refreshReports(true);
     // Readers before writers: the processes (readers of the cameras' rings) first, then the cameras.
     try {
-      if (topology && topology.stop) await topology.stop();
+      if (topology?.stop) await topology.stop();
       else await this.stopProcesses();
     } catch (err) {
       this.failed = true;

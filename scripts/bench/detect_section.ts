@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolveFfmpeg } from '../../src/stream/index.js';
+import type { Summary } from '../../examples/cli/summary.js';
 import type { Row } from './rows.js';
 
 const CONFIGS = [
@@ -34,10 +35,20 @@ function run(file: string, args: string[], env: Record<string, string>, timeoutM
   });
 }
 
-function lastJson(stdout: string): Record<string, any> {
+/** The line detect_child.ts prints last. */
+interface DetectChildResult {
+  description: string;
+  loadMs: number;
+  runs: number;
+  p50_ms: number;
+  p99_ms: number;
+}
+
+/** The last JSON line a child printed, typed as that child prints it (unchecked: the bench trusts its children). */
+function lastJson<T>(stdout: string): T {
   const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
   if (!line) throw new Error('no JSON line in the output');
-  return JSON.parse(line);
+  return JSON.parse(line) as T;
 }
 
 function panningVideo(photo: string, dir: string, seconds: number): string {
@@ -56,7 +67,7 @@ export async function runDetectSection(log: (s: string) => void): Promise<Row[]>
   for (const c of CONFIGS) {
     log(`bench: detect ${c.name} ...`);
     try {
-      const r = lastJson(await run(join(ROOT, 'scripts', 'bench', 'detect_child.ts'), [], { DETECT_SIMD: c.simd ? '1' : '0', DETECT_THREADS: String(c.threads), DETECT_RUNS: '25' }, 180_000));
+      const r = lastJson<DetectChildResult>(await run(join(ROOT, 'scripts', 'bench', 'detect_child.ts'), [], { DETECT_SIMD: c.simd ? '1' : '0', DETECT_THREADS: String(c.threads), DETECT_RUNS: '25' }, 180_000));
       rows.push({ name: `CenterNet 512x512, ${c.name}`, section: 'detect', frames_per_s: Math.round((1000 / r.p50_ms) * 10) / 10, p50_us: Math.round(r.p50_ms * 1000), p99_us: Math.round(r.p99_ms * 1000), inference_p50_ms: r.p50_ms, inference_p99_ms: r.p99_ms, runs: r.runs, model_load_ms: r.loadMs, backend: r.description } as Row);
       log(` p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms\n`);
     } catch (err) {
@@ -68,11 +79,11 @@ export async function runDetectSection(log: (s: string) => void): Promise<Row[]>
   const dir = mkdtempSync(join(tmpdir(), 'framering-bench-detect-'));
   try {
     const cams = [panningVideo('astronaut', dir, 30), panningVideo('motorcycle', dir, 30)];
-    const json = lastJson(await run(join(ROOT, 'examples', 'main3.ts'), [...cams, '--duration', '12', '--json', '--out', join(dir, 'snapshots')], {}, 120_000));
-    const master = json.processes.find((p: { name: string }) => p.name === 'master');
-    const clients = json.processes.filter((p: { name: string }) => p.name.startsWith('client-'));
-    const p50 = Math.max(...clients.map((c: any) => c.replyLatencyMs?.p50 ?? NaN));
-    const p99 = Math.max(...clients.map((c: any) => c.replyLatencyMs?.p99 ?? NaN));
+    const json = lastJson<Summary>(await run(join(ROOT, 'examples', 'main3.ts'), [...cams, '--duration', '12', '--json', '--out', join(dir, 'snapshots')], {}, 120_000));
+    const master = json.processes.find((p) => p.name === 'master');
+    const clients = json.processes.filter((p) => p.name.startsWith('client-'));
+    const p50 = Math.max(...clients.map((c) => c.replyLatencyMs?.p50 ?? NaN));
+    const p99 = Math.max(...clients.map((c) => c.replyLatencyMs?.p99 ?? NaN));
     rows.push({
       name: 'main3 camera → reply, 2 cameras @ 10 fps, CenterNet (worst client)',
       section: 'detect',

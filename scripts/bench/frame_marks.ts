@@ -13,7 +13,7 @@ function view(bytes: Uint8Array): DataView {
 
 function offsets(length: number): [number, number, number] {
   const mid = Math.floor(length / 2 / 8) * 8;
-  return [8, mid < 16 ? 16 : mid, length - 8];
+  return [8, Math.max(mid, 16), length - 8];
 }
 
 /** Writes the frame number marks (everything but the send time). */

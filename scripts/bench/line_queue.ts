@@ -7,8 +7,7 @@ export function lineQueue(stream: Readable): (take: (line: string) => void) => v
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {
     buffered += chunk;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
       const line = buffered.slice(0, nl);
       buffered = buffered.slice(nl + 1);
       waiting.shift()?.(line);

@@ -74,8 +74,14 @@ export class ReaderProcess {
         reject(new Error(`reader ${this.label} sent no '${type}' within ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiting.set(type, {
-        resolve: (m) => (clearTimeout(timer), resolve(m)),
-        reject: (e) => (clearTimeout(timer), reject(e)),
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       });
     });
   }

@@ -29,7 +29,7 @@ export function readFramering(role: Extract<ReaderRole, { transport: 'framering'
     const loop = (): void => {
       if (client.isClosed) return;
       for (let i = 0; i < 64; i++) {
-        let frame;
+        let frame: ReturnType<FrameRingClient['pull']>;
         try {
           frame = client.pull(20);
         } catch {

@@ -105,7 +105,7 @@ export async function runWatchSection(opts: { seconds?: number; counts?: number[
       const wall = Number(process.hrtime.bigint() - t0) / 1e9;
       const own = cpuS(servicePid) - c0;
       const enc = cpuS(encoderPid) - e0;
-      const frames = viewers ? await viewers : [];
+      const frames = viewers !== null ? await viewers : [];
       rows.push({
         viewers: n,
         cpu_percent: Math.round(((own + enc) / wall) * 1000) / 10,
@@ -129,7 +129,7 @@ export function formatWatch(rows: WatchRow[]): string {
   const thirty = rows.find((r) => r.viewers === 30);
   if (one && thirty) {
     const ratio = thirty.cpu_percent / one.cpu_percent;
-    lines.push('', `goal: 30 viewers < 1.5 × one viewer's CPU: ${ratio.toFixed(2)} × — ${ratio < 1.5 ? 'met' : 'MISSED'}` + (idle ? ` (idle service with the camera: ${idle.cpu_percent.toFixed(1)} %)` : ''));
+    lines.push('', `goal: 30 viewers < 1.5 × one viewer's CPU: ${ratio.toFixed(2)} × — ${ratio < 1.5 ? 'met' : 'MISSED'}${idle ? ` (idle service with the camera: ${idle.cpu_percent.toFixed(1)} %)` : ''}`);
   }
   return lines.join('\n');
 }

@@ -121,14 +121,14 @@ export class BlobExtractor {
       const base = y * w;
       for (let x = 0; x < w; x++) {
         let v = 0;
-        const from = x - r < 0 ? 0 : x - r;
+        const from = Math.max(x - r, 0);
         const to = x + r >= w ? w - 1 : x + r;
         for (let k = from; k <= to && !v; k++) v = mask[base + k] ? 1 : 0;
         rows[base + x] = v;
       }
     }
     for (let y = 0; y < h; y++) {
-      const from = y - r < 0 ? 0 : y - r;
+      const from = Math.max(y - r, 0);
       const to = y + r >= h ? h - 1 : y + r;
       for (let x = 0; x < w; x++) {
         let v = 0;

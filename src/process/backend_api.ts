@@ -9,7 +9,8 @@ import type { MessageProcess } from './message_process.js';
 /** Backend hooks the framework calls; never called from the frontend. */
 export type LifecycleHookName = 'preRun' | 'postRun' | 'handleFrame' | 'handleMessage' | 'handleRingGone' | 'handleMasterGone';
 
-type AnyFunction = (...args: any[]) => any;
+/** Any function at all: every parameter list accepts `never`, every result is `unknown`. */
+type AnyFunction = (...args: never[]) => unknown;
 
 type FrontendOnlyKeys<T> = T extends { [FRONTEND_ONLY]?: infer M } ? keyof NonNullable<M> : never;
 

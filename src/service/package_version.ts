@@ -13,10 +13,14 @@ export function packageVersion(): string {
   for (let i = 0; i < 6; i++, dir = dirname(dir)) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'framering') return (cached = pkg.version ?? '0.0.0');
+      if (pkg.name === 'framering') {
+        cached = pkg.version ?? '0.0.0';
+        return cached;
+      }
     } catch {
       /* not here: one level up */
     }
   }
-  return (cached = '0.0.0');
+  cached = '0.0.0';
+  return cached;
 }

@@ -99,7 +99,7 @@ export class Service extends EventEmitter implements ServiceView {
     this.log(`analysis of camera ${camera} ${enabled ? 'on' : 'off'}`);
     const previous = this.analysisWork.get(camera) ?? Promise.resolve();
     const work = previous.then(async () => {
-      if (this.stopping) return;
+      if (this.stopping !== null) return;
       // The state asked last wins, whatever was asked in between.
       const failed = await this.topology.setCameraRead(camera, !this.notAnalysed.has(camera));
       if (failed.length > 0) this.log(`analysis of camera ${camera} could not be switched ${enabled ? 'on' : 'off'} in ${failed.join(', ')}`);
@@ -126,7 +126,7 @@ export class Service extends EventEmitter implements ServiceView {
   }
 
   private report(payload: unknown, p: RunningProcess): void {
-    if (this.stopping) return;
+    if (this.stopping !== null) return;
     const event = toFrameringEvent(payload, { source: p.plan.name, cameraAliases: p.clientCameras });
     if (event && this.notAnalysed.has(event.camera)) return;
     if (!event) {

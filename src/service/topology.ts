@@ -118,7 +118,7 @@ export class Topology {
       // A camera that is down is retried by LiveStream; say so once per distinct message.
       let lastFault = '';
       stream.on('fault', (err: StreamError) => {
-        if (this.stopping || err.message === lastFault) return;
+        if (this.stopping !== null || err.message === lastFault) return;
         lastFault = err.message;
         this.hooks.onLog(`camera ${c.name}: ${err.message} (retrying)`);
       });
@@ -150,7 +150,7 @@ export class Topology {
     this.processes.push(running);
     process.on(EVENT_NAME, (payload: unknown) => this.hooks.onReport(payload, running));
     process.on('exit', (info: { requested: boolean; code: number | null; signal: string | null; error?: { message: string } }) => {
-      if (info.requested || this.stopping) return;
+      if (info.requested || this.stopping !== null) return;
       const how = info.signal ? `was killed by ${info.signal}` : `exited with code ${info.code}`;
       this.hooks.onLog(`process ${plan.name} ${how}${info.error ? `: ${info.error.message}` : ''}; the other processes go on`);
     });
@@ -242,7 +242,7 @@ export class Topology {
    */
   async setCameraRead(camera: string, on: boolean): Promise<string[]> {
     const cam = this.cameras.find((c) => c.plan.name === camera);
-    if (!cam || this.stopping) return [];
+    if (!cam || this.stopping !== null) return [];
     const failed: string[] = [];
     await Promise.all(
       this.processes
@@ -254,7 +254,7 @@ export class Topology {
             if (on && !active) await backend.activateRGB24Client(cam.stream.pars(), { source: camera });
             if (!on && active) await backend.deactivateRGB24Client(camera);
           } catch (err) {
-            if (!this.stopping) failed.push(`${p.plan.name} (${err instanceof Error ? err.message : String(err)})`);
+            if (this.stopping === null) failed.push(`${p.plan.name} (${err instanceof Error ? err.message : String(err)})`);
           }
         }),
     );

@@ -137,7 +137,10 @@ export class AsyncSlots {
   }
 
   private askForNext(): void {
-    if (!this.started) return this.start();
+    if (!this.started) {
+      this.start();
+      return;
+    }
     const resume = this.resumeDelivery;
     this.resumeDelivery = null;
     resume?.();

@@ -133,7 +133,7 @@ function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'CMakeLists.txt'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('framering: cannot find the package root above ' + fileURLToPath(import.meta.url));
+    if (parent === dir) throw new Error(`framering: cannot find the package root above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
   return dir;

@@ -45,7 +45,7 @@ export class Backoff {
   /** The delay before the next attempt (ms), always within [initialMs·(1−jitter), maxMs]. */
   next(): number {
     // Cap the exponent so a long outage cannot overflow to Infinity.
-    const base = Math.min(this.maxMs, this.initialMs * Math.pow(this.factor, Math.min(this.attempt, 64)));
+    const base = Math.min(this.maxMs, this.initialMs * this.factor ** Math.min(this.attempt, 64));
     this.attempt++;
     return Math.round(base * (1 - this.jitter * this.random()));
   }

@@ -51,6 +51,10 @@ export function barColours(frame: CopiedFrame): Rgb[] {
 export function barsError(frame: CopiedFrame, expected: Rgb[]): number {
   const seen = barColours(frame);
   let worst = 0;
-  seen.forEach((c, i) => c.forEach((v, ch) => (worst = Math.max(worst, Math.abs(v - expected[i]![ch]!)))));
+  seen.forEach((c, i) => {
+    c.forEach((v, ch) => {
+      worst = Math.max(worst, Math.abs(v - expected[i]![ch]!));
+    });
+  });
   return worst;
 }

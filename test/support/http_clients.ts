@@ -99,7 +99,11 @@ export function stalledMjpeg(base: string, path: string): { close: () => void; s
     req.on('error', () => resolve(0));
   });
   req.end();
-  return { close: () => (res?.destroy(), req.destroy()), status };
+  const close = () => {
+    res?.destroy();
+    req.destroy();
+  };
+  return { close, status };
 }
 
 export interface SseMessage {
@@ -121,8 +125,7 @@ export function readSse(base: string, path: string, ms: number, opts: { headers?
       res.on('data', (chunk: string) => {
         raw += chunk;
         pending += chunk;
-        let i: number;
-        while ((i = pending.indexOf('\n\n')) >= 0) {
+        for (let i = pending.indexOf('\n\n'); i >= 0; i = pending.indexOf('\n\n')) {
           const block = pending.slice(0, i);
           pending = pending.slice(i + 2);
           let event = 'message';
@@ -171,9 +174,8 @@ export function parsePrometheus(text: string): { samples: PromSample[]; types: M
     const labels: Record<string, string> = {};
     if (m[3]) {
       const re = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)",?/g;
-      let l: RegExpExecArray | null;
       let consumed = 0;
-      while ((l = re.exec(m[3]))) {
+      for (const l of m[3].matchAll(re)) {
         labels[l[1]!] = l[2]!;
         consumed += l[0].length;
       }

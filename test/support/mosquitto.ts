@@ -15,14 +15,11 @@ export class Mosquitto {
   private readonly dir = mkdtempSync(join(tmpdir(), 'framering-mosquitto-'));
   log = '';
 
-  private constructor(
-    readonly port: number,
-    private readonly users: Record<string, string> | null,
-  ) {}
+  private constructor(readonly port: number) {}
 
   /** users: name → password (a password file, anonymous refused); none: anonymous allowed. */
   static async start(users: Record<string, string> | null = null): Promise<Mosquitto> {
-    const broker = new Mosquitto(await freePort(), users);
+    const broker = new Mosquitto(await freePort());
     const lines = [`listener ${broker.port} 127.0.0.1`, 'persistence false', `allow_anonymous ${users ? 'false' : 'true'}`];
     if (users) {
       const file = join(broker.dir, 'passwd');

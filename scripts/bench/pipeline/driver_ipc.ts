@@ -38,7 +38,7 @@ export function serveDriver(start: () => Promise<{ counts: () => Promise<Pipelin
       send({ t: 'ready' });
       process.on('message', (m: ToDriver) => {
         if (m.t === 'sample') counts().then((c) => send({ t: 'sample', ...c }), (err: Error) => send({ t: 'error', message: err.message }));
-        if (m.t === 'stop') stop().finally(() => process.exit(0));
+        if (m.t === 'stop') void stop().finally(() => process.exit(0));
       });
       process.on('disconnect', () => void stop().finally(() => process.exit(0)));
     },

@@ -29,7 +29,7 @@ serveDriver(async () => {
       };
     },
     async stop() {
-      await Promise.allSettled(clients.map((c) => c.backend.deactivateRGB24Client('cam' + clients.indexOf(c))));
+      await Promise.allSettled(clients.map((c) => c.backend.deactivateRGB24Client(`cam${clients.indexOf(c)}`)));
       await Promise.allSettled(clients.map((c) => master.deregisterClientProcess(c)));
       await stopAll([...clients, master]);
       await Promise.all(streams.map((s) => s.stop()));

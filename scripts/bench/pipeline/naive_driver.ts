@@ -31,12 +31,12 @@ serveDriver(async () => {
   let decoded = 0;
   const pendingCounts: Array<(c: { handled: number; forwarded: number; replies: number }) => void>[] = workers.map(() => []);
   const pendingMaster: Array<(n: number) => void> = [];
-  workers.forEach((w, cam) =>
+  workers.forEach((w, cam) => {
     w.on('message', (m: { t: string; n?: number; frame?: Uint8Array; handled?: number; forwarded?: number; replies?: number }) => {
       if (m.t === 'forward') master.send({ t: 'frame', cam, n: m.n, frame: m.frame });
       else if (m.t === 'counts') pendingCounts[cam]!.shift()?.({ handled: m.handled!, forwarded: m.forwarded!, replies: m.replies! });
-    }),
-  );
+    });
+  });
   master.on('message', (m: { t: string; cam?: number; n?: number; value?: number; handled?: number }) => {
     if (m.t === 'reply') workers[m.cam!]!.send({ t: 'reply', n: m.n, value: m.value });
     else if (m.t === 'counts') pendingMaster.shift()?.(m.handled!);

@@ -65,8 +65,9 @@ export function pipelineSvg(rows: Row[], title: string): string {
   const step = maxY > 2 ? 0.5 : maxY > 1 ? 0.25 : maxY > 0.4 ? 0.1 : 0.05;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans, Arial, sans-serif" font-size="13">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${L}" y="28" font-size="15" font-weight="bold">${escape(title)}</text>`,
+    `<text x="${L}" y="28" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
   ];
   for (let v = 0; v <= maxY + 1e-9; v += step) {
     parts.push(`<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`, `<text x="${L - 8}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(2)}</text>`);
@@ -85,14 +86,14 @@ export function pipelineSvg(rows: Row[], title: string): string {
     const colour = COLOURS[kind]!;
     parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2.5" points="${pts.map((r) => `${x(r.cameras as number)},${y(r.cpu_share_of_core as number)}`).join(' ')}"/>`);
     for (const r of pts) parts.push(`<circle cx="${x(r.cameras as number)}" cy="${y(r.cpu_share_of_core as number)}" r="4" fill="${colour}"/>`);
-    parts.push(`<line x1="${W - R + 15}" x2="${W - R + 40}" y1="${legendY}" y2="${legendY}" stroke="${colour}" stroke-width="2.5"/>`, `<text x="${W - R + 46}" y="${legendY + 4}">${escape(LABELS[kind]!)}</text>`);
+    parts.push(`<line x1="${W - R + 15}" x2="${W - R + 40}" y1="${legendY}" y2="${legendY}" stroke="${colour}" stroke-width="2.5"/>`, `<text x="${W - R + 46}" y="${legendY + 4}">${escapeXml(LABELS[kind]!)}</text>`);
     legendY += 22;
   }
   parts.push('</svg>');
   return parts.join('\n');
 }
 
-function escape(s: string): string {
+function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -101,5 +102,5 @@ export async function writePipelinePlot(rows: Row[], file: string, title: string
   const svg = pipelineSvg(rows, title);
   const { default: sharp } = await import('sharp');
   await sharp(Buffer.from(svg)).png().toFile(file);
-  writeFileSync(file.replace(/\.png$/, '') + '.svg', `${svg}\n`);
+  writeFileSync(`${file.replace(/\.png$/, '')}.svg`, `${svg}\n`);
 }

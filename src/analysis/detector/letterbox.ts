@@ -100,7 +100,7 @@ export function toFrameBox(t: InputTransform, x1: number, y1: number, x2: number
 }
 
 function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
+  return Math.min(Math.max(v, lo), hi);
 }
 
 function round1(v: number): number {

@@ -114,6 +114,6 @@ function readModelFile(path: string, what: string): Buffer {
 /** [height, width] of a signature tensor shaped [1, H, W, C], or null. */
 export function inputSizeOf(info: TensorInfo | undefined): { width: number; height: number; channels: number } | null {
   const dims = info?.tensorShape?.dim?.map((d) => Number(d.size));
-  if (!dims || dims.length !== 4 || !(dims[1]! > 0) || !(dims[2]! > 0)) return null;
+  if (dims?.length !== 4 || !(dims[1]! > 0) || !(dims[2]! > 0)) return null;
   return { height: dims[1]!, width: dims[2]!, channels: dims[3]! };
 }

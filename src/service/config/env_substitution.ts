@@ -38,7 +38,9 @@ export function substituteDocument(doc: Document, env: NodeJS.ProcessEnv, lines:
         walk(pair.value, [...path, key]);
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, i) => walk(item, [...path, i]));
+      node.items.forEach((item, i) => {
+        walk(item, [...path, i]);
+      });
     } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('${')) {
       const original = node.value;
       const where = () => ({ path: formatPath(path), line: lines.lineOf(path), file });

@@ -153,7 +153,10 @@ export class MqttBridge {
     this.view.on('analysis', this.onAnalysis);
     const tick = setInterval(() => this.tracker.tick(), TICK_MS);
     const stats = setInterval(() => this.send(this.topics.stats, JSON.stringify(this.view.stats()), false), this.config.stats_interval * 1000);
-    for (const t of [tick, stats]) (t.unref(), this.timers.push(t));
+    for (const t of [tick, stats]) {
+      t.unref();
+      this.timers.push(t);
+    }
   }
 
   /** On every (re)connect: availability, discovery, and every state, since a restarted broker may have lost them. */
@@ -177,7 +180,10 @@ export class MqttBridge {
 
   private labelSeen(camera: string, label: string, again = false): void {
     let set = this.labels.get(camera);
-    if (!set) this.labels.set(camera, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.labels.set(camera, set);
+    }
     if (set.has(label) && !again) return;
     if (!set.has(label) && set.size >= 64) return; // bounded: a process inventing labels cannot flood discovery
     set.add(label);
@@ -226,7 +232,7 @@ export class MqttBridge {
 
   private snapshot(o: TrackedObject): void {
     const s = this.snapshots;
-    if (!s || !s.due(o.camera, o.label)) return;
+    if (!s?.due(o.camera, o.label)) return;
     const ring = this.view.cameras().find((c) => c.name === o.camera)?.ring;
     if (!ring) return;
     const grab = s.grab(o.camera, o.label, ring, o.box).then((jpeg) => {

@@ -150,21 +150,27 @@ export class MqttPublisher extends EventEmitter {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, STOP_FLUSH_MS);
         let pending = 0;
-        let m: OutMessage | undefined;
-        const done = () => {
-          if (--pending <= 0) (clearTimeout(timer), resolve());
+        const finish = () => {
+          clearTimeout(timer);
+          resolve();
         };
-        while ((m = this.queue.take())) {
+        const done = () => {
+          if (--pending <= 0) finish();
+        };
+        for (let m = this.queue.take(); m; m = this.queue.take()) {
           pending++;
           client.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain }, done);
         }
-        if (pending === 0) (clearTimeout(timer), resolve());
+        if (pending === 0) finish();
       });
     }
     this.queue.clear();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, STOP_FLUSH_MS);
-      client.end(!wasConnected, {}, () => (clearTimeout(timer), resolve()));
+      client.end(!wasConnected, {}, () => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
     client.removeAllListeners();
     client.on('error', () => {});

@@ -297,7 +297,7 @@ export class CameraSide {
       entry.pending.delete(seq);
     };
     const h = msg.headers;
-    if (h && h.hasError && h.code === 503) {
+    if (h?.hasError && h.code === 503) {
       // No detector host listens on this master's subject now.
       free();
       c.no_responders++;

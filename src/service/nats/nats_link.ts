@@ -190,6 +190,7 @@ export class NatsLink extends EventEmitter {
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | void> {
-  return Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
+/** Waits until p settles or ms pass, whichever is first; the callers need no value, only the wait. */
+async function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
+  await Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
 }

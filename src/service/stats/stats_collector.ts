@@ -106,7 +106,7 @@ export class StatsCollector {
   }
 
   private poll(): Promise<void> {
-    if (this.polling) return this.polling;
+    if (this.polling !== null) return this.polling;
     this.polling = (async () => {
       await Promise.all(this.topology.processes.map((p) => this.pollProcess(p)));
       // A master's replies are what its clients received.
@@ -177,8 +177,14 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
     promise.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (e) => (clearTimeout(timer), reject(e)),
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
     );
   });
 }

@@ -11,7 +11,7 @@ const MAX_EVENTS = 40;
 const $ = (sel, root = document) => root.querySelector(sel);
 const tiles = new Map();
 const eventTimes = [];
-let lastEventShown = new Map();
+const lastEventShown = new Map();
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -216,7 +216,7 @@ function onEvent(ev) {
   const li = el('li');
   const time = new Date(ev.timestamp || now).toLocaleTimeString('en-GB', { hour12: false });
   const d = el('span', 'd');
-  const first = ev.objects && ev.objects[0];
+  const first = ev.objects?.[0];
   d.append(el('span', `tag ${first ? first.label : ev.kind}`, ev.kind), document.createTextNode(`${describe(ev)}  #${ev.frameNumber}`));
   li.title = `${ev.kind} from ${ev.source}, frame ${ev.frameNumber}`;
   li.append(el('span', 't', time), el('span', 'c', ev.camera), d);
@@ -264,4 +264,7 @@ async function main() {
   requestAnimationFrame(frame);
 }
 
-main();
+// A failed fetch (service down, network gone) would otherwise leave an empty page and only a console line.
+main().catch((err) => {
+  document.getElementById('grid').append(el('div', 'panel empty', `cannot reach the service: ${err.message}`));
+});

@@ -37,7 +37,7 @@ export function packageRoot(from = fileURLToPath(import.meta.url)): string {
         /* keep looking */
       }
     }
-    if (dirname(dir) === dir) throw new Error('framering: cannot find the package root (package.json) above ' + from);
+    if (dirname(dir) === dir) throw new Error(`framering: cannot find the package root (package.json) above ${from}`);
   }
 }
 

@@ -46,7 +46,10 @@ export function imagesPlugin(ctx: HttpContext): FastifyPluginAsync {
         throw new HttpError(503, 'TOO_MANY_CLIENTS', `camera '${cam.name}' already has ${ctx.limits.maxMjpegClientsPerCamera} MJPEG viewers (the limit); try again later`);
       if (ctx.mjpegClients >= ctx.limits.maxMjpegClients)
         throw new HttpError(503, 'TOO_MANY_CLIENTS', `the service already has ${ctx.limits.maxMjpegClients} MJPEG viewers (the limit); try again later`);
-      if (!set) ctx.mjpeg.set(cam.name, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        ctx.mjpeg.set(cam.name, set);
+      }
       reply.hijack();
       const token = {};
       const feed = ctx.encoder.subscribe(token, cam.name, cam.ring, height, q.quality, q.fps);

@@ -103,7 +103,12 @@ export function metricsPlugin(ctx: HttpContext): FastifyPluginAsync {
       setCounter(m.encoded, {}, ctx.encoder.stats.encoded);
       let sent = ctx.mjpegSent;
       let dropped = ctx.mjpegDropped;
-      for (const set of ctx.mjpeg.values()) for (const cl of set) (sent += cl.sent), (dropped += cl.dropped);
+      for (const set of ctx.mjpeg.values()) {
+        for (const cl of set) {
+          sent += cl.sent;
+          dropped += cl.dropped;
+        }
+      }
       setCounter(m.mjpegSent, {}, sent);
       setCounter(m.mjpegDropped, {}, dropped);
       let sseDropped = ctx.sseDropped;
