@@ -13,5 +13,5 @@ await runExample('main1', async ({ cameras, settings, adopt }) => {
   const rgb = adopt(new MotionRGBProcess({ name: 'rgb', settings }));
   await rgb.start();
   // The LiveStreams own the rings (servers); the process attaches to each as a reader (client).
-  for (const camera of cameras) await rgb.backend.activateRGB24Client(camera.stream.pars(), { source: camera.name });
+  for (const camera of cameras) await rgb.backend.activateRGB24Client(camera.stream.info(), { source: camera.name });
 });

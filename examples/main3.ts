@@ -52,7 +52,7 @@ await runExample('main3', async ({ cameras, options, settings, adopt }) => {
   await Promise.all([master.start(), ...clients.map((c) => c.start())]);
   for (const client of clients) await master.registerClientProcess(client);
   // Frames flow once the clients read their cameras.
-  await Promise.all(clients.map((c, i) => c.backend.activateRGB24Client(cameras[i]!.stream.pars(), { source: cameras[i]!.name })));
+  await Promise.all(clients.map((c, i) => c.backend.activateRGB24Client(cameras[i]!.stream.info(), { source: cameras[i]!.name })));
 
   return {
     // Clients before servers: each client stops reading its camera and drops the master's reply ring, the master

@@ -146,7 +146,7 @@ describe('DetectorMaster on its own', () => {
     try {
       await Promise.all([client.start(), master.start()]);
       await master.registerClientProcess(client);
-      await client.backend.activateRGB24Client(camera.pars(), { source: 'cam', policy: 'every' });
+      await client.backend.activateRGB24Client(camera.info(), { source: 'cam', policy: 'every' });
       const events: ObjectEvent[] = [];
       master.on('object', (e: ObjectEvent) => events.push(e));
       const astronaut = await loadPhoto('astronaut', { width: W, height: H });

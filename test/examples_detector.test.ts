@@ -75,7 +75,7 @@ describe('the detector master under overload', { timeout: 150_000 }, () => {
     try {
       await Promise.all([master.start(), ...clients.map((c) => c.start())]);
       for (const c of clients) await master.registerClientProcess(c);
-      await Promise.all(clients.map((c, i) => c.backend.activateRGB24Client(streams[i]!.pars(), { source: `cam${i}` })));
+      await Promise.all(clients.map((c, i) => c.backend.activateRGB24Client(streams[i]!.info(), { source: `cam${i}` })));
       await Promise.all(streams.map((s) => s.start()));
       const startMs = Date.now();
       await new Promise((r) => setTimeout(r, 6000)); // warmed up: model loaded, buffers allocated

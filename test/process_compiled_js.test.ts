@@ -50,7 +50,7 @@ describe('compiled JavaScript', () => {
       const ring = new FrameRingServer({ name: '${tag}-cam', width: 8, height: 4 });
       const reader = new ChecksumProcess({ name: '${tag}-reader' });
       await reader.start();
-      await reader.backend.activateRGB24Client(ring.pars(), { policy: 'every' });
+      await reader.backend.activateRGB24Client(ring.info(), { policy: 'every' });
       const seen = new Promise((resolve) => reader.on('frame', resolve));
       ring.write(patternFrame(8, 4, 3), { frameNumber: 3 });
       const report = await seen;

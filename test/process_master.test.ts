@@ -32,7 +32,7 @@ async function client(name: string, cam?: FrameRingServer): Promise<ForwardingCl
   const c = new ForwardingClient({ name: `${tag}-${name}`, forward: { width: W, height: H } });
   clients.push(c);
   await c.start();
-  if (cam) await c.backend.activateRGB24Client(cam.pars(), { source: cam.name, policy: 'every' });
+  if (cam) await c.backend.activateRGB24Client(cam.info(), { source: cam.name, policy: 'every' });
   return c;
 }
 
@@ -202,7 +202,7 @@ describe('ClientProcess and MasterProcess', () => {
   it("the master's backend frees a client whose ring goes away on its own", async () => {
     const m = await master('ringwatch');
     const ring = camera('direct');
-    const replyPars = await m.backend.attachClient('direct', ring.pars());
+    const replyPars = await m.backend.attachClient('direct', ring.info());
     expect(shmFiles(replyPars.name)).toHaveLength(1);
     await expect(m.backend.clients()).resolves.toEqual(['direct']);
     ring.close();

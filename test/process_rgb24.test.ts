@@ -48,7 +48,7 @@ describe('RGB24Process', () => {
   it('frames flow ring → backend handleFrame, byte-exact, with their metadata and counters', async () => {
     const cam = ring('cam');
     const p = await started('single');
-    await expect(p.backend.activateRGB24Client(cam.pars(), { policy: 'every' })).resolves.toBe(cam.name);
+    await expect(p.backend.activateRGB24Client(cam.info(), { policy: 'every' })).resolves.toBe(cam.name);
     for (let n = 1; n <= 20; n++) {
       const report = await writeAndSee(p, cam, cam.name, n);
       expect(report).toEqual({ source: cam.name, frameNumber: n, slotId: 7, width: W, height: H, bytes: W * H * 3, hash: fnv1a(patternFrame(W, H, n)) });
@@ -61,7 +61,7 @@ describe('RGB24Process', () => {
     const cams = ['a', 'b', 'c'].map((n) => ring(`multi-${n}`));
     const p = await started('multi');
     const sources = ['cam-a', 'cam-b', 'cam-c'];
-    for (let i = 0; i < 3; i++) await p.backend.activateRGB24Client(cams[i]!.pars(), { source: sources[i], policy: 'every' });
+    for (let i = 0; i < 3; i++) await p.backend.activateRGB24Client(cams[i]!.info(), { source: sources[i], policy: 'every' });
     await expect(p.backend.activeRGB24Clients()).resolves.toEqual(sources);
 
     for (let n = 1; n <= 5; n++) {
@@ -94,13 +94,13 @@ describe('RGB24Process', () => {
       code: 'RING_NOT_FOUND',
     });
     await expect(p.backend.activateRGB24Client(`${tag}-nosuchring`, { waitMs: 200 })).rejects.toMatchObject({ code: 'TIMEOUT' });
-    await p.backend.activateRGB24Client(cam.pars());
-    await expect(p.backend.activateRGB24Client(cam.pars())).rejects.toMatchObject({
+    await p.backend.activateRGB24Client(cam.info());
+    await expect(p.backend.activateRGB24Client(cam.info())).rejects.toMatchObject({
       code: 'ALREADY_REGISTERED',
       message: expect.stringContaining('deactivateRGB24Client'),
     });
     await expect(p.backend.deactivateRGB24Client('nope')).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining(cam.name) });
-    await expect(p.activateRGB24Client(cam.pars())).rejects.toMatchObject({
+    await expect(p.activateRGB24Client(cam.info())).rejects.toMatchObject({
       code: 'WRONG_SIDE',
       message: expect.stringContaining('p.backend.activateRGB24Client'),
     });
@@ -119,7 +119,7 @@ describe('RGB24Process', () => {
   it('when the writer closes its ring the process is told (event and hook) and forgets the ring', async () => {
     const cam = ring('gone');
     const p = await started('gone');
-    await p.backend.activateRGB24Client(cam.pars(), { source: 'doomed' });
+    await p.backend.activateRGB24Client(cam.info(), { source: 'doomed' });
     await writeAndSee(p, cam, 'doomed', 1);
     const event = waitEvent(p, 'ring-gone', (e) => e.source === 'doomed');
     const hook = waitEvent(p, 'my-ring-gone', (e) => e.source === 'doomed');
@@ -133,7 +133,7 @@ describe('RGB24Process', () => {
     const cam = ring('failing');
     const p = await started('failing', { failEvery: 2 });
     const errorEvent = waitEvent(p, 'frame-error');
-    await p.backend.activateRGB24Client(cam.pars(), { source: 'f', policy: 'every' });
+    await p.backend.activateRGB24Client(cam.info(), { source: 'f', policy: 'every' });
     for (let n = 1; n <= 6; n++) await writeAndSee(p, cam, 'f', n);
     await expect(errorEvent).resolves.toMatchObject({ source: 'f', message: 'frame 2 refused' });
     await waitUntil('handled count', async () => (await p.backend.getStats()).rings.f?.handled === 3);
@@ -143,7 +143,7 @@ describe('RGB24Process', () => {
   it("a slow 'latest' reader skips to the newest frame and counts what it dropped", async () => {
     const cam = ring('slow', { slots: 4 });
     const p = await started('slow', { workMs: 200 });
-    await p.backend.activateRGB24Client(cam.pars(), { source: 's', policy: 'latest' });
+    await p.backend.activateRGB24Client(cam.info(), { source: 's', policy: 'latest' });
     const last = waitEvent<FrameReport>(p, 'frame', (r) => r.frameNumber === 30);
     for (let n = 1; n <= 30; n++) {
       cam.write(patternFrame(W, H, n), { frameNumber: n });
@@ -160,7 +160,7 @@ describe('RGB24Process', () => {
   it('calls are answered while a frame handler is in flight (control and frames side by side)', async () => {
     const cam = ring('busy');
     const p = await started('busy', { workMs: 3000 });
-    await p.backend.activateRGB24Client(cam.pars(), { source: 'busy' });
+    await p.backend.activateRGB24Client(cam.info(), { source: 'busy' });
     const inFlight = waitEvent(p, 'frame-start', (e) => e.frameNumber === 1);
     const done = waitEvent<FrameReport>(p, 'frame', (r) => r.frameNumber === 1);
     let finished = false;
@@ -176,7 +176,7 @@ describe('RGB24Process', () => {
   it('stop() closes the readers: the ring has no reader left', async () => {
     const cam = ring('readers');
     const p = await started('readers');
-    await p.backend.activateRGB24Client(cam.pars());
+    await p.backend.activateRGB24Client(cam.info());
     expect(cam.stats().readers).toHaveLength(1);
     await p.stop();
     expect(cam.stats().readers).toHaveLength(0);

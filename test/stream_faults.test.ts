@@ -45,7 +45,7 @@ describe('LiveStream faults against a real RTSP server', () => {
     const rec = new StreamRecorder(stream);
     await stream.start();
     await stream.whenState('streaming', 30_000);
-    const client = await openRing(stream.pars());
+    const client = await openRing(stream.info());
     const before = await nextFrame(client);
     const firstPid = stream.stats().ffmpegPid;
 
@@ -110,7 +110,7 @@ describe('LiveStream faults against a real RTSP server', () => {
 });
 
 async function checkBarsNow(stream: LiveStream): Promise<void> {
-  const client = await openRing(stream.pars());
+  const client = await openRing(stream.info());
   try {
     expect(barsError(await nextFrame(client), GST_SMPTE_BARS)).toBeLessThan(40);
   } finally {
@@ -178,7 +178,7 @@ describe('LiveStream with broken ffmpeg output', () => {
       backoff: { initialMs: 10_000, maxMs: 10_000, jitter: 0 }, // no restart while we look
     }));
     const rec = new StreamRecorder(stream);
-    const client = await openRing(stream.pars()); // attached before the first frame, to see it
+    const client = await openRing(stream.info()); // attached before the first frame, to see it
     await stream.start();
     await rec.until(() => rec.faults.length >= 1, 'a fault');
     const fault = rec.faults[0]!;

@@ -67,7 +67,7 @@ describe('pixel formats, with a real ffmpeg on smptebars', () => {
   it('rgb24 (default): R, G, B in that order', async () => {
     const stream = await started({ source: 'synthetic://smptebars', fps: 10 });
     expect(stream.pixelFormat).toBe('rgb24');
-    const client = FrameRingClient.open(stream.pars());
+    const client = FrameRingClient.open(stream.info());
     expect(client.pixelFormat).toBe('rgb24');
     const [f] = await collect(client, (s) => s.length >= 1);
     client.close();
@@ -82,7 +82,7 @@ describe('pixel formats, with a real ffmpeg on smptebars', () => {
 
   it('bgr24: the same bars with blue first', async () => {
     const stream = await started({ source: 'synthetic://smptebars', fps: 10, pixelFormat: 'bgr24' });
-    const client = FrameRingClient.open(stream.pars());
+    const client = FrameRingClient.open(stream.info());
     expect(client.pixelFormat).toBe('bgr24');
     expect(client.bytesPerPixel).toBe(3);
     const [f] = await collect(client, (s) => s.length >= 1);
@@ -100,7 +100,7 @@ describe('pixel formats, with a real ffmpeg on smptebars', () => {
 
   it('gray8: one byte per pixel, light bars brighter than dark ones', async () => {
     const stream = await started({ source: 'synthetic://smptebars', fps: 10, pixelFormat: 'gray8' });
-    const client = FrameRingClient.open(stream.pars());
+    const client = FrameRingClient.open(stream.info());
     expect(client.pixelFormat).toBe('gray8');
     const [f] = await collect(client, (s) => s.length >= 1);
     client.close();
@@ -117,7 +117,7 @@ describe('pixel formats, with a real ffmpeg on smptebars', () => {
     const server = new FrameRingServer({ name: ringName(), width: 8, height: 8, pixelFormat: 'gray8' });
     try {
       expect(server.frameBytes).toBe(64);
-      expect(() => FrameRingClient.open({ ...server.pars(), pixelFormat: 'rgb24' })).toThrow(expect.objectContaining({ code: 'RING_INVALID' }));
+      expect(() => FrameRingClient.open({ ...server.info(), pixelFormat: 'rgb24' })).toThrow(expect.objectContaining({ code: 'RING_INVALID' }));
       expect(() => new FrameRingServer({ name: ringName(), width: 8, height: 8, pixelFormat: 'yuv420p' as never })).toThrow(
         expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
       );
@@ -152,7 +152,7 @@ describe('camera time and restarts, with a real ffmpeg', () => {
   it('ptsUs is the source timeline: one frame interval apart, independent of when frames were committed', async () => {
     const stream = await started({ source: 'synthetic://testsrc2', fps: 10, ffmpegPath: await timedFfmpeg() });
     expect(stream.stats().cameraTime).toBe(true);
-    const client = FrameRingClient.open(stream.pars(), { policy: 'every' });
+    const client = FrameRingClient.open(stream.info(), { policy: 'every' });
     const seen = await collect(client, (s) => s.length >= 12);
     client.close();
     const inOrder = seen.filter((s, i) => i > 0 && s.droppedBefore === 0 && s.meta.frameNumber === seen[i - 1]!.meta.frameNumber + 1);
@@ -173,7 +173,7 @@ describe('camera time and restarts, with a real ffmpeg', () => {
     const server = await RtspTestServer.start({ width: 160, height: 120, fps: 10 });
     try {
       const stream = await started({ source: server.url(), width: 160, height: 120, fps: 5, ffmpegPath: await timedFfmpeg() });
-      const client = FrameRingClient.open(stream.pars(), { policy: 'every' });
+      const client = FrameRingClient.open(stream.info(), { policy: 'every' });
       const seen = await collect(client, (s) => s.length >= 8, 60_000);
       client.close();
       await stream.stop();
@@ -193,7 +193,7 @@ describe('camera time and restarts, with a real ffmpeg', () => {
 
   it('cameraTime: false leaves ptsUs null', async () => {
     const stream = await started({ source: 'synthetic://', fps: 10, cameraTime: false, ffmpegPath: await timedFfmpeg() });
-    const client = FrameRingClient.open(stream.pars());
+    const client = FrameRingClient.open(stream.info());
     const [f] = await collect(client, (s) => s.length >= 1);
     client.close();
     expect(f!.meta.ptsUs).toBeNull();
@@ -205,7 +205,7 @@ describe('camera time and restarts, with a real ffmpeg', () => {
     if (!existsSync(installer) || (await probeFfmpeg(installer)).frameTimes) return; // no old ffmpeg here to try
     const stream = await started({ source: 'synthetic://', fps: 10, ffmpegPath: installer });
     expect(stream.stats().cameraTime).toBe(false);
-    const client = FrameRingClient.open(stream.pars());
+    const client = FrameRingClient.open(stream.info());
     const [f] = await collect(client, (s) => s.length >= 1);
     client.close();
     expect(f!.meta.ptsUs).toBeNull();
@@ -215,7 +215,7 @@ describe('camera time and restarts, with a real ffmpeg', () => {
     const stream = await started({
       source: 'synthetic://testsrc2', fps: 10, slots: 64, backoff: { initialMs: 100, maxMs: 500 }, ffmpegPath: await timedFfmpeg(),
     });
-    const client = FrameRingClient.open(stream.pars(), { policy: 'every' });
+    const client = FrameRingClient.open(stream.info(), { policy: 'every' });
     const before = await collect(client, (s) => s.length >= 5);
     const pid = stream.stats().ffmpegPid!;
     const faults: string[] = [];
@@ -246,7 +246,7 @@ describe('camera time and restarts, with a real ffmpeg', () => {
 describe('the meta fields through a ring written from JavaScript', () => {
   it('ptsUs (also negative) and restarts round-trip; absent or null ptsUs reads as null', () => {
     const server = new FrameRingServer({ name: ringName(), width: 4, height: 2, pixelFormat: 'gray8', slots: 4 });
-    const client = FrameRingClient.open(server.pars(), { policy: 'every' });
+    const client = FrameRingClient.open(server.info(), { policy: 'every' });
     try {
       expect(() => server.write(new Uint8Array(4 * 2 * 3))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('gray8 = 8 bytes') }));
       server.write(new Uint8Array(8).fill(7), { ptsUs: -40_000, restarts: 2, frameNumber: 11 });
@@ -270,7 +270,7 @@ describe('the meta fields through a ring written from JavaScript', () => {
 describe('the pump pairs frames with their times by index', () => {
   it('a missing, NOPTS or early line affects only its own frame; lines may come in pieces; numbering starts where told', async () => {
     const server = new FrameRingServer({ name: ringName(), width: 2, height: 2, pixelFormat: 'gray8', slots: 16 });
-    const client = FrameRingClient.open(server.pars(), { policy: 'every' });
+    const client = FrameRingClient.open(server.info(), { policy: 'every' });
     const frames = createPipe();
     const times = createPipe();
     const pump = new RingPump(server, frames.readFd, { timesFd: times.readFd, firstFrameNumber: 100, restarts: 3 });
@@ -325,7 +325,7 @@ describe('readers that assume RGB24', () => {
     const p = new ChecksumProcess({ name: `camtime-rgb-${process.pid}` });
     try {
       await p.start();
-      await expect(p.backend.activateRGB24Client(server.pars())).rejects.toMatchObject({
+      await expect(p.backend.activateRGB24Client(server.info())).rejects.toMatchObject({
         code: 'INVALID_ARGUMENT',
         message: expect.stringMatching(/carries bgr24 frames.*pixelFormat 'rgb24'/),
       });

@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 async function checkBars(stream: LiveStream, expected = GST_SMPTE_BARS, tolerance = 40): Promise<void> {
-  const client = await openRing(stream.pars());
+  const client = await openRing(stream.info());
   try {
     const frame = await nextFrame(client);
     expect(frame.meta.width).toBe(W);
@@ -113,7 +113,7 @@ describe('LiveStream from other sources', () => {
     await stream.start();
     await stream.whenState('streaming', 20_000);
     await checkBars(stream, FFMPEG_SMPTE_BARS, 12);
-    const client = await openRing(stream.pars());
+    const client = await openRing(stream.info());
     const a = await nextFrame(client);
     const b = await nextFrame(client);
     client.close();
@@ -159,7 +159,7 @@ describe('LiveStream from other sources', () => {
         backoff: { initialMs: 100, maxMs: 200 },
       }));
       const rec = new StreamRecorder(stream);
-      const client = await openRing(stream.pars());
+      const client = await openRing(stream.info());
       await stream.start();
       const frame = await nextFrame(client);
       client.close();

@@ -7,8 +7,8 @@ import {
   DataRingClient,
   DataRingServer,
   FrameRingServer,
-  type DataRingPars,
-  type FrameRingPars,
+  type DataRingInfo,
+  type FrameRingInfo,
   type LentSlot,
   type RingServerStats,
   type SlotMeta,
@@ -94,22 +94,22 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
   }
 
   /** Backend: the frame ring this client forwards into (name and geometry: what a master attaches to). */
-  frameRingInfo(): FrameRingPars {
-    return this.ownFrameServer('frameRingInfo').pars();
+  frameRingInfo(): FrameRingInfo {
+    return this.ownFrameServer('frameRingInfo').info();
   }
 
   /** Backend: this client's data ring, for downstream consumers (`DataRingClient.open(info)`). */
-  dataRingInfo(): DataRingPars {
-    return this.ownDataServer('dataRingInfo').pars();
+  dataRingInfo(): DataRingInfo {
+    return this.ownDataServer('dataRingInfo').info();
   }
 
   /** @deprecated The Valkka name of {@link frameRingInfo}; kept so existing code runs. */
-  getRGB24ServerPars(): FrameRingPars {
+  getRGB24ServerPars(): FrameRingInfo {
     return this.frameRingInfo();
   }
 
   /** @deprecated The Valkka name of {@link dataRingInfo}; kept so existing code runs. */
-  getDataShmemPars(): DataRingPars {
+  getDataShmemPars(): DataRingInfo {
     return this.dataRingInfo();
   }
 
@@ -129,7 +129,7 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
   }
 
   /** Backend: starts listening to a data ring (usually a master's reply ring); each value goes to handleMessage. */
-  async listenToDataRing(ring: DataRingPars | string, options: { waitMs?: number } = {}): Promise<void> {
+  async listenToDataRing(ring: DataRingInfo | string, options: { waitMs?: number } = {}): Promise<void> {
     this.assertBackend('listenToDataRing');
     if (this.replyReader) {
       throw new ProcessError(
@@ -166,7 +166,7 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
   }
 
   /** @deprecated The Valkka name of {@link listenToDataRing}; kept so existing code runs. */
-  async listenDataServer(pars: DataRingPars | string, options: { waitMs?: number } = {}): Promise<void> {
+  async listenDataServer(pars: DataRingInfo | string, options: { waitMs?: number } = {}): Promise<void> {
     return this.listenToDataRing(pars, options);
   }
 

@@ -4,7 +4,7 @@
 // this.reply(client, value) answers that client.
 
 import type { BackendApi } from './backend_api.js';
-import { DataRingServer, type DataRingPars, type FrameRingPars, type ReadPolicy, type SlotMeta } from '../shm/index.js';
+import { DataRingServer, type DataRingInfo, type FrameRingInfo, type ReadPolicy, type SlotMeta } from '../shm/index.js';
 import { ClientProcess } from './client_process.js';
 import { FRAME_TAKEN, FRONTEND_ONLY, RING_GONE, TEARDOWN_BACKEND } from './internal_symbols.js';
 import type { ExitInfo, MessageProcessOptions, ProcessState } from './message_process.js';
@@ -138,8 +138,8 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
       throw err;
     };
     try {
-      const framePars = await clientCalls.frameRingInfo().catch(clientDied);
-      const replyPars = await ownCalls.attachClient(client.name, framePars);
+      const frameRing = await clientCalls.frameRingInfo().catch(clientDied);
+      const replyPars = await ownCalls.attachClient(client.name, frameRing);
       await clientCalls.listenToDataRing(replyPars).catch(clientDied);
       if (registration.goneDuringRegistration) throw new Error(registration.goneDuringRegistration);
     } catch (err) {
@@ -221,7 +221,7 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
   // ---------------------------------------------------------------- backend
 
   /** Backend (driven by registerClientProcess): read the client's frames and open a reply ring for it. */
-  async attachClient(client: string, framePars: FrameRingPars): Promise<DataRingPars> {
+  async attachClient(client: string, frameRing: FrameRingInfo): Promise<DataRingInfo> {
     this.assertBackend('attachClient');
     if (this.attached.has(client)) throw new ProcessError('ALREADY_REGISTERED', `master '${this.name}' already serves a client named '${client}'`);
     if (this.attached.size >= this.maxClients) {
@@ -235,13 +235,13 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
     });
     this.attached.set(client, { replyServer });
     try {
-      await this.activateRGB24Client(framePars, { source: client, policy: (this.options as MasterProcessOptions).policy ?? 'latest' });
+      await this.activateRGB24Client(frameRing, { source: client, policy: (this.options as MasterProcessOptions).policy ?? 'latest' });
     } catch (err) {
       this.attached.delete(client);
       replyServer.close();
       throw err;
     }
-    return replyServer.pars();
+    return replyServer.info();
   }
 
   /** Backend: stop reading a client's frames and close its reply ring. Returns false when it was not attached. */

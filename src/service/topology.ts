@@ -113,7 +113,7 @@ export class Topology {
         // Unique per service run: two services (or a service and an example) never meet in /dev/shm.
         name: `svc${process.pid}-${c.name}`,
       });
-      const camera: RunningCamera = { plan: c, stream, ring: stream.pars().name };
+      const camera: RunningCamera = { plan: c, stream, ring: stream.info().name };
       this.cameras.push(camera);
       // A camera that is down is retried by LiveStream; say so once per distinct message.
       let lastFault = '';
@@ -229,7 +229,7 @@ export class Topology {
       if (p.plan.role === 'master') continue;
       for (const name of p.plan.cameras) {
         const camera = this.cameras.find((c) => c.plan.name === name)!;
-        work.push((p.process as ClientProcess).backend.activateRGB24Client(camera.stream.pars(), { source: name }));
+        work.push((p.process as ClientProcess).backend.activateRGB24Client(camera.stream.info(), { source: name }));
       }
     }
     await Promise.all(work);
@@ -251,7 +251,7 @@ export class Topology {
           const backend = (p.process as ClientProcess).backend;
           try {
             const active = (await backend.activeRGB24Clients()).includes(camera);
-            if (on && !active) await backend.activateRGB24Client(cam.stream.pars(), { source: camera });
+            if (on && !active) await backend.activateRGB24Client(cam.stream.info(), { source: camera });
             if (!on && active) await backend.deactivateRGB24Client(camera);
           } catch (err) {
             if (this.stopping === null) failed.push(`${p.plan.name} (${err instanceof Error ? err.message : String(err)})`);

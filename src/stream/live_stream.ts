@@ -9,7 +9,7 @@
 // 'fault' is deliberately not 'error': faults are expected and handled here, and must never crash the process.
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
-import { FrameRingServer, type FrameRingPars, type PixelFormat, type RingServerStats } from '../shm/index.js';
+import { FrameRingServer, type FrameRingInfo, type PixelFormat, type RingServerStats } from '../shm/index.js';
 import { Backoff } from './backoff.js';
 import { describeSource, parseSource, sourceUrl, type CameraSource } from './camera_source.js';
 import { resolveFfmpeg, type ResolvedFfmpeg } from './ffmpeg_binary.js';
@@ -141,9 +141,14 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
     return `LiveStream ${inspect(view, options)}`;
   }
 
-  /** The ring's description, for processes to attach (FrameRingClient.open(pars)). */
-  pars(): FrameRingPars {
-    return this.#ring.pars();
+  /** The ring's description, for processes to attach (FrameRingClient.open(info)). */
+  info(): FrameRingInfo {
+    return this.#ring.info();
+  }
+
+  /** @deprecated Valkka's name for {@link info}; kept for programs written against it. */
+  pars(): FrameRingInfo {
+    return this.info();
   }
 
   /** The ring's writer-side counters: readers, and the slots each holds (null once stopped). */

@@ -1,5 +1,5 @@
 // Reading frames out of a ring in tests and checking what they show.
-import { FrameRingClient, type FrameRingPars, type SlotMeta } from '../../src/shm/index.js';
+import { FrameRingClient, type FrameRingInfo, type SlotMeta } from '../../src/shm/index.js';
 
 export type Rgb = [number, number, number];
 
@@ -32,7 +32,7 @@ export async function nextFrame(client: FrameRingClient, timeoutMs = 20_000): Pr
   throw new Error(`no frame within ${timeoutMs} ms`);
 }
 
-export async function openRing(pars: FrameRingPars): Promise<FrameRingClient> {
+export async function openRing(pars: FrameRingInfo): Promise<FrameRingClient> {
   return FrameRingClient.waitFor(pars, { policy: 'latest', timeoutMs: 10_000 });
 }
 
