@@ -16,6 +16,7 @@ it('the README example runs, reports brightness, and leaves /dev/shm clean', { t
   expect(code, out).toBe(0);
   expect(out).toMatch(/^cam0: brightness \d+$/m);
   expect(out).toMatch(/^levels: \{ cam0: \d+ \}$/m);
+  expect(Number(/^read here: (\d+) frames$/m.exec(out)?.[1])).toBeGreaterThan(10); // 5 s at 10 fps
   expect(readdirSync('/dev/shm').filter((s) => s.startsWith(`framering-stream-${child.pid}-`))).toEqual([]);
 });
 

@@ -1,7 +1,8 @@
 // The package as a user gets it: compile src/ into a scratch package (package.json with its exports, the addon's
 // build/), then import 'framering' and 'framering/internal' by name from plain node. The root keeps the public API
 // and no plumbing; the plumbing is under framering/internal. Then tsc --strict compiles two user programs against
-// the package's types, by name: an exhaustive switch over error codes compiles, one with a missing case does not.
+// the package's types, by name: an exhaustive switch over error codes compiles, one with a missing case does not; and
+// the README's program (await using, for await over frames, an RPC call with a signal) compiles and runs as JS.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,7 +84,8 @@ beforeAll(async () => {
     symlinkSync(join(root, entry), join(scratch, entry));
   }
   const out = ['--outDir', join(scratch, 'dist'), '--rootDir', root, '--declaration'];
-  const entries = [join(root, 'src/index.ts'), join(root, 'src/internal.ts')];
+  // backend_runtime is what a forked child runs: nothing imports it, so it is named here.
+  const entries = ['src/index.ts', 'src/internal.ts', 'src/process/backend_runtime.ts'].map((f) => join(root, f));
   await run(process.execPath, [tsc, ...out, ...strict, ...types, ...entries], { cwd: root, maxBuffer: 16 << 20 });
 }, 180_000);
 
@@ -110,6 +112,27 @@ describe('public API', () => {
     const errors = (await compile('switch_missing_case.ts')).split('\n').filter((line) => /error TS\d+/.test(line));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/switch_missing_case\.ts.*"RING_UNTRUSTED"' is not assignable to type 'never'/);
+  });
+
+  it('the README program (await using, for await over frames, an RPC call with a signal, switch on err.code) compiles with tsc --strict against the package by name and runs as JavaScript', { timeout: 120_000 }, async () => {
+    const dir = join(scratch, 'readme');
+    mkdirSync(dir);
+    for (const file of ['bright_process.ts', 'run_bright.ts']) {
+      const source = readFileSync(join(root, 'test/fixtures/examples/readme', file), 'utf8');
+      const program = source.replaceAll("'../../../../src/index.js'", "'framering'");
+      expect(program).toContain("from 'framering'");
+      writeFileSync(join(dir, file), program);
+    }
+    const files = ['bright_process.ts', 'run_bright.ts'].map((f) => join(dir, f));
+    await run(process.execPath, [tsc, '--outDir', dir, '--rootDir', dir, ...strict, ...types, ...files], { cwd: scratch }).catch(
+      (err: { stdout?: string }) => {
+        throw new Error(`tsc --strict failed:\n${err.stdout}`);
+      },
+    );
+    const { stdout } = await run(process.execPath, [join(dir, 'run_bright.js')], { cwd: scratch, timeout: 90_000 });
+    expect(stdout).toMatch(/^cam0: brightness \d+$/m);
+    expect(stdout).toMatch(/^levels: \{ cam0: \d+ \}$/m);
+    expect(Number(/^read here: (\d+) frames$/m.exec(stdout)?.[1])).toBeGreaterThan(10);
   });
 
   it("'framering' exports the public API and no plumbing; 'framering/internal' has the plumbing", async () => {
