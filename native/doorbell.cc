@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "doorbell_hops.h"
+
 namespace framering {
 
 namespace {
@@ -42,7 +44,9 @@ DoorbellReceiver::~DoorbellReceiver() {
 
 void DoorbellReceiver::Drain() {
   char buf[64];
-  while (recv(fd_, buf, sizeof buf, MSG_DONTWAIT) > 0) {
+  ssize_t n;
+  while ((n = recv(fd_, buf, sizeof buf, MSG_DONTWAIT)) > 0) {
+    if (hops::kEnabled && n == sizeof(double)) memcpy(&hops::g_stamps[hops::kSend], buf, sizeof(double));
   }
 }
 
@@ -62,7 +66,13 @@ bool DoorbellSender::Ring(dev_t dev, ino_t ino, uint64_t token) {
   if (fd_ < 0) return false;  // no socket (out of descriptors at creation): readers fall back to their waiter
   sockaddr_un addr;
   socklen_t len = AddressOf(dev, ino, token, &addr);
-  if (sendto(fd_, "w", 1, MSG_DONTWAIT | MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), len) == 1) return true;
+  // Measuring hops: the ring carries its send time (see doorbell_hops.h).
+  double sent_ns = hops::kEnabled ? hops::NowNs() : 0;
+  const void* bell = hops::kEnabled ? static_cast<const void*>(&sent_ns) : "w";
+  size_t bell_bytes = hops::kEnabled ? sizeof sent_ns : 1;
+  if (sendto(fd_, bell, bell_bytes, MSG_DONTWAIT | MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), len) ==
+      static_cast<ssize_t>(bell_bytes))
+    return true;
   // EAGAIN: rings already wait in its queue, so it will wake anyway. Anything else (refused, no such name, a
   // security module saying no) means this doorbell does not work from here: the reader falls back to its thread.
   return errno == EAGAIN || errno == EWOULDBLOCK;

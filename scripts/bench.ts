@@ -4,12 +4,15 @@
  * readers; publish → handler latency at 64 B, 1080p and 25 MB. Prints the tables and judges the goals of
  * design.md ("Targets"); options in scripts/bench/options.ts (--help).
  */
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { goalRows, judge, LATENCY_SIZES } from './bench/goals.js';
 import { formatDetectRows, runDetectSection } from './bench/detect_section.js';
 import { runIngestSection } from './bench/ingest_section.js';
 import { parseOptions, USAGE, UsageError, wants, type BenchOptions } from './bench/options.js';
+import { startCpuBurners } from './bench/cpu_burners.js';
+import { formatHops } from './bench/hop_report.js';
 import { formatReport } from './bench/report.js';
 import { failedRow, FRAME_1080P, mergeRepeats, type Row, type RowSection } from './bench/rows.js';
 import { teardownAll } from './bench/teardown.js';
@@ -56,6 +59,7 @@ function plan(o: BenchOptions): Run[] {
       ['process.send', processSendLatency],
       ['unix', unixSocketLatency],
     ] as const) {
+      if (o.hops && transport === 'process.send') continue; // no hops to show: leave its time to the others
       for (const size of LATENCY_SIZES) {
         const name = `${transport} ${size.label}`;
         runs.push({ id: `latency-${transport}-${size.bytes}`, name, section: 'latency', run: () => fn({ name, bytes: size.bytes, ...lat }) });
@@ -100,11 +104,21 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  // The native hop stamps are switched on when the addon loads (native/doorbell_hops.h): run again with the switch.
+  if (opts.hops && process.env.FRAMERING_HOPS !== '1') {
+    const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, FRAMERING_HOPS: '1' } });
+    return again.status ?? 1;
+  }
   const started = Date.now();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   process.stderr.write(`bench: ${cpus().length} x ${cpu}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
   let rows: Row[] = [];
+  let stopBurners: (() => void) | null = null;
   for (const r of plan(opts)) {
+    if (r.section === 'latency' && opts.burn > 0 && !stopBurners) {
+      stopBurners = startCpuBurners(opts.burn);
+      process.stderr.write(`bench: ${opts.burn} CPU burner(s) running beside the latency runs\n`);
+    }
     process.stderr.write(`bench: ${r.name} ...`);
     const t = Date.now();
     // Others share this machine: the load when each run started says how far to trust it.
@@ -117,9 +131,11 @@ async function main(): Promise<number> {
     }
     row.id = r.id;
     row.load_avg_1m = load1;
+    if (r.section === 'latency') row.cpu_burners = opts.burn;
     rows.push(row);
     process.stderr.write(row.error ? ` FAILED: ${row.error}\n` : ` ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
   }
+  stopBurners?.();
   if (wants(opts, 'ingest')) {
     process.stderr.write('bench: ingest ...');
     try {
@@ -141,6 +157,8 @@ async function main(): Promise<number> {
   const detectRows = rows.filter((r) => r.section === 'detect');
   process.stdout.write(`\n${formatReport(rows.filter((r) => r.section !== 'detect'), goals)}\n`);
   if (detectRows.length > 0) process.stdout.write(`\n${formatDetectRows(detectRows)}\n`);
+  const hopTable = formatHops(rows);
+  if (hopTable) process.stdout.write(`\n${hopTable}\n`);
   process.stdout.write(
     `\n${cpus().length} cores, load average after ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${((Date.now() - started) / 1000).toFixed(0)} s in all\n`,
   );

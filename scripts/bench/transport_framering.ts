@@ -5,6 +5,7 @@
 import { FrameRingClient, FrameRingServer, type FrameRingPars } from '../../src/shm/index.js';
 import { markFrame, stampSendTime } from './frame_marks.js';
 import type { FrameRecorder } from './frame_recorder.js';
+import { doorbellHopProbe, HOPS_ON } from './hop_recorder.js';
 import type { ReaderRole } from './reader_roles.js';
 import { ReaderProcess } from './reader_process.js';
 import type { ReaderHandle } from './reader_worker.js';
@@ -42,6 +43,14 @@ export function readFramering(role: Extract<ReaderRole, { transport: 'framering'
       setImmediate(loop);
     };
     setImmediate(loop);
+  } else if (HOPS_ON) {
+    const probe = doorbellHopProbe(recorder.hops);
+    client.onFrame((frame) => {
+      const px = frame.pixels;
+      probe.entered(px);
+      recorder.record(px, frame.meta.timestampUs);
+      probe.left();
+    });
   } else {
     client.onFrame((frame) => {
       recorder.record(frame.pixels, frame.meta.timestampUs);
@@ -190,6 +199,7 @@ export async function frameringLatency(o: { name: string; bytes: number; seconds
       meta_p50_us: r.metaLatency?.p50,
       meta_p99_us: r.metaLatency?.p99,
       dropped: r.dropped,
+      hops: r.hops,
     };
   } finally {
     await ring.end();
