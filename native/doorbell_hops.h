@@ -8,8 +8,9 @@
 namespace framering {
 namespace hops {
 
-// The last delivery's stamps in this process (one reader per bench process). kSend travels in the ring itself.
-enum Stamp { kSend, kPoll, kDrained, kCall, kNextEntry, kArmed, kCount };
+// The last delivery's stamps in this process (one reader per bench process). kSend travels in the ring itself;
+// kSendReturned is the writer's own (sendto's cost, read in the writer's process).
+enum Stamp { kSend, kPoll, kDrained, kCall, kNextEntry, kArmed, kSendReturned, kCount };
 
 extern const bool kEnabled;
 extern double g_stamps[kCount];

@@ -54,17 +54,17 @@ function plan(o: BenchOptions): Run[] {
   }
   if (wants(o, 'latency')) {
     const lat = { seconds: o.latencySeconds, rate: o.latencyRate };
-    for (const [transport, fn] of [
-      ['framering', frameringLatency],
-      ['process.send', processSendLatency],
-      ['unix', unixSocketLatency],
-    ] as const) {
-      if (o.hops && transport === 'process.send') continue; // no hops to show: leave its time to the others
-      for (const size of LATENCY_SIZES) {
-        const name = `${transport} ${size.label}`;
-        runs.push({ id: `latency-${transport}-${size.bytes}`, name, section: 'latency', run: () => fn({ name, bytes: size.bytes, ...lat }) });
-      }
-    }
+    // framering and the Unix socket (its target) alternate size by size, --rounds times: each pair shares a moment of
+    // the machine's load, and the judged figures are the medians over the rounds.
+    const latencyRun = (transport: 'framering' | 'process.send' | 'unix', size: (typeof LATENCY_SIZES)[number]): Run => {
+      const fn = { framering: frameringLatency, 'process.send': processSendLatency, unix: unixSocketLatency }[transport];
+      const name = `${transport} ${size.label}`;
+      return { id: `latency-${transport}-${size.bytes}`, name, section: 'latency', run: () => fn({ name, bytes: size.bytes, ...lat }) };
+    };
+    for (let i = 0; i < o.rounds; i++)
+      for (const size of LATENCY_SIZES) runs.push(latencyRun('framering', size), latencyRun('unix', size));
+    // process.send once (far off the others), and not at all when timing hops (it has none to show).
+    if (!o.hops) for (const size of LATENCY_SIZES) runs.push(latencyRun('process.send', size));
     // The same ring read with a blocking pull() on the JS thread: what the wakeup costs without Node's event loop.
     const pull = 'framering pull() 64 B';
     runs.push({ id: 'latency-framering-pull-64', name: pull, section: 'latency', run: () => frameringLatency({ name: pull, bytes: 64, mode: 'pull', ...lat }) });

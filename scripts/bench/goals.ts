@@ -1,4 +1,4 @@
-/** The targets of design.md ("Targets") and issue 2, judged from the measured rows: never assumed. */
+/** The targets of design.md ("Targets"), issue 2 and issue 13, judged from the measured rows: never assumed. */
 import type { Row } from './rows.js';
 
 export interface GoalResult {
@@ -41,15 +41,28 @@ export function judge(rows: Row[]): GoalResult[] {
     ratioGoal(rows, 'framering >= 10 x process.send', 'process.send', 10),
     ratioGoal(rows, 'framering >= 3 x Unix socket', 'unix', 3),
   ];
+  // Issue 13 §1: onFrame against a 64-byte-framed Unix socket message of the same size, measured in the same run.
   for (const size of LATENCY_SIZES) {
-    const goal = `framering latency ${size.label}: p50 <= 30 us, p99 <= 200 us`;
+    const goal = `framering onFrame ${size.label}: p50 <= Unix socket p50 and p99 <= its p99`;
     const r = byId(rows, `latency-framering-${size.bytes}`);
-    if (!r || r.p50_us === null || r.p99_us === null || !r.samples) {
+    const u = byId(rows, `latency-unix-${size.bytes}`);
+    if (!r?.samples || !u?.samples || r.p50_us === null || r.p99_us === null || u.p50_us === null || u.p99_us === null) {
       goals.push({ goal, measured: 'not measured', pass: null });
       continue;
     }
-    goals.push({ goal, measured: `p50 ${r.p50_us.toFixed(1)} us, p99 ${r.p99_us.toFixed(1)} us (${r.samples} frames)`, pass: r.p50_us <= 30 && r.p99_us <= 200 });
+    const rounds = Array.isArray(r.p50_us_runs) ? `, medians of ${r.p50_us_runs.length} rounds` : '';
+    goals.push({
+      goal,
+      measured: `p50 ${r.p50_us.toFixed(1)} vs ${u.p50_us.toFixed(1)} us (${(r.p50_us / u.p50_us).toFixed(2)} x), p99 ${r.p99_us.toFixed(1)} vs ${u.p99_us.toFixed(1)} us (${(r.p99_us / u.p99_us).toFixed(2)} x)${rounds}`,
+      pass: r.p50_us <= u.p50_us && r.p99_us <= u.p99_us,
+    });
   }
+  const pull = byId(rows, 'latency-framering-pull-64');
+  goals.push(
+    pull?.samples && pull.p50_us !== null
+      ? { goal: 'framering pull() 64 B: p50 <= 30 us', measured: `p50 ${pull.p50_us.toFixed(1)} us, p99 ${(pull.p99_us ?? NaN).toFixed(1)} us`, pass: pull.p50_us <= 30 }
+      : { goal: 'framering pull() 64 B: p50 <= 30 us', measured: 'not measured', pass: null },
+  );
   const one = rate(rows, 'framering');
   const four = rate(rows, 'framering-4');
   if (one === null || four === null) goals.push({ goal: '4 readers < 5% slower than 1', measured: 'not measured', pass: null });

@@ -44,7 +44,7 @@ export class HopRecorder {
   }
 }
 
-type HopStamps = Float64Array; // [send, poll, drained, call, nextEntry, armed], ns (native/doorbell_hops.h)
+type HopStamps = Float64Array; // [send, poll, drained, call, nextEntry, armed, sendReturned], ns (native/doorbell_hops.h)
 const hopStamps = (addon.RingClient as unknown as { hopStamps(): HopStamps | null }).hopStamps;
 
 /**
@@ -79,4 +79,11 @@ export function doorbellHopProbe(recorder: HopRecorder): { entered(payload: Uint
       prevLeftNs = Number(process.hrtime.bigint());
     },
   };
+}
+
+/** In the writer's process, after a commit stamped at sinceNs: how long its sendto() took, µs; null when it rang nobody. */
+export function writerSendtoUs(sinceNs: number): number | null {
+  const s = hopStamps();
+  if (!s || s[0] < sinceNs || s[6] < s[0]) return null;
+  return (s[6] - s[0]) / 1000;
 }

@@ -29,7 +29,8 @@ export const USAGE = `usage: npm run bench -- [--seconds S] [--latency-seconds S
   --seconds S           length of each throughput run after a short warm-up (default 3)
   --latency-seconds S   length of each paced latency run (default 2)
   --rate FPS            pace of the latency runs, frames per second (default 500)
-  --rounds N            alternating rounds of memcpy, 1 reader, 4 readers; the best of each counts (default 2)
+  --rounds N            alternating rounds of memcpy, 1 reader, 4 readers (the best of each counts), of framering
+                        and Unix socket latency (medians count), of the ingest paths (default 2)
   --json FILE           also write the result rows to FILE as a JSON array
   --ingest / --no-ingest  run the ingest CPU section of scripts/bench_ingest.ts when it exists (default: run)
   --detect              also run the detection section: CenterNet inference p50/p99 with SIMD and threads on and off,
