@@ -77,7 +77,9 @@ export function judge(rows: Row[]): GoalResult[] {
   // Ingest (issue 13 section 2): the pump's CPU per frame against the C read() floor and the naive path, same run.
   for (const r of rows.filter((x) => x.section === 'ingest' && !x.error && x.path === 'framering')) {
     const src = String(r.source);
-    const runs = Array.isArray(r.floor_ratio_runs) ? ` (rounds: ${(r.floor_ratio_runs as number[]).map((x) => x.toFixed(2)).join(', ')})` : '';
+    const runs = Array.isArray(r.floor_ratio_runs)
+      ? ` (median of ${(r.floor_ratio_runs as number[]).length} rounds: ${(r.floor_ratio_runs as number[]).map((x) => x.toFixed(2)).join(', ')}; quartiles ${num(r.floor_ratio_p25)}-${num(r.floor_ratio_p75)})`
+      : '';
     goals.push({
       goal: `ingest ${src}: framering pump CPU <= 1.15 x the C read() floor`,
       measured: `${num(r.floor_ratio)} x: ${num(r.cpu_us_per_frame)} vs floor ${num(r.floor_us_per_frame)} us/frame${runs}; pump thread alone ${num(r.pump_thread_us_per_frame)} us/frame`,
