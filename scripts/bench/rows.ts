@@ -117,8 +117,11 @@ function median(values: number[]): number {
 function mergeLatencyRuns(runs: Row[]): Row {
   const p50s = runs.map((r) => r.p50_us ?? NaN);
   const p99s = runs.map((r) => r.p99_us ?? NaN);
+  // The other fields (hops, notes) from the round whose p50 is the median's.
+  const mid = median(p50s);
+  const typical = runs.reduce((a, b) => (Math.abs((b.p50_us ?? NaN) - mid) < Math.abs((a.p50_us ?? NaN) - mid) ? b : a));
   return {
-    ...runs[0],
+    ...typical,
     p50_us: median(p50s),
     p99_us: median(p99s),
     max_us: Math.max(...runs.map((r) => r.max_us ?? NaN)),
