@@ -410,9 +410,11 @@ Napi::Value RingClient::WriterStatus(const Napi::CallbackInfo& info) {
     bool waiting = sleeping_;
     StopDoorbell();
     StartWaiter(env, waiting);
-  } else if (poll_ && sleeping_) {
-    // The armed bit lives in shared memory another process could clear: look again anyway, so a lost ring costs
-    // at most one timer period, never a reader asleep for good.
+  } else if (poll_ && sleeping_ && !core_->DoorbellArmed()) {
+    // The armed bit lives in shared memory another process could clear: when it is gone while we sleep (rung and the
+    // ring still on its way, or cleared by someone else), look again, so a lost ring costs at most one timer period,
+    // never a reader asleep for good. While it is set, the next commit rings us: a ring to ourselves every period
+    // would cost a sendto, a recv and a loop wakeup per reader four times a second (half a master's syscalls).
     doorbell_->RingSelf();
   }
   return env.Null();
