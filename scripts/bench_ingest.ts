@@ -49,6 +49,9 @@ export interface IngestRow {
   floor_ratio_p25?: number;
   floor_ratio_p75?: number;
   load_avg_1m_runs?: number[];
+  /** The pump against the floor writing 8 rotating shared buffers (where the pump writes), same round. */
+  ring_floor_ratio?: number;
+  ring_floor_ratio_runs?: number[];
   floor_us_per_frame?: number;
   naive_ratio?: number;
   /** Old column: our CPU / ffmpeg's. */
@@ -255,29 +258,31 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<Ingest
       const source: SourceSpec = kind === 'synthetic' ? 'synthetic://testsrc2' : { kind: 'file', path: clip, loop: true, realtime: true };
       const run: Opts = { ...o, source, label: kind === 'synthetic' ? 'testsrc2' : 'h264 decode', floorBinary };
       const load = Number(loadavg()[0].toFixed(2));
-      const w: Record<'floor' | 'pump' | 'naive', Window[]> = { floor: [], pump: [], naive: [] };
+      const w: Record<'floor' | 'ringFloor' | 'pump' | 'naive', Window[]> = { floor: [], ringFloor: [], pump: [], naive: [] };
       const loads: number[] = [];
       for (let r = 0; r < o.rounds; r++) {
         loads.push(Number(loadavg()[0].toFixed(2)));
-        // The floor and the pump side by side in every round, their order swapped every other round: neither always
-        // runs right after the naive path's burst, and a drift in the machine's load cancels over two rounds.
-        if (r % 2 === 0) {
-          w.floor.push(await benchFloor(run));
-          w.pump.push(await benchPump(run));
-        } else {
-          w.pump.push(await benchPump(run));
-          w.floor.push(await benchFloor(run));
+        // The floors and the pump side by side in every round, their order turned every round: none always runs
+        // right after the naive path's burst, and a drift in the machine's load cancels over the rounds.
+        // ringFloor: the floor writing into 8 rotating buffers of one shared mapping, as the pump writes ring slots.
+        const trio: Array<['floor' | 'ringFloor' | 'pump', () => Promise<Window>]> = [
+          ['floor', () => benchFloor(run)],
+          ['pump', () => benchPump(run)],
+          ['ringFloor', () => benchFloor(run, 8, true)],
+        ];
+        for (let k = 0; k < trio.length; k++) {
+          const [path, measure] = trio[(k + r) % trio.length]!;
+          w[path].push(await measure());
         }
         w.naive.push(await benchNaive(run));
       }
-      // Diagnostic: the floor writing into 8 rotating buffers of one shared mapping, as the pump writes ring slots.
-      const ringLike = await benchFloor(run, 8, true);
       const per = (ws: Window[], k: 'ourNs' | 'ffmpegNs' | 'pumpNs') => ws.map((x) => perFrameUs(x[k] ?? NaN, x.frames));
       const fps = (ws: Window[]) => round(median(ws.map((x) => x.frames / x.seconds)), 1);
       const floorUs = per(w.floor, 'ourNs');
       const pumpUs = per(w.pump, 'ourNs');
       const naiveUs = per(w.naive, 'ourNs');
       const floorRatios = pumpUs.map((p, i) => round(p / floorUs[i]!, 3));
+      const ringFloorRatios = pumpUs.map((p, i) => round(p / per(w.ringFloor, 'ourNs')[i]!, 3));
       const row = (path: string, name: string, ws: Window[]): IngestRow => {
         const us = per(ws, 'ourNs');
         const ff = median(per(ws, 'ffmpegNs'));
@@ -288,9 +293,10 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<Ingest
       rows.push({ ...row('framering', `framering ${run.label}: native pipe → RingPump → ring slot`, w.pump),
         pump_thread_us_per_frame: round(median(per(w.pump, 'pumpNs')), 1), floor_us_per_frame: round(median(floorUs), 1),
         floor_ratio: round(median(floorRatios), 3), floor_ratio_runs: floorRatios, ...spreadOf(floorRatios), load_avg_1m_runs: loads,
+        ring_floor_ratio: round(median(ringFloorRatios), 3), ring_floor_ratio_runs: ringFloorRatios,
         naive_ratio: round(median(pumpUs) / median(naiveUs), 3) });
       rows.push({ ...row('naive', `naive ${run.label}: fluent-ffmpeg stream → Buffer → ring.write`, w.naive) });
-      rows.push({ ...row('floor-ring', `floor ${run.label}, 8 rotating buffers in one shared mapping (diagnostic)`, [ringLike]) });
+      rows.push({ ...row('floor-ring', `floor ${run.label}, 8 rotating buffers in one shared mapping (as ring slots)`, w.ringFloor) });
     }
     if (o.split) rows.push(...(await ffmpegSplit(clip, o)));
   } finally {
