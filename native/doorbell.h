@@ -5,7 +5,9 @@
 // Abstract sockets live in a network namespace: a reader the writer cannot reach (another namespace) is told so
 // through its entry (refused_token), and falls back to the futex waiter thread.
 #pragma once
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <cstdint>
 
@@ -19,14 +21,13 @@ class DoorbellReceiver {
   DoorbellReceiver(const DoorbellReceiver&) = delete;
   DoorbellReceiver& operator=(const DoorbellReceiver&) = delete;
   int fd() const { return fd_; }
-  void Drain();     // reads every pending ring
+  void Drain();     // takes the pending ring (one recv: a second one left queued only wakes the loop once more)
   void RingSelf();  // a ring to ourselves: the event loop comes back to us soon
 
  private:
   int fd_ = -1;
-  dev_t dev_;
-  ino_t ino_;
-  uint64_t token_;
+  sockaddr_un addr_;  // our own address, for RingSelf
+  socklen_t addr_len_ = 0;
 };
 
 // The writer's side: one unbound socket, shared by the writer's threads (sendto is thread-safe).

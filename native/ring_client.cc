@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "doorbell_hops.h"
 #include "napi_helpers.h"
 #include "termination_signal.h"
 #include "uv_poll_glue.h"
@@ -35,7 +36,7 @@ Napi::Function RingClient::Init(Napi::Env env) {
                       InstanceMethod("release", &RingClient::Release), InstanceMethod("start", &RingClient::Start),
                       InstanceMethod("next", &RingClient::Next), InstanceMethod("stats", &RingClient::Stats),
                       InstanceMethod("writerStatus", &RingClient::WriterStatus), InstanceMethod("wakeup", &RingClient::Wakeup),
-                      InstanceMethod("close", &RingClient::Close)});
+                      InstanceMethod("close", &RingClient::Close), StaticMethod("hopStamps", &RingClient::HopStamps)});
 }
 
 // new RingClient({ name, policy: 'latest'|'every' })
@@ -234,6 +235,7 @@ void RingClient::StopDoorbell() {
 }
 
 void RingClient::OnPoll(uv_poll_s* handle, int status, int events) {
+  hops::Mark(hops::kPoll);
   auto* self = static_cast<RingClient*>(UvHandleData(handle));
   if (!self) return;
   if (status < 0) {  // the poll failed (libuv stopped it): the waiter thread takes over
@@ -250,6 +252,7 @@ void RingClient::OnPoll(uv_poll_s* handle, int status, int events) {
 void RingClient::OnDoorbell() {
   if (closed_ || !doorbell_) return;
   doorbell_->Drain();
+  hops::Mark(hops::kDrained);
   // Only a reader whose JavaScript waits takes a frame here: a ring that arrives while a delivery is in progress (an
   // armed bit left from a take that succeeded after all, a stray datagram) must not start a second one.
   if (!sleeping_) return;
@@ -276,6 +279,7 @@ void RingClient::Deliver(Napi::Env env, int32_t index, const std::string& gone_w
     // Nothing more will come: a reader left open must not keep the process alive.
     if (poll_) uv_unref(static_cast<uv_handle_s*>(poll_));
   }
+  hops::Mark(hops::kCall);
   try {
     if (index >= 0)
       handler_.MakeCallback(env.Global(), {Napi::Number::New(env, index)});
@@ -334,6 +338,7 @@ void RingClient::WaiterLoop() {
 // back to the waiter thread. Only called between deliveries, when the waiter is parked, so the two never acquire at
 // once. next(false) always hands back: the caller yields to the event loop.
 Napi::Value RingClient::Next(const Napi::CallbackInfo& info) {
+  hops::Mark(hops::kNextEntry);
   if (closed_ || !delivering_) return Napi::Number::New(info.Env(), -1);
   bool take_here = !(info.Length() > 0 && info[0].IsBoolean() && !info[0].As<Napi::Boolean>().Value());
   AcquiredSlot slot;
@@ -350,6 +355,7 @@ Napi::Value RingClient::Next(const Napi::CallbackInfo& info) {
       return Napi::Number::New(info.Env(), Handed(slot));
     }
     sleeping_ = true;
+    hops::Mark(hops::kArmed);
     return Napi::Number::New(info.Env(), -1);
   }
   {
@@ -373,6 +379,16 @@ void RingClient::StopWaiter() {
   // Abort, not Release: a delivery still queued is then dropped instead of running later against a client that may
   // be freed by then (its hold went with the reader entry).
   deliver_.Abort();
+}
+
+// RingClient.hopStamps() → the last doorbell delivery's stamps in this process (doorbell_hops.h), or null when
+// FRAMERING_HOPS=1 was not set at load.
+Napi::Value RingClient::HopStamps(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!hops::kEnabled) return env.Null();
+  Napi::Float64Array out = Napi::Float64Array::New(env, hops::kCount);
+  for (int i = 0; i < hops::kCount; i++) out[i] = hops::g_stamps[i];
+  return out;
 }
 
 Napi::Value RingClient::Stats(const Napi::CallbackInfo& info) {
@@ -401,9 +417,11 @@ Napi::Value RingClient::WriterStatus(const Napi::CallbackInfo& info) {
     bool waiting = sleeping_;
     StopDoorbell();
     StartWaiter(env, waiting);
-  } else if (poll_ && sleeping_) {
-    // The armed bit lives in shared memory another process could clear: look again anyway, so a lost ring costs
-    // at most one timer period, never a reader asleep for good.
+  } else if (poll_ && sleeping_ && !core_->DoorbellArmed()) {
+    // The armed bit lives in shared memory another process could clear: when it is gone while we sleep (rung and the
+    // ring still on its way, or cleared by someone else), look again, so a lost ring costs at most one timer period,
+    // never a reader asleep for good. While it is set, the next commit rings us: a ring to ourselves every period
+    // would cost a sendto, a recv and a loop wakeup per reader four times a second (half a master's syscalls).
     doorbell_->RingSelf();
   }
   return env.Null();

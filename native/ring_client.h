@@ -51,6 +51,7 @@ class RingClient : public Napi::ObjectWrap<RingClient> {
   void StopDoorbell();
   void OnDoorbell();
   void Deliver(Napi::Env env, int32_t index, const std::string& gone_why);
+  static Napi::Value HopStamps(const Napi::CallbackInfo& info);
   static void OnPoll(::uv_poll_s* handle, int status, int events);
   void Shutdown();
   void TeardownForEnv();  // the environment goes away with the reader still open

@@ -163,6 +163,10 @@ void RingCore::DisarmDoorbell() {
   if (reader_ >= 0) __atomic_and_fetch(&header_->armed_mask, ~(1ull << reader_), __ATOMIC_SEQ_CST);
 }
 
+bool RingCore::DoorbellArmed() {
+  return reader_ >= 0 && (Load(&header_->armed_mask) & (1ull << reader_)) != 0;
+}
+
 bool RingCore::DoorbellRefused() {
   return reader_ >= 0 && !Evicted() && Load(&header_->readers[reader_].refused_token) == token_;
 }

@@ -76,6 +76,7 @@ class RingCore {
   // Readers on a doorbell: ask for a ring at the next commit, or stop asking. Arm before the last look for a frame.
   void ArmDoorbell();
   void DisarmDoorbell();
+  bool DoorbellArmed();    // our bit is still set: the writer's next commit rings us
   bool DoorbellRefused();  // the writer could not reach our doorbell: use the waiter thread instead
   uint64_t token() const { return token_; }
   int32_t reader() const { return reader_; }

@@ -4,12 +4,15 @@
  * readers; publish → handler latency at 64 B, 1080p and 25 MB. Prints the tables and judges the goals of
  * design.md ("Targets"); options in scripts/bench/options.ts (--help).
  */
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { goalRows, judge, LATENCY_SIZES } from './bench/goals.js';
 import { formatDetectRows, runDetectSection } from './bench/detect_section.js';
 import { runIngestSection } from './bench/ingest_section.js';
 import { parseOptions, USAGE, UsageError, wants, type BenchOptions } from './bench/options.js';
+import { startCpuBurners } from './bench/cpu_burners.js';
+import { formatHops } from './bench/hop_report.js';
 import { formatReport } from './bench/report.js';
 import { failedRow, FRAME_1080P, mergeRepeats, type Row, type RowSection } from './bench/rows.js';
 import { teardownAll } from './bench/teardown.js';
@@ -37,7 +40,8 @@ function plan(o: BenchOptions): Run[] {
   const four = 'framering write(), latest, 4 readers (per reader)';
   const oneRun: Run = { id: 'framering', name: one, section: 'throughput', run: () => frameringThroughput({ name: one, section: 'throughput', seconds: s, readers: 1, policy: 'latest', blocking: false, fill: 'write' }) };
   const fourRun: Run = { id: 'framering-4', name: four, section: 'readers', run: () => frameringThroughput({ name: four, section: 'readers', seconds: s, readers: 4, policy: 'latest', blocking: false, fill: 'write' }) };
-  const round = [...(wants(o, 'throughput') ? [memcpyRun] : []), oneRun, ...(wants(o, 'readers') ? [fourRun] : [])];
+  // (the 1-reader run only where a table uses it: `--only ingest` or `--only latency` ran it for nothing)
+  const round = [...(wants(o, 'throughput') ? [memcpyRun] : []), ...(wants(o, 'throughput') || wants(o, 'readers') ? [oneRun] : []), ...(wants(o, 'readers') ? [fourRun] : [])];
   for (let i = 0; i < o.rounds; i++) runs.push(...round);
   if (wants(o, 'throughput')) {
     const lossless = 'framering write(), lossless (blocking + every)';
@@ -51,22 +55,26 @@ function plan(o: BenchOptions): Run[] {
   }
   if (wants(o, 'latency')) {
     const lat = { seconds: o.latencySeconds, rate: o.latencyRate };
-    for (const [transport, fn] of [
-      ['framering', frameringLatency],
-      ['process.send', processSendLatency],
-      ['unix', unixSocketLatency],
-    ] as const) {
-      for (const size of LATENCY_SIZES) {
-        const name = `${transport} ${size.label}`;
-        runs.push({ id: `latency-${transport}-${size.bytes}`, name, section: 'latency', run: () => fn({ name, bytes: size.bytes, ...lat }) });
-      }
-    }
+    // framering and the Unix socket (its target) alternate size by size, --rounds times: each pair shares a moment of
+    // the machine's load, and the judged figures are the medians over the rounds.
+    const latencyRun = (transport: 'framering' | 'process.send' | 'unix', size: (typeof LATENCY_SIZES)[number]): Run => {
+      const fn = { framering: frameringLatency, 'process.send': processSendLatency, unix: unixSocketLatency }[transport];
+      const name = `${transport} ${size.label}`;
+      return { id: `latency-${transport}-${size.bytes}`, name, section: 'latency', run: () => fn({ name, bytes: size.bytes, ...lat }) };
+    };
     // The same ring read with a blocking pull() on the JS thread: what the wakeup costs without Node's event loop.
     const pull = 'framering pull() 64 B';
-    runs.push({ id: 'latency-framering-pull-64', name: pull, section: 'latency', run: () => frameringLatency({ name: pull, bytes: 64, mode: 'pull', ...lat }) });
-    // onFrame through the futex waiter thread (the fallback when a doorbell is unreachable), to compare in one run.
+    const pullRun: Run = { id: 'latency-framering-pull-64', name: pull, section: 'latency', run: () => frameringLatency({ name: pull, bytes: 64, mode: 'pull', ...lat }) };
+    // onFrame through the futex waiter thread (the fallback when a doorbell is unreachable): in the same rounds, so
+    // that which wakeup is faster is judged on one moment of the machine.
     const thread = 'framering onFrame, waiter thread 64 B';
-    runs.push({ id: 'latency-framering-thread-64', name: thread, section: 'latency', run: () => frameringLatency({ name: thread, bytes: 64, mode: 'thread', ...lat }) });
+    const threadRun: Run = { id: 'latency-framering-thread-64', name: thread, section: 'latency', run: () => frameringLatency({ name: thread, bytes: 64, mode: 'thread', ...lat }) };
+    for (let i = 0; i < o.rounds; i++) {
+      for (const size of LATENCY_SIZES) runs.push(latencyRun('framering', size), latencyRun('unix', size));
+      runs.push(threadRun, pullRun);
+    }
+    // process.send once (far off the others), and not at all when timing hops (it has none to show).
+    if (!o.hops) for (const size of LATENCY_SIZES) runs.push(latencyRun('process.send', size));
   }
   return runs;
 }
@@ -100,11 +108,21 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  // The native hop stamps are switched on when the addon loads (native/doorbell_hops.h): run again with the switch.
+  if (opts.hops && process.env.FRAMERING_HOPS !== '1') {
+    const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, FRAMERING_HOPS: '1' } });
+    return again.status ?? 1;
+  }
   const started = Date.now();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   process.stderr.write(`bench: ${cpus().length} x ${cpu}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
   let rows: Row[] = [];
+  let stopBurners: (() => void) | null = null;
   for (const r of plan(opts)) {
+    if (r.section === 'latency' && opts.burn > 0 && !stopBurners) {
+      stopBurners = startCpuBurners(opts.burn);
+      process.stderr.write(`bench: ${opts.burn} CPU burner(s) running beside the latency runs\n`);
+    }
     process.stderr.write(`bench: ${r.name} ...`);
     const t = Date.now();
     // Others share this machine: the load when each run started says how far to trust it.
@@ -117,9 +135,11 @@ async function main(): Promise<number> {
     }
     row.id = r.id;
     row.load_avg_1m = load1;
+    if (r.section === 'latency') row.cpu_burners = opts.burn;
     rows.push(row);
     process.stderr.write(row.error ? ` FAILED: ${row.error}\n` : ` ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
   }
+  stopBurners?.();
   if (wants(opts, 'ingest')) {
     process.stderr.write('bench: ingest ...');
     try {
@@ -141,6 +161,8 @@ async function main(): Promise<number> {
   const detectRows = rows.filter((r) => r.section === 'detect');
   process.stdout.write(`\n${formatReport(rows.filter((r) => r.section !== 'detect'), goals)}\n`);
   if (detectRows.length > 0) process.stdout.write(`\n${formatDetectRows(detectRows)}\n`);
+  const hopTable = formatHops(rows);
+  if (hopTable) process.stdout.write(`\n${hopTable}\n`);
   process.stdout.write(
     `\n${cpus().length} cores, load average after ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${((Date.now() - started) / 1000).toFixed(0)} s in all\n`,
   );

@@ -43,6 +43,15 @@ export interface IngestRow {
   /** Same-round ratios against the floor (median, and each round's), and against the naive path. */
   floor_ratio?: number;
   floor_ratio_runs?: number[];
+  /** The spread of the same-round ratios (issue 13 §3): single rounds swing with the shared machine's load. */
+  floor_ratio_min?: number;
+  floor_ratio_max?: number;
+  floor_ratio_p25?: number;
+  floor_ratio_p75?: number;
+  load_avg_1m_runs?: number[];
+  /** The pump against the floor writing 8 rotating shared buffers (where the pump writes), same round. */
+  ring_floor_ratio?: number;
+  ring_floor_ratio_runs?: number[];
   floor_us_per_frame?: number;
   naive_ratio?: number;
   /** Old column: our CPU / ffmpeg's. */
@@ -227,6 +236,12 @@ const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
+/** How far single rounds stray from the median: min, max, and the quartiles (nearest rank) of the same-round ratios. */
+function spreadOf(ratios: number[]): { floor_ratio_min: number; floor_ratio_max: number; floor_ratio_p25: number; floor_ratio_p75: number } {
+  const s = [...ratios].sort((a, b) => a - b);
+  const rank = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!;
+  return { floor_ratio_min: s[0]!, floor_ratio_max: s[s.length - 1]!, floor_ratio_p25: rank(0.25), floor_ratio_p75: rank(0.75) };
+}
 const perFrameUs = (ns: number, frames: number): number => (frames > 0 ? ns / 1000 / frames : NaN);
 
 /** Runs the floor, the pump and the naive path in rounds for each source, then the ffmpeg split; rows. */
@@ -243,20 +258,31 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<Ingest
       const source: SourceSpec = kind === 'synthetic' ? 'synthetic://testsrc2' : { kind: 'file', path: clip, loop: true, realtime: true };
       const run: Opts = { ...o, source, label: kind === 'synthetic' ? 'testsrc2' : 'h264 decode', floorBinary };
       const load = Number(loadavg()[0].toFixed(2));
-      const w: Record<'floor' | 'pump' | 'naive', Window[]> = { floor: [], pump: [], naive: [] };
+      const w: Record<'floor' | 'ringFloor' | 'pump' | 'naive', Window[]> = { floor: [], ringFloor: [], pump: [], naive: [] };
+      const loads: number[] = [];
       for (let r = 0; r < o.rounds; r++) {
-        w.floor.push(await benchFloor(run));
-        w.pump.push(await benchPump(run));
+        loads.push(Number(loadavg()[0].toFixed(2)));
+        // The floors and the pump side by side in every round, their order turned every round: none always runs
+        // right after the naive path's burst, and a drift in the machine's load cancels over the rounds.
+        // ringFloor: the floor writing into 8 rotating buffers of one shared mapping, as the pump writes ring slots.
+        const trio: Array<['floor' | 'ringFloor' | 'pump', () => Promise<Window>]> = [
+          ['floor', () => benchFloor(run)],
+          ['pump', () => benchPump(run)],
+          ['ringFloor', () => benchFloor(run, 8, true)],
+        ];
+        for (let k = 0; k < trio.length; k++) {
+          const [path, measure] = trio[(k + r) % trio.length]!;
+          w[path].push(await measure());
+        }
         w.naive.push(await benchNaive(run));
       }
-      // Diagnostic: the floor writing into 8 rotating buffers of one shared mapping, as the pump writes ring slots.
-      const ringLike = await benchFloor(run, 8, true);
       const per = (ws: Window[], k: 'ourNs' | 'ffmpegNs' | 'pumpNs') => ws.map((x) => perFrameUs(x[k] ?? NaN, x.frames));
       const fps = (ws: Window[]) => round(median(ws.map((x) => x.frames / x.seconds)), 1);
       const floorUs = per(w.floor, 'ourNs');
       const pumpUs = per(w.pump, 'ourNs');
       const naiveUs = per(w.naive, 'ourNs');
       const floorRatios = pumpUs.map((p, i) => round(p / floorUs[i]!, 3));
+      const ringFloorRatios = pumpUs.map((p, i) => round(p / per(w.ringFloor, 'ourNs')[i]!, 3));
       const row = (path: string, name: string, ws: Window[]): IngestRow => {
         const us = per(ws, 'ourNs');
         const ff = median(per(ws, 'ffmpegNs'));
@@ -266,9 +292,11 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<Ingest
       rows.push({ ...row('floor', `floor ${run.label}: C read() loop into one buffer`, w.floor) });
       rows.push({ ...row('framering', `framering ${run.label}: native pipe → RingPump → ring slot`, w.pump),
         pump_thread_us_per_frame: round(median(per(w.pump, 'pumpNs')), 1), floor_us_per_frame: round(median(floorUs), 1),
-        floor_ratio: round(median(floorRatios), 3), floor_ratio_runs: floorRatios, naive_ratio: round(median(pumpUs) / median(naiveUs), 3) });
+        floor_ratio: round(median(floorRatios), 3), floor_ratio_runs: floorRatios, ...spreadOf(floorRatios), load_avg_1m_runs: loads,
+        ring_floor_ratio: round(median(ringFloorRatios), 3), ring_floor_ratio_runs: ringFloorRatios,
+        naive_ratio: round(median(pumpUs) / median(naiveUs), 3) });
       rows.push({ ...row('naive', `naive ${run.label}: fluent-ffmpeg stream → Buffer → ring.write`, w.naive) });
-      rows.push({ ...row('floor-ring', `floor ${run.label}, 8 rotating buffers in one shared mapping (diagnostic)`, [ringLike]) });
+      rows.push({ ...row('floor-ring', `floor ${run.label}, 8 rotating buffers in one shared mapping (as ring slots)`, w.ringFloor) });
     }
     if (o.split) rows.push(...(await ffmpegSplit(clip, o)));
   } finally {

@@ -1,14 +1,16 @@
 // Issue 13 §1: a sleeping reader's event loop is woken by the writer in one hop (its doorbell socket), and falls back
 // to the waiter thread where the writer cannot reach the doorbell (another network namespace).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FrameRingClient, FrameRingServer } from '../src/shm/index.js';
+import { addon } from '../src/shm/native_addon.js';
 import { forkScript, nextMessage } from './support/child_script.js';
 import { trackCleanups, until } from './support/test_scope.js';
 import { fillFrame } from './fixtures/shm/frame_pattern.js';
 
 const READER = new URL('./fixtures/shm/ring_reader_child.ts', import.meta.url);
+const HOPS_CHILD = new URL('./fixtures/shm/doorbell_hops_child.ts', import.meta.url);
 const { cleanups, children } = trackCleanups();
 let seq = 0;
 const ringName = () => `t-wake-${process.pid}-${++seq}`;
@@ -102,5 +104,27 @@ describe('reader wakeups', () => {
     expect(got.map((m) => m.frame)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
     reader.send({ wakeup: true });
     expect(await nextMessage(reader, (m) => 'wakeup' in m)).toEqual({ wakeup: 'thread' });
+  });
+
+  it('FRAMERING_HOPS=1 stamps each hop of a doorbell delivery in trip order; without it there are no stamps', async () => {
+    // This process loaded the addon without the switch: nothing is stamped, nothing to read.
+    expect((addon.RingClient as unknown as { hopStamps(): unknown }).hopStamps()).toBeNull();
+    const child = fork(fileURLToPath(HOPS_CHILD), [ringName()], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, FRAMERING_HOPS: '1' },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    children.push(child);
+    const { frames } = await nextMessage<{ frames: Array<{ stamps: number[] | null; entryNs: number; writtenNs: number }> }>(child, (m) => 'frames' in m);
+    expect(frames.length).toBe(10);
+    for (const f of frames) {
+      const [send, poll, drained, call] = f.stamps!;
+      // written → ring sent → poll callback → recv done → MakeCallback → handler, all in this delivery
+      expect(send).toBeGreaterThanOrEqual(f.writtenNs);
+      expect(poll).toBeGreaterThanOrEqual(send);
+      expect(drained).toBeGreaterThanOrEqual(poll);
+      expect(call).toBeGreaterThanOrEqual(drained);
+      expect(f.entryNs).toBeGreaterThanOrEqual(call);
+    }
   });
 });

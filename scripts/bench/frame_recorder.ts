@@ -1,6 +1,7 @@
 /** The reader side's bookkeeping: checks each frame's marks and keeps its receive time and latency. */
 import { nowUs } from './clock.js';
 import { checkFrame } from './frame_marks.js';
+import { HopRecorder } from './hop_recorder.js';
 import type { MeasureWindow, ReaderResult } from './reader_roles.js';
 import { SampleList, summarize } from './stats.js';
 
@@ -9,6 +10,8 @@ export class FrameRecorder {
   private readonly latencies = new SampleList();
   private readonly metaLatencies = new SampleList();
   private torn = 0;
+  /** Per-hop times (--hops), filled by the transport's reader side. */
+  readonly hops = new HopRecorder();
   private cpuAtFirst: NodeJS.CpuUsage | null = null;
 
   /** Checks one frame; returns false when its marks disagree. */
@@ -54,6 +57,7 @@ export class FrameRecorder {
       latency: summarize(inside),
       metaLatency: insideMeta.length ? summarize(insideMeta) : undefined,
       cpuUsPerFrame: this.cpuPerFrame(),
+      hops: this.hops.result(window.fromUs, window.toUs),
     };
   }
 }

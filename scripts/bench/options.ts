@@ -15,6 +15,10 @@ export interface BenchOptions {
   rounds: number;
   /** Sections to run; all when empty. */
   only: Set<Section>;
+  /** Per-hop times of the latency runs (the bench runs itself again with FRAMERING_HOPS=1). */
+  hops: boolean;
+  /** CPU burners (busy processes) running beside the latency runs: the latency under load. */
+  burn: number;
 }
 
 export const SECTIONS = ['throughput', 'readers', 'latency', 'ingest', 'detect'] as const;
@@ -25,11 +29,15 @@ export const USAGE = `usage: npm run bench -- [--seconds S] [--latency-seconds S
   --seconds S           length of each throughput run after a short warm-up (default 3)
   --latency-seconds S   length of each paced latency run (default 2)
   --rate FPS            pace of the latency runs, frames per second (default 500)
-  --rounds N            alternating rounds of memcpy, 1 reader, 4 readers; the best of each counts (default 2)
+  --rounds N            alternating rounds of memcpy, 1 reader, 4 readers (the best of each counts), of framering
+                        and Unix socket latency (medians count), of the ingest paths (default 2)
   --json FILE           also write the result rows to FILE as a JSON array
   --ingest / --no-ingest  run the ingest CPU section of scripts/bench_ingest.ts when it exists (default: run)
   --detect              also run the detection section: CenterNet inference p50/p99 with SIMD and threads on and off,
                         main3 camera → reply latency (about a minute; --only detect runs it alone)
+  --hops                per-hop times of the latency runs (doorbell: commit, ring, poll, recv, callback, handler,
+                        re-arm; Unix socket: write, data callback), with FRAMERING_HOPS=1
+  --burn N              N busy processes beside the latency runs (latency under load; default 0)
   --only LIST           comma-separated subset of: ${SECTIONS.join(', ')}
   --watch               only the MJPEG watching section: service CPU with 0, 1, 10, 30 viewers (--seconds per step, default 10)
   -h, --help            this text`;
@@ -44,7 +52,7 @@ function numberArg(flag: string, text: string | undefined, min: number, max: num
 }
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
-  const opts: BenchOptions = { seconds: 3, latencySeconds: 2, latencyRate: 500, rounds: 2, json: null, ingest: true, detect: false, only: new Set() };
+  const opts: BenchOptions = { seconds: 3, latencySeconds: 2, latencyRate: 500, rounds: 2, json: null, ingest: true, detect: false, only: new Set(), hops: false, burn: 0 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -80,6 +88,13 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
         break;
       case '--detect':
         opts.detect = true;
+        break;
+      case '--hops':
+        opts.hops = true;
+        break;
+      case '--burn':
+        opts.burn = numberArg(flag, value(), 0, 16);
+        if (!Number.isInteger(opts.burn)) throw new UsageError(`--burn needs a whole number, got ${opts.burn}`);
         break;
       case '--only': {
         const list = value();

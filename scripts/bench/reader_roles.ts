@@ -27,6 +27,8 @@ export interface ReaderResult {
   metaLatency?: { samples: number; p50: number; p99: number; max: number };
   /** CPU µs the reader process (all threads) spent per frame: what each extra reader costs the machine. */
   cpuUsPerFrame: number | null;
+  /** --hops: percentiles of each hop of the trip (hop_recorder.ts). */
+  hops?: Record<string, { samples: number; p50: number; p99: number; max: number }>;
 }
 
 export type ToReader = { type: 'stop'; window: MeasureWindow };

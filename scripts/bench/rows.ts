@@ -95,6 +95,7 @@ export function mergeRepeats(rows: Row[]): Row[] {
     if (runs.length === 1) return runs[0];
     const failed = runs.find((r) => r.error);
     if (failed) return failed;
+    if (runs[0].section === 'latency') return mergeLatencyRuns(runs);
     const best = runs.reduce((a, b) => ((b.frames_per_s ?? -1) > (a.frames_per_s ?? -1) ? b : a));
     const rates = runs.map((r) => r.frames_per_s ?? NaN);
     const merged: Row = { ...best, runs: runs.length, frames_per_s_runs: rates, frames_per_s_mean: rates.reduce((a, b) => a + b, 0) / rates.length };
@@ -102,4 +103,33 @@ export function mergeRepeats(rows: Row[]): Row[] {
       if (runs.some((r) => typeof r[k] === 'number')) merged[k] = runs.reduce((a, r) => a + ((r[k] as number) ?? 0), 0);
     return merged;
   });
+}
+
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+}
+
+/**
+ * Latency runs of one row, interleaved with the other transports' (--rounds): the median p50 and median p99 over the
+ * rounds, every round's figures kept beside them. The best run would favour whichever transport a quiet moment hit.
+ */
+function mergeLatencyRuns(runs: Row[]): Row {
+  const p50s = runs.map((r) => r.p50_us ?? NaN);
+  const p99s = runs.map((r) => r.p99_us ?? NaN);
+  // The other fields (hops, notes) from the round whose p50 is the median's.
+  const mid = median(p50s);
+  const typical = runs.reduce((a, b) => (Math.abs((b.p50_us ?? NaN) - mid) < Math.abs((a.p50_us ?? NaN) - mid) ? b : a));
+  return {
+    ...typical,
+    p50_us: median(p50s),
+    p99_us: median(p99s),
+    max_us: Math.max(...runs.map((r) => r.max_us ?? NaN)),
+    samples: runs.reduce((a, r) => a + (r.samples ?? 0), 0),
+    runs: runs.length,
+    p50_us_runs: p50s,
+    p99_us_runs: p99s,
+    load_avg_1m_runs: runs.map((r) => r.load_avg_1m),
+    torn: runs.reduce((a, r) => a + (r.torn ?? 0), 0),
+  };
 }

@@ -5,10 +5,12 @@
 import { FrameRingClient, FrameRingServer, type FrameRingPars } from '../../src/shm/index.js';
 import { markFrame, stampSendTime } from './frame_marks.js';
 import type { FrameRecorder } from './frame_recorder.js';
+import { doorbellHopProbe, HOPS_ON, writerSendtoUs } from './hop_recorder.js';
 import type { ReaderRole } from './reader_roles.js';
 import { ReaderProcess } from './reader_process.js';
 import type { ReaderHandle } from './reader_worker.js';
 import { latencyRow, type Row, type RowSection } from './rows.js';
+import { SampleList, summarize } from './stats.js';
 import { onTeardown } from './teardown.js';
 import { runFlatOut, runPaced } from './timed_loop.js';
 
@@ -42,6 +44,14 @@ export function readFramering(role: Extract<ReaderRole, { transport: 'framering'
       setImmediate(loop);
     };
     setImmediate(loop);
+  } else if (HOPS_ON) {
+    const probe = doorbellHopProbe(recorder.hops);
+    client.onFrame((frame) => {
+      const px = frame.pixels;
+      probe.entered(px);
+      recorder.record(px, frame.meta.timestampUs);
+      probe.left();
+    });
   } else {
     client.onFrame((frame) => {
       recorder.record(frame.pixels, frame.meta.timestampUs);
@@ -173,6 +183,7 @@ export async function frameringLatency(o: { name: string; bytes: number; seconds
   try {
     const { server } = ring;
     let frameNumber = 0;
+    const sendtoUs = new SampleList(); // --hops: the writer's sendto() of each ring
     // The payload is in place before the stamp (as a pump fills a slot before it commits): this is publish → callback.
     const step = (): void => {
       const slot = server.lend();
@@ -181,6 +192,10 @@ export async function frameringLatency(o: { name: string; bytes: number; seconds
       markFrame(payload, ++frameNumber);
       stampSendTime(payload);
       slot.commit({ frameNumber }, o.bytes);
+      if (HOPS_ON) {
+        const us = writerSendtoUs(Number(new DataView(payload.buffer, payload.byteOffset, 8).getBigUint64(0, true)));
+        if (us !== null) sendtoUs.push(us);
+      }
     };
     await runPaced(WARM_MS, o.rate, step);
     const { calls, window } = await runPaced(o.seconds * 1000, o.rate, step);
@@ -190,6 +205,7 @@ export async function frameringLatency(o: { name: string; bytes: number; seconds
       meta_p50_us: r.metaLatency?.p50,
       meta_p99_us: r.metaLatency?.p99,
       dropped: r.dropped,
+      hops: r.hops && { 'sendto() itself (writer)': summarize(sendtoUs.values()), ...r.hops },
     };
   } finally {
     await ring.end();

@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import { nowUs } from './clock.js';
 import { markFrame, stampSendTime } from './frame_marks.js';
 import type { FrameRecorder } from './frame_recorder.js';
+import { HOPS_ON } from './hop_recorder.js';
 import type { ReaderRole } from './reader_roles.js';
 import { ReaderProcess } from './reader_process.js';
 import type { ReaderHandle } from './reader_worker.js';
 import { latencyRow, throughputRow, type Row } from './rows.js';
+import { SampleList, summarize } from './stats.js';
 import { onTeardown } from './teardown.js';
 import { runPaced } from './timed_loop.js';
 
@@ -33,6 +35,7 @@ export function readUnixSocket(role: Extract<ReaderRole, { transport: 'unix' }>,
     let need = -1; // bytes of the frame being assembled; -1 while reading its header
     let have = 0;
     socket.on('data', (chunk: Buffer) => {
+      const entryNs = HOPS_ON ? Number(process.hrtime.bigint()) : 0;
       let at = 0;
       while (at < chunk.length) {
         if (need < 0) {
@@ -53,6 +56,8 @@ export function readUnixSocket(role: Extract<ReaderRole, { transport: 'unix' }>,
         have += n;
         at += n;
         if (have === need) {
+          // --hops: the writer's stamp to this 'data' callback (the writer times its own write() beside it).
+          if (HOPS_ON) recorder.hops.add('stamp -> data callback', (entryNs - Number(frame.readBigUInt64LE(0))) / 1000, entryNs / 1000);
           recorder.record(frame);
           if (role.ack) socket.write(ACK);
           need = -1;
@@ -165,6 +170,7 @@ export async function unixSocketLatency(o: { name: string; bytes: number; second
     const frame = Buffer.alloc(o.bytes, 0x5a);
     let frameNumber = 0;
     let acked: (() => void) | null = null;
+    const writeUs = new SampleList(); // --hops: stamp → socket.write() returned, in the writer
     socket.on('data', (chunk: Buffer) => {
       for (let i = 0; i < chunk.length; i++) {
         const done = acked;
@@ -182,11 +188,13 @@ export async function unixSocketLatency(o: { name: string; bytes: number; second
         socket.write(header);
         socket.write(frame);
         socket.uncork();
+        if (HOPS_ON) writeUs.push((Number(process.hrtime.bigint()) - Number(frame.readBigUInt64LE(0))) / 1000);
       });
     await runPaced(WARM_MS, o.rate, step);
     const { calls, window } = await runPaced(o.seconds * 1000, o.rate, step);
     const r = await run.reader.result(window);
-    return latencyRow({ name: o.name, transport: 'unix', bytes: o.bytes }, r, window, calls);
+    const hops = r.hops && { 'stamp -> write() returned (writer)': summarize(writeUs.values()), ...r.hops };
+    return { ...latencyRow({ name: o.name, transport: 'unix', bytes: o.bytes }, r, window, calls), hops };
   } finally {
     await run.end();
   }
