@@ -18,7 +18,8 @@ import {
 import { RingPump, createPipe, closeFd, removeSegment, SEGMENT_PREFIX } from '../src/shm/internal.js';
 import { checkFrame } from './fixtures/shm/frame_pattern.js';
 import { forkScript, nextMessage } from './support/child_script.js';
-import { trackCleanups, until } from './support/test_scope.js';
+import { trackCleanups } from './support/test_scope.js';
+import { until } from './support/wait.js';
 import type { ChildProcess } from 'node:child_process';
 
 const WRITER = new URL('./fixtures/shm/async_writer_child.ts', import.meta.url);
@@ -75,7 +76,7 @@ describe.each(['doorbell', 'thread'] as const)('frames() loop (wakeup %s)', (wak
       }
     })();
     await write(child, 3);
-    await until(() => seen.length === 3);
+    await until('seen.length === 3', () => seen.length === 3, 10_000);
     await write(child, 3); // the loop waits (no polling) and wakes for these
     await loop;
     expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
@@ -247,7 +248,7 @@ describe('a slot taken while no loop waited', () => {
     const every = track(FrameRingClient.open(name, { policy: 'every' }));
     for (const c of [latest, every]) expect(await codeOf(c.pullAsync({ signal: AbortSignal.timeout(100) }))).toBe('ABORTED');
     await write(child, 1); // both are still woken for it after their consumers gave up: each keeps it
-    await until(() => latest.stats().held === 1 && every.stats().held === 1);
+    await until('latest.stats().held === 1 && every.stats().held === 1', () => latest.stats().held === 1 && every.stats().held === 1, 10_000);
     await write(child, 2);
     const newest = (await latest.pullAsync({ timeoutMs: 5000 }))!;
     expect(checkFrame(newest.pixels)).toBe(3);
@@ -282,7 +283,7 @@ describe('messages() loop', () => {
       for await (const { value, meta } of client.messages()) got.push([value, meta.frameNumber]);
     })();
     await write(child, 3);
-    await until(() => got.length === 3);
+    await until('got.length === 3', () => got.length === 3, 10_000);
     expect(client.stats().held).toBe(0); // a message's slot goes back as soon as it is decoded
     const closed = nextMessage(child, (m) => m.closed === true);
     child.send({ close: true });

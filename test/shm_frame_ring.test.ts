@@ -1,6 +1,7 @@
 // Frame rings between real processes: whole frames, exact drop counts, held slots, zero-copy views, wakeups.
 import { describe, expect, it } from 'vitest';
-import { trackCleanups, until } from './support/test_scope.js';
+import { trackCleanups } from './support/test_scope.js';
+import { until } from './support/wait.js';
 import { FrameRingClient, FrameRingServer, type Frame } from '../src/shm/index.js';
 import { exited, forkScript, nextMessage } from './support/child_script.js';
 import { checkFrame, fillFrame } from './fixtures/shm/frame_pattern.js';
@@ -42,7 +43,7 @@ describe('frame ring across processes', () => {
     for (let n = 1; n <= 5; n++) {
       fillFrame(pixels, n);
       expect(s.write(pixels, { slotId: 7 })).toBe(n);
-      await until(() => got.every((g) => g.length >= n)); // paced: nobody is lapped
+      await until('got.every((g) => g.length >= n)', () => got.every((g) => g.length >= n), 10_000); // paced: nobody is lapped
     }
     for (const g of got) {
       expect(g.map((f) => f.frame)).toEqual([1, 2, 3, 4, 5]);
@@ -66,7 +67,7 @@ describe('frame ring across processes', () => {
     }
     // The writer never waits for the slow reader: it only skipped a slot the reader held.
     expect(placed).toBeGreaterThan(total - 50);
-    await until(() => frames.length > 0 && frames[frames.length - 1].frame === total);
+    await until('frames.length > 0 && frames[frames.length - 1].frame === total', () => frames.length > 0 && frames[frames.length - 1].frame === total, 10_000);
     expect(frames.every((f) => f.ok)).toBe(true);
     // In order, with gaps exactly where the reader was lapped.
     let expectedDrops = 0;
@@ -110,7 +111,7 @@ describe('frame ring across processes', () => {
     c.onFrame((f) => {
       if (!kept) kept = f.retain();
     });
-    await until(() => kept !== null);
+    await until('kept !== null', () => kept !== null, 10_000);
     for (let n = 2; n <= 40; n++) {
       fillFrame(pixels, n);
       s.write(pixels);
@@ -154,7 +155,7 @@ describe('frame ring across processes', () => {
       fillFrame(pixels, n);
       expect(s.write(pixels)).toBe(n);
     }
-    await until(() => frames.length === 60);
+    await until('frames.length === 60', () => frames.length === 60, 10_000);
     expect(frames.map((f) => f.frame)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
     expect(frames.every((f) => f.ok && f.droppedBefore === 0)).toBe(true);
 
@@ -216,7 +217,7 @@ describe('frame ring across processes', () => {
     const pixels = new Uint8Array(s.frameBytes);
     fillFrame(pixels, 3);
     s.write(pixels);
-    await until(() => seen.length === 1);
+    await until('seen.length === 1', () => seen.length === 1, 10_000);
     expect(seen).toEqual([3]);
   });
 

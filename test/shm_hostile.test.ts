@@ -27,7 +27,8 @@ import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { trackCleanups, until } from './support/test_scope.js';
+import { trackCleanups } from './support/test_scope.js';
+import { until } from './support/wait.js';
 import { FrameringError } from '../src/errors/index.js';
 import { DataRingClient, FrameRingClient, FrameRingServer, listSegments } from '../src/shm/index.js';
 import { removeSegment } from '../src/shm/internal.js';
@@ -437,7 +438,7 @@ describe('§4 junk over the futex words, counters and the old mutex bytes', () =
         p.on('exit', (code, signal) => deaths.push(`${i === 0 ? 'writer' : `reader ${i}`} exited (${code}, ${signal})`));
       });
       const progress = (i: number) => (i === 0 ? beats[0].at(-1)?.written : beats[i].at(-1)?.count) ?? 0;
-      await until(() => procs.every((_, i) => progress(i) > 0), 10_000);
+      await until('procs.every((_, i) => progress(i) > 0)', () => procs.every((_, i) => progress(i) > 0), 10_000);
 
       const fd = openSync(shmPath(name), 'r+');
       const len = region.end - region.start;
@@ -738,7 +739,7 @@ describe('§7 dead readers', () => {
     holder.kill('SIGKILL');
     await exited(holder);
     const killedAt = Date.now();
-    await until(() => s.stats().readers.length === 0, 2000); // no write, no lend: the writer's own timer
+    await until('s.stats().readers.length === 0', () => s.stats().readers.length === 0, 2000); // no write, no lend: the writer's own timer
     expect(Date.now() - killedAt).toBeLessThan(2000);
     expect(holdMasks(s.name, slots)).toEqual([0n, 0n, 0n, 0n]);
     const lent = Array.from({ length: slots - 1 }, () => s.lend());
@@ -817,7 +818,7 @@ describe('§7 a reader wiping its whole buffer', () => {
     for (let n = 2; n <= 21; n++) {
       fillFrame(pixels, n);
       expect(s.write(pixels, { frameNumber: n, slotId: 5 })).toBe(n);
-      await until(() => got.length >= n - 1, 5000);
+      await until('got.length >= n - 1', () => got.length >= n - 1, 5000);
     }
     expect(got.map((g) => g.whole)).toEqual(got.map((g) => g.frame));
     got.forEach((g, k) => {

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { FrameRingServer } from '../src/shm/index.js';
 import { removeSegment } from '../src/shm/internal.js';
 import { exited, forkScript, nextMessage } from './support/child_script.js';
-import { trackCleanups, until } from './support/test_scope.js';
+import { trackCleanups } from './support/test_scope.js';
+import { until } from './support/wait.js';
 
 const READER = new URL('./fixtures/shm/ring_reader_child.ts', import.meta.url);
 const WRITER = new URL('./fixtures/shm/paced_writer_child.ts', import.meta.url);
@@ -67,7 +68,7 @@ describe('liveness the kernel vouches for', () => {
     const reader = child(READER, [name, 'every', 'handler', '20']);
     const messages = record(reader);
     await nextMessage(reader, (m) => m.ready === true);
-    await until(() => framesOf(messages).length > 5);
+    await until('framesOf(messages).length > 5', () => framesOf(messages).length > 5, 10_000);
     writer.send({ exhaustFds: true });
     const exhausted = await nextMessage<{ exhausted: number; code: string }>(writer, (m) => 'exhausted' in m);
     expect(exhausted.code).toBe('EMFILE');
@@ -114,7 +115,7 @@ describe('liveness the kernel vouches for', () => {
     expect(goneOf(outsideMessages)).toEqual([]);
     writer.kill('SIGKILL');
     t0 = Date.now();
-    await until(() => goneOf(outsideMessages).length > 0, 3000);
+    await until('goneOf(outsideMessages).length > 0', () => goneOf(outsideMessages).length > 0, 3000);
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(String(goneOf(outsideMessages)[0]!.gone)).toMatch(/died/);
   });
@@ -162,14 +163,14 @@ describe('termination signals and a blocked pull()', () => {
     cleanups.push(() => s.close());
     const c = child(PULL_FOREVER, [s.name, 'plain']);
     await nextMessage(c, (m) => m.ready === true);
-    await until(() => s.stats().readers.length === 1);
+    await until('s.stats().readers.length === 1', () => s.stats().readers.length === 1, 10_000);
     await new Promise((r) => setTimeout(r, 200)); // well inside pull() by now
     const t0 = Date.now();
     c.kill('SIGTERM');
     const how = await exited(c);
     expect(how.signal).toBe('SIGTERM'); // it died of the signal, as it would have without pull()
     expect(Date.now() - t0).toBeLessThan(1000);
-    await until(() => s.stats().readers.length === 0, 2000);
+    await until('s.stats().readers.length === 0', () => s.stats().readers.length === 0, 2000);
   });
 
   it('an application that handles SIGTERM itself gets its handler run after pull() ends with INTERRUPTED', async () => {

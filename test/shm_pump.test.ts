@@ -2,7 +2,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { trackCleanups, until } from './support/test_scope.js';
+import { trackCleanups } from './support/test_scope.js';
+import { until } from './support/wait.js';
 import { FrameRingClient, FrameRingServer } from '../src/shm/index.js';
 import { closeFd, createPipe, RingPump, type PumpEnd } from '../src/shm/internal.js';
 import { checkFrame } from './fixtures/shm/frame_pattern.js';
@@ -65,7 +66,7 @@ describe('RingPump', () => {
   it('stop() ends a pump blocked on a silent stream at once; closing the ring stops its pumps', async () => {
     const a = setup(64, 48, 1, 0, 10_000);
     a.pump.start();
-    await until(() => a.pump.stats().frames === 1);
+    await until('a.pump.stats().frames === 1', () => a.pump.stats().frames === 1, 10_000);
     await new Promise((r) => setTimeout(r, 100)); // now blocked on a silent pipe
     const t0 = Date.now();
     a.pump.stop();
@@ -75,7 +76,7 @@ describe('RingPump', () => {
 
     const b = setup(64, 48, 1, 0, 10_000);
     b.pump.start();
-    await until(() => b.pump.stats().frames === 1);
+    await until('b.pump.stats().frames === 1', () => b.pump.stats().frames === 1, 10_000);
     b.client.close();
     b.server.close(); // joins the pump thread before unmapping: no crash
     b.source.kill();

@@ -10,7 +10,8 @@ import { buildSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { FrameRingServer } from '../src/shm/index.js';
 import { exited, forkScript, nextMessage } from './support/child_script.js';
-import { trackCleanups, until } from './support/test_scope.js';
+import { trackCleanups } from './support/test_scope.js';
+import { until } from './support/wait.js';
 import { fillFrame } from './fixtures/shm/frame_pattern.js';
 
 const { cleanups, children } = trackCleanups();
@@ -119,7 +120,7 @@ describe('readers close on every catchable way out of their process', () => {
       const pixels = new Uint8Array(ring.frameBytes);
       const ready = nextMessage(child, (m) => m.ready === true);
       if (how !== 'natural') {
-        await until(() => ring.stats().readers.length === 1);
+        await until('ring.stats().readers.length === 1', () => ring.stats().readers.length === 1, 10_000);
         ring.write(pixels);
       }
       await ready;

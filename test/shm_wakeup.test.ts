@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { FrameRingClient, FrameRingServer } from '../src/shm/index.js';
 import { addon } from '../src/shm/native_addon.js';
 import { forkScript, nextMessage } from './support/child_script.js';
-import { trackCleanups, until } from './support/test_scope.js';
+import { trackCleanups } from './support/test_scope.js';
+import { until } from './support/wait.js';
 import { fillFrame } from './fixtures/shm/frame_pattern.js';
 
 const READER = new URL('./fixtures/shm/ring_reader_child.ts', import.meta.url);
@@ -30,7 +31,7 @@ async function flow(s: FrameRingServer, reader: ChildProcess, frames: number): P
     fillFrame(pixels, n);
     s.write(pixels);
     const before = got.length;
-    await until(() => got.length > before, 2000); // each frame reaches the sleeping reader on its own
+    await until('got.length > before', () => got.length > before, 2000); // each frame reaches the sleeping reader on its own
   }
   return got;
 }
@@ -71,7 +72,7 @@ describe('reader wakeups', () => {
       for (let i = 0; i < 1 + (handled % 3); i++) s.write(pixels);
       await new Promise((r) => setTimeout(r, Math.random() * 4));
     }
-    await until(() => inFlight === 0, 2000);
+    await until('inFlight === 0', () => inFlight === 0, 2000);
     expect(handled).toBeGreaterThan(50);
     expect(most).toBe(1);
     expect(heldMost).toBeLessThanOrEqual(1);
@@ -87,7 +88,7 @@ describe('reader wakeups', () => {
     const pixels = new Uint8Array(s.frameBytes);
     for (let i = 0; i < 5; i++) {
       s.write(pixels);
-      await until(() => frames.length === i + 1, 2000);
+      await until('frames.length === i + 1', () => frames.length === i + 1, 2000);
     }
   });
 

@@ -1,6 +1,6 @@
 /**
  * What the ring tests share: things to undo after each test (children killed first, then cleanups in reverse
- * order: readers before the rings they read), and waiting for a condition.
+ * order: readers before the rings they read). Waiting for a condition is `until` in ./wait.ts.
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterEach } from 'vitest';
@@ -18,12 +18,4 @@ export function trackCleanups(): { cleanups: Array<() => void>; children: ChildP
     for (const f of cleanups.splice(0).reverse()) f();
   });
   return { cleanups, children };
-}
-
-export async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
