@@ -153,7 +153,7 @@ describe('ClientProcess and MasterProcess', () => {
     const ok = await client('bystander');
     await m.registerClientProcess(c);
     await m.registerClientProcess(ok);
-    const gone = waitEvent(m, 'client-gone', (e) => e.client === c.name);
+    const gone = waitEvent<{ client: string }>(m, 'client-gone', (e) => e.client === c.name);
     await c.backend.crash();
     await expect(gone).resolves.toMatchObject({ client: c.name, reason: expect.any(String) });
     await waitUntil('frontend registry updated', () => !m.registeredClients().includes(c.name));
@@ -169,7 +169,7 @@ describe('ClientProcess and MasterProcess', () => {
     const c = await client('victim');
     await m.registerClientProcess(c);
     const pid = c.pid!;
-    const gone = waitEvent(m, 'client-gone', (e) => e.client === c.name);
+    const gone = waitEvent<{ client: string }>(m, 'client-gone', (e) => e.client === c.name);
     process.kill(pid, 'SIGKILL');
     await gone;
     await expect(m.backend.clients()).resolves.toEqual([]);

@@ -121,8 +121,8 @@ describe('RGB24Process', () => {
     const p = await started('gone');
     await p.backend.activateRGB24Client(cam.info(), { source: 'doomed' });
     await writeAndSee(p, cam, 'doomed', 1);
-    const event = waitEvent(p, 'ring-gone', (e) => e.source === 'doomed');
-    const hook = waitEvent(p, 'my-ring-gone', (e) => e.source === 'doomed');
+    const event = waitEvent<{ source: string }>(p, 'ring-gone', (e) => e.source === 'doomed');
+    const hook = waitEvent<{ source: string }>(p, 'my-ring-gone', (e) => e.source === 'doomed');
     cam.close();
     await expect(event).resolves.toMatchObject({ source: 'doomed', ring: cam.name, reason: expect.any(String) });
     await hook;
@@ -161,7 +161,7 @@ describe('RGB24Process', () => {
     const cam = ring('busy');
     const p = await started('busy', { workMs: 3000 });
     await p.backend.activateRGB24Client(cam.info(), { source: 'busy' });
-    const inFlight = waitEvent(p, 'frame-start', (e) => e.frameNumber === 1);
+    const inFlight = waitEvent<{ frameNumber: number }>(p, 'frame-start', (e) => e.frameNumber === 1);
     const done = waitEvent<FrameReport>(p, 'frame', (r) => r.frameNumber === 1);
     let finished = false;
     void done.then(() => (finished = true));

@@ -24,7 +24,10 @@ export class HopRecorder {
 
   add(hop: string, valueUs: number, atUs: number): void {
     let h = this.hops.get(hop);
-    if (!h) this.hops.set(hop, (h = { value: new SampleList(), at: new SampleList() }));
+    if (!h) {
+      h = { value: new SampleList(), at: new SampleList() };
+      this.hops.set(hop, h);
+    }
     h.value.push(valueUs);
     h.at.push(atUs);
   }

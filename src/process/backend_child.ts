@@ -230,7 +230,7 @@ export class BackendChild {
 
   /** Returns why the message could not be sent, or null. */
   private send(msg: ToBackend): string | null {
-    if (!this.child || !this.child.connected) return 'the backend is not connected';
+    if (!this.child?.connected) return 'the backend is not connected';
     try {
       this.child.send(msg);
       return null;

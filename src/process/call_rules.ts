@@ -32,7 +32,7 @@ export function refuseCall(instance: object, processName: string, method: string
   }
   const base = machinery.constructor;
   for (let c: ProcessClassLike | null = ctor; c && c !== base; c = Object.getPrototypeOf(c)) {
-    if (Object.prototype.hasOwnProperty.call(c, 'frontendMethods') && c.frontendMethods?.includes(method)) {
+    if (Object.hasOwn(c, 'frontendMethods') && c.frontendMethods?.includes(method)) {
       return `${method}() runs in the frontend of ${where}; call it on the process object in the parent, not through p.backend`;
     }
   }

@@ -220,7 +220,7 @@ export class DetectorMaster<Events extends ProcessEventMap<Events> = AnyEvents> 
   }
 
   /** Runs after each frame the network looked at (the reply already sent): for subclasses that report elsewhere. */
-  protected onDetections(reply: DetectorReply): void {}
+  protected onDetections(_reply: DetectorReply): void {}
 
   private sendObjectEvent(client: string, e: TrackEvent): void {
     sendEventToFrontend('object', { ...e, client } satisfies ObjectEvent);

@@ -39,6 +39,7 @@ export interface MessageProcess<Events extends ProcessEventMap<Events> = AnyEven
   off<K extends EventName<FrontendEvents<Events>>>(event: K, listener: EventListener<FrontendEvents<Events>, K>): this;
 }
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above only retypes on/once/off
 export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> extends EventEmitter {
   static readonly [PROCESS_CLASS_BRAND] = true;
   /** Subclasses set `static moduleUrl = import.meta.url` in the module that defines and exports them. */
@@ -47,6 +48,7 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
   static exportName?: string;
   /** Public methods that run in the frontend and so may not be called through `p.backend` (see MasterProcess). */
   static frontendMethods: readonly string[] = [];
+  // biome-ignore lint/complexity/noBannedTypes: a type-only brand; {} is the loosest object type
   declare readonly [FRONTEND_ONLY]?: {};
 
   readonly name: string;
@@ -149,7 +151,7 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
     this.child.assertNew();
     const wait = checkWaitOptions(options, this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, `start(options) of process '${this.name}'`);
     const ctor = this.constructor as typeof MessageProcess;
-    const moduleUrl = this.options.moduleUrl ?? (Object.prototype.hasOwnProperty.call(ctor, 'moduleUrl') ? ctor.moduleUrl : undefined);
+    const moduleUrl = this.options.moduleUrl ?? (Object.hasOwn(ctor, 'moduleUrl') ? ctor.moduleUrl : undefined);
     if (!moduleUrl) {
       throw new ProcessError(
         'INVALID_ARGUMENT',
@@ -158,7 +160,7 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
       );
     }
     const exportName =
-      this.options.exportName ?? (Object.prototype.hasOwnProperty.call(ctor, 'exportName') ? ctor.exportName : undefined) ?? ctor.name;
+      this.options.exportName ?? (Object.hasOwn(ctor, 'exportName') ? ctor.exportName : undefined) ?? ctor.name;
     const spec = resolveForkSpec(ctor.name, moduleUrl, exportName, this.options.execArgv);
     await this.child.start(spec, exportName, this.options, wait);
   }

@@ -173,7 +173,7 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
     if (this.#source.kind === 'synthetic' && !caps.lavfi) {
       throw new StreamError('FFMPEG_SPAWN_FAILED', `${this.ffmpeg.path} has no lavfi input, needed by the synthetic source; use another ffmpeg (FFMPEG_PATH)`);
     }
-    if (this.#stopping || this.#loopDone) return;
+    if (this.#stopping || this.#loopDone !== null) return;
     // Camera time needs an ffmpeg that sends frame times unbuffered; without one, ptsUs stays null (documented).
     this.#frameTimes = this.#opts.cameraTime && caps.frameTimes;
     const command = buildFfmpegCommand(this.#source, this.#opts, caps, { inputArgs: this.#raw.inputArgs, frameTimes: this.#frameTimes });
