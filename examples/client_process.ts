@@ -59,7 +59,8 @@ export class MotionClient extends ClientProcess {
     c.motionFrames++;
     // Only frames worth the master's time go to it.
     // The camera's timestamp travels with the frame, so the reply's latency counts from the camera.
-    if (this.forwardFrame(frame.pixels, { frameNumber, slotId, timestampUs: frame.meta.timestampUs }) !== null) c.forwarded++;
+    if (this.forwardFrame(frame.pixels, { frameNumber, slotId, timestampUs: frame.meta.timestampUs }) !== null)
+      c.forwarded++;
     // Tell downstream consumers (readers of this client's data ring) too; nobody has to listen.
     this.publishData({ camera: source, frameNumber, changed: motion.fraction });
     if (this.snapshots!.due(source)) this.keep(frame, width, height);
@@ -75,7 +76,9 @@ export class MotionClient extends ClientProcess {
       return;
     }
     c.boxes += value.boxes.length;
-    const kept = this.kept.find((k) => k.frameNumber === value.frameNumber && k.width === value.width && k.height === value.height);
+    const kept = this.kept.find(
+      (k) => k.frameNumber === value.frameNumber && k.width === value.width && k.height === value.height,
+    );
     if (!kept || value.boxes.length === 0) return;
     const snapshots = this.snapshots!;
     if (!snapshots.due(this.camera)) return;
@@ -97,16 +100,25 @@ export class MotionClient extends ClientProcess {
     c.boxes += value.objects.length;
     for (const o of value.objects) {
       this.objects[o.label] = (this.objects[o.label] ?? 0) + 1;
-      if (!(o.score <= (this.best[o.label]?.score ?? -1))) this.best[o.label] = { score: o.score, box: o.box, frameNumber: value.frameNumber };
+      if (!(o.score <= (this.best[o.label]?.score ?? -1)))
+        this.best[o.label] = { score: o.score, box: o.box, frameNumber: value.frameNumber };
     }
-    const kept = this.kept.find((k) => k.frameNumber === value.frameNumber && k.width === value.width && k.height === value.height);
+    const kept = this.kept.find(
+      (k) => k.frameNumber === value.frameNumber && k.width === value.width && k.height === value.height,
+    );
     const snapshots = this.snapshots!;
     if (!kept || value.objects.length === 0 || !snapshots.due(this.camera)) return;
     kept.frameNumber = -1; // its buffer goes to sharp: never hand it out again
     this.kept.splice(this.kept.indexOf(kept), 1);
     drawLabelledBoxes(kept.pixels, kept.width, kept.height, value.objects);
     const labels = [...new Set(value.objects.map((o) => o.label.replace(/\s+/g, '_')))].join('+');
-    void snapshots.write(this.camera, `f${value.frameNumber}-${labels}-${Date.now()}`, kept.pixels, kept.width, kept.height);
+    void snapshots.write(
+      this.camera,
+      `f${value.frameNumber}-${labels}-${Date.now()}`,
+      kept.pixels,
+      kept.width,
+      kept.height,
+    );
   }
 
   protected override async postRun(): Promise<void> {
@@ -120,7 +132,14 @@ export class MotionClient extends ClientProcess {
     const skipped: Record<string, number> = {};
     for (const [source, r] of Object.entries(stats.rings)) skipped[source] = r.dropped;
     const s = this.snapshots;
-    const report: ProcessReport = { ...this.counts, pid: process.pid, sources: { ...this.counts.sources }, skipped, snapshots: s?.written ?? 0, snapshotErrors: s?.failed ?? 0 };
+    const report: ProcessReport = {
+      ...this.counts,
+      pid: process.pid,
+      sources: { ...this.counts.sources },
+      skipped,
+      snapshots: s?.written ?? 0,
+      snapshotErrors: s?.failed ?? 0,
+    };
     if (s?.lastError) report.lastError = s.lastError;
     if (this.latency.count > 0) {
       report.objects = { ...this.objects };

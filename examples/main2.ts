@@ -12,5 +12,7 @@ import { MotionRGBProcess } from './rgb_process.js';
 await runExample('main2', async ({ cameras, settings, adopt }) => {
   const processes = cameras.map((camera) => adopt(new MotionRGBProcess({ name: `rgb-${camera.name}`, settings })));
   await Promise.all(processes.map((p) => p.start()));
-  await Promise.all(processes.map((p, i) => p.backend.activateRGB24Client(cameras[i]!.stream.info(), { source: cameras[i]!.name })));
+  await Promise.all(
+    processes.map((p, i) => p.backend.activateRGB24Client(cameras[i]!.stream.info(), { source: cameras[i]!.name })),
+  );
 });

@@ -31,7 +31,10 @@ for (let i = 2; i < process.argv.length; i++) {
   process.argv.splice(i, arg.includes('=') ? 1 : 2);
   i--;
 }
-if (process.argv.includes('--help')) process.stdout.write('main3 also takes --detector centernet|blobs (default centernet: COCO objects; blobs: moving blobs)\n');
+if (process.argv.includes('--help'))
+  process.stdout.write(
+    'main3 also takes --detector centernet|blobs (default centernet: COCO objects; blobs: moving blobs)\n',
+  );
 
 await runExample('main3', async ({ cameras, options, settings, adopt }) => {
   const master = adopt(
@@ -52,13 +55,19 @@ await runExample('main3', async ({ cameras, options, settings, adopt }) => {
   await Promise.all([master.start(), ...clients.map((c) => c.start())]);
   for (const client of clients) await master.registerClientProcess(client);
   // Frames flow once the clients read their cameras.
-  await Promise.all(clients.map((c, i) => c.backend.activateRGB24Client(cameras[i]!.stream.info(), { source: cameras[i]!.name })));
+  await Promise.all(
+    clients.map((c, i) => c.backend.activateRGB24Client(cameras[i]!.stream.info(), { source: cameras[i]!.name })),
+  );
 
   return {
     // Clients before servers: each client stops reading its camera and drops the master's reply ring, the master
     // lets go of the clients' rings, then everything stops (the runtime stops the cameras last).
     async stop() {
-      await Promise.allSettled(clients.map((c) => (c.state === 'running' ? c.backend.deactivateRGB24Client(cameras[clients.indexOf(c)]!.name) : undefined)));
+      await Promise.allSettled(
+        clients.map((c) =>
+          c.state === 'running' ? c.backend.deactivateRGB24Client(cameras[clients.indexOf(c)]!.name) : undefined,
+        ),
+      );
       await Promise.allSettled(clients.map((c) => master.deregisterClientProcess(c)));
       await stopAll([...clients, master]);
     },

@@ -77,7 +77,13 @@ export class CocoMaster extends DetectorMaster {
       pid: process.pid,
       skipped,
       objects,
-      detector: { model: s.model, backend: s.backend, detectionFps: s.detectionFps, skippedFps: s.skippedFps, inference: s.inference },
+      detector: {
+        model: s.model,
+        backend: s.backend,
+        detectionFps: s.detectionFps,
+        skippedFps: s.skippedFps,
+        inference: s.inference,
+      },
     };
   }
 }

@@ -16,5 +16,11 @@ export interface MasterReply {
 
 export function isMasterReply(value: unknown): value is MasterReply {
   const v = value as Partial<MasterReply> | null;
-  return typeof v === 'object' && v !== null && typeof v.client === 'string' && typeof v.frameNumber === 'number' && Array.isArray(v.boxes);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.client === 'string' &&
+    typeof v.frameNumber === 'number' &&
+    Array.isArray(v.boxes)
+  );
 }

@@ -32,7 +32,10 @@ export interface ProcessReport {
   /** main3 with a detector, clients: camera frame → master's reply, in ms (p50, p99 of the last 1000). */
   replyLatencyMs?: { p50: number | null; p99: number | null };
   /** main3 with a detector, clients: the best-scoring object received per label (box in frame pixels). */
-  bestObjects?: Record<string, { score: number; box: { x: number; y: number; width: number; height: number }; frameNumber: number }>;
+  bestObjects?: Record<
+    string,
+    { score: number; box: { x: number; y: number; width: number; height: number }; frameNumber: number }
+  >;
   /** main3 with a detector, master: its figures (detection_fps, inference p50/p99 per model, skipped per client). */
   detector?: {
     model: string;
@@ -53,5 +56,18 @@ export interface AnalysisSettings {
 }
 
 export function emptyReport(name: string): ProcessReport {
-  return { name, pid: 0, frames: 0, replies: 0, sources: {}, skipped: {}, motionFrames: 0, forwarded: 0, boxes: 0, snapshots: 0, snapshotErrors: 0, misrouted: 0 };
+  return {
+    name,
+    pid: 0,
+    frames: 0,
+    replies: 0,
+    sources: {},
+    skipped: {},
+    motionFrames: 0,
+    forwarded: 0,
+    boxes: 0,
+    snapshots: 0,
+    snapshotErrors: 0,
+    misrouted: 0,
+  };
 }

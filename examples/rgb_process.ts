@@ -4,7 +4,14 @@
 
 import type { Frame } from '../src/shm/index.js';
 import { RGB24Process, type MessageProcessOptions } from '../src/process/index.js';
-import { BlobExtractor, BOX_COLOUR, drawBoxes, lineWidthFor, MotionDetectors, SnapshotWriter } from '../src/analysis/index.js';
+import {
+  BlobExtractor,
+  BOX_COLOUR,
+  drawBoxes,
+  lineWidthFor,
+  MotionDetectors,
+  SnapshotWriter,
+} from '../src/analysis/index.js';
 import { emptyReport, type AnalysisSettings, type ProcessReport } from './process_report.js';
 
 export interface MotionRGBProcessOptions extends MessageProcessOptions {
@@ -61,7 +68,14 @@ export class MotionRGBProcess extends RGB24Process {
     const skipped: Record<string, number> = { ...this.counts.skipped };
     for (const [source, r] of Object.entries(rings)) skipped[source] = r.dropped;
     const s = this.snapshots;
-    const report: ProcessReport = { ...this.counts, pid: process.pid, sources: { ...this.counts.sources }, skipped, snapshots: s?.written ?? 0, snapshotErrors: s?.failed ?? 0 };
+    const report: ProcessReport = {
+      ...this.counts,
+      pid: process.pid,
+      sources: { ...this.counts.sources },
+      skipped,
+      snapshots: s?.written ?? 0,
+      snapshotErrors: s?.failed ?? 0,
+    };
     if (s?.lastError) report.lastError = s.lastError;
     return report;
   }

@@ -33,42 +33,133 @@ function plan(o: BenchOptions): Run[] {
   const frame = FRAME_1080P.bytes;
   const runs: Run[] = [];
   const memcpyRun: Run = { id: 'memcpy', name: 'memcpy', section: 'throughput', run: () => memcpyThroughput(s, 8) };
-  if (wants(o, 'throughput')) runs.push({ id: 'memcpy-hot', name: 'memcpy (hot)', section: 'throughput', run: () => memcpyThroughput(s, 1) });
+  if (wants(o, 'throughput'))
+    runs.push({ id: 'memcpy-hot', name: 'memcpy (hot)', section: 'throughput', run: () => memcpyThroughput(s, 1) });
   // memcpy, 1 reader and 4 readers alternate (m, 1, 4, m, 1, 4, ...) and the best run of each counts: the machine is
   // shared, its load drifts, and the goals are ratios of these three.
   const one = 'framering write(), latest, 1 reader';
   const four = 'framering write(), latest, 4 readers (per reader)';
-  const oneRun: Run = { id: 'framering', name: one, section: 'throughput', run: () => frameringThroughput({ name: one, section: 'throughput', seconds: s, readers: 1, policy: 'latest', blocking: false, fill: 'write' }) };
-  const fourRun: Run = { id: 'framering-4', name: four, section: 'readers', run: () => frameringThroughput({ name: four, section: 'readers', seconds: s, readers: 4, policy: 'latest', blocking: false, fill: 'write' }) };
+  const oneRun: Run = {
+    id: 'framering',
+    name: one,
+    section: 'throughput',
+    run: () =>
+      frameringThroughput({
+        name: one,
+        section: 'throughput',
+        seconds: s,
+        readers: 1,
+        policy: 'latest',
+        blocking: false,
+        fill: 'write',
+      }),
+  };
+  const fourRun: Run = {
+    id: 'framering-4',
+    name: four,
+    section: 'readers',
+    run: () =>
+      frameringThroughput({
+        name: four,
+        section: 'readers',
+        seconds: s,
+        readers: 4,
+        policy: 'latest',
+        blocking: false,
+        fill: 'write',
+      }),
+  };
   // (the 1-reader run only where a table uses it: `--only ingest` or `--only latency` ran it for nothing)
-  const round = [...(wants(o, 'throughput') ? [memcpyRun] : []), ...(wants(o, 'throughput') || wants(o, 'readers') ? [oneRun] : []), ...(wants(o, 'readers') ? [fourRun] : [])];
+  const round = [
+    ...(wants(o, 'throughput') ? [memcpyRun] : []),
+    ...(wants(o, 'throughput') || wants(o, 'readers') ? [oneRun] : []),
+    ...(wants(o, 'readers') ? [fourRun] : []),
+  ];
   for (let i = 0; i < o.rounds; i++) runs.push(...round);
   if (wants(o, 'throughput')) {
     const lossless = 'framering write(), lossless (blocking + every)';
     const lend = 'framering lend()/commit(), no pixel copy, lossless';
     runs.push(
-      { id: 'framering-lossless', name: lossless, section: 'throughput', run: () => frameringThroughput({ name: lossless, section: 'throughput', seconds: s, readers: 1, policy: 'every', blocking: true, fill: 'write' }) },
-      { id: 'framering-lend', name: lend, section: 'throughput', run: () => frameringThroughput({ name: lend, section: 'throughput', seconds: s, readers: 1, policy: 'every', blocking: true, fill: 'lend' }) },
-      { id: 'process.send', name: 'process.send (advanced)', section: 'throughput', run: () => processSendThroughput({ name: 'process.send (advanced serialization)', bytes: frame, seconds: s }) },
-      { id: 'unix', name: 'Unix socket', section: 'throughput', run: () => unixSocketThroughput({ name: 'Unix socket stream', bytes: frame, seconds: s }) },
+      {
+        id: 'framering-lossless',
+        name: lossless,
+        section: 'throughput',
+        run: () =>
+          frameringThroughput({
+            name: lossless,
+            section: 'throughput',
+            seconds: s,
+            readers: 1,
+            policy: 'every',
+            blocking: true,
+            fill: 'write',
+          }),
+      },
+      {
+        id: 'framering-lend',
+        name: lend,
+        section: 'throughput',
+        run: () =>
+          frameringThroughput({
+            name: lend,
+            section: 'throughput',
+            seconds: s,
+            readers: 1,
+            policy: 'every',
+            blocking: true,
+            fill: 'lend',
+          }),
+      },
+      {
+        id: 'process.send',
+        name: 'process.send (advanced)',
+        section: 'throughput',
+        run: () => processSendThroughput({ name: 'process.send (advanced serialization)', bytes: frame, seconds: s }),
+      },
+      {
+        id: 'unix',
+        name: 'Unix socket',
+        section: 'throughput',
+        run: () => unixSocketThroughput({ name: 'Unix socket stream', bytes: frame, seconds: s }),
+      },
     );
   }
   if (wants(o, 'latency')) {
     const lat = { seconds: o.latencySeconds, rate: o.latencyRate };
     // framering and the Unix socket (its target) alternate size by size, --rounds times: each pair shares a moment of
     // the machine's load, and the judged figures are the medians over the rounds.
-    const latencyRun = (transport: 'framering' | 'process.send' | 'unix', size: (typeof LATENCY_SIZES)[number]): Run => {
-      const fn = { framering: frameringLatency, 'process.send': processSendLatency, unix: unixSocketLatency }[transport];
+    const latencyRun = (
+      transport: 'framering' | 'process.send' | 'unix',
+      size: (typeof LATENCY_SIZES)[number],
+    ): Run => {
+      const fn = { framering: frameringLatency, 'process.send': processSendLatency, unix: unixSocketLatency }[
+        transport
+      ];
       const name = `${transport} ${size.label}`;
-      return { id: `latency-${transport}-${size.bytes}`, name, section: 'latency', run: () => fn({ name, bytes: size.bytes, ...lat }) };
+      return {
+        id: `latency-${transport}-${size.bytes}`,
+        name,
+        section: 'latency',
+        run: () => fn({ name, bytes: size.bytes, ...lat }),
+      };
     };
     // The same ring read with a blocking pull() on the JS thread: what the wakeup costs without Node's event loop.
     const pull = 'framering pull() 64 B';
-    const pullRun: Run = { id: 'latency-framering-pull-64', name: pull, section: 'latency', run: () => frameringLatency({ name: pull, bytes: 64, mode: 'pull', ...lat }) };
+    const pullRun: Run = {
+      id: 'latency-framering-pull-64',
+      name: pull,
+      section: 'latency',
+      run: () => frameringLatency({ name: pull, bytes: 64, mode: 'pull', ...lat }),
+    };
     // onFrame through the futex waiter thread (the fallback when a doorbell is unreachable): in the same rounds, so
     // that which wakeup is faster is judged on one moment of the machine.
     const thread = 'framering onFrame, waiter thread 64 B';
-    const threadRun: Run = { id: 'latency-framering-thread-64', name: thread, section: 'latency', run: () => frameringLatency({ name: thread, bytes: 64, mode: 'thread', ...lat }) };
+    const threadRun: Run = {
+      id: 'latency-framering-thread-64',
+      name: thread,
+      section: 'latency',
+      run: () => frameringLatency({ name: thread, bytes: 64, mode: 'thread', ...lat }),
+    };
     for (let i = 0; i < o.rounds; i++) {
       for (const size of LATENCY_SIZES) runs.push(latencyRun('framering', size), latencyRun('unix', size));
       runs.push(threadRun, pullRun);
@@ -110,12 +201,19 @@ async function main(): Promise<number> {
   }
   // The native hop stamps are switched on when the addon loads (native/doorbell_hops.h): run again with the switch.
   if (opts.hops && process.env.FRAMERING_HOPS !== '1') {
-    const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, FRAMERING_HOPS: '1' } });
+    const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+      stdio: 'inherit',
+      env: { ...process.env, FRAMERING_HOPS: '1' },
+    });
     return again.status ?? 1;
   }
   const started = Date.now();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  process.stderr.write(`bench: ${cpus().length} x ${cpu}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  process.stderr.write(
+    `bench: ${cpus().length} x ${cpu}, node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
   let rows: Row[] = [];
   let stopBurners: (() => void) | null = null;
   for (const r of plan(opts)) {
@@ -159,19 +257,28 @@ async function main(): Promise<number> {
   rows = mergeRepeats(rows);
   const goals = judge(rows);
   const detectRows = rows.filter((r) => r.section === 'detect');
-  process.stdout.write(`\n${formatReport(rows.filter((r) => r.section !== 'detect'), goals)}\n`);
+  process.stdout.write(
+    `\n${formatReport(
+      rows.filter((r) => r.section !== 'detect'),
+      goals,
+    )}\n`,
+  );
   if (detectRows.length > 0) process.stdout.write(`\n${formatDetectRows(detectRows)}\n`);
   const hopTable = formatHops(rows);
   if (hopTable) process.stdout.write(`\n${hopTable}\n`);
   process.stdout.write(
-    `\n${cpus().length} cores, load average after ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${((Date.now() - started) / 1000).toFixed(0)} s in all\n`,
+    `\n${cpus().length} cores, load average after ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; ${((Date.now() - started) / 1000).toFixed(0)} s in all\n`,
   );
   if (opts.json) {
     try {
       writeFileSync(opts.json, `${JSON.stringify([...rows, ...goalRows(goals)], null, 2)}\n`);
       process.stdout.write(`rows written to ${opts.json}\n`);
     } catch (err) {
-      process.stderr.write(`bench: could not write the rows to ${opts.json} (${(err as Error).message}); check the path\n`);
+      process.stderr.write(
+        `bench: could not write the rows to ${opts.json} (${(err as Error).message}); check the path\n`,
+      );
       return 1;
     }
   }
@@ -191,24 +298,55 @@ async function pipelineMain(argv: string[]): Promise<number> {
   const { ensureBuild } = await import('./bench/pipeline/ensure_build.js');
   const seconds = Number(flagValue(argv, '--seconds') ?? 30);
   const cameras = (flagValue(argv, '--cameras') ?? '1,2,4,8').split(',').map(Number);
-  const pipelines = (flagValue(argv, '--pipelines') ?? PIPELINES.join(',')).split(',') as Array<(typeof PIPELINES)[number]>;
-  if (!(seconds >= 1 && seconds <= 600) || cameras.some((n) => !(Number.isInteger(n) && n >= 1 && n <= 32)) || pipelines.some((p) => !PIPELINES.includes(p))) {
-    process.stderr.write(`bench: usage: npm run bench -- --pipeline [--seconds S (30)] [--cameras 1,2,4,8] [--pipelines ${PIPELINES.join(',')}] [--json FILE] [--plot FILE.png]\n`);
+  const pipelines = (flagValue(argv, '--pipelines') ?? PIPELINES.join(',')).split(',') as Array<
+    (typeof PIPELINES)[number]
+  >;
+  if (
+    !(seconds >= 1 && seconds <= 600) ||
+    cameras.some((n) => !(Number.isInteger(n) && n >= 1 && n <= 32)) ||
+    pipelines.some((p) => !PIPELINES.includes(p))
+  ) {
+    process.stderr.write(
+      `bench: usage: npm run bench -- --pipeline [--seconds S (30)] [--cameras 1,2,4,8] [--pipelines ${PIPELINES.join(',')}] [--json FILE] [--plot FILE.png]\n`,
+    );
     return 2;
   }
   const log = (s: string) => process.stderr.write(s);
-  log(`bench: pipeline section, ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  log(
+    `bench: pipeline section, ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}, node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
   await ensureBuild(log);
   const started = Date.now();
-  const rows = await runPipelineSection({ seconds, cameras, pipelines, width: 1280, height: 720, fps: 10, warmupS: 5, log });
+  const rows = await runPipelineSection({
+    seconds,
+    cameras,
+    pipelines,
+    width: 1280,
+    height: 720,
+    fps: 10,
+    warmupS: 5,
+    log,
+  });
   const goals = pipelineGoals(rows);
-  process.stdout.write(`\nPipeline (main3 shape): CPU of every process but ffmpeg over ${seconds} s, RSS at the end, frames handled per camera process / frames out of ffmpeg\n`);
+  process.stdout.write(
+    `\nPipeline (main3 shape): CPU of every process but ffmpeg over ${seconds} s, RSS at the end, frames handled per camera process / frames out of ffmpeg\n`,
+  );
   process.stdout.write(`${pipelineTable(rows)}\n\n${formatReport([], goals)}\n`);
-  process.stdout.write(`\n${cpus().length} cores, load average after ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${((Date.now() - started) / 1000).toFixed(0)} s in all\n`);
+  process.stdout.write(
+    `\n${cpus().length} cores, load average after ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; ${((Date.now() - started) / 1000).toFixed(0)} s in all\n`,
+  );
   const plot = flagValue(argv, '--plot');
   if (plot) {
     const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
-    await writePipelinePlot(rows, plot, `main3 pipeline CPU vs cameras (${cpus().length}-core VM, ${when} UTC, ${seconds} s per point)`);
+    await writePipelinePlot(
+      rows,
+      plot,
+      `main3 pipeline CPU vs cameras (${cpus().length}-core VM, ${when} UTC, ${seconds} s per point)`,
+    );
     process.stdout.write(`chart written to ${plot}\n`);
   }
   const json = flagValue(argv, '--json');
@@ -221,11 +359,19 @@ async function memoryMain(argv: string[]): Promise<number> {
   const { ensureBuild } = await import('./bench/pipeline/ensure_build.js');
   const seconds = Number(flagValue(argv, '--seconds') ?? 10);
   const log = (s: string) => process.stderr.write(s);
-  log(`bench: memory section, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  log(
+    `bench: memory section, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
   await ensureBuild(log);
   const result = await runMemorySection({ seconds, log });
   process.stdout.write(`\n${formatMemory(result)}\n\n${formatReport([], result.goals)}\n`);
-  process.stdout.write(`\nload average after ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  process.stdout.write(
+    `\nload average after ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
   const json = flagValue(argv, '--json');
   if (json) writeFileSync(json, `${JSON.stringify([...result.rows, ...goalRows(result.goals)], null, 2)}\n`);
   return result.rows.some((r) => r.error) ? 1 : 0;

@@ -28,7 +28,9 @@ function pumpWakeups(): number {
   for (const tid of readdirSync('/proc/self/task')) {
     try {
       if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== 'framering-pump') continue;
-      sum += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/self/task/${tid}/status`, 'utf8'))?.[1] ?? 0);
+      sum += Number(
+        /voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/self/task/${tid}/status`, 'utf8'))?.[1] ?? 0,
+      );
     } catch {
       // ended meanwhile
     }
@@ -53,14 +55,22 @@ async function measure(ffmpegPath: string, cameraTime: boolean): Promise<Sample>
     const a = at();
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const b = at();
-    return { frames: b.frames - a.frames, ffmpegNs: b.ffmpegNs - a.ffmpegNs, pumpNs: b.pumpNs - a.pumpNs, pumpWakeups: b.pumpWakeups - a.pumpWakeups };
+    return {
+      frames: b.frames - a.frames,
+      ffmpegNs: b.ffmpegNs - a.ffmpegNs,
+      pumpNs: b.pumpNs - a.pumpNs,
+      pumpWakeups: b.pumpWakeups - a.pumpWakeups,
+    };
   } finally {
     await stream.stop();
   }
 }
 
 const ffmpegPath = await timedFfmpeg();
-const totals = { on: { frames: 0, ffmpegNs: 0, pumpNs: 0, pumpWakeups: 0 }, off: { frames: 0, ffmpegNs: 0, pumpNs: 0, pumpWakeups: 0 } };
+const totals = {
+  on: { frames: 0, ffmpegNs: 0, pumpNs: 0, pumpWakeups: 0 },
+  off: { frames: 0, ffmpegNs: 0, pumpNs: 0, pumpWakeups: 0 },
+};
 for (let round = 0; round < rounds; round++) {
   for (const mode of round % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
     const s = await measure(ffmpegPath, mode === 'on');
@@ -71,7 +81,9 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 const wall = rounds * seconds * 1e9;
-console.log(`${ffmpegPath}, synthetic testsrc2 ${width}x${height} @ ${fps} fps, ${rounds} × ${seconds} s per mode, alternated`);
+console.log(
+  `${ffmpegPath}, synthetic testsrc2 ${width}x${height} @ ${fps} fps, ${rounds} × ${seconds} s per mode, alternated`,
+);
 for (const mode of ['off', 'on'] as const) {
   const t = totals[mode];
   console.log(

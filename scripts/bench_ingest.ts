@@ -88,7 +88,11 @@ interface Window {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function measure(ffmpegPid: number, sample: () => Promise<{ frames: number; ourNs: number; pumpNs?: number }>, seconds: number): Promise<Window> {
+async function measure(
+  ffmpegPid: number,
+  sample: () => Promise<{ frames: number; ourNs: number; pumpNs?: number }>,
+  seconds: number,
+): Promise<Window> {
   const ff0 = processCpuNs(ffmpegPid);
   const a = await sample();
   const t0 = performance.now();
@@ -117,28 +121,53 @@ async function ffmpegArgs(o: Opts): Promise<string[]> {
 }
 
 async function benchFloor(o: Opts, buffers = 1, shm = false): Promise<Window> {
-  const run = await startFloor(o.floorBinary, resolveFfmpeg().path, await ffmpegArgs(o), o.width * o.height * 3, buffers, shm);
+  const run = await startFloor(
+    o.floorBinary,
+    resolveFfmpeg().path,
+    await ffmpegArgs(o),
+    o.width * o.height * 3,
+    buffers,
+    shm,
+  );
   try {
     await waitFrames(async () => (await run.sample()).frames);
     await sleep(o.warmupMs);
-    return await measure(run.ffmpegPid, async () => {
-      const s = await run.sample();
-      return { frames: s.frames, ourNs: s.cpuNs };
-    }, o.seconds);
+    return await measure(
+      run.ffmpegPid,
+      async () => {
+        const s = await run.sample();
+        return { frames: s.frames, ourNs: s.cpuNs };
+      },
+      o.seconds,
+    );
   } finally {
     await run.stop();
   }
 }
 
 async function benchPump(o: Opts): Promise<Window> {
-  const stream = new LiveStream({ source: o.source, width: o.width, height: o.height, fps: o.fps, name: `bench-ingest-pump-${process.pid}` });
+  const stream = new LiveStream({
+    source: o.source,
+    width: o.width,
+    height: o.height,
+    fps: o.fps,
+    name: `bench-ingest-pump-${process.pid}`,
+  });
   try {
     await stream.start();
     await stream.whenState('streaming', 30_000);
     await sleep(o.warmupMs);
     const pid = stream.stats().ffmpegPid;
     if (!pid) throw new Error('ffmpeg is not running');
-    return await measure(pid, async () => ({ frames: stream.stats().framesDelivered, ourNs: processCpuNs('self'), pumpNs: threadCpuNs('framering-pump') ?? undefined }), o.seconds);
+    return await measure(
+      pid,
+      async () => ({
+        frames: stream.stats().framesDelivered,
+        ourNs: processCpuNs('self'),
+        pumpNs: threadCpuNs('framering-pump') ?? undefined,
+      }),
+      o.seconds,
+    );
   } finally {
     await stream.stop();
   }
@@ -154,7 +183,12 @@ async function benchNaive(o: Opts): Promise<Window> {
     .input(args[inputAt + 1]!)
     .inputOptions(...args.slice(0, inputAt))
     .outputOptions(...args.slice(inputAt + 2, -1));
-  const ring = new FrameRingServer({ name: `bench-ingest-naive-${process.pid}`, width: o.width, height: o.height, slots: 8 });
+  const ring = new FrameRingServer({
+    name: `bench-ingest-naive-${process.pid}`,
+    width: o.width,
+    height: o.height,
+    slots: 8,
+  });
   const frameBytes = o.width * o.height * 3;
   const frame = Buffer.allocUnsafe(frameBytes);
   let filled = 0;
@@ -190,7 +224,11 @@ async function benchNaive(o: Opts): Promise<Window> {
   } finally {
     command.kill('SIGKILL');
     await new Promise<void>((resolve) => {
-      const proc = (command as unknown as { ffmpegProc?: { exitCode: number | null; signalCode: string | null; once: (e: string, f: () => void) => void } }).ffmpegProc;
+      const proc = (
+        command as unknown as {
+          ffmpegProc?: { exitCode: number | null; signalCode: string | null; once: (e: string, f: () => void) => void };
+        }
+      ).ffmpegProc;
       if (!proc || proc.exitCode !== null || proc.signalCode !== null) resolve();
       else proc.once('exit', () => resolve());
     });
@@ -201,9 +239,25 @@ async function benchNaive(o: Opts): Promise<Window> {
 /** A short 1080p H.264 clip, made with the same ffmpeg, looped in real time as a camera stand-in. */
 async function makeClip(dir: string, o: Required<IngestBenchOptions>): Promise<string> {
   const file = join(dir, 'clip.mp4');
-  await promisify(execFile)(resolveFfmpeg().path, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i',
-    `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}`, '-t', '4', '-c:v', 'libx264', '-preset', 'ultrafast',
-    '-pix_fmt', 'yuv420p', '-y', file]);
+  await promisify(execFile)(resolveFfmpeg().path, [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}`,
+    '-t',
+    '4',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-y',
+    file,
+  ]);
   return file;
 }
 
@@ -215,19 +269,102 @@ async function ffmpegSplit(clip: string, o: Required<IngestBenchOptions>, frames
   const { path } = resolveFfmpeg();
   const size = `${o.width}x${o.height}`;
   const cases: Array<{ name: string; args: string[] }> = [
-    { name: 'H.264 1080p decode only (yuv420p out, no conversion)', args: ['-i', clip, '-frames:v', String(frames), '-f', 'null', '-'] },
-    { name: 'H.264 1080p decode + yuv420p → rgb24 (what LiveStream asks at 1080p)', args: ['-i', clip, '-frames:v', String(frames), '-vf', `scale=${o.width}:${o.height}:flags=bilinear`, '-pix_fmt', 'rgb24', '-f', 'null', '-'] },
-    { name: 'H.264 1080p decode + scale to 1280x720 + rgb24 (scaling in ffmpeg)', args: ['-i', clip, '-frames:v', String(frames), '-vf', 'scale=1280:720:flags=bilinear', '-pix_fmt', 'rgb24', '-f', 'null', '-'] },
-    { name: 'testsrc2 1080p made as rgb24 at the source (nothing to convert)', args: ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${o.fps},format=rgb24`, '-frames:v', String(frames), '-vf', `scale=${o.width}:${o.height}:flags=bilinear`, '-pix_fmt', 'rgb24', '-f', 'null', '-'] },
-    { name: 'testsrc2 1080p made as yuv420p, converted to rgb24 in ffmpeg', args: ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${o.fps},format=yuv420p`, '-frames:v', String(frames), '-vf', `scale=${o.width}:${o.height}:flags=bilinear`, '-pix_fmt', 'rgb24', '-f', 'null', '-'] },
+    {
+      name: 'H.264 1080p decode only (yuv420p out, no conversion)',
+      args: ['-i', clip, '-frames:v', String(frames), '-f', 'null', '-'],
+    },
+    {
+      name: 'H.264 1080p decode + yuv420p → rgb24 (what LiveStream asks at 1080p)',
+      args: [
+        '-i',
+        clip,
+        '-frames:v',
+        String(frames),
+        '-vf',
+        `scale=${o.width}:${o.height}:flags=bilinear`,
+        '-pix_fmt',
+        'rgb24',
+        '-f',
+        'null',
+        '-',
+      ],
+    },
+    {
+      name: 'H.264 1080p decode + scale to 1280x720 + rgb24 (scaling in ffmpeg)',
+      args: [
+        '-i',
+        clip,
+        '-frames:v',
+        String(frames),
+        '-vf',
+        'scale=1280:720:flags=bilinear',
+        '-pix_fmt',
+        'rgb24',
+        '-f',
+        'null',
+        '-',
+      ],
+    },
+    {
+      name: 'testsrc2 1080p made as rgb24 at the source (nothing to convert)',
+      args: [
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=size=${size}:rate=${o.fps},format=rgb24`,
+        '-frames:v',
+        String(frames),
+        '-vf',
+        `scale=${o.width}:${o.height}:flags=bilinear`,
+        '-pix_fmt',
+        'rgb24',
+        '-f',
+        'null',
+        '-',
+      ],
+    },
+    {
+      name: 'testsrc2 1080p made as yuv420p, converted to rgb24 in ffmpeg',
+      args: [
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=size=${size}:rate=${o.fps},format=yuv420p`,
+        '-frames:v',
+        String(frames),
+        '-vf',
+        `scale=${o.width}:${o.height}:flags=bilinear`,
+        '-pix_fmt',
+        'rgb24',
+        '-f',
+        'null',
+        '-',
+      ],
+    },
   ];
   const rows: IngestRow[] = [];
   for (const c of cases) {
-    const { stderr } = await promisify(execFile)(path, ['-hide_banner', '-nostdin', '-nostats', '-benchmark', ...c.args]);
+    const { stderr } = await promisify(execFile)(path, [
+      '-hide_banner',
+      '-nostdin',
+      '-nostats',
+      '-benchmark',
+      ...c.args,
+    ]);
     const m = /utime=([\d.]+)s stime=([\d.]+)s rtime=([\d.]+)s/.exec(stderr);
     if (!m) throw new Error(`ffmpeg -benchmark printed no times for '${c.name}'`);
     const cpu = (Number(m[1]) + Number(m[2])) * 1e6;
-    rows.push({ name: `ffmpeg split: ${c.name}`, path: 'ffmpeg', source: c.name.startsWith('H.264') ? 'h264 decode' : 'testsrc2', frames_per_s: round(frames / Number(m[3]), 1), p50_us: null, p99_us: null, cpu_us_per_frame: round(cpu / frames, 0), cpu_us_per_frame_runs: [round(cpu / frames, 0)], ffmpeg_us_per_frame: round(cpu / frames, 0) });
+    rows.push({
+      name: `ffmpeg split: ${c.name}`,
+      path: 'ffmpeg',
+      source: c.name.startsWith('H.264') ? 'h264 decode' : 'testsrc2',
+      frames_per_s: round(frames / Number(m[3]), 1),
+      p50_us: null,
+      p99_us: null,
+      cpu_us_per_frame: round(cpu / frames, 0),
+      cpu_us_per_frame_runs: [round(cpu / frames, 0)],
+      ffmpeg_us_per_frame: round(cpu / frames, 0),
+    });
   }
   return rows;
 }
@@ -237,17 +374,36 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 /** How far single rounds stray from the median: min, max, and the quartiles (nearest rank) of the same-round ratios. */
-function spreadOf(ratios: number[]): { floor_ratio_min: number; floor_ratio_max: number; floor_ratio_p25: number; floor_ratio_p75: number } {
+function spreadOf(ratios: number[]): {
+  floor_ratio_min: number;
+  floor_ratio_max: number;
+  floor_ratio_p25: number;
+  floor_ratio_p75: number;
+} {
   const s = [...ratios].sort((a, b) => a - b);
   const rank = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!;
-  return { floor_ratio_min: s[0]!, floor_ratio_max: s[s.length - 1]!, floor_ratio_p25: rank(0.25), floor_ratio_p75: rank(0.75) };
+  return {
+    floor_ratio_min: s[0]!,
+    floor_ratio_max: s[s.length - 1]!,
+    floor_ratio_p25: rank(0.25),
+    floor_ratio_p75: rank(0.75),
+  };
 }
 const perFrameUs = (ns: number, frames: number): number => (frames > 0 ? ns / 1000 / frames : NaN);
 
 /** Runs the floor, the pump and the naive path in rounds for each source, then the ffmpeg split; rows. */
 export async function benchIngest(opts: IngestBenchOptions = {}): Promise<IngestRow[]> {
-  const o: Required<IngestBenchOptions> = { seconds: 10, width: 1920, height: 1080, fps: 30, warmupMs: 1500, sources: ['synthetic', 'h264'], rounds: 2, split: true,
-    ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) };
+  const o: Required<IngestBenchOptions> = {
+    seconds: 10,
+    width: 1920,
+    height: 1080,
+    fps: 30,
+    warmupMs: 1500,
+    sources: ['synthetic', 'h264'],
+    rounds: 2,
+    split: true,
+    ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
+  };
   const rows: IngestRow[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'framering-bench-ingest-'));
   const { loadavg } = await import('node:os');
@@ -255,10 +411,16 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<Ingest
     const floorBinary = await compileFloor(dir);
     const clip = await makeClip(dir, o);
     for (const kind of o.sources) {
-      const source: SourceSpec = kind === 'synthetic' ? 'synthetic://testsrc2' : { kind: 'file', path: clip, loop: true, realtime: true };
+      const source: SourceSpec =
+        kind === 'synthetic' ? 'synthetic://testsrc2' : { kind: 'file', path: clip, loop: true, realtime: true };
       const run: Opts = { ...o, source, label: kind === 'synthetic' ? 'testsrc2' : 'h264 decode', floorBinary };
       const load = Number(loadavg()[0].toFixed(2));
-      const w: Record<'floor' | 'ringFloor' | 'pump' | 'naive', Window[]> = { floor: [], ringFloor: [], pump: [], naive: [] };
+      const w: Record<'floor' | 'ringFloor' | 'pump' | 'naive', Window[]> = {
+        floor: [],
+        ringFloor: [],
+        pump: [],
+        naive: [],
+      };
       const loads: number[] = [];
       for (let r = 0; r < o.rounds; r++) {
         loads.push(Number(loadavg()[0].toFixed(2)));
@@ -276,7 +438,8 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<Ingest
         }
         w.naive.push(await benchNaive(run));
       }
-      const per = (ws: Window[], k: 'ourNs' | 'ffmpegNs' | 'pumpNs') => ws.map((x) => perFrameUs(x[k] ?? NaN, x.frames));
+      const per = (ws: Window[], k: 'ourNs' | 'ffmpegNs' | 'pumpNs') =>
+        ws.map((x) => perFrameUs(x[k] ?? NaN, x.frames));
       const fps = (ws: Window[]) => round(median(ws.map((x) => x.frames / x.seconds)), 1);
       const floorUs = per(w.floor, 'ourNs');
       const pumpUs = per(w.pump, 'ourNs');
@@ -286,17 +449,41 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<Ingest
       const row = (path: string, name: string, ws: Window[]): IngestRow => {
         const us = per(ws, 'ourNs');
         const ff = median(per(ws, 'ffmpegNs'));
-        return { name, path, source: run.label, frames_per_s: fps(ws), p50_us: null, p99_us: null, cpu_us_per_frame: round(median(us), 1),
-          cpu_us_per_frame_runs: us.map((x) => round(x, 1)), ffmpeg_us_per_frame: round(ff, 0), ratio: round(median(us) / ff, 4), load_avg_1m: load };
+        return {
+          name,
+          path,
+          source: run.label,
+          frames_per_s: fps(ws),
+          p50_us: null,
+          p99_us: null,
+          cpu_us_per_frame: round(median(us), 1),
+          cpu_us_per_frame_runs: us.map((x) => round(x, 1)),
+          ffmpeg_us_per_frame: round(ff, 0),
+          ratio: round(median(us) / ff, 4),
+          load_avg_1m: load,
+        };
       };
       rows.push({ ...row('floor', `floor ${run.label}: C read() loop into one buffer`, w.floor) });
-      rows.push({ ...row('framering', `framering ${run.label}: native pipe → RingPump → ring slot`, w.pump),
-        pump_thread_us_per_frame: round(median(per(w.pump, 'pumpNs')), 1), floor_us_per_frame: round(median(floorUs), 1),
-        floor_ratio: round(median(floorRatios), 3), floor_ratio_runs: floorRatios, ...spreadOf(floorRatios), load_avg_1m_runs: loads,
-        ring_floor_ratio: round(median(ringFloorRatios), 3), ring_floor_ratio_runs: ringFloorRatios,
-        naive_ratio: round(median(pumpUs) / median(naiveUs), 3) });
+      rows.push({
+        ...row('framering', `framering ${run.label}: native pipe → RingPump → ring slot`, w.pump),
+        pump_thread_us_per_frame: round(median(per(w.pump, 'pumpNs')), 1),
+        floor_us_per_frame: round(median(floorUs), 1),
+        floor_ratio: round(median(floorRatios), 3),
+        floor_ratio_runs: floorRatios,
+        ...spreadOf(floorRatios),
+        load_avg_1m_runs: loads,
+        ring_floor_ratio: round(median(ringFloorRatios), 3),
+        ring_floor_ratio_runs: ringFloorRatios,
+        naive_ratio: round(median(pumpUs) / median(naiveUs), 3),
+      });
       rows.push({ ...row('naive', `naive ${run.label}: fluent-ffmpeg stream → Buffer → ring.write`, w.naive) });
-      rows.push({ ...row('floor-ring', `floor ${run.label}, 8 rotating buffers in one shared mapping (as ring slots)`, w.ringFloor) });
+      rows.push({
+        ...row(
+          'floor-ring',
+          `floor ${run.label}, 8 rotating buffers in one shared mapping (as ring slots)`,
+          w.ringFloor,
+        ),
+      });
     }
     if (o.split) rows.push(...(await ffmpegSplit(clip, o)));
   } finally {
@@ -314,7 +501,30 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const seconds = Number(process.argv[2] ?? 10);
   const sources = process.argv[3] ? [process.argv[3] as 'synthetic' | 'h264'] : undefined;
   const rows = await benchIngest({ seconds, sources });
-  console.log(`ingest CPU per frame at 1920x1080 RGB24 30 fps, ${seconds} s windows (goals: framering <= 1.15 x floor, <= 0.5 x naive)`);
-  console.table(rows.map(({ name, cpu_us_per_frame, cpu_us_per_frame_runs, ffmpeg_us_per_frame, pump_thread_us_per_frame, floor_ratio, naive_ratio, frames_per_s }) =>
-    ({ name, cpu_us_per_frame, runs: cpu_us_per_frame_runs.join(' / '), ffmpeg_us_per_frame, pump_thread_us_per_frame, floor_ratio, naive_ratio, frames_per_s })));
+  console.log(
+    `ingest CPU per frame at 1920x1080 RGB24 30 fps, ${seconds} s windows (goals: framering <= 1.15 x floor, <= 0.5 x naive)`,
+  );
+  console.table(
+    rows.map(
+      ({
+        name,
+        cpu_us_per_frame,
+        cpu_us_per_frame_runs,
+        ffmpeg_us_per_frame,
+        pump_thread_us_per_frame,
+        floor_ratio,
+        naive_ratio,
+        frames_per_s,
+      }) => ({
+        name,
+        cpu_us_per_frame,
+        runs: cpu_us_per_frame_runs.join(' / '),
+        ffmpeg_us_per_frame,
+        pump_thread_us_per_frame,
+        floor_ratio,
+        naive_ratio,
+        frames_per_s,
+      }),
+    ),
+  );
 }

@@ -18,7 +18,6 @@ const { values } = parseArgs({ options: { seconds: { type: 'string', default: '1
 const seconds = Number(values.seconds);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-
 const dir = mkdtempSync(join(tmpdir(), 'framering-bench-mqtt-'));
 const port = await freePort();
 writeFileSync(join(dir, 'm.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
@@ -33,8 +32,13 @@ try {
   sub.on('message', () => received++);
   await sub.subscribeAsync('framering/#', { qos: 0 });
 
-  const cams = ['a', 'b', 'c', 'd'].map((c) => `  cam${c}: { source: synthetic://testsrc2, width: 320, height: 240, fps: 10 }`).join('\n');
-  const svc = await startService(parseConfigText(`cameras:\n${cams}\nprocesses:\n  - name: motion\n    class: motion\n`), { log: () => {} });
+  const cams = ['a', 'b', 'c', 'd']
+    .map((c) => `  cam${c}: { source: synthetic://testsrc2, width: 320, height: 240, fps: 10 }`)
+    .join('\n');
+  const svc = await startService(
+    parseConfigText(`cameras:\n${cams}\nprocesses:\n  - name: motion\n    class: motion\n`),
+    { log: () => {} },
+  );
   let events = 0;
   svc.on('event', (_e: FrameringEvent) => events++);
   await sleep(3000); // warm up
@@ -49,7 +53,10 @@ try {
     return { cpuPercent: ((cpu.user + cpu.system) / 1e6 / s) * 100, eventsPerS: (events - e0) / s };
   };
   const without = await window();
-  const bridge = await startMqttBridge(svc, { config: mqttConfigFor(url, { instance_id: 'bench', stats_interval: 1, routes: [{ kind: 'motion' }] }), log: () => {} });
+  const bridge = await startMqttBridge(svc, {
+    config: mqttConfigFor(url, { instance_id: 'bench', stats_interval: 1, routes: [{ kind: 'motion' }] }),
+    log: () => {},
+  });
   await sleep(2000);
   const r0 = received;
   const withBridge = await window();
@@ -65,7 +72,14 @@ try {
 
   // Throughput: as fast as the bridge takes them (never past half its queue), counted at the subscriber.
   const n = 50_000;
-  const payload = JSON.stringify({ type: 'update', camera: 'cama', label: 'person', score: 0.9, box: { x: 1, y: 2, width: 3, height: 4 }, frame_time: Date.now() / 1000 });
+  const payload = JSON.stringify({
+    type: 'update',
+    camera: 'cama',
+    label: 'person',
+    score: 0.9,
+    box: { x: 1, y: 2, width: 3, height: 4 },
+    frame_time: Date.now() / 1000,
+  });
   const before = received;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
@@ -75,7 +89,13 @@ try {
   const end = Date.now() + 30_000;
   while (received - before < n - bridge.stats().dropped && Date.now() < end) await sleep(20);
   const s = (performance.now() - t0) / 1000;
-  results.throughput = { messages: n, received: received - before, dropped: bridge.stats().dropped, seconds: round(s), messages_per_s: Math.round((received - before) / s) };
+  results.throughput = {
+    messages: n,
+    received: received - before,
+    dropped: bridge.stats().dropped,
+    seconds: round(s),
+    messages_per_s: Math.round((received - before) / s),
+  };
 
   await bridge.stop();
   await svc.stop();

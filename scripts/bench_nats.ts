@@ -12,7 +12,13 @@ import { BenchClient, BenchMaster, type BenchClientStats } from './bench/nats_pr
 import { percentile } from './bench/stats.js';
 import { freePort } from './bench/free_port.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '6' }, fps: { type: 'string', default: '30' }, json: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '6' },
+    fps: { type: 'string', default: '30' },
+    json: { type: 'string' },
+  },
+});
 const SECONDS = Number(values.seconds);
 const FPS = Number(values.fps);
 const SIZES: Array<[number, number]> = [
@@ -31,7 +37,6 @@ interface Row {
   decode_ms_p50: number | null;
   skipped: number;
 }
-
 
 async function waitListening(port: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -100,7 +105,8 @@ async function main(): Promise<void> {
         const camera = new NatsBridge({ servers, host: 'cam', encoding, log }).start();
         const detector = new NatsBridge({ servers, host: 'det', log }).start();
         detector.serveMaster(master, 'bench');
-        while (camera.state !== 'connected' || detector.state !== 'connected') await new Promise((r) => setTimeout(r, 50));
+        while (camera.state !== 'connected' || detector.state !== 'connected')
+          await new Promise((r) => setTimeout(r, 50));
         await camera.forwardClient(client, 'bench', 'cam0');
         const m = await measure(client, SECONDS);
         const cs = camera.stats().masters.bench!;

@@ -88,7 +88,8 @@ async function main(): Promise<number> {
       console.log(`${doomed.includes(s) ? 'remove' : 'keep  '}  ${s.segment}  ${size(s.bytes)}  ${describe(s)}`);
   }
   if (doomed.length === 0 || args.dryRun) {
-    if (!args.json) console.log(args.dryRun ? `dry run: ${doomed.length} ring(s) would be removed` : 'nothing to remove');
+    if (!args.json)
+      console.log(args.dryRun ? `dry run: ${doomed.length} ring(s) would be removed` : 'nothing to remove');
     return 0;
   }
   const live = doomed.filter((s) => !s.stale);

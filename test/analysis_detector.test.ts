@@ -5,8 +5,23 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COCO_LABELS, DetectorError, ObjectDetector, defaultModelPath, fitToInput, iou, nonMaxSuppression, toFrameBox } from '../src/analysis/detector/index.js';
-import { DetectorMaster, isDetectorReply, stopInOrder, type DetectorReply, type ObjectEvent } from '../src/process/index.js';
+import {
+  COCO_LABELS,
+  DetectorError,
+  ObjectDetector,
+  defaultModelPath,
+  fitToInput,
+  iou,
+  nonMaxSuppression,
+  toFrameBox,
+} from '../src/analysis/detector/index.js';
+import {
+  DetectorMaster,
+  isDetectorReply,
+  stopInOrder,
+  type DetectorReply,
+  type ObjectEvent,
+} from '../src/process/index.js';
 import { FrameRingServer } from '../src/shm/index.js';
 import { HAND_BOXES, loadPhoto, scaleBox } from './fixtures/detector/photos.js';
 import { ForwardingClient } from './fixtures/process/forwarding_client.js';
@@ -64,7 +79,9 @@ describe('ObjectDetector (CenterNet, tfjs-wasm)', () => {
     const { objects } = await detector.detect(photo.pixels, photo.width, photo.height);
     const moto = objects.find((o) => o.label === 'motorcycle');
     expect(moto, JSON.stringify(objects)).toBeDefined();
-    expect(iou(moto!.box, scaleBox(expected.box, expected.size, { width: 640, height: 360 }))).toBeGreaterThanOrEqual(0.5);
+    expect(iou(moto!.box, scaleBox(expected.box, expected.size, { width: 640, height: 360 }))).toBeGreaterThanOrEqual(
+      0.5,
+    );
   });
 
   it('a flat grey frame has no person in it', async () => {
@@ -110,7 +127,10 @@ describe('ObjectDetector (CenterNet, tfjs-wasm)', () => {
     expect(unknown.message).toContain("'unicorn'");
     await expectCode(ObjectDetector.create({ backend: 'onnxruntime' }), 'INFERENCE_UNAVAILABLE');
     await expectCode(ObjectDetector.create({ backend: { module: 'relative.js' } }), 'INVALID_ARGUMENT');
-    const missing = await expectCode(ObjectDetector.create({ model: { path: join(tmp, 'nope.json') } }), 'MODEL_NOT_FOUND');
+    const missing = await expectCode(
+      ObjectDetector.create({ model: { path: join(tmp, 'nope.json') } }),
+      'MODEL_NOT_FOUND',
+    );
     expect(missing.message).toContain('nope.json');
 
     // A copy of the real model with its weights cut short, one with no weights file, and one that is not JSON.
@@ -121,7 +141,10 @@ describe('ObjectDetector (CenterNet, tfjs-wasm)', () => {
     mkdirSync(dir);
     copyFileSync(src, join(dir, 'centernet.json'));
     writeFileSync(join(dir, 'centernet.bin'), readFileSync(src.replace(/\.json$/, '.bin')).subarray(0, 1000));
-    const short = await expectCode(ObjectDetector.create({ model: { path: join(dir, 'centernet.json') } }), 'MODEL_INVALID');
+    const short = await expectCode(
+      ObjectDetector.create({ model: { path: join(dir, 'centernet.json') } }),
+      'MODEL_INVALID',
+    );
     expect(short.message).toMatch(/truncated/);
     rmSync(join(dir, 'centernet.bin'));
     await expectCode(ObjectDetector.create({ model: { path: join(dir, 'centernet.json') } }), 'MODEL_NOT_FOUND');
@@ -166,7 +189,9 @@ describe('DetectorMaster on its own', () => {
         expect(r).toMatchObject({ client: client.name, width: W, height: H, model: 'centernet' });
         const person = r.objects.find((o) => o.label === 'person');
         expect(person, JSON.stringify(r.objects)).toBeDefined();
-        expect(iou(person!.box, scaleBox(HAND_BOXES.astronaut.box, HAND_BOXES.astronaut.size, { width: W, height: H }))).toBeGreaterThanOrEqual(0.5);
+        expect(
+          iou(person!.box, scaleBox(HAND_BOXES.astronaut.box, HAND_BOXES.astronaut.size, { width: W, height: H })),
+        ).toBeGreaterThanOrEqual(0.5);
         expect(r.inferenceMs).toBeGreaterThan(0);
       }
       expect(replies[3]!.objects.filter((o) => o.label === 'person')).toEqual([]);
@@ -188,8 +213,13 @@ describe('DetectorMaster on its own', () => {
   });
 
   it('a missing model fails start() with the detector code, and bad options fail in the constructor', async () => {
-    expect(() => new DetectorMaster({ name: `${tag}-bad`, detector: { iouThreshold: 0 } })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-    const m = new DetectorMaster({ name: `${tag}-nomodel`, detector: { model: { path: join(tmp, 'missing', 'model.json') } } });
+    expect(() => new DetectorMaster({ name: `${tag}-bad`, detector: { iouThreshold: 0 } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+    const m = new DetectorMaster({
+      name: `${tag}-nomodel`,
+      detector: { model: { path: join(tmp, 'missing', 'model.json') } },
+    });
     const err = await m.start().then(
       () => null,
       (e: unknown) => e as Error & { code: string; cause?: { code?: string } },

@@ -40,7 +40,9 @@ describe('framering-cleanup', () => {
     const dry = await cleanup('--dry-run');
     expect(dry.code).toBe(0);
     expect(dry.out).toMatch(new RegExp(`remove\\s+framering-${deadName}\\s.*owner pid ${pid} dead`));
-    expect(dry.out).toMatch(new RegExp(`keep\\s+framering-${live.name}\\s.*16x16 rgb24 x8, owner pid ${process.pid} alive`));
+    expect(dry.out).toMatch(
+      new RegExp(`keep\\s+framering-${live.name}\\s.*16x16 rgb24 x8, owner pid ${process.pid} alive`),
+    );
     expect(existsSync(shmPath(deadName))).toBe(true);
 
     const normal = await cleanup();

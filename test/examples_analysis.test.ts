@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BlobExtractor, BOX_COLOUR, drawBoxes, GreySampler, MotionDetector, SnapshotWriter } from '../src/analysis/index.js';
+import {
+  BlobExtractor,
+  BOX_COLOUR,
+  drawBoxes,
+  GreySampler,
+  MotionDetector,
+  SnapshotWriter,
+} from '../src/analysis/index.js';
 import { pixelAt, solidFrame, withRects } from './fixtures/examples/synthetic_frames.js';
 
 const W = 320;
@@ -25,9 +32,13 @@ describe('GreySampler', () => {
 
   it('refuses frames of the wrong size and impossible steps', () => {
     expect(() => new GreySampler(W, H, 4).sample(new Uint8Array(10))).toThrow(/expected 230400/);
-    expect(() => new GreySampler(W, H, 4).sample(new Uint8Array(10))).toThrow(expect.objectContaining({ code: 'INVALID_FRAME' }));
+    expect(() => new GreySampler(W, H, 4).sample(new Uint8Array(10))).toThrow(
+      expect.objectContaining({ code: 'INVALID_FRAME' }),
+    );
     expect(() => new GreySampler(W, H, 0)).toThrow(/step/);
-    expect(() => new GreySampler(W, H, 0)).toThrow(expect.objectContaining({ name: 'AnalysisError', code: 'INVALID_ARGUMENT' }));
+    expect(() => new GreySampler(W, H, 0)).toThrow(
+      expect.objectContaining({ name: 'AnalysisError', code: 'INVALID_ARGUMENT' }),
+    );
     expect(() => new GreySampler(2, 2, 4)).toThrow(/too small/);
   });
 });
@@ -69,7 +80,9 @@ describe('MotionDetector', () => {
   it('rejects bad options', () => {
     expect(() => new MotionDetector(W, H, { threshold: 0 })).toThrow(/threshold/);
     expect(() => new MotionDetector(W, H, { minArea: 2 })).toThrow(/minArea/);
-    expect(() => new MotionDetector(W, H, { minArea: 2 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => new MotionDetector(W, H, { minArea: 2 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
   });
 });
 
@@ -114,7 +127,17 @@ describe('BlobExtractor', () => {
 describe('drawBoxes', () => {
   it('draws outlines of the given thickness, leaves the inside alone, and clips at the edges', () => {
     const img = solidFrame(W, H, [0, 0, 0]);
-    drawBoxes(img, W, H, [{ x: 10, y: 20, width: 30, height: 40 }, { x: 300, y: 230, width: 50, height: 50 }], BOX_COLOUR, 2);
+    drawBoxes(
+      img,
+      W,
+      H,
+      [
+        { x: 10, y: 20, width: 30, height: 40 },
+        { x: 300, y: 230, width: 50, height: 50 },
+      ],
+      BOX_COLOUR,
+      2,
+    );
     expect(pixelAt(img, W, 10, 20)).toEqual([...BOX_COLOUR]);
     expect(pixelAt(img, W, 39, 59)).toEqual([...BOX_COLOUR]); // bottom-right corner
     expect(pixelAt(img, W, 11, 40)).toEqual([...BOX_COLOUR]); // second line of the left edge

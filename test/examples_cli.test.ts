@@ -27,7 +27,20 @@ describe('parseArgs', () => {
   });
 
   it('takes camera URLs and every option, in both --opt value and --opt=value forms', () => {
-    const o = parseArgs(['rtsp://admin:pw@10.0.0.2/live', '--width', '320', '--height=240', '--fps', '12.5', '--duration', '3', '--out', '/tmp/x', '--json', 'synthetic://smptebars']);
+    const o = parseArgs([
+      'rtsp://admin:pw@10.0.0.2/live',
+      '--width',
+      '320',
+      '--height=240',
+      '--fps',
+      '12.5',
+      '--duration',
+      '3',
+      '--out',
+      '/tmp/x',
+      '--json',
+      'synthetic://smptebars',
+    ]);
     expect(o.cameras).toHaveLength(2);
     expect(o.cameras[0]).toMatchObject({ name: 'cam0', source: 'rtsp://admin:pw@10.0.0.2/live', synthetic: false });
     expect(o.cameras[0]!.label).not.toContain('pw');
@@ -77,7 +90,8 @@ describe('parseArgs', () => {
 
   it('has a usage text naming every option', () => {
     const text = usage('main2');
-    for (const opt of ['--width', '--height', '--fps', '--duration', '--out', '--json', 'npm run main2 --']) expect(text).toContain(opt);
+    for (const opt of ['--width', '--height', '--fps', '--duration', '--out', '--json', 'npm run main2 --'])
+      expect(text).toContain(opt);
   });
 });
 
@@ -102,7 +116,9 @@ describe('bad arguments given to the real examples', () => {
   it('an --out folder that cannot be written is one line and exit code 2, before anything starts', async () => {
     const run = await runExample('main2', ['--out', '/proc/framering-nope/snaps']);
     expect(run.code).toBe(2);
-    expect(run.stderr.trim()).toBe('main2: cannot write snapshots to /proc/framering-nope/snaps (ENOENT): pick another folder with --out DIR');
+    expect(run.stderr.trim()).toBe(
+      'main2: cannot write snapshots to /proc/framering-nope/snaps (ENOENT): pick another folder with --out DIR',
+    );
   });
 
   it('--help prints the usage and exits 0', async () => {

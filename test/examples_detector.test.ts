@@ -33,17 +33,33 @@ function rssKiB(pid: number): number {
 describe('main3 with the CenterNet detector', { timeout: 150_000 }, () => {
   it('finds the person on the astronaut camera and the motorcycle on the other, around the subject, labelled on snapshots', async () => {
     const out = join(base, 'main3');
-    const run = await runExample('main3', [astronaut, motorcycle, '--duration', '12', '--out', out, '--json', '--snapshot-interval', '1'], { timeoutMs: 120_000 });
+    const run = await runExample(
+      'main3',
+      [astronaut, motorcycle, '--duration', '12', '--out', out, '--json', '--snapshot-interval', '1'],
+      { timeoutMs: 120_000 },
+    );
     const json = expectCleanRun(run);
-    const master = processNamed(json, 'master') as ReturnType<typeof processNamed> & { objects: Record<string, number>; detector: { model: string; inference: Record<string, { p50: number; p99: number; count: number }> } };
+    const master = processNamed(json, 'master') as ReturnType<typeof processNamed> & {
+      objects: Record<string, number>;
+      detector: { model: string; inference: Record<string, { p50: number; p99: number; count: number }> };
+    };
     expect(master.detector.model).toBe('centernet');
     expect(master.detector.inference.centernet!.count).toBeGreaterThan(5);
     expect(master.objects.person).toBeGreaterThan(0);
     expect(master.objects.motorcycle).toBeGreaterThan(0);
-    type Client = { objects: Record<string, number>; bestObjects: Record<string, { score: number; box: { x: number; y: number; width: number; height: number } }>; replyLatencyMs: { p50: number; p99: number }; misrouted: number; snapshots: number };
+    type Client = {
+      objects: Record<string, number>;
+      bestObjects: Record<string, { score: number; box: { x: number; y: number; width: number; height: number } }>;
+      replyLatencyMs: { p50: number; p99: number };
+      misrouted: number;
+      snapshots: number;
+    };
     const cam0 = processNamed(json, 'client-cam0') as unknown as Client;
     const cam1 = processNamed(json, 'client-cam1') as unknown as Client;
-    for (const [client, label, photo] of [[cam0, 'person', 'astronaut'], [cam1, 'motorcycle', 'motorcycle']] as const) {
+    for (const [client, label, photo] of [
+      [cam0, 'person', 'astronaut'],
+      [cam1, 'motorcycle', 'motorcycle'],
+    ] as const) {
       expect(client.misrouted).toBe(0);
       const best = client.bestObjects[label];
       expect(best, `${label}: ${JSON.stringify(client.bestObjects)}`).toBeDefined();
@@ -68,20 +84,41 @@ describe('the detector master under overload', { timeout: 150_000 }, () => {
   it('4 cameras at 10 fps into one detector: memory flat, skips counted, clients keep their fps', async () => {
     const tag = `exd${process.pid}`;
     const videos = [astronaut, motorcycle, astronaut, motorcycle];
-    const streams = videos.map((path, i) => new LiveStream({ source: { kind: 'file', path, loop: true, realtime: true }, width: VIDEO_W, height: VIDEO_H, fps: 10, name: `${tag}-cam${i}`, slots: 8 }));
+    const streams = videos.map(
+      (path, i) =>
+        new LiveStream({
+          source: { kind: 'file', path, loop: true, realtime: true },
+          width: VIDEO_W,
+          height: VIDEO_H,
+          fps: 10,
+          name: `${tag}-cam${i}`,
+          slots: 8,
+        }),
+    );
     const settings = { outDir: join(base, 'overload'), snapshotIntervalMs: 60_000 };
     const master = new CocoMaster({ name: `${tag}-master`, maxClients: 4, detector: { minScore: 0.35 } });
-    const clients = streams.map((_, i) => new MotionClient({ name: `${tag}-client${i}`, settings, forward: { width: VIDEO_W, height: VIDEO_H, slots: 4 } }));
+    const clients = streams.map(
+      (_, i) =>
+        new MotionClient({
+          name: `${tag}-client${i}`,
+          settings,
+          forward: { width: VIDEO_W, height: VIDEO_H, slots: 4 },
+        }),
+    );
     try {
       await Promise.all([master.start(), ...clients.map((c) => c.start())]);
       for (const c of clients) await master.registerClientProcess(c);
-      await Promise.all(clients.map((c, i) => c.backend.activateRGB24Client(streams[i]!.info(), { source: `cam${i}` })));
+      await Promise.all(
+        clients.map((c, i) => c.backend.activateRGB24Client(streams[i]!.info(), { source: `cam${i}` })),
+      );
       await Promise.all(streams.map((s) => s.start()));
       const startMs = Date.now();
       await new Promise((r) => setTimeout(r, 6000)); // warmed up: model loaded, buffers allocated
       const rssEarly = rssKiB(master.pid!);
       const camsEarly = streams.map((s) => s.stats().framesDelivered);
-      const handledEarly = await Promise.all(clients.map(async (c, i) => (await c.backend.getStats()).rings[`cam${i}`]!.handled));
+      const handledEarly = await Promise.all(
+        clients.map(async (c, i) => (await c.backend.getStats()).rings[`cam${i}`]!.handled),
+      );
       let rssMax = rssEarly;
       for (let t = 0; t < 12; t++) {
         await new Promise((r) => setTimeout(r, 1000));
@@ -90,8 +127,21 @@ describe('the detector master under overload', { timeout: 150_000 }, () => {
       const seconds = (Date.now() - startMs - 6000) / 1000;
       const stats = await master.backend.detectorStats();
       const cams = streams.map((s, i) => s.stats().framesDelivered - camsEarly[i]!);
-      const handled = await Promise.all(clients.map(async (c, i) => (await c.backend.getStats()).rings[`cam${i}`]!.handled - handledEarly[i]!));
-      const summary = { seconds, rssEarlyMiB: rssEarly / 1024, rssMaxMiB: rssMax / 1024, cams, handled, detectionFps: stats.detectionFps, skippedFps: stats.skippedFps, inference: stats.inference, clients: stats.clients, bufferedBytes: stats.bufferedBytes };
+      const handled = await Promise.all(
+        clients.map(async (c, i) => (await c.backend.getStats()).rings[`cam${i}`]!.handled - handledEarly[i]!),
+      );
+      const summary = {
+        seconds,
+        rssEarlyMiB: rssEarly / 1024,
+        rssMaxMiB: rssMax / 1024,
+        cams,
+        handled,
+        detectionFps: stats.detectionFps,
+        skippedFps: stats.skippedFps,
+        inference: stats.inference,
+        clients: stats.clients,
+        bufferedBytes: stats.bufferedBytes,
+      };
       console.log(`overload: ${JSON.stringify(summary)}`);
 
       // The detector is the bottleneck: it looks at fewer frames than arrive, and counts the rest as skipped.
@@ -105,7 +155,9 @@ describe('the detector master under overload', { timeout: 150_000 }, () => {
         expect(s.received).toBeGreaterThanOrEqual(s.detected + s.skipped - 1);
         detected += s.detected;
       }
-      expect(Math.max(...clients.map((c) => stats.clients[c.name]!.detected))).toBeLessThanOrEqual(3 * Math.min(...clients.map((c) => stats.clients[c.name]!.detected)) + 3);
+      expect(Math.max(...clients.map((c) => stats.clients[c.name]!.detected))).toBeLessThanOrEqual(
+        3 * Math.min(...clients.map((c) => stats.clients[c.name]!.detected)) + 3,
+      );
       expect(detected).toBeGreaterThan(0);
       // Bounded: at most a waiting frame and a spare buffer per client (and the one in the network).
       expect(stats.waiting).toBeLessThanOrEqual(4);

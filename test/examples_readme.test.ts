@@ -8,7 +8,9 @@ import { expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 it('the README example runs, reports brightness, and leaves /dev/shm clean', { timeout: 60_000 }, async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/examples/readme/run_bright.ts'], { cwd: ROOT });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/examples/readme/run_bright.ts'], {
+    cwd: ROOT,
+  });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -23,9 +25,15 @@ it('the README example runs, reports brightness, and leaves /dev/shm clean', { t
 it('the README shows the example exactly as the test runs it', () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
   for (const file of ['bright_process.ts', 'run_bright.ts']) {
-    const lines = readFileSync(new URL(`./fixtures/examples/readme/${file}`, import.meta.url), 'utf8').trimEnd().split('\n');
+    const lines = readFileSync(new URL(`./fixtures/examples/readme/${file}`, import.meta.url), 'utf8')
+      .trimEnd()
+      .split('\n');
     // The fixture's first line says what it is and its imports are relative; the rest is the README's code.
-    const body = lines.slice(1).filter((l) => !l.startsWith('import ')).join('\n').trim();
+    const body = lines
+      .slice(1)
+      .filter((l) => !l.startsWith('import '))
+      .join('\n')
+      .trim();
     expect(readme, `README block of ${file}`).toContain(body);
   }
 });

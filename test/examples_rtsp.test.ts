@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RtspTestServer } from './support/rtsp_test_server.js';
-import { expectCamerasStreamed, expectCleanRun, expectSnapshots, expectSources, processNamed } from './fixtures/examples/check_run.js';
+import {
+  expectCamerasStreamed,
+  expectCleanRun,
+  expectSnapshots,
+  expectSources,
+  processNamed,
+} from './fixtures/examples/check_run.js';
 import { runExample, type ExampleRun } from './fixtures/examples/run_example.js';
 
 const W = 320;
@@ -18,7 +24,14 @@ let server: RtspTestServer;
 
 beforeAll(async () => {
   // 'ball': a moving ball, so the motion detector has something to find.
-  server = await RtspTestServer.start({ width: W, height: H, fps: 10, pattern: 'ball', user: 'viewer', password: PASSWORD });
+  server = await RtspTestServer.start({
+    width: W,
+    height: H,
+    fps: 10,
+    pattern: 'ball',
+    user: 'viewer',
+    password: PASSWORD,
+  });
 });
 
 afterAll(async () => {
@@ -31,7 +44,21 @@ function cameras(): string[] {
 }
 
 function args(out: string, duration = 5): string[] {
-  return ['--width', String(W), '--height', String(H), '--fps', '10', '--duration', String(duration), '--out', out, '--json', '--snapshot-interval', '1'];
+  return [
+    '--width',
+    String(W),
+    '--height',
+    String(H),
+    '--fps',
+    '10',
+    '--duration',
+    String(duration),
+    '--out',
+    out,
+    '--json',
+    '--snapshot-interval',
+    '1',
+  ];
 }
 
 function expectNoPassword(run: ExampleRun): void {

@@ -5,7 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectCamerasStreamed, expectCleanRun, expectSnapshots, expectSources, processNamed } from './fixtures/examples/check_run.js';
+import {
+  expectCamerasStreamed,
+  expectCleanRun,
+  expectSnapshots,
+  expectSources,
+  processNamed,
+} from './fixtures/examples/check_run.js';
 import { runExample, segmentsOf, type ExampleRun } from './fixtures/examples/run_example.js';
 
 const W = 320;
@@ -14,7 +20,21 @@ const base = mkdtempSync(join(tmpdir(), 'framering-examples-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 function args(out: string, duration = 4): string[] {
-  return ['--width', String(W), '--height', String(H), '--fps', '10', '--duration', String(duration), '--out', out, '--json', '--snapshot-interval', '1'];
+  return [
+    '--width',
+    String(W),
+    '--height',
+    String(H),
+    '--fps',
+    '10',
+    '--duration',
+    String(duration),
+    '--out',
+    out,
+    '--json',
+    '--snapshot-interval',
+    '1',
+  ];
 }
 
 describe('examples on synthetic cameras', { timeout: 120_000 }, () => {
@@ -66,23 +86,34 @@ describe('examples on synthetic cameras', { timeout: 120_000 }, () => {
     await expectSnapshots(out, ['cam0', 'cam1'], W, H);
   });
 
-  it.each(['SIGINT', 'SIGTERM'] as const)('main3 stops cleanly on %s: summary, JSON, nothing left in /dev/shm', async (signal) => {
-    const out = join(base, `signal-${signal}`);
-    const run = await runExample('main3', ['--detector', 'blobs', '--width', String(W), '--height', String(H), '--fps', '10', '--out', out, '--json'], {
-      signalAfterMs: { signal, ms: 8000 },
-    });
-    expect(run.signal).toBeNull();
-    const json = expectCleanRun(run);
-    expect(run.stderr).toContain(`stopping (${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'})`);
-    expect(json.processes).toHaveLength(3);
-    expect(segmentsOf(run)).toEqual([]);
-  });
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'main3 stops cleanly on %s: summary, JSON, nothing left in /dev/shm',
+    async (signal) => {
+      const out = join(base, `signal-${signal}`);
+      const run = await runExample(
+        'main3',
+        ['--detector', 'blobs', '--width', String(W), '--height', String(H), '--fps', '10', '--out', out, '--json'],
+        {
+          signalAfterMs: { signal, ms: 8000 },
+        },
+      );
+      expect(run.signal).toBeNull();
+      const json = expectCleanRun(run);
+      expect(run.stderr).toContain(`stopping (${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'})`);
+      expect(json.processes).toHaveLength(3);
+      expect(segmentsOf(run)).toEqual([]);
+    },
+  );
 
   it('main3 stops cleanly on Ctrl-C to its whole process group: ffmpeg waits for the orderly stop, no restart', async () => {
     const out = join(base, 'signal-group');
-    const run = await runExample('main3', ['--detector', 'blobs', '--width', String(W), '--height', String(H), '--fps', '10', '--out', out, '--json'], {
-      signalAfterMs: { signal: 'SIGINT', ms: 8000, toGroup: true },
-    });
+    const run = await runExample(
+      'main3',
+      ['--detector', 'blobs', '--width', String(W), '--height', String(H), '--fps', '10', '--out', out, '--json'],
+      {
+        signalAfterMs: { signal: 'SIGINT', ms: 8000, toGroup: true },
+      },
+    );
     expect(run.signal).toBeNull();
     const json = expectCleanRun(run);
     expect(run.stderr).toContain('stopping (Ctrl-C)');
@@ -99,17 +130,39 @@ describe('a process that dies', { timeout: 120_000 }, () => {
   it('main3 with a client killed by SIGKILL: the example stops, reports it (exit 1), and removes its rings', async () => {
     const out = join(base, 'crash');
     let killed = 0;
-    const run: ExampleRun = await runExample('main3', ['--detector', 'blobs', '--width', String(W), '--height', String(H), '--fps', '10', '--duration', '30', '--out', out, '--json'], {
-      during: async (pid, stderr) => {
-        // Kill the client once the example runs and has polled its processes (their pids are then in the summary).
-        for (let i = 0; i < 120 && !killed; i++) {
-          await new Promise((r) => setTimeout(r, 500));
-          if (!/client-cam1 \d+ fr/.test(stderr())) continue;
-          killed = Number(execFileSync('pgrep', ['-P', String(pid), '-f', '^framering:client-cam1$'], { encoding: 'utf8' }).trim().split('\n')[0]);
-          process.kill(killed, 'SIGKILL');
-        }
+    const run: ExampleRun = await runExample(
+      'main3',
+      [
+        '--detector',
+        'blobs',
+        '--width',
+        String(W),
+        '--height',
+        String(H),
+        '--fps',
+        '10',
+        '--duration',
+        '30',
+        '--out',
+        out,
+        '--json',
+      ],
+      {
+        during: async (pid, stderr) => {
+          // Kill the client once the example runs and has polled its processes (their pids are then in the summary).
+          for (let i = 0; i < 120 && !killed; i++) {
+            await new Promise((r) => setTimeout(r, 500));
+            if (!/client-cam1 \d+ fr/.test(stderr())) continue;
+            killed = Number(
+              execFileSync('pgrep', ['-P', String(pid), '-f', '^framering:client-cam1$'], { encoding: 'utf8' })
+                .trim()
+                .split('\n')[0],
+            );
+            process.kill(killed, 'SIGKILL');
+          }
+        },
       },
-    });
+    );
     expect(killed).toBeGreaterThan(0);
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toContain('process client-cam1 killed by SIGKILL; stopping');

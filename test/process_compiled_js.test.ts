@@ -18,12 +18,24 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe('compiled JavaScript', () => {
   it('forks backends from .js files with plain node (no tsx), rings included', async () => {
     // What the addon loader and ESM need to see a package here: package.json (type: module), CMakeLists.txt, build/.
-    for (const entry of ['package.json', 'CMakeLists.txt', 'build', 'node_modules']) symlinkSync(join(root, entry), join(scratch, entry));
+    for (const entry of ['package.json', 'CMakeLists.txt', 'build', 'node_modules'])
+      symlinkSync(join(root, entry), join(scratch, entry));
     await run(
       process.execPath,
       [
         join(root, 'node_modules/typescript/bin/tsc'),
-        ...['--outDir', scratch, '--rootDir', root, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022'],
+        ...[
+          '--outDir',
+          scratch,
+          '--rootDir',
+          root,
+          '--module',
+          'nodenext',
+          '--moduleResolution',
+          'nodenext',
+          '--target',
+          'es2022',
+        ],
         ...['--strict', '--skipLibCheck', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types')],
         join(root, 'src/process/index.ts'),
         // nothing imports the runtime (it is forked by path): `tsc -p tsconfig.json` compiles it with the rest of src/

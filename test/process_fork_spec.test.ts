@@ -32,6 +32,8 @@ describe('fork spec: compiled JS first', () => {
     }
     process.env.FRAMERING_CHILD_TS = '1';
     expect(compiledCounterpart(source)).toBeNull();
-    expect(resolveForkSpec('MotionClient', pathToFileURL(source).href, 'MotionClient', undefined).execArgv.join(' ')).toContain('tsx');
+    expect(
+      resolveForkSpec('MotionClient', pathToFileURL(source).href, 'MotionClient', undefined).execArgv.join(' '),
+    ).toContain('tsx');
   });
 });

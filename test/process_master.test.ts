@@ -2,7 +2,13 @@
 // happens when either side dies.
 
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type ClientProcess, type MasterProcess, stopInOrder, type ExitInfo, type MessageProcess } from '../src/process/index.js';
+import {
+  type ClientProcess,
+  type MasterProcess,
+  stopInOrder,
+  type ExitInfo,
+  type MessageProcess,
+} from '../src/process/index.js';
 import { DataRingClient, FrameRingServer } from '../src/shm/index.js';
 import { fnv1a, patternFrame } from './fixtures/process/frame_hash.js';
 import { ForwardingClient } from './fixtures/process/forwarding_client.js';
@@ -120,19 +126,38 @@ describe('ClientProcess and MasterProcess', () => {
     const m = await master('strict', { maxClients: 2 });
     const [c1, c2, c3] = await Promise.all([client('s1'), client('s2'), client('s3')]);
     await m.registerClientProcess(c1);
-    await expect(m.registerClientProcess(c1)).rejects.toMatchObject({ code: 'ALREADY_REGISTERED', message: expect.stringContaining('already registered') });
+    await expect(m.registerClientProcess(c1)).rejects.toMatchObject({
+      code: 'ALREADY_REGISTERED',
+      message: expect.stringContaining('already registered'),
+    });
     const twin = new ForwardingClient({ name: c1.name, forward: { width: W, height: H } });
     await expect(m.registerClientProcess(twin)).rejects.toMatchObject({ code: 'NOT_STARTED' });
     clients.push(twin);
     await twin.start();
-    await expect(m.registerClientProcess(twin)).rejects.toMatchObject({ code: 'ALREADY_REGISTERED', message: expect.stringContaining('another client named') });
+    await expect(m.registerClientProcess(twin)).rejects.toMatchObject({
+      code: 'ALREADY_REGISTERED',
+      message: expect.stringContaining('another client named'),
+    });
     await m.registerClientProcess(c2);
-    await expect(m.registerClientProcess(c3)).rejects.toMatchObject({ code: 'TOO_MANY_CLIENTS', message: expect.stringContaining('maxClients 2') });
-    await expect(m.deregisterClientProcess(c3)).rejects.toMatchObject({ code: 'NOT_REGISTERED', message: expect.stringContaining(c3.name) });
-    await expect(m.registerClientProcess(m as unknown as ClientProcess)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(m.registerClientProcess(c3)).rejects.toMatchObject({
+      code: 'TOO_MANY_CLIENTS',
+      message: expect.stringContaining('maxClients 2'),
+    });
+    await expect(m.deregisterClientProcess(c3)).rejects.toMatchObject({
+      code: 'NOT_REGISTERED',
+      message: expect.stringContaining(c3.name),
+    });
+    await expect(m.registerClientProcess(m as unknown as ClientProcess)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
     const untyped = m.backend as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
-    await expect(untyped.registerClientProcess!(c3)).rejects.toMatchObject({ code: expect.stringMatching(/UNKNOWN_METHOD|SEND_FAILED/) });
-    await expect(untyped.registeredClients!()).rejects.toMatchObject({ code: 'UNKNOWN_METHOD', message: expect.stringContaining('runs in the frontend') });
+    await expect(untyped.registerClientProcess!(c3)).rejects.toMatchObject({
+      code: expect.stringMatching(/UNKNOWN_METHOD|SEND_FAILED/),
+    });
+    await expect(untyped.registeredClients!()).rejects.toMatchObject({
+      code: 'UNKNOWN_METHOD',
+      message: expect.stringContaining('runs in the frontend'),
+    });
     await expect(m.backend.reply('nobody', 1)).rejects.toMatchObject({ code: 'NOT_REGISTERED' });
     const notStarted = new HashingMaster({ name: `${tag}-idle` });
     await expect(notStarted.registerClientProcess(c3)).rejects.toMatchObject({ code: 'NOT_STARTED' });
@@ -228,9 +253,11 @@ describe('ClientProcess and MasterProcess', () => {
     const hooks = [c1, c2].map((c) => waitEvent(c, 'my-master-gone'));
     const pid = m.pid!;
     process.kill(pid, 'SIGKILL');
-    for (const e of await Promise.all(events)) expect(e).toMatchObject({ ring: expect.stringContaining(m.name), reason: expect.any(String) });
+    for (const e of await Promise.all(events))
+      expect(e).toMatchObject({ ring: expect.stringContaining(m.name), reason: expect.any(String) });
     await Promise.all(hooks);
-    for (const c of [c1, c2]) await expect(c.backend.getStats()).resolves.toMatchObject({ messages: { listening: null } });
+    for (const c of [c1, c2])
+      await expect(c.backend.getStats()).resolves.toMatchObject({ messages: { listening: null } });
     await expectRingsRemovedOnExit(m);
   });
 
@@ -239,7 +266,12 @@ describe('ClientProcess and MasterProcess', () => {
     const m = await master('orderly');
     const cs = await Promise.all([client('o1', cam), client('o2')]);
     for (const c of cs) await m.registerClientProcess(c);
-    const masterGone = cs.map((c) => waitEvent(c, 'master-gone', () => true, 1500).then(() => true, () => false));
+    const masterGone = cs.map((c) =>
+      waitEvent(c, 'master-gone', () => true, 1500).then(
+        () => true,
+        () => false,
+      ),
+    );
     await m.stop();
     expect(m.registeredClients()).toEqual([]);
     // the clients had stopped listening before the master closed its rings: no 'master-gone'

@@ -25,7 +25,10 @@ async function started<T extends ClientProcess | MasterProcess>(p: T): Promise<T
 }
 
 /** The master holds nothing for any client, on either side, and none of its reply rings is left. */
-async function expectMasterClean(master: MasterProcess & { backend: { clients(): Promise<string[]> } }, client: ClientProcess): Promise<void> {
+async function expectMasterClean(
+  master: MasterProcess & { backend: { clients(): Promise<string[]> } },
+  client: ClientProcess,
+): Promise<void> {
   expect(master.registeredClients()).toEqual([]);
   expect(await (master as HashingMaster).backend.clients()).toEqual([]);
   await waitUntil('the client rings to be removed', () => shmFiles(client.name).length === 0, 5000);
@@ -60,7 +63,10 @@ describe('a client dying mid-registration', () => {
     const client = await started(new ForwardingClient({ name: `${tag}-ca`, forward }));
     const { err, ms, goneEvents } = await killDuring(master, client, master);
     console.log(`[registration] killed during attach: rejected ${ms} ms after the kill`);
-    expect(err).toMatchObject({ code: 'CLIENT_GONE', message: expect.stringContaining(`client '${client.name}' went away while master '${master.name}'`) });
+    expect(err).toMatchObject({
+      code: 'CLIENT_GONE',
+      message: expect.stringContaining(`client '${client.name}' went away while master '${master.name}'`),
+    });
     expect(err.message).toContain('SIGKILL');
     await expectMasterClean(master, client);
     expect(goneEvents).toEqual([]); // it was never registered: the rejection is the report
@@ -84,7 +90,9 @@ describe('a client dying mid-registration', () => {
     const outcomes: string[] = [];
     for (let i = 0; i < 5; i++) {
       const client = await started(new ForwardingClient({ name: `${tag}-cc${i}`, forward }));
-      const gone = waitEvent(master, 'client-gone', (e: { client: string }) => e.client === client.name, 10_000).catch(() => null);
+      const gone = waitEvent(master, 'client-gone', (e: { client: string }) => e.client === client.name, 10_000).catch(
+        () => null,
+      );
       const registration = master.registerClientProcess(client).then(
         () => 'registered',
         (e: { code?: string }) => e.code ?? 'no code',

@@ -30,7 +30,10 @@ function journal(name: string): string {
 
 function steps(file: string): string[] {
   try {
-    return readFileSync(file, 'utf8').trim().split('\n').map((line) => line.split(' ')[0]!);
+    return readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ')[0]!);
   } catch {
     return [];
   }
@@ -41,7 +44,9 @@ function nextExit(p: MessageProcess): Promise<ExitInfo> {
 }
 
 afterEach(async () => {
-  await Promise.all(started.splice(0).map((p) => (p.state === 'new' || p.state === 'exited' ? undefined : p.stop(5000))));
+  await Promise.all(
+    started.splice(0).map((p) => (p.state === 'new' || p.state === 'exited' ? undefined : p.stop(5000))),
+  );
 });
 
 afterAll(() => {
@@ -71,11 +76,17 @@ describe('MessageProcess lifecycle', () => {
 
   it('calls before start and after stop are clear errors, and a process runs once', async () => {
     const p = track(new EchoProcess({ name: 'once' }));
-    await expect(p.backend.multiply(2)).rejects.toMatchObject({ code: 'NOT_STARTED', message: expect.stringContaining('await start() first') });
+    await expect(p.backend.multiply(2)).rejects.toMatchObject({
+      code: 'NOT_STARTED',
+      message: expect.stringContaining('await start() first'),
+    });
     await p.start();
     await expect(p.start()).rejects.toMatchObject({ code: 'ALREADY_STARTED' });
     await p.stop();
-    await expect(p.backend.multiply(2)).rejects.toMatchObject({ code: 'STOPPED', message: expect.stringContaining('create a new object') });
+    await expect(p.backend.multiply(2)).rejects.toMatchObject({
+      code: 'STOPPED',
+      message: expect.stringContaining('create a new object'),
+    });
     await expect(p.start()).rejects.toMatchObject({ code: 'STOPPED' });
     // stopping twice is harmless and reports the same exit
     await expect(p.stop()).resolves.toMatchObject({ code: 0 });
@@ -89,7 +100,9 @@ describe('MessageProcess lifecycle', () => {
 
   it('requestStop()/waitStop() stop several processes in parallel', async () => {
     const files = [0, 1, 2].map((i) => journal(`parallel-${i}`));
-    const ps = files.map((file, i) => track(new EchoProcess({ name: `parallel-${i}`, journal: file, slowPostRunMs: 300 })));
+    const ps = files.map((file, i) =>
+      track(new EchoProcess({ name: `parallel-${i}`, journal: file, slowPostRunMs: 300 })),
+    );
     await Promise.all(ps.map((p) => p.start()));
     for (const p of ps) p.requestStop();
     expect(ps.map((p) => p.state)).toEqual(['stopping', 'stopping', 'stopping']);
@@ -104,7 +117,10 @@ describe('MessageProcess lifecycle', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(p.state).toBe('starting');
     const stopping = p.stop();
-    await expect(starting).rejects.toMatchObject({ code: 'STOPPED', message: expect.stringContaining('before start() finished') });
+    await expect(starting).rejects.toMatchObject({
+      code: 'STOPPED',
+      message: expect.stringContaining('before start() finished'),
+    });
     await expect(stopping).resolves.toMatchObject({ requested: true });
     await expect(p.backend.add(1, 1)).rejects.toMatchObject({ code: 'STOPPED' });
   });
@@ -122,7 +138,10 @@ describe('MessageProcess lifecycle', () => {
     const p = track(new EchoProcess({ name: 'badstart', failInPreRun: true }));
     const err = await p.start().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProcessError);
-    expect(err).toMatchObject({ code: 'START_FAILED', message: expect.stringContaining('preRun refused: failInPreRun was set') });
+    expect(err).toMatchObject({
+      code: 'START_FAILED',
+      message: expect.stringContaining('preRun refused: failInPreRun was set'),
+    });
     expect((err as Error).cause).toBeInstanceOf(BackendError);
     const info = p.exitInfo ?? (await nextExit(p));
     expect(info.code).toBe(1);
@@ -137,7 +156,11 @@ describe('MessageProcess lifecycle', () => {
 
     const p = track(new EchoProcess({ name: 'badpostrun', failInPostRun: true }));
     await p.start();
-    await expect(p.stop()).resolves.toMatchObject({ code: 1, requested: true, error: { message: 'postRun could not flush' } });
+    await expect(p.stop()).resolves.toMatchObject({
+      code: 1,
+      requested: true,
+      error: { message: 'postRun could not flush' },
+    });
   });
 
   it('a class that does not say where it lives, or a wrong export name, is a clear error', async () => {
@@ -156,7 +179,10 @@ describe('MessageProcess lifecycle', () => {
 
   it('options that cannot be sent to the backend are refused', async () => {
     const p = new EchoProcess({ name: 'badopts', ...({ callback: () => {} } as object) });
-    await expect(p.start()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('use plain data') });
+    await expect(p.start()).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('use plain data'),
+    });
   });
 });
 
@@ -188,7 +214,10 @@ describe('MessageProcess calls and events', () => {
     expect(err.method).toBe('fail');
     expect(err.stack).toContain('echo_process.ts');
     expect(err.stack).toContain("in backend of process 'errors'");
-    await expect(p.backend.failWithCode()).rejects.toMatchObject({ code: 'RING_NOT_FOUND', message: 'a coded failure' });
+    await expect(p.backend.failWithCode()).rejects.toMatchObject({
+      code: 'RING_NOT_FOUND',
+      message: 'a coded failure',
+    });
     // the backend keeps serving after an error
     await expect(p.backend.multiply(5)).resolves.toBe(10);
   });
@@ -197,13 +226,25 @@ describe('MessageProcess calls and events', () => {
     const p = track(new EchoProcess({ name: 'refusals' }));
     await p.start();
     const untyped = p.backend as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-    await expect(untyped.noSuchMethod!()).rejects.toMatchObject({ code: 'UNKNOWN_METHOD', message: expect.stringContaining('no backend method noSuchMethod()') });
+    await expect(untyped.noSuchMethod!()).rejects.toMatchObject({
+      code: 'UNKNOWN_METHOD',
+      message: expect.stringContaining('no backend method noSuchMethod()'),
+    });
     for (const name of ['start', 'stop', 'emit', 'sendOut', 'preRun', 'postRun', '_hidden', 'toString']) {
       await expect(untyped[name]!()).rejects.toMatchObject({ code: 'UNKNOWN_METHOD' });
     }
-    await expect(p.backend.returnFunction()).rejects.toMatchObject({ code: 'SEND_FAILED', message: expect.stringContaining('returnFunction()') });
-    await expect(untyped.add!(() => 1, 2)).rejects.toMatchObject({ code: 'SEND_FAILED', message: expect.stringContaining('arguments of add()') });
-    await expect(p.backend.emitReserved()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('sendOut') });
+    await expect(p.backend.returnFunction()).rejects.toMatchObject({
+      code: 'SEND_FAILED',
+      message: expect.stringContaining('returnFunction()'),
+    });
+    await expect(untyped.add!(() => 1, 2)).rejects.toMatchObject({
+      code: 'SEND_FAILED',
+      message: expect.stringContaining('arguments of add()'),
+    });
+    await expect(p.backend.emitReserved()).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('sendOut'),
+    });
     await expect(p.backend.add(1, 1)).resolves.toBe(2);
   });
 
@@ -250,7 +291,10 @@ describe('MessageProcess: a backend that ends on its own', () => {
     const pending = [p.backend.sleep(30_000), p.backend.sleep(30_000)];
     await expect(p.backend.crashLater(50)).resolves.toBe('crash scheduled');
     for (const call of pending) {
-      await expect(call).rejects.toMatchObject({ code: 'BACKEND_EXITED', message: expect.stringContaining('deliberate crash in a timer') });
+      await expect(call).rejects.toMatchObject({
+        code: 'BACKEND_EXITED',
+        message: expect.stringContaining('deliberate crash in a timer'),
+      });
     }
     const info = await exit;
     expect(info).toMatchObject({ code: 1, signal: null, requested: false });
@@ -264,7 +308,10 @@ describe('MessageProcess: a backend that ends on its own', () => {
     const exit = nextExit(p);
     const pending = p.backend.sleep(30_000);
     process.kill(p.pid!, 'SIGKILL');
-    await expect(pending).rejects.toMatchObject({ code: 'BACKEND_EXITED', message: expect.stringContaining('SIGKILL') });
+    await expect(pending).rejects.toMatchObject({
+      code: 'BACKEND_EXITED',
+      message: expect.stringContaining('SIGKILL'),
+    });
     await expect(exit).resolves.toMatchObject({ code: null, signal: 'SIGKILL', requested: false });
   });
 

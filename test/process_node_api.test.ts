@@ -30,7 +30,9 @@ function isAlive(pid: number): boolean {
 }
 
 afterEach(async () => {
-  await Promise.all(started.splice(0).map((p) => (p.state === 'new' || p.state === 'exited' ? undefined : p.stop(5000))));
+  await Promise.all(
+    started.splice(0).map((p) => (p.state === 'new' || p.state === 'exited' ? undefined : p.stop(5000))),
+  );
 });
 
 describe('AbortSignal and timeouts on what waits', () => {
@@ -45,7 +47,11 @@ describe('AbortSignal and timeouts on what waits', () => {
     const t0 = Date.now();
     ac.abort(new Error('user gave up'));
     const err = await starting;
-    expect(err).toMatchObject({ name: 'AbortError', code: 'ABORTED', message: expect.stringContaining("start() of process 'abort-start'") });
+    expect(err).toMatchObject({
+      name: 'AbortError',
+      code: 'ABORTED',
+      message: expect.stringContaining("start() of process 'abort-start'"),
+    });
     expect((err as Error).message).toContain('user gave up');
     const info = await p.waitStop(5000);
     expect(Date.now() - t0).toBeLessThan(5000);
@@ -61,26 +67,39 @@ describe('AbortSignal and timeouts on what waits', () => {
     expect(p.state).toBe('new');
 
     const slow = track(new EchoProcess({ name: 'start-timeout', slowPreRunMs: 20_000 }));
-    await expect(slow.start({ timeoutMs: 1000 })).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining('1000 ms') });
+    await expect(slow.start({ timeoutMs: 1000 })).rejects.toMatchObject({
+      code: 'TIMEOUT',
+      message: expect.stringContaining('1000 ms'),
+    });
     expect((await slow.waitStop(5000)).signal).toBe('SIGKILL');
   });
 
   it('bad wait options are INVALID_ARGUMENT', async () => {
     const p = track(new EchoProcess({ name: 'bad-wait' }));
-    await expect(p.start({ signal: {} as AbortSignal })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('AbortSignal') });
-    await expect(p.start({ timeoutMs: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('timeoutMs') });
+    await expect(p.start({ signal: {} as AbortSignal })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('AbortSignal'),
+    });
+    await expect(p.start({ timeoutMs: -1 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('timeoutMs'),
+    });
     await p.start();
     await expect(p.nextEvent('x', { timeoutMs: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
-  it("waitStop({ signal }) ends only the wait: the stop goes on, and a later waitStop gets the exit", async () => {
+  it('waitStop({ signal }) ends only the wait: the stop goes on, and a later waitStop gets the exit', async () => {
     const p = track(new EchoProcess({ name: 'abort-wait', slowPostRunMs: 1500 }));
     await p.start();
     p.requestStop();
     const ac = new AbortController();
     const waiting = p.waitStop({ signal: ac.signal }).catch((e: unknown) => e);
     ac.abort();
-    expect(await waiting).toMatchObject({ name: 'AbortError', code: 'ABORTED', message: expect.stringContaining('the stop goes on') });
+    expect(await waiting).toMatchObject({
+      name: 'AbortError',
+      code: 'ABORTED',
+      message: expect.stringContaining('the stop goes on'),
+    });
     expect(p.state).toBe('stopping');
     const info = await p.waitStop({ timeoutMs: 10_000 });
     expect(info).toMatchObject({ code: 0, requested: true, killed: false });
@@ -103,7 +122,10 @@ describe('AbortSignal and timeouts on what waits', () => {
     const next = p.nextEvent('tick', { timeoutMs: 10_000 });
     await p.backend.ticks(3);
     expect(await next).toEqual([1]);
-    await expect(p.nextEvent('tick', { timeoutMs: 200 })).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining("event 'tick'") });
+    await expect(p.nextEvent('tick', { timeoutMs: 200 })).rejects.toMatchObject({
+      code: 'TIMEOUT',
+      message: expect.stringContaining("event 'tick'"),
+    });
     const ac = new AbortController();
     const aborted = p.nextEvent('tick', { signal: ac.signal }).catch((e: unknown) => e);
     ac.abort();
@@ -115,7 +137,10 @@ describe('AbortSignal and timeouts on what waits', () => {
 
     const crashing = p.nextEvent('tick');
     await p.backend.crashLater(100);
-    await expect(crashing).rejects.toMatchObject({ code: 'BACKEND_EXITED', message: expect.stringContaining('crashes on purpose') });
+    await expect(crashing).rejects.toMatchObject({
+      code: 'BACKEND_EXITED',
+      message: expect.stringContaining('crashes on purpose'),
+    });
     await expect(p.nextEvent('tick')).rejects.toMatchObject({ code: 'BACKEND_EXITED' });
     // After the exit, the exit is the only event left: it comes at once.
     const [info] = await p.nextEvent('exit', { timeoutMs: 1000 });
@@ -132,7 +157,11 @@ describe('registerClientProcess({ signal, timeoutMs })', () => {
     const ac = new AbortController();
     stalling.once('stalling', () => ac.abort(new Error('registration cancelled')));
     const err = await master.registerClientProcess(stalling, { signal: ac.signal }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ name: 'AbortError', code: 'ABORTED', message: expect.stringContaining('registration cancelled') });
+    expect(err).toMatchObject({
+      name: 'AbortError',
+      code: 'ABORTED',
+      message: expect.stringContaining('registration cancelled'),
+    });
     expect(master.registeredClients()).toEqual([]);
     expect(await master.backend.clients()).toEqual([]);
     expect(shmFiles(`${master.name}-`)).toEqual([]);
@@ -141,7 +170,9 @@ describe('registerClientProcess({ signal, timeoutMs })', () => {
     await next.start();
     await master.registerClientProcess(next, { timeoutMs: 10_000 });
     expect(master.registeredClients()).toEqual(['abort-reg-next']);
-    await expect(master.registerClientProcess(next, { timeoutMs: -5 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(master.registerClientProcess(next, { timeoutMs: -5 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
     expect(master.registeredClients()).toEqual(['abort-reg-next']);
   });
 });

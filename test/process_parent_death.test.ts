@@ -13,7 +13,9 @@ const parentScript = fileURLToPath(new URL('./fixtures/process/orphaning_parent.
 describe('parent death', () => {
   it('kill -9 of the parent: every child is gone within 5 s and /dev/shm is clean', async () => {
     const tag = `porph${process.pid}`;
-    const parent = spawn(process.execPath, ['--import', tsx, parentScript, tag], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, ['--import', tsx, parentScript, tag], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = new Promise<void>((resolve) => parent.once('exit', () => resolve()));
     try {
       const line = await new Promise<string>((resolve, reject) => {
@@ -23,7 +25,9 @@ describe('parent death', () => {
           const nl = out.indexOf('\n');
           if (nl >= 0) resolve(out.slice(0, nl));
         });
-        parent.once('exit', (code, signal) => reject(new Error(`the parent script ended early (code ${code}, signal ${signal})`)));
+        parent.once('exit', (code, signal) =>
+          reject(new Error(`the parent script ended early (code ${code}, signal ${signal})`)),
+        );
       });
       const { pids, forwardRing } = JSON.parse(line) as { pids: number[]; forwardRing: string };
       expect(pids).toHaveLength(5);

@@ -16,7 +16,9 @@ const parentScript = fileURLToPath(new URL('./fixtures/process/busy_orphaning_pa
 describe('parent death with a busy backend', () => {
   it('kill -9 of the parent: a backend spinning in a synchronous loop exits within ~1 s', async () => {
     const scratch = mkdtempSync(join(tmpdir(), 'framering-busy-orphan-'));
-    const parent = spawn(process.execPath, ['--import', tsx, parentScript, join(scratch, 'journal')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, ['--import', tsx, parentScript, join(scratch, 'journal')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = new Promise<void>((resolve) => parent.once('exit', () => resolve()));
     let pid = 0;
     try {
@@ -27,7 +29,9 @@ describe('parent death with a busy backend', () => {
           const nl = out.indexOf('\n');
           if (nl >= 0) resolve(out.slice(0, nl));
         });
-        parent.once('exit', (code, signal) => reject(new Error(`the parent script ended early (code ${code}, signal ${signal})`)));
+        parent.once('exit', (code, signal) =>
+          reject(new Error(`the parent script ended early (code ${code}, signal ${signal})`)),
+        );
       });
       pid = (JSON.parse(line) as { pid: number }).pid;
       expect(isAlive(pid)).toBe(true);

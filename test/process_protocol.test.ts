@@ -15,9 +15,16 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((p) => (p.state === 'exited' ? undefined : p.stop(5000))));
 });
 
-async function startTampered(mode: string): Promise<{ err: { code?: string; message: string }; ms: number; p: MessageProcess }> {
+async function startTampered(
+  mode: string,
+): Promise<{ err: { code?: string; message: string }; ms: number; p: MessageProcess }> {
   // A long start timeout: a mismatch must be reported at once, not by the timeout.
-  const p = new StubbornProcess({ name: `proto-${mode}`, startTimeoutMs: 20_000, execArgv: ['--import', tamper], env: { FRAMERING_TAMPER: mode } });
+  const p = new StubbornProcess({
+    name: `proto-${mode}`,
+    startTimeoutMs: 20_000,
+    execArgv: ['--import', tamper],
+    env: { FRAMERING_TAMPER: mode },
+  });
   started.push(p);
   const t0 = Date.now();
   const err = await p.start().then(

@@ -28,7 +28,13 @@ async function started(name: string, opts: object = {}): Promise<ChecksumProcess
 }
 
 /** Writes frame n and waits until the process reports it: lockstep, so nothing is dropped. */
-async function writeAndSee(p: ChecksumProcess, server: FrameRingServer, source: string, n: number, seed = n): Promise<FrameReport> {
+async function writeAndSee(
+  p: ChecksumProcess,
+  server: FrameRingServer,
+  source: string,
+  n: number,
+  seed = n,
+): Promise<FrameReport> {
   const seen = waitEvent<FrameReport>(p, 'frame', (r) => r.source === source && r.frameNumber === n);
   expect(server.write(patternFrame(W, H, seed), { frameNumber: n, slotId: 7 })).not.toBeNull();
   return seen;
@@ -51,7 +57,15 @@ describe('RGB24Process', () => {
     await expect(p.backend.activateRGB24Client(cam.info(), { policy: 'every' })).resolves.toBe(cam.name);
     for (let n = 1; n <= 20; n++) {
       const report = await writeAndSee(p, cam, cam.name, n);
-      expect(report).toEqual({ source: cam.name, frameNumber: n, slotId: 7, width: W, height: H, bytes: W * H * 3, hash: fnv1a(patternFrame(W, H, n)) });
+      expect(report).toEqual({
+        source: cam.name,
+        frameNumber: n,
+        slotId: 7,
+        width: W,
+        height: H,
+        bytes: W * H * 3,
+        hash: fnv1a(patternFrame(W, H, n)),
+      });
     }
     const stats = await p.backend.getStats();
     expect(stats.rings[cam.name]).toMatchObject({ handled: 20, dropped: 0, errors: 0, policy: 'every' });
@@ -61,12 +75,15 @@ describe('RGB24Process', () => {
     const cams = ['a', 'b', 'c'].map((n) => ring(`multi-${n}`));
     const p = await started('multi');
     const sources = ['cam-a', 'cam-b', 'cam-c'];
-    for (let i = 0; i < 3; i++) await p.backend.activateRGB24Client(cams[i]!.info(), { source: sources[i], policy: 'every' });
+    for (let i = 0; i < 3; i++)
+      await p.backend.activateRGB24Client(cams[i]!.info(), { source: sources[i], policy: 'every' });
     await expect(p.backend.activeRGB24Clients()).resolves.toEqual(sources);
 
     for (let n = 1; n <= 5; n++) {
       // all three rings written before waiting: their frames are handled side by side
-      const seen = sources.map((source) => waitEvent<FrameReport>(p, 'frame', (r) => r.source === source && r.frameNumber === n));
+      const seen = sources.map((source) =>
+        waitEvent<FrameReport>(p, 'frame', (r) => r.source === source && r.frameNumber === n),
+      );
       cams.forEach((cam, i) => {
         cam.write(patternFrame(W, H, 100 * i + n), { frameNumber: n });
       });
@@ -76,7 +93,8 @@ describe('RGB24Process', () => {
       });
     }
     const stats = await p.backend.getStats();
-    for (const source of sources) expect(stats.rings[source]).toMatchObject({ handled: 5, dropped: 0, ring: expect.stringContaining('multi-') });
+    for (const source of sources)
+      expect(stats.rings[source]).toMatchObject({ handled: 5, dropped: 0, ring: expect.stringContaining('multi-') });
 
     await p.backend.deactivateRGB24Client('cam-b');
     await expect(p.backend.activeRGB24Clients()).resolves.toEqual(['cam-a', 'cam-c']);
@@ -90,21 +108,30 @@ describe('RGB24Process', () => {
   it('activation errors are clear: unknown ring, same source twice, unknown source, wrong side', async () => {
     const cam = ring('errs');
     const p = await started('errs');
-    await expect(p.backend.activateRGB24Client({ name: `${tag}-nosuchring`, width: W, height: H, slots: 8 })).rejects.toMatchObject({
+    await expect(
+      p.backend.activateRGB24Client({ name: `${tag}-nosuchring`, width: W, height: H, slots: 8 }),
+    ).rejects.toMatchObject({
       code: 'RING_NOT_FOUND',
     });
-    await expect(p.backend.activateRGB24Client(`${tag}-nosuchring`, { waitMs: 200 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    await expect(p.backend.activateRGB24Client(`${tag}-nosuchring`, { waitMs: 200 })).rejects.toMatchObject({
+      code: 'TIMEOUT',
+    });
     await p.backend.activateRGB24Client(cam.info());
     await expect(p.backend.activateRGB24Client(cam.info())).rejects.toMatchObject({
       code: 'ALREADY_REGISTERED',
       message: expect.stringContaining('deactivateRGB24Client'),
     });
-    await expect(p.backend.deactivateRGB24Client('nope')).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining(cam.name) });
+    await expect(p.backend.deactivateRGB24Client('nope')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringContaining(cam.name),
+    });
     await expect(p.activateRGB24Client(cam.info())).rejects.toMatchObject({
       code: 'WRONG_SIDE',
       message: expect.stringContaining('p.backend.activateRGB24Client'),
     });
-    await expect(p.backend.activateRGB24Client({ width: 1 } as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(p.backend.activateRGB24Client({ width: 1 } as never)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 
   it('a ring that waits to appear is attached once its server is created', async () => {

@@ -44,7 +44,12 @@ describe('stop timeout', () => {
     const info = await p.stop(500);
     const stopMs = Date.now() - t0;
     expect(info).toMatchObject({ requested: true, killed: true, signal: 'SIGKILL' });
-    await waitUntil('the backend and everything it started to be gone', () => all.every((pid) => !isAlive(pid)), 3000, 10);
+    await waitUntil(
+      'the backend and everything it started to be gone',
+      () => all.every((pid) => !isAlive(pid)),
+      3000,
+      10,
+    );
     const goneMs = Date.now() - t0;
     console.log(`[stop-tree] stop(500) resolved after ${stopMs} ms; backend + 3 descendants gone after ${goneMs} ms`);
   });

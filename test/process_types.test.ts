@@ -13,9 +13,14 @@ const project = fileURLToPath(new URL('./fixtures/process/tsconfig.types.json', 
 
 function typeCheck(): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [tsc, '-p', project, '--pretty', 'false'], { cwd: root, timeout: 180_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` });
-    });
+    execFile(
+      process.execPath,
+      [tsc, '-p', project, '--pretty', 'false'],
+      { cwd: root, timeout: 180_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` });
+      },
+    );
   });
 }
 

@@ -114,7 +114,9 @@ describe('public API', () => {
     expect(errors[0]).toMatch(/switch_missing_case\.ts.*"RING_UNTRUSTED"' is not assignable to type 'never'/);
   });
 
-  it('the README program (await using, for await over frames, an RPC call with a signal, switch on err.code) compiles with tsc --strict against the package by name and runs as JavaScript', { timeout: 120_000 }, async () => {
+  it('the README program (await using, for await over frames, an RPC call with a signal, switch on err.code) compiles with tsc --strict against the package by name and runs as JavaScript', {
+    timeout: 120_000,
+  }, async () => {
     const dir = join(scratch, 'readme');
     mkdirSync(dir);
     for (const file of ['bright_process.ts', 'run_bright.ts']) {
@@ -124,11 +126,11 @@ describe('public API', () => {
       writeFileSync(join(dir, file), program);
     }
     const files = ['bright_process.ts', 'run_bright.ts'].map((f) => join(dir, f));
-    await run(process.execPath, [tsc, '--outDir', dir, '--rootDir', dir, ...strict, ...types, ...files], { cwd: scratch }).catch(
-      (err: { stdout?: string }) => {
-        throw new Error(`tsc --strict failed:\n${err.stdout}`);
-      },
-    );
+    await run(process.execPath, [tsc, '--outDir', dir, '--rootDir', dir, ...strict, ...types, ...files], {
+      cwd: scratch,
+    }).catch((err: { stdout?: string }) => {
+      throw new Error(`tsc --strict failed:\n${err.stdout}`);
+    });
     const { stdout } = await run(process.execPath, [join(dir, 'run_bright.js')], { cwd: scratch, timeout: 90_000 });
     expect(stdout).toMatch(/^cam0: brightness \d+$/m);
     expect(stdout).toMatch(/^levels: \{ cam0: \d+ \}$/m);

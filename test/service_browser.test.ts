@@ -19,11 +19,19 @@ import { startServeCli, type ServeCli } from './support/serve_cli.js';
 const TOKEN = 'browser-test-token-1234';
 const PASSWORD = 'dash-pa55-s3cret';
 
-async function tileRects(page: Page): Promise<Array<{ name: string; x: number; y: number; width: number; height: number }>> {
+async function tileRects(
+  page: Page,
+): Promise<Array<{ name: string; x: number; y: number; width: number; height: number }>> {
   return page.$$eval('.tile', (tiles) =>
     tiles.map((t) => {
       const r = (t.querySelector('.media') as HTMLElement).getBoundingClientRect();
-      return { name: (t as HTMLElement).dataset.camera ?? '', x: Math.round(r.x), y: Math.round(r.y), width: Math.round(r.width), height: Math.round(r.height) };
+      return {
+        name: (t as HTMLElement).dataset.camera ?? '',
+        x: Math.round(r.x),
+        y: Math.round(r.y),
+        width: Math.round(r.width),
+        height: Math.round(r.height),
+      };
     }),
   );
 }
@@ -46,7 +54,14 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in headless Chromium', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    rtsp = await RtspTestServer.start({ width: 640, height: 360, fps: 10, pattern: 'ball', user: 'viewer', password: PASSWORD });
+    rtsp = await RtspTestServer.start({
+      width: 640,
+      height: 360,
+      fps: 10,
+      pattern: 'ball',
+      user: 'viewer',
+      password: PASSWORD,
+    });
     dir = mkdtempSync(join(tmpdir(), 'framering-browser-'));
     const config = join(dir, 'cameras.yaml');
     writeFileSync(
@@ -72,7 +87,10 @@ http:
   token: \${FRAMERING_TOKEN}
 `,
     );
-    serve = await startServeCli(['--config', config, '--port', '0'], { YARD_PASSWORD: PASSWORD, FRAMERING_TOKEN: TOKEN });
+    serve = await startServeCli(['--config', config, '--port', '0'], {
+      YARD_PASSWORD: PASSWORD,
+      FRAMERING_TOKEN: TOKEN,
+    });
     chromium = await launchChromium();
     browser = chromium.browser;
   }, 120_000);
@@ -111,19 +129,35 @@ http:
         const trs = [...document.querySelectorAll<HTMLElement>('#procs tr')];
         const rows = trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? ''));
         // name, pid, CPU, RSS, frames, replies; the state on the row (a dot before the name)
-        return rows.length === 5 && trs.every((tr) => tr.dataset.state === 'running') && rows.every((r) => Number(r[1]) > 0 && /%$/.test(r[2]!) && /MiB/.test(r[3]!) && Number(r[4]!.replace(/,/g, '')) > 0);
+        return (
+          rows.length === 5 &&
+          trs.every((tr) => tr.dataset.state === 'running') &&
+          rows.every(
+            (r) => Number(r[1]) > 0 && /%$/.test(r[2]!) && /MiB/.test(r[3]!) && Number(r[4]!.replace(/,/g, '')) > 0,
+          )
+        );
       },
       { timeout: 15_000 },
     );
     const procNames = await page.$$eval('#procs tr td:first-child', (tds) => tds.map((td) => td.textContent));
-    expect(procNames).toEqual(['detect-front-door', 'detect-yard', 'detect-garage', 'detect-driveway', 'detect-master']);
+    expect(procNames).toEqual([
+      'detect-front-door',
+      'detect-yard',
+      'detect-garage',
+      'detect-driveway',
+      'detect-master',
+    ]);
     // Real events in the list (motion from the clients, objects from the master).
-    await page.waitForFunction(() => {
-      const tags = [...document.querySelectorAll('#events li .tag')].map((t) => t.textContent);
-      return tags.includes('motion') && tags.includes('objects');
-    }, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => {
+        const tags = [...document.querySelectorAll('#events li .tag')].map((t) => t.textContent);
+        return tags.includes('motion') && tags.includes('objects');
+      },
+      { timeout: 15_000 },
+    );
 
-    const statsText = () => page.$$eval('.tile .s-in, .tile .fps, #chip-uptime, #procs', (els) => els.map((e) => e.textContent).join('|'));
+    const statsText = () =>
+      page.$$eval('.tile .s-in, .tile .fps, #chip-uptime, #procs', (els) => els.map((e) => e.textContent).join('|'));
     const rects = await tileRects(page);
     expect(rects.map((r) => r.name).sort()).toEqual(['driveway', 'front-door', 'garage', 'yard']);
     const text1 = await statsText();
@@ -134,21 +168,30 @@ http:
       const d = meanAbsDiff(await crop(shot1, r), await crop(shot2, r));
       expect(d, `tile ${r.name} did not change between screenshots`).toBeGreaterThan(0.5);
     }
-    await page.waitForFunction((before) => {
-      const now = [...document.querySelectorAll('.tile .s-in, .tile .fps, #chip-uptime, #procs')].map((e) => e.textContent).join('|');
-      return now !== before;
-    }, { timeout: 5_000 }, text1);
+    await page.waitForFunction(
+      (before) => {
+        const now = [...document.querySelectorAll('.tile .s-in, .tile .fps, #chip-uptime, #procs')]
+          .map((e) => e.textContent)
+          .join('|');
+        return now !== before;
+      },
+      { timeout: 5_000 },
+      text1,
+    );
     // The tiles show the streaming state and a plausible rate.
     const states = await page.$$eval('.tile .state', (els) => els.map((e) => e.textContent));
     expect(states).toEqual(['streaming', 'streaming', 'streaming', 'streaming']);
     // Boxes: the overlay canvas of a moving camera has coloured pixels.
-    await page.waitForFunction(() => {
-      const c = document.querySelector<HTMLCanvasElement>('.tile[data-camera="yard"] .boxes');
-      if (!c || c.width === 0) return false;
-      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      for (let i = 3; i < d.length; i += 4 * 7) if (d[i]! > 0) return true;
-      return false;
-    }, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => {
+        const c = document.querySelector<HTMLCanvasElement>('.tile[data-camera="yard"] .boxes');
+        if (!c || c.width === 0) return false;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        for (let i = 3; i < d.length; i += 4 * 7) if (d[i]! > 0) return true;
+        return false;
+      },
+      { timeout: 10_000 },
+    );
     const body = await page.content();
     expect(body).not.toContain(PASSWORD);
     expect(body).not.toContain(TOKEN);

@@ -6,7 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_CONFIG_YAML, parseConfigText, type ConfigErrorCode } from '../src/service/config/index.js';
+import {
+  ConfigError,
+  DEFAULT_CONFIG_YAML,
+  parseConfigText,
+  type ConfigErrorCode,
+} from '../src/service/config/index.js';
 import { planTopology } from '../src/service/topology_plan.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -55,16 +60,40 @@ describe('config errors name the key path and the line', () => {
     source: synthetic://testsrc2
     width: wide
 ${PROCESSES}`;
-    expectError(errorOf(() => parseConfigText(yaml)), 'CONFIG_INVALID', 'cameras.front.width', 4, /must be an integer 16–4096/);
+    expectError(
+      errorOf(() => parseConfigText(yaml)),
+      'CONFIG_INVALID',
+      'cameras.front.width',
+      4,
+      /must be an integer 16–4096/,
+    );
     const range = yaml.replace('width: wide', 'width: 640\n    fps: 0');
-    expectError(errorOf(() => parseConfigText(range)), 'CONFIG_INVALID', 'cameras.front.fps', 5, /above 0 and at most 60/);
+    expectError(
+      errorOf(() => parseConfigText(range)),
+      'CONFIG_INVALID',
+      'cameras.front.fps',
+      5,
+      /above 0 and at most 60/,
+    );
   });
 
   it('an unknown key, at the top (naming the keys a config has) and deeper', () => {
     const top = `cameras:\n  front: { source: synthetic://testsrc2 }\n${PROCESSES}mqtt: { url: "mqtt://127.0.0.1" }\nwebhooks:\n  url: x\n`;
-    expectError(errorOf(() => parseConfigText(top)), 'CONFIG_UNKNOWN_KEY', 'webhooks', 7, /unknown key \(a config has cameras, processes, http, events, mqtt, nats\)/);
+    expectError(
+      errorOf(() => parseConfigText(top)),
+      'CONFIG_UNKNOWN_KEY',
+      'webhooks',
+      7,
+      /unknown key \(a config has cameras, processes, http, events, mqtt, nats\)/,
+    );
     const deep = `cameras:\n  front:\n    source: synthetic://testsrc2\n    heigth: 200\n${PROCESSES}`;
-    expectError(errorOf(() => parseConfigText(deep)), 'CONFIG_UNKNOWN_KEY', 'cameras.front.heigth', 4, /unknown key/);
+    expectError(
+      errorOf(() => parseConfigText(deep)),
+      'CONFIG_UNKNOWN_KEY',
+      'cameras.front.heigth',
+      4,
+      /unknown key/,
+    );
   });
 
   it('a missing environment variable names the variable', () => {
@@ -83,16 +112,40 @@ ${PROCESSES}`;
 
   it('a process that names a camera the config does not have', () => {
     const yaml = `cameras:\n  front: { source: synthetic://testsrc2 }\nprocesses:\n  - name: motion\n    class: motion\n    cameras:\n      - front\n      - back\n`;
-    expectError(errorOf(() => parseConfigText(yaml)), 'CONFIG_UNKNOWN_CAMERA', 'processes[0].cameras[1]', 8, /'back' is not a camera of this config \(cameras: front\)/);
+    expectError(
+      errorOf(() => parseConfigText(yaml)),
+      'CONFIG_UNKNOWN_CAMERA',
+      'processes[0].cameras[1]',
+      8,
+      /'back' is not a camera of this config \(cameras: front\)/,
+    );
   });
 
   it('a missing key, a bad shape, a bad built-in option, colliding names', () => {
     const missing = `cameras:\n  front: { source: synthetic://testsrc2 }\nprocesses:\n  - name: d\n    shape: client-master\n    client: { class: motion-client }\n`;
-    expectError(errorOf(() => parseConfigText(missing)), 'CONFIG_INVALID', 'processes[0].master', 4, /is required/);
+    expectError(
+      errorOf(() => parseConfigText(missing)),
+      'CONFIG_INVALID',
+      'processes[0].master',
+      4,
+      /is required/,
+    );
     const shape = `cameras:\n  front: { source: synthetic://testsrc2 }\nprocesses:\n  - name: d\n    shape: star\n`;
-    expectError(errorOf(() => parseConfigText(shape)), 'CONFIG_INVALID', 'processes[0].shape', 5, /must be shared, per-camera or client-master/);
+    expectError(
+      errorOf(() => parseConfigText(shape)),
+      'CONFIG_INVALID',
+      'processes[0].shape',
+      5,
+      /must be shared, per-camera or client-master/,
+    );
     const option = `cameras:\n  front: { source: synthetic://testsrc2 }\nprocesses:\n  - name: m\n    class: motion\n    options:\n      threshold: 300\n`;
-    expectError(errorOf(() => parseConfigText(option)), 'CONFIG_INVALID', 'processes[0].options.threshold', 7, /must be an integer 1–255/);
+    expectError(
+      errorOf(() => parseConfigText(option)),
+      'CONFIG_INVALID',
+      'processes[0].options.threshold',
+      7,
+      /must be an integer 1–255/,
+    );
     const clash = `cameras:\n  a: { source: synthetic://testsrc2 }\nprocesses:\n  - { name: m-a, class: motion }\n  - { name: m, shape: per-camera, class: motion }\n`;
     expect(errorOf(() => parseConfigText(clash)).code).toBe('CONFIG_DUPLICATE_NAME');
   });
@@ -100,18 +153,42 @@ ${PROCESSES}`;
   it("a user's module that is not there, a class it does not export, a class that does not fit its place", async () => {
     const base = `cameras:\n  front: { source: synthetic://testsrc2 }\nprocesses:\n  - name: mine\n    class:\n`;
     const missing = await planError(`${base}      module: ./nowhere.ts\n      export: Mine\n`);
-    expectError(missing, 'CONFIG_MODULE_NOT_FOUND', 'processes[0].class.module', 6, /cannot find the module \.\/nowhere\.ts/);
+    expectError(
+      missing,
+      'CONFIG_MODULE_NOT_FOUND',
+      'processes[0].class.module',
+      6,
+      /cannot find the module \.\/nowhere\.ts/,
+    );
     const notExported = await planError(`${base}      module: ${FIXTURE}\n      export: Brightness\n`);
-    expectError(notExported, 'CONFIG_CLASS_NOT_FOUND', 'processes[0].class.export', 7, /does not export Brightness \(process classes it exports: BrightnessProcess\)/);
+    expectError(
+      notExported,
+      'CONFIG_CLASS_NOT_FOUND',
+      'processes[0].class.export',
+      7,
+      /does not export Brightness \(process classes it exports: BrightnessProcess\)/,
+    );
     const notAClass = await planError(`${base}      module: ${FIXTURE}\n      export: NotAProcess\n`);
     expectError(notAClass, 'CONFIG_CLASS_INVALID', 'processes[0].class.export', 7, /is not a framering process class/);
     const wrongPlace = `cameras:\n  front: { source: synthetic://testsrc2 }\nprocesses:\n  - name: d\n    shape: client-master\n    client: { class: motion-client }\n    master:\n      class: { module: ${FIXTURE}, export: BrightnessProcess }\n`;
-    expectError(await planError(wrongPlace), 'CONFIG_CLASS_INVALID', 'processes[0].master.class', 8, /is a RGB24Process, but the master of a client-master group needs a MasterProcess subclass/);
+    expectError(
+      await planError(wrongPlace),
+      'CONFIG_CLASS_INVALID',
+      'processes[0].master.class',
+      8,
+      /is a RGB24Process, but the master of a client-master group needs a MasterProcess subclass/,
+    );
   });
 
   it('JSON configs get the same errors and lines', () => {
     const json = `{\n  "cameras": {\n    "front": { "source": "synthetic://testsrc2", "height": 1.5 }\n  },\n  "processes": [{ "name": "m", "class": "motion" }]\n}\n`;
-    expectError(errorOf(() => parseConfigText(json)), 'CONFIG_INVALID', 'cameras.front.height', 3, /must be an integer/);
+    expectError(
+      errorOf(() => parseConfigText(json)),
+      'CONFIG_INVALID',
+      'cameras.front.height',
+      3,
+      /must be an integer/,
+    );
   });
 
   it('never echoes a secret value in an error', () => {
@@ -138,7 +215,13 @@ ${PROCESSES}http:
     expect(parsed.config.http.token).toBe('${not-a-variable}');
     expect(parsed.envSecrets).toEqual(['pa55']);
     // A quoted reference stays text: height must then be a number.
-    expect(errorOf(() => parseConfigText(yaml.replace('height: ${HEIGHT}', 'height: "${HEIGHT}"'), { env: { CAM_USER: 'a', CAM_PASS: 'b', WIDTH: '320', HEIGHT: '240' } })).path).toBe('cameras.front.height');
+    expect(
+      errorOf(() =>
+        parseConfigText(yaml.replace('height: ${HEIGHT}', 'height: "${HEIGHT}"'), {
+          env: { CAM_USER: 'a', CAM_PASS: 'b', WIDTH: '320', HEIGHT: '240' },
+        }),
+      ).path,
+    ).toBe('cameras.front.height');
     // The built-in config plans: two synthetic cameras, two motion clients and the shared object detector.
     const plan = await planTopology(parseConfigText(DEFAULT_CONFIG_YAML));
     expect(plan.cameras.map((c) => c.name)).toEqual(['cam0', 'cam1']);
@@ -149,7 +232,12 @@ ${PROCESSES}http:
 
 describe('framering serve --check', { timeout: 60_000 }, () => {
   const cli = (args: string[], env: NodeJS.ProcessEnv) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'src/service/cli.ts', 'serve', ...args], { cwd: REPO, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/service/cli.ts', 'serve', ...args], {
+      cwd: REPO,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
 
   it('prints the resolved topology with the password from the environment redacted, exit 0', () => {
     const file = join(dir, 'check.yaml');
@@ -189,16 +277,23 @@ nats:
     expect(r.stdout).toMatch(/mine-front\s+.*brightness_process\.ts#BrightnessProcess\s+reads front/);
     expect(r.stdout).toMatch(/detect-front\s+motion-client \(built-in\)\s+reads front, forwards to detect-master/);
     expect(r.stdout).toMatch(/http: 127\.0\.0\.1:9999 \(token required\)/);
-    expect(r.stdout).toMatch(/nats: nats:\/\/localhost:4222 as host '[^']+', subjects framering\.frames\.<master>; jpeg q80, 2 in flight per client, 2000 ms timeout/);
+    expect(r.stdout).toMatch(
+      /nats: nats:\/\/localhost:4222 as host '[^']+', subjects framering\.frames\.<master>; jpeg q80, 2 in flight per client, 2000 ms timeout/,
+    );
     expect(r.stdout).toMatch(/password: "\*\*\*"|password: \*\*\*/);
   });
 
   it('a bad config: one line with the file, key path, line and code, exit 1, no secret', () => {
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, `cameras:\n  front:\n    source: rtsp://admin:\${FRONT_PASSWORD}@192.0.2.10/s\n    slots: 1\n${PROCESSES}`);
+    writeFileSync(
+      file,
+      `cameras:\n  front:\n    source: rtsp://admin:\${FRONT_PASSWORD}@192.0.2.10/s\n    slots: 1\n${PROCESSES}`,
+    );
     const r = cli(['--config', file, '--check'], { FRONT_PASSWORD: 'Fr0nt-Secret!' });
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe(`framering: ${file}: cameras.front.slots: must be an integer 2–64 (line 4) [CONFIG_INVALID]`);
+    expect(r.stderr.trim()).toBe(
+      `framering: ${file}: cameras.front.slots: must be an integer 2–64 (line 4) [CONFIG_INVALID]`,
+    );
     const flag = cli(['--port', 'http', '--check'], {});
     expect(flag.status).toBe(1);
     expect(flag.stderr).toMatch(/--port: must be an integer 0–65535 \[CONFIG_FLAG_INVALID\]/);

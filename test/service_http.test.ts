@@ -71,7 +71,11 @@ http:
     for (let i = 0; ; i++) {
       const s = service.stats();
       const cams = Object.values(s.cameras);
-      if (cams.every((c) => c.state === 'streaming' && c.camera_fps > 0 && c.process_fps > 0) && s.processes['detect-master']!.frames > 0) break;
+      if (
+        cams.every((c) => c.state === 'streaming' && c.camera_fps > 0 && c.process_fps > 0) &&
+        s.processes['detect-master']!.frames > 0
+      )
+        break;
       if (i > 300) throw new Error(`the service did not get going: ${JSON.stringify(s.cameras)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -99,10 +103,24 @@ http:
     const list = JSON.parse(cams.body.toString()) as Array<{ name: string; width: number; source: string }>;
     expect(list.map((c) => c.name)).toEqual(['front', 'wide', 'secure']);
     expect(list[2]!.source).toContain('***');
-    const stats = json((await get('/api/stats')).body) as { cameras: Record<string, Record<string, unknown>>; processes: Record<string, Record<string, unknown>> };
+    const stats = json((await get('/api/stats')).body) as {
+      cameras: Record<string, Record<string, unknown>>;
+      processes: Record<string, Record<string, unknown>>;
+    };
     for (const name of ['front', 'wide', 'secure']) {
       const c = stats.cameras[name]!;
-      for (const k of ['state', 'camera_fps', 'process_fps', 'skipped_fps', 'detection_fps', 'frames', 'dropped', 'restarts', 'last_error']) expect(c).toHaveProperty(k);
+      for (const k of [
+        'state',
+        'camera_fps',
+        'process_fps',
+        'skipped_fps',
+        'detection_fps',
+        'frames',
+        'dropped',
+        'restarts',
+        'last_error',
+      ])
+        expect(c).toHaveProperty(k);
       expect(c.state).toBe('streaming');
       expect(c.camera_fps).toBeGreaterThan(0);
       expect(c.process_fps).toBeGreaterThan(0);
@@ -119,7 +137,11 @@ http:
   });
 
   it('latest.jpg decodes to the asked height, from a synthetic and from the RTSP camera', async () => {
-    for (const [cam, height, width] of [['front', 120, 160], ['wide', 180, 320], ['secure', 240, 320]] as const) {
+    for (const [cam, height, width] of [
+      ['front', 120, 160],
+      ['wide', 180, 320],
+      ['secure', 240, 320],
+    ] as const) {
       const r = await get(`/api/cameras/${cam}/latest.jpg?height=${height}&quality=70`);
       expect(r.status, r.body.toString()).toBe(200);
       expect(r.headers['content-type']).toBe('image/jpeg');
@@ -150,7 +172,9 @@ http:
     }
     expect(redOnEdge).toBeGreaterThan(100);
     // Without boxes=1 the same picture has no red line there.
-    const plain = await sharp((await get('/api/cameras/secure/latest.jpg?quality=95')).body).raw().toBuffer({ resolveWithObject: true });
+    const plain = await sharp((await get('/api/cameras/secure/latest.jpg?quality=95')).body)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     let red = 0;
     for (let x = box.x + 5; x < box.x + box.width - 5; x++) {
       const i = (box.y * plain.info.width + x) * plain.info.channels;
@@ -184,7 +208,8 @@ http:
     const results = await Promise.all(viewers);
     for (const v of results) expect(v.frames.length).toBeGreaterThanOrEqual(12);
     await new Promise((r) => setTimeout(r, 1200)); // the child reports its count once a second
-    const encoded = (json((await get('/api/stats')).body).http as { jpeg_encoded: number }).jpeg_encoded - encodedBefore;
+    const encoded =
+      (json((await get('/api/stats')).body).http as { jpeg_encoded: number }).jpeg_encoded - encodedBefore;
     const seconds = (Date.now() - t0) / 1000;
     // One feed at 5 fps (plus the snapshots of other tests, none here): far below 3 viewers × 5 fps.
     expect(encoded).toBeLessThanOrEqual(5 * seconds + 3);
@@ -192,9 +217,13 @@ http:
   });
 
   it('/api/events delivers events, and stats with ?stats=1', async () => {
-    const events = (m: Array<{ event: string; data: string }>) => m.filter((x) => x.event === 'message').map((x) => JSON.parse(x.data) as { camera: string; kind: string; source: string });
+    const events = (m: Array<{ event: string; data: string }>) =>
+      m
+        .filter((x) => x.event === 'message')
+        .map((x) => JSON.parse(x.data) as { camera: string; kind: string; source: string });
     const r = await readSse(http.url, '/api/events?stats=1&recent=0', 8000, {
-      until: (m) => ['motion', 'objects'].every((k) => events(m).some((e) => e.kind === k)) && m.some((x) => x.event === 'stats'),
+      until: (m) =>
+        ['motion', 'objects'].every((k) => events(m).some((e) => e.kind === k)) && m.some((x) => x.event === 'stats'),
     });
     expect(r.status).toBe(200);
     // Live events of both kinds, from the real processes, named by camera.
@@ -301,7 +330,17 @@ http:
 
   it('token: 401 without it, bearer header, ?token= once then a cookie; /healthz stays open', async () => {
     const base = secured.url;
-    for (const path of ['/', '/api/stats', '/api/cameras', '/api/config', '/metrics', '/api/events', '/api/cameras/front/latest.jpg', '/static/app.js', '/nope']) {
+    for (const path of [
+      '/',
+      '/api/stats',
+      '/api/cameras',
+      '/api/config',
+      '/metrics',
+      '/api/events',
+      '/api/cameras/front/latest.jpg',
+      '/static/app.js',
+      '/nope',
+    ]) {
       const r = await get(path, {}, base);
       expect(r.status, path).toBe(401);
       expect(json(r.body).code).toBe('UNAUTHORIZED');
@@ -310,7 +349,11 @@ http:
     expect((await get('/api/stats', { authorization: 'Bearer wrong-token-xxxxxxx' }, base)).status).toBe(401);
     expect((await get('/api/stats', { authorization: `Bearer ${TOKEN}x` }, base)).status).toBe(401);
     expect((await get('/healthz', {}, base)).status).toBe(200);
-    const withHeader = await get('/api/cameras/front/latest.jpg?height=120', { authorization: `Bearer ${TOKEN}` }, base);
+    const withHeader = await get(
+      '/api/cameras/front/latest.jpg?height=120',
+      { authorization: `Bearer ${TOKEN}` },
+      base,
+    );
     expect(withHeader.status).toBe(200);
     expect((await sharp(withHeader.body).metadata()).height).toBe(120);
     // The browser flow: ?token= on / → cookie + redirect to / (the token leaves the address bar).
@@ -324,7 +367,9 @@ http:
     const session = cookie.split(';')[0]!;
     expect((await get('/', { cookie: session }, base)).status).toBe(200);
     expect((await get('/api/stats', { cookie: session }, base)).status).toBe(200);
-    const mj = await readMjpeg(base, '/api/cameras/front/stream.mjpeg?fps=5&height=120', 1200, { headers: { cookie: session } });
+    const mj = await readMjpeg(base, '/api/cameras/front/stream.mjpeg?fps=5&height=120', 1200, {
+      headers: { cookie: session },
+    });
     expect(mj.status).toBe(200);
     expect(mj.frames.length).toBeGreaterThan(2);
     expect((await get('/api/stats', { cookie: 'framering_session=forged' }, base)).status).toBe(401);
@@ -346,7 +391,14 @@ http:
 
   it('no password in any body: stats, cameras, config, events, metrics, errors', async () => {
     const texts = await Promise.all(
-      ['/api/stats', '/api/cameras', '/api/config', '/metrics', '/api/cameras/nope/latest.jpg', '/api/cameras/secure/latest.jpg?height=x'].map(async (p) => (await get(p)).body.toString()),
+      [
+        '/api/stats',
+        '/api/cameras',
+        '/api/config',
+        '/metrics',
+        '/api/cameras/nope/latest.jpg',
+        '/api/cameras/secure/latest.jpg?height=x',
+      ].map(async (p) => (await get(p)).body.toString()),
     );
     const sse = await readSse(http.url, '/api/events?stats=1&recent=50', 1500);
     texts.push(sse.raw);

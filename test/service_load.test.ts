@@ -38,7 +38,11 @@ http:
 `);
     service = await startService(parsed, { log: () => {} });
     http = await startHttp(service, httpOptionsFor(parsed.config));
-    for (let i = 0; Object.values(service.stats().cameras).some((c) => c.state !== 'streaming' || c.camera_fps === 0); i++) {
+    for (
+      let i = 0;
+      Object.values(service.stats().cameras).some((c) => c.state !== 'streaming' || c.camera_fps === 0);
+      i++
+    ) {
       if (i > 300) throw new Error(`the cameras did not start: ${JSON.stringify(service.stats().cameras)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -51,16 +55,20 @@ http:
   });
 
   it(`30 viewers for ${SECONDS} s and one stalled: bounded memory, steady rates`, async () => {
-    const stats = async () => JSON.parse((await rawGet(http.url, '/api/stats')).body.toString()) as {
-      cameras: Record<string, { camera_fps: number; process_fps: number }>;
-      http: { mjpeg_clients: number; encoder_pid: number; jpeg_feeds: number };
-    };
+    const stats = async () =>
+      JSON.parse((await rawGet(http.url, '/api/stats')).body.toString()) as {
+        cameras: Record<string, { camera_fps: number; process_fps: number }>;
+        http: { mjpeg_clients: number; encoder_pid: number; jpeg_feeds: number };
+      };
     const encoderPid = (await stats()).http.encoder_pid;
     const rssBefore = process.memoryUsage().rss;
     const path = (cam: string) => `/api/cameras/${cam}/stream.mjpeg?fps=${FPS}&height=360`;
     const child = forkScript(new URL('./support/mjpeg_viewers.ts', import.meta.url), [
       http.url,
-      JSON.stringify([{ path: path('a'), count: 15 }, { path: path('b'), count: 15 }]),
+      JSON.stringify([
+        { path: path('a'), count: 15 },
+        { path: path('b'), count: 15 },
+      ]),
       String(SECONDS),
       // The stalled viewer asks big frames at the camera's full rate, so that it fills the kernel's socket buffers
       // (several MiB on loopback) well within the run.
@@ -69,7 +77,11 @@ http:
     try {
       const started = await nextMessage<{ kind: string; stalledStatus: number }>(child, (m) => m.kind === 'started');
       expect(started.stalledStatus).toBe(200);
-      const done = nextMessage<{ kind: string; viewers: Array<{ status: number; frames: number; fps: number }> }>(child, (m) => m.kind === 'done', (SECONDS + 30) * 1000);
+      const done = nextMessage<{ kind: string; viewers: Array<{ status: number; frames: number; fps: number }> }>(
+        child,
+        (m) => m.kind === 'done',
+        (SECONDS + 30) * 1000,
+      );
       const rssSamples: number[] = [];
       const encoderRss: number[] = [];
       const camFps: number[] = [];

@@ -40,9 +40,7 @@ afterEach(async () => {
   }
 });
 
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -78,7 +76,12 @@ function natsSection(port: number, host: string, extra = '', auth = true): strin
   return `nats: { servers: "nats://127.0.0.1:${port}"${creds}, host: ${host}${extra ? `, ${extra}` : ''} }\n`;
 }
 
-function detectorYaml(port: number, host: string, tag: string, opts: { delayMs?: number; auth?: boolean } = {}): string {
+function detectorYaml(
+  port: number,
+  host: string,
+  tag: string,
+  opts: { delayMs?: number; auth?: boolean } = {},
+): string {
   return `${natsSection(port, host, '', opts.auth ?? true)}cameras: {}
 processes:
   - name: detector
@@ -88,7 +91,10 @@ processes:
 `;
 }
 
-function cameraYaml(port: number, opts: { inflight?: number; timeoutMs?: number; auth?: boolean; fps?: number } = {}): string {
+function cameraYaml(
+  port: number,
+  opts: { inflight?: number; timeoutMs?: number; auth?: boolean; fps?: number } = {},
+): string {
   const extra = `inflight: ${opts.inflight ?? 2}, timeout_ms: ${opts.timeoutMs ?? 1000}`;
   return `${natsSection(port, 'cam', extra, opts.auth ?? true)}cameras:
   c0: { source: synthetic://testsrc2, width: 160, height: 120, fps: ${opts.fps ?? 10} }
@@ -111,17 +117,30 @@ async function service(yaml: string, logs: string[], env: Record<string, string>
 async function serveChild(yaml: string, name: string): Promise<{ child: ChildProcess; stderr: () => string }> {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, yaml);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/service/cli.ts', 'serve', '--config', file, '--port', '0'], {
-    cwd: REPO,
-    env: { ...process.env, ...ENV },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/service/cli.ts', 'serve', '--config', file, '--port', '0'],
+    {
+      cwd: REPO,
+      env: { ...process.env, ...ENV },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  await until(`${name} to serve`, () => /framering: open /.test(stdout) || (child.exitCode !== null && (() => { throw new Error(`${name} exited: ${stderr}`); })()), 45_000);
+  await until(
+    `${name} to serve`,
+    () =>
+      /framering: open /.test(stdout) ||
+      (child.exitCode !== null &&
+        (() => {
+          throw new Error(`${name} exited: ${stderr}`);
+        })()),
+    45_000,
+  );
   await until(`${name} to reach NATS`, () => /nats: connected/.test(stderr), 15_000);
   return { child, stderr: () => stderr };
 }
@@ -144,7 +163,13 @@ function collectReplies(svc: Service): { replies: Received[]; motion: FrameringE
   const replies: Received[] = [];
   const motion: FrameringEvent[] = [];
   svc.on('event', (e: FrameringEvent) => {
-    if (e.kind === 'custom' && e.data?.reply) replies.push({ at: Date.now(), camera: e.camera, reply: e.data.reply as Reply, metaFrame: e.data.metaFrame as number });
+    if (e.kind === 'custom' && e.data?.reply)
+      replies.push({
+        at: Date.now(),
+        camera: e.camera,
+        reply: e.data.reply as Reply,
+        metaFrame: e.data.metaFrame as number,
+      });
     if (e.kind === 'motion') motion.push(e);
   });
   return { replies, motion };
@@ -155,7 +180,9 @@ function natsStats(svc: Service): NatsBridgeStats {
 }
 
 function ringsOf(pid: number): string[] {
-  return listSegments().filter((s) => s.name.startsWith(`svc${pid}-`)).map((s) => s.segment);
+  return listSegments()
+    .filter((s) => s.name.startsWith(`svc${pid}-`))
+    .map((s) => s.segment);
 }
 
 async function natsClient(port: number): Promise<NatsConnection> {
@@ -179,9 +206,13 @@ describe('remote masters on NATS', { timeout: 150_000 }, () => {
     const { replies, motion } = collectReplies(cam);
 
     // Replies come back to each client's handleMessage, with the frame's number in the value and in the meta.
-    await until('replies from both detector hosts to both clients', () =>
-      ['A', 'B'].every((tag) => replies.some((r) => r.reply.tag === tag)) && ['c0', 'c1'].every((c) => replies.filter((r) => r.camera === c).length >= 5),
-    30_000);
+    await until(
+      'replies from both detector hosts to both clients',
+      () =>
+        ['A', 'B'].every((tag) => replies.some((r) => r.reply.tag === tag)) &&
+        ['c0', 'c1'].every((c) => replies.filter((r) => r.camera === c).length >= 5),
+      30_000,
+    );
     for (const r of replies) {
       expect(r.metaFrame).toBe(r.reply.frameNumber);
       expect([r.reply.width, r.reply.height]).toEqual([160, 120]);
@@ -200,7 +231,9 @@ describe('remote masters on NATS', { timeout: 150_000 }, () => {
     expect(m1.bytes_per_frame!).toBeLessThan(160 * 120 * 3); // JPEG
     expect(m1.inflight_max_seen).toBeLessThanOrEqual(2);
     expect(s1.url).toBe(`nats://127.0.0.1:${port}`);
-    console.log(`round trip (camera host → detector host → back, loopback, 160x120 JPEG): p50 ${m1.rtt_p50_ms} ms, p99 ${m1.rtt_p99_ms} ms, ${m1.bytes_per_frame} bytes/frame, encode p50 ${m1.encode_ms_p50} ms`);
+    console.log(
+      `round trip (camera host → detector host → back, loopback, 160x120 JPEG): p50 ${m1.rtt_p50_ms} ms, p99 ${m1.rtt_p99_ms} ms, ${m1.bytes_per_frame} bytes/frame, encode p50 ${m1.encode_ms_p50} ms`,
+    );
     // The same per remote master in Prometheus text.
     const http = await startHttp(cam, { port: 0 });
     const metrics = await (await fetch(`${http.url.replace(/\/$/, '')}/metrics`)).text();
@@ -213,7 +246,11 @@ describe('remote masters on NATS', { timeout: 150_000 }, () => {
     // The clients' processes count the replies their handleMessage got.
     await until('client reply counts in stats', () => (cam.stats().processes['detect-c0']?.replies ?? 0) > 0);
     // A camera whose master is remote: its detection_fps is what the remote master answered.
-    await until('detection_fps from the remote master', () => Object.values(cam.stats().cameras).every((c) => c.detection_fps > 0), 10_000);
+    await until(
+      'detection_fps from the remote master',
+      () => Object.values(cam.stats().cameras).every((c) => c.detection_fps > 0),
+      10_000,
+    );
 
     // kill -9 detector host A: its share moves to B within 2 s (in-flight frames on A time out after 1 s).
     const aPid = a.child.pid!;
@@ -234,10 +271,14 @@ describe('remote masters on NATS', { timeout: 150_000 }, () => {
     expect(failoverMs).toBeLessThan(2000);
     expect(cam.stats().processes['detect-c0']!.state).toBe('running');
     // What A left: only the input rings its service process owned (writer dead), removed by the cleanup rule.
-    const leftByA = await until('A\'s children to close their rings', () => {
-      const left = listSegments().filter((s) => s.writerPid === aPid || s.name.startsWith(`svc${aPid}-`));
-      return left.every((s) => s.name.startsWith(`svc${aPid}-nats`)) ? left : null;
-    }, 10_000);
+    const leftByA = await until(
+      "A's children to close their rings",
+      () => {
+        const left = listSegments().filter((s) => s.writerPid === aPid || s.name.startsWith(`svc${aPid}-`));
+        return left.every((s) => s.name.startsWith(`svc${aPid}-nats`)) ? left : null;
+      },
+      10_000,
+    );
     for (const s of leftByA) expect(removeSegment(s.segment).removed).toBe(true);
 
     // Bad input published by hand: a corrupt JPEG, a raw frame of the wrong size, no headers. Counted on the
@@ -245,12 +286,30 @@ describe('remote masters on NATS', { timeout: 150_000 }, () => {
     const nc = await natsClient(port);
     const frameHeaders = (format: string) => {
       const h = headers();
-      for (const [k, v] of Object.entries({ 'Framering-Version': '1', 'Framering-Host': 'evil', 'Framering-Client': 'x', 'Framering-Camera': 'x', 'Framering-Format': format, 'Framering-Width': '160', 'Framering-Height': '120', 'Framering-Frame': '1', 'Framering-Timestamp-Us': '0' })) h.set(k, v);
+      for (const [k, v] of Object.entries({
+        'Framering-Version': '1',
+        'Framering-Host': 'evil',
+        'Framering-Client': 'x',
+        'Framering-Camera': 'x',
+        'Framering-Format': format,
+        'Framering-Width': '160',
+        'Framering-Height': '120',
+        'Framering-Frame': '1',
+        'Framering-Timestamp-Us': '0',
+      }))
+        h.set(k, v);
       return h;
     };
-    const corrupt = await nc.request('framering.frames.detector', new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5]), { timeout: 3000, headers: frameHeaders('jpeg') });
+    const corrupt = await nc.request(
+      'framering.frames.detector',
+      new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5]),
+      { timeout: 3000, headers: frameHeaders('jpeg') },
+    );
     expect(corrupt.headers?.get('Framering-Error')).toMatch(/FRAME_CORRUPT/);
-    const wrongSize = await nc.request('framering.frames.detector', new Uint8Array(100), { timeout: 3000, headers: frameHeaders('raw') });
+    const wrongSize = await nc.request('framering.frames.detector', new Uint8Array(100), {
+      timeout: 3000,
+      headers: frameHeaders('raw'),
+    });
     expect(wrongSize.headers?.get('Framering-Error')).toMatch(/FRAME_SIZE/);
     const noHeaders = await nc.request('framering.frames.detector', new Uint8Array(10), { timeout: 3000 });
     expect(noHeaders.headers?.get('Framering-Error')).toMatch(/FRAME_HEADERS/);
@@ -279,15 +338,34 @@ describe('remote masters on NATS', { timeout: 150_000 }, () => {
     expect(Object.values(cam.stats().cameras).every((c) => c.state === 'streaming')).toBe(true);
     nats = await startNats(port);
     const backAt = Date.now();
-    await until('both hosts reconnected', () => natsStats(cam).state === 'connected' && natsStats(b).state === 'connected', 15_000);
-    await until('replies after the restart on both clients', () => ['c0', 'c1'].every((c) => replies.some((r) => r.camera === c && r.at > backAt)), 15_000);
-    console.log(`NATS restart: replies resumed ${Math.max(...['c0', 'c1'].map((c) => replies.find((r) => r.camera === c && r.at > backAt)!.at)) - backAt} ms after the server was back (down ${backAt - lostAt} ms)`);
+    await until(
+      'both hosts reconnected',
+      () => natsStats(cam).state === 'connected' && natsStats(b).state === 'connected',
+      15_000,
+    );
+    await until(
+      'replies after the restart on both clients',
+      () => ['c0', 'c1'].every((c) => replies.some((r) => r.camera === c && r.at > backAt)),
+      15_000,
+    );
+    console.log(
+      `NATS restart: replies resumed ${Math.max(...['c0', 'c1'].map((c) => replies.find((r) => r.camera === c && r.at > backAt)!.at)) - backAt} ms after the server was back (down ${backAt - lostAt} ms)`,
+    );
     const s2 = natsStats(cam);
     expect(s2.reconnects).toBeGreaterThanOrEqual(1);
     expect(s2.masters.detector!.inflight).toBeLessThanOrEqual(4);
 
     // Credentials never printed: not in stats, events, the config view or a log line (either host).
-    const everything = JSON.stringify([cam.stats(), b.stats(), cam.recentEvents(1000), cam.redactedConfig(), b.redactedConfig(), camLogs, bLogs, a.stderr()]);
+    const everything = JSON.stringify([
+      cam.stats(),
+      b.stats(),
+      cam.recentEvents(1000),
+      cam.redactedConfig(),
+      b.redactedConfig(),
+      camLogs,
+      bLogs,
+      a.stderr(),
+    ]);
     expect(everything).not.toContain(PASSWORD);
     expect(JSON.stringify(cam.redactedConfig())).toContain('"password":"***"');
 
@@ -304,16 +382,28 @@ describe('remote masters on NATS', { timeout: 150_000 }, () => {
     // No server yet: the camera host starts all the same, its clients analyse, frames for the master are skipped.
     const cam = await service(cameraYaml(port, { auth: false, timeoutMs: 3000 }), logs, {});
     const { replies, motion } = collectReplies(cam);
-    await until('skips while NATS is unreachable', () => (natsStats(cam).masters.detector?.skipped_disconnected ?? 0) > 5 && motion.length > 0, 15_000);
+    await until(
+      'skips while NATS is unreachable',
+      () => (natsStats(cam).masters.detector?.skipped_disconnected ?? 0) > 5 && motion.length > 0,
+      15_000,
+    );
     const down = natsStats(cam);
     expect(down.state).toBe('connecting');
     expect(down.last_error).toMatch(/NATS_UNREACHABLE/);
-    expect(logs.some((l) => /nats: cannot connect to nats:\/\/127\.0\.0\.1:\d+: .*\[NATS_UNREACHABLE\] \(retrying\)/.test(l))).toBe(true);
+    expect(
+      logs.some((l) =>
+        /nats: cannot connect to nats:\/\/127\.0\.0\.1:\d+: .*\[NATS_UNREACHABLE\] \(retrying\)/.test(l),
+      ),
+    ).toBe(true);
 
     const nats = await startNats(port, false);
     const detLogs: string[] = [];
     const det = await service(detectorYaml(port, 'slow', 'S', { delayMs: 400, auth: false }), detLogs, {});
-    await until('connected and replies from the slow detector', () => natsStats(cam).state === 'connected' && replies.length > 3, 20_000);
+    await until(
+      'connected and replies from the slow detector',
+      () => natsStats(cam).state === 'connected' && replies.length > 3,
+      20_000,
+    );
 
     // 2 clients × 10 fps against a master that takes 400 ms a frame: never more than 2 in flight per client.
     const startSkipped = natsStats(cam).masters.detector!.skipped_inflight;
@@ -333,7 +423,9 @@ describe('remote masters on NATS', { timeout: 150_000 }, () => {
     expect(m.skipped_inflight - startSkipped).toBeGreaterThan(20);
     expect(m.replied).toBeGreaterThan(5);
     const growth = rss[rss.length - 1]! - rss[Math.floor(rss.length / 3)]!;
-    console.log(`slow detector: ${m.skipped_inflight} skipped (no in-flight slot), ${m.replied} replied, rtt p50 ${m.rtt_p50_ms} ms; rss growth over 5 s ${(growth / 1048576).toFixed(1)} MiB`);
+    console.log(
+      `slow detector: ${m.skipped_inflight} skipped (no in-flight slot), ${m.replied} replied, rtt p50 ${m.rtt_p50_ms} ms; rss growth over 5 s ${(growth / 1048576).toFixed(1)} MiB`,
+    );
     expect(growth).toBeLessThan(64 * 1024 * 1024);
 
     await cam.stop();
@@ -349,8 +441,18 @@ describe('remote masters on NATS', { timeout: 150_000 }, () => {
     const routePorts = [c1!, c2!, c3!];
     const nodes = await Promise.all(
       clientPorts.map((port, i) => {
-        const routes = routePorts.filter((_, j) => j !== i).map((r) => `nats://127.0.0.1:${r}`).join(',');
-        return startNats(port, false, ['--cluster_name', 'framering-test', '--cluster', `nats://127.0.0.1:${routePorts[i]}`, '--routes', routes]);
+        const routes = routePorts
+          .filter((_, j) => j !== i)
+          .map((r) => `nats://127.0.0.1:${r}`)
+          .join(',');
+        return startNats(port, false, [
+          '--cluster_name',
+          'framering-test',
+          '--cluster',
+          `nats://127.0.0.1:${routePorts[i]}`,
+          '--routes',
+          routes,
+        ]);
       }),
     );
     const servers = clientPorts.map((p) => `"nats://127.0.0.1:${p}"`).join(', ');
@@ -358,17 +460,32 @@ describe('remote masters on NATS', { timeout: 150_000 }, () => {
     const det = await service(list(detectorYaml(clientPorts[0]!, 'det-c', 'C', { auth: false })), [], {});
     const cam = await service(list(cameraYaml(clientPorts[0]!, { auth: false })), [], {});
     const { replies } = collectReplies(cam);
-    await until('replies through the cluster', () => ['c0', 'c1'].every((c) => replies.filter((r) => r.camera === c).length >= 3), 30_000);
+    await until(
+      'replies through the cluster',
+      () => ['c0', 'c1'].every((c) => replies.filter((r) => r.camera === c).length >= 3),
+      30_000,
+    );
 
     const on = natsStats(cam).server!;
     const i = clientPorts.findIndex((p) => on.endsWith(`:${p}`));
     expect(i).toBeGreaterThanOrEqual(0);
     await killNats(nodes[i]!);
     const killedAt = Date.now();
-    await until('the camera host on another node', () => natsStats(cam).state === 'connected' && natsStats(cam).server !== on && natsStats(cam).server, 15_000);
-    await until('replies again on both clients', () => ['c0', 'c1'].every((c) => replies.some((r) => r.camera === c && r.at > killedAt + 200)), 15_000);
-    const resumed = Math.max(...['c0', 'c1'].map((c) => replies.find((r) => r.camera === c && r.at > killedAt + 200)!.at)) - killedAt;
-    console.log(`cluster: node ${on} killed; the camera host moved to ${natsStats(cam).server}, replies resumed within ${resumed} ms`);
+    await until(
+      'the camera host on another node',
+      () => natsStats(cam).state === 'connected' && natsStats(cam).server !== on && natsStats(cam).server,
+      15_000,
+    );
+    await until(
+      'replies again on both clients',
+      () => ['c0', 'c1'].every((c) => replies.some((r) => r.camera === c && r.at > killedAt + 200)),
+      15_000,
+    );
+    const resumed =
+      Math.max(...['c0', 'c1'].map((c) => replies.find((r) => r.camera === c && r.at > killedAt + 200)!.at)) - killedAt;
+    console.log(
+      `cluster: node ${on} killed; the camera host moved to ${natsStats(cam).server}, replies resumed within ${resumed} ms`,
+    );
     expect(natsStats(cam).reconnects).toBeGreaterThanOrEqual(1);
     expect(cam.stats().processes['detect-c0']!.state).toBe('running');
     await cam.stop();
@@ -383,7 +500,11 @@ describe('remote masters on NATS', { timeout: 150_000 }, () => {
     const nats = await startNats(port);
     const logs: string[] = [];
     const cam = await service(cameraYaml(port), logs, { NATS_USER: USER, NATS_PASSWORD: 'Wrong-Pw-0815' });
-    const s = await until('the auth failure', () => (natsStats(cam).last_error?.includes('NATS_AUTH') ? natsStats(cam) : null), 15_000);
+    const s = await until(
+      'the auth failure',
+      () => (natsStats(cam).last_error?.includes('NATS_AUTH') ? natsStats(cam) : null),
+      15_000,
+    );
     expect(s.state).toBe('failed');
     expect(logs.some((l) => /NATS_AUTH/.test(l))).toBe(true);
     expect(JSON.stringify([cam.stats(), logs, cam.redactedConfig()])).not.toContain('Wrong-Pw-0815');
@@ -403,27 +524,65 @@ describe('the nats: config', () => {
     throw new Error('no error');
   };
   const cams = 'cameras:\n  c0: { source: synthetic://testsrc2 }\n';
-  const remoteGroup = 'processes:\n  - name: detect\n    shape: client-master\n    client: { class: motion-client }\n    master: { remote: detector }\n';
+  const remoteGroup =
+    'processes:\n  - name: detect\n    shape: client-master\n    client: { class: motion-client }\n    master: { remote: detector }\n';
 
   it('a remote or served master needs a nats: section; credentials go in pairs; names are subject tokens', () => {
-    expect(errorOf(cams + remoteGroup)).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/^processes\[0\]\.master\.remote: a remote master is reached through NATS: add a nats: section .*\(line 7\)$/) });
-    const det = 'cameras: {}\nprocesses:\n  - name: det\n    shape: client-master\n    cameras: []\n    master: { class: blob-master, serve_remote: true }\n';
-    expect(errorOf(det)).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/master\.serve_remote: remote clients come through NATS/) });
-    expect(errorOf(`nats: { servers: nats://127.0.0.1:4222, password: "\${NATS_PASSWORD}" }\n${cams}${remoteGroup}`, { NATS_PASSWORD: 'Pw-0000-secret' })).toMatchObject({
+    expect(errorOf(cams + remoteGroup)).toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(
+        /^processes\[0\]\.master\.remote: a remote master is reached through NATS: add a nats: section .*\(line 7\)$/,
+      ),
+    });
+    const det =
+      'cameras: {}\nprocesses:\n  - name: det\n    shape: client-master\n    cameras: []\n    master: { class: blob-master, serve_remote: true }\n';
+    expect(errorOf(det)).toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/master\.serve_remote: remote clients come through NATS/),
+    });
+    expect(
+      errorOf(`nats: { servers: nats://127.0.0.1:4222, password: "\${NATS_PASSWORD}" }\n${cams}${remoteGroup}`, {
+        NATS_PASSWORD: 'Pw-0000-secret',
+      }),
+    ).toMatchObject({
       code: 'CONFIG_INVALID',
       message: expect.stringMatching(/^nats\.user: is required with password \(line 1\)$/),
     });
-    expect(errorOf(`nats: { user: u, password: p, token: t }\n${cams}${remoteGroup}`).message).toMatch(/nats\.token: cannot go with user and password/);
-    expect(errorOf(`nats: { prefix: "a.*" }\n${cams}${remoteGroup}`).message).toMatch(/nats\.prefix: must be subject tokens/);
-    expect(errorOf(`nats: {}\n${cams}${remoteGroup.replace('remote: detector', 'remote: "a.b"')}`).message).toMatch(/master\.remote: must be 1–31 letters/);
-    expect(errorOf(`nats: { inflight: 0 }\n${cams}${remoteGroup}`)).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/nats\.inflight: must be an integer 1–64/) });
-    expect(errorOf(`nats: { url: x }\n${cams}${remoteGroup}`)).toMatchObject({ code: 'CONFIG_UNKNOWN_KEY', message: expect.stringMatching(/^nats\.url: unknown key/) });
+    expect(errorOf(`nats: { user: u, password: p, token: t }\n${cams}${remoteGroup}`).message).toMatch(
+      /nats\.token: cannot go with user and password/,
+    );
+    expect(errorOf(`nats: { prefix: "a.*" }\n${cams}${remoteGroup}`).message).toMatch(
+      /nats\.prefix: must be subject tokens/,
+    );
+    expect(errorOf(`nats: {}\n${cams}${remoteGroup.replace('remote: detector', 'remote: "a.b"')}`).message).toMatch(
+      /master\.remote: must be 1–31 letters/,
+    );
+    expect(errorOf(`nats: { inflight: 0 }\n${cams}${remoteGroup}`)).toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/nats\.inflight: must be an integer 1–64/),
+    });
+    expect(errorOf(`nats: { url: x }\n${cams}${remoteGroup}`)).toMatchObject({
+      code: 'CONFIG_UNKNOWN_KEY',
+      message: expect.stringMatching(/^nats\.url: unknown key/),
+    });
     // Only a serving master's group may have no camera, and a group with cameras needs its client class.
     expect(errorOf(`nats: {}\ncameras: {}\n${remoteGroup}`).message).toMatch(/^cameras: must have at least one camera/);
-    expect(errorOf(`nats: {}\n${cams}processes:\n  - name: d\n    shape: client-master\n    master: { class: blob-master, serve_remote: true }\n`).message).toMatch(/processes\[0\]\.client: is required/);
+    expect(
+      errorOf(
+        `nats: {}\n${cams}processes:\n  - name: d\n    shape: client-master\n    master: { class: blob-master, serve_remote: true }\n`,
+      ).message,
+    ).toMatch(/processes\[0\]\.client: is required/);
     const twice = `nats: {}\ncameras: {}\nprocesses:\n  - name: a\n    shape: client-master\n    cameras: []\n    master: { class: blob-master, serve_remote: det }\n  - name: b\n    shape: client-master\n    cameras: []\n    master: { class: blob-master, serve_remote: det }\n`;
-    expect(errorOf(twice)).toMatchObject({ code: 'CONFIG_DUPLICATE_NAME', message: expect.stringMatching(/serves remote clients as 'det'/) });
+    expect(errorOf(twice)).toMatchObject({
+      code: 'CONFIG_DUPLICATE_NAME',
+      message: expect.stringMatching(/serves remote clients as 'det'/),
+    });
     // The password never in an error message.
-    expect(errorOf(`nats: { servers: "nats://u:Pw-0000-secret@h:4222", user: u, password: "\${NATS_PASSWORD}", inflight: 0 }\n${cams}${remoteGroup}`, { NATS_PASSWORD: 'Pw-0000-secret' }).message).not.toContain('Pw-0000-secret');
+    expect(
+      errorOf(
+        `nats: { servers: "nats://u:Pw-0000-secret@h:4222", user: u, password: "\${NATS_PASSWORD}", inflight: 0 }\n${cams}${remoteGroup}`,
+        { NATS_PASSWORD: 'Pw-0000-secret' },
+      ).message,
+    ).not.toContain('Pw-0000-secret');
   });
 });

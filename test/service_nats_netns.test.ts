@@ -54,7 +54,8 @@ afterAll(async () => {
   }
   // After a failure: the rings of hosts killed here (their owner is dead) go, as framering-cleanup would remove them.
   const pids = children.map((c) => c.pid);
-  for (const s of listSegments()) if (s.stale && pids.some((p) => s.name.startsWith(`svc${p}-`))) removeSegment(s.segment);
+  for (const s of listSegments())
+    if (s.stale && pids.some((p) => s.name.startsWith(`svc${p}-`))) removeSegment(s.segment);
   cleanupNetwork();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -74,7 +75,6 @@ function makeNetwork(): void {
   }
 }
 
-
 function inNs(ns: string, cmd: string, args: string[], name: string): { child: ChildProcess; output: () => string } {
   const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
@@ -85,10 +85,25 @@ function inNs(ns: string, cmd: string, args: string[], name: string): { child: C
   return { child, output: () => output };
 }
 
-function serveIn(ns: string, yaml: string, name: string, eventsFile?: string): { child: ChildProcess; output: () => string } {
+function serveIn(
+  ns: string,
+  yaml: string,
+  name: string,
+  eventsFile?: string,
+): { child: ChildProcess; output: () => string } {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, yaml);
-  const args = ['--import', 'tsx', 'src/service/cli.ts', 'serve', '--config', file, '--port', '0', ...(eventsFile ? ['--events-jsonl', eventsFile] : [])];
+  const args = [
+    '--import',
+    'tsx',
+    'src/service/cli.ts',
+    'serve',
+    '--config',
+    file,
+    '--port',
+    '0',
+    ...(eventsFile ? ['--events-jsonl', eventsFile] : []),
+  ];
   return inNs(ns, process.execPath, args, name);
 }
 
@@ -113,7 +128,8 @@ describe.skipIf(!netnsWorks())('remote masters across network namespaces', { tim
     const conf = join(dir, 'nats.conf');
     writeFileSync(conf, 'listen: "0.0.0.0:4222"\nping_interval: "1s"\nping_max: 2\nwrite_deadline: "1s"\n');
     const nats = inNs(NS.nats, 'nats-server', ['-c', conf], 'nats-server');
-    const natsFor = (host: keyof typeof NS, name: string) => `nats: { servers: "nats://${SERVER_OF(LINKS.find(([h]) => h === host)![1])}:4222", host: ${name}, timeout_ms: 1000 }\n`;
+    const natsFor = (host: keyof typeof NS, name: string) =>
+      `nats: { servers: "nats://${SERVER_OF(LINKS.find(([h]) => h === host)![1])}:4222", host: ${name}, timeout_ms: 1000 }\n`;
     const detector = (host: 'd1' | 'd2') => `${natsFor(host, host)}cameras: {}
 processes:
   - name: detector
@@ -131,16 +147,28 @@ processes:
 `;
     const d1 = serveIn(NS.d1, detector('d1'), 'd1');
     const d2 = serveIn(NS.d2, detector('d2'), 'd2');
-    await until('both detector hosts connected', () => /nats: connected/.test(d1.output()) && /nats: connected/.test(d2.output()), 45_000).catch((err) => {
+    await until(
+      'both detector hosts connected',
+      () => /nats: connected/.test(d1.output()) && /nats: connected/.test(d2.output()),
+      45_000,
+    ).catch((err) => {
       throw new Error(`${(err as Error).message}\n${nats.output()}\n${d1.output()}\n${d2.output()}`);
     });
     const events = join(dir, 'events.jsonl');
     const cam = serveIn(NS.cam, camera, 'cam', events);
-    await until('replies from both detector hosts', () => ['d1', 'd2'].every((t) => replies(events).some((r) => r.data.reply.tag === t)), 45_000).catch((err) => {
+    await until(
+      'replies from both detector hosts',
+      () => ['d1', 'd2'].every((t) => replies(events).some((r) => r.data.reply.tag === t)),
+      45_000,
+    ).catch((err) => {
       throw new Error(`${(err as Error).message}\n${cam.output()}`);
     });
     for (const r of replies(events)) expect(r.data.metaFrame).toBe(r.data.reply.frameNumber);
-    await until('the full rate before the cut', () => replies(events).filter((r) => r.timestamp > Date.now() - 3000).length >= 20, 20_000);
+    await until(
+      'the full rate before the cut',
+      () => replies(events).filter((r) => r.timestamp > Date.now() - 3000).length >= 20,
+      20_000,
+    );
 
     // Cut d1's link: no FIN, no RST reaches anybody. The server still routes d1 its share (NATS 2.9 does not ping a
     // client it keeps sending to) until its writes to d1 block for write_deadline once the socket buffer is full.
@@ -152,7 +180,10 @@ processes:
       'd2 alone at the full rate',
       () => {
         const recent = replies(events).filter((r) => r.timestamp > Date.now() - 2000);
-        return recent.length >= Math.max(10, (steadyBefore * 2) / 3 - 4) && recent.every((r) => r.data.reply.tag === 'd2') ? Date.now() - 2000 : null;
+        return recent.length >= Math.max(10, (steadyBefore * 2) / 3 - 4) &&
+          recent.every((r) => r.data.reply.tag === 'd2')
+          ? Date.now() - 2000
+          : null;
       },
       40_000,
     );
@@ -161,7 +192,9 @@ processes:
     let longestGap = 0;
     for (let i = 1; i < times.length; i++) longestGap = Math.max(longestGap, times[i]! - times[i - 1]!);
     const lastD1 = Math.max(cutAt, ...after.filter((r) => r.data.reply.tag === 'd1').map((r) => r.timestamp));
-    console.log(`netns: d1's link cut; d2 had everything ${recovered - cutAt} ms later; longest gap between replies meanwhile ${longestGap} ms; ${steadyBefore} replies in the 3 s before the cut`);
+    console.log(
+      `netns: d1's link cut; d2 had everything ${recovered - cutAt} ms later; longest gap between replies meanwhile ${longestGap} ms; ${steadyBefore} replies in the 3 s before the cut`,
+    );
     expect(lastD1 - cutAt).toBeLessThan(500); // nothing from d1 once its link is down (what was on its way may land)
     expect(longestGap).toBeLessThan(6000); // the clients were never left without replies for long
     expect(cam.child.exitCode).toBeNull();

@@ -27,7 +27,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  */
 function defaultWithPerson(): string {
   const video = makePanningVideo('astronaut', dir, 8);
-  return DEFAULT_CONFIG_YAML.replace(/ {2}cam1:\n {4}source: synthetic:\/\/testsrc\n/, `  cam1:\n    source: ${JSON.stringify(video)}\n`);
+  return DEFAULT_CONFIG_YAML.replace(
+    / {2}cam1:\n {4}source: synthetic:\/\/testsrc\n/,
+    `  cam1:\n    source: ${JSON.stringify(video)}\n`,
+  );
 }
 
 let running: Service | null = null;
@@ -41,9 +44,10 @@ afterEach(async () => {
   }
 });
 
-
 function segmentsOf(pid: number): string[] {
-  return listSegments().filter((s) => s.name.startsWith(`svc${pid}-`)).map((s) => s.segment);
+  return listSegments()
+    .filter((s) => s.name.startsWith(`svc${pid}-`))
+    .map((s) => s.segment);
 }
 
 /** A port nothing listens on: a dead camera. */
@@ -83,16 +87,24 @@ describe('the service in this process (ServiceView)', { timeout: 120_000 }, () =
     const objects = kinds('objects', 'cam1')[0]!;
     expect(objects.source).toBe('detect-master'); // the master names the client; the service names the camera
     const person = objects.objects.find((o) => o.label === 'person');
-    expect(person, JSON.stringify(objects.objects)).toMatchObject({ box: { x: expect.any(Number), y: expect.any(Number), width: expect.any(Number), height: expect.any(Number) } });
+    expect(person, JSON.stringify(objects.objects)).toMatchObject({
+      box: { x: expect.any(Number), y: expect.any(Number), width: expect.any(Number), height: expect.any(Number) },
+    });
     expect(person!.score).toBeGreaterThanOrEqual(0.4);
     // The config's minScore (0.4) reaches the detector in the forked master, not only the frontend's copy.
-    expect(kinds('objects', 'cam1').flatMap((e) => e.objects.map((o) => o.score)).every((s) => s >= 0.4)).toBe(true);
+    expect(
+      kinds('objects', 'cam1')
+        .flatMap((e) => e.objects.map((o) => o.score))
+        .every((s) => s >= 0.4),
+    ).toBe(true);
     expect(kinds('objects', 'cam0').every((e) => !e.objects.some((o) => o.label === 'person'))).toBe(true); // test pattern
 
     // Rates need two polls a second apart.
     const stats = await until('fps in every stat', () => {
       const s = svc.stats();
-      const ok = Object.values(s.cameras).every((c) => c.camera_fps > 0 && c.process_fps > 0 && c.detection_fps > 0) && s.processes['detect-master']!.replies > 0;
+      const ok =
+        Object.values(s.cameras).every((c) => c.camera_fps > 0 && c.process_fps > 0 && c.detection_fps > 0) &&
+        s.processes['detect-master']!.replies > 0;
       return ok ? s : null;
     });
     for (const name of ['cam0', 'cam1']) {
@@ -142,11 +154,18 @@ processes:
     cameras: [live]
 `;
     const logs: string[] = [];
-    running = await startService(parseConfigText(yaml, { env: { DEAD_PASSWORD: 'Dead-Pw-77' } }), { log: (l) => logs.push(l) });
+    running = await startService(parseConfigText(yaml, { env: { DEAD_PASSWORD: 'Dead-Pw-77' } }), {
+      log: (l) => logs.push(l),
+    });
     const svc = running;
     const events: FrameringEvent[] = [];
     svc.on('event', (e: FrameringEvent) => events.push(e));
-    await until('custom and motion events from the live camera', () => events.some((e) => e.kind === 'custom' && e.source === 'bright-live') && events.some((e) => e.kind === 'motion' && e.source === 'motion'));
+    await until(
+      'custom and motion events from the live camera',
+      () =>
+        events.some((e) => e.kind === 'custom' && e.source === 'bright-live') &&
+        events.some((e) => e.kind === 'motion' && e.source === 'motion'),
+    );
     const custom = events.find((e) => e.kind === 'custom')!;
     expect(custom.camera).toBe('live');
     expect(custom.frameNumber % 2).toBe(0);
@@ -154,7 +173,9 @@ processes:
 
     const stats = await until('the dead camera reconnecting, the live one analysed', () => {
       const s = svc.stats();
-      return s.cameras.dead!.state === 'reconnecting' && s.cameras.dead!.restarts > 0 && s.cameras.live!.process_fps > 0 ? s : null;
+      return s.cameras.dead!.state === 'reconnecting' && s.cameras.dead!.restarts > 0 && s.cameras.live!.process_fps > 0
+        ? s
+        : null;
     });
     expect(stats.cameras.live!.state).toBe('streaming');
     expect(stats.cameras.live!.camera_fps).toBeGreaterThan(0);
@@ -177,18 +198,29 @@ processes:
 });
 
 describe('framering serve as a child process', { timeout: 120_000 }, () => {
-  async function serve(args: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string; eventsFile: string }> {
+  async function serve(
+    args: string[],
+  ): Promise<{ child: ChildProcess; url: string; stderr: () => string; eventsFile: string }> {
     const eventsFile = join(dir, `events-${Date.now()}.jsonl`);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/service/cli.ts', 'serve', '--port', '0', '--events-jsonl', eventsFile, ...args], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/service/cli.ts', 'serve', '--port', '0', '--events-jsonl', eventsFile, ...args],
+      {
+        cwd: REPO,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     children.push(child);
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const url = await until('the URL to open', () => /framering: open (http:\/\/\S+)/.exec(stdout)?.[1] ?? (child.exitCode !== null ? `exited: ${stderr}` : null), 45_000);
+    const url = await until(
+      'the URL to open',
+      () =>
+        /framering: open (http:\/\/\S+)/.exec(stdout)?.[1] ?? (child.exitCode !== null ? `exited: ${stderr}` : null),
+      45_000,
+    );
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     return { child, url, stderr: () => stderr, eventsFile };
   }
@@ -218,13 +250,22 @@ describe('framering serve as a child process', { timeout: 120_000 }, () => {
     expect(await health.json()).toMatchObject({ status: 'ok', cameras: 2 });
     await until('motion events in the file', () => {
       const e = eventsIn(eventsFile);
-      return e.some((x) => x.kind === 'motion' && x.camera === 'cam0') && e.some((x) => x.kind === 'motion' && x.camera === 'cam1');
+      return (
+        e.some((x) => x.kind === 'motion' && x.camera === 'cam0') &&
+        e.some((x) => x.kind === 'motion' && x.camera === 'cam1')
+      );
     });
     // The object detector (test patterns hold nothing it knows) answers every client it got frames from.
-    await until('the detector master replies', async () => {
-      const s = (await (await fetch(new URL('api/stats', url))).json()) as { processes: Record<string, { replies: number; state: string }> };
-      return s.processes['detect-master']?.state === 'running' && s.processes['detect-master']!.replies > 0;
-    }, 60_000);
+    await until(
+      'the detector master replies',
+      async () => {
+        const s = (await (await fetch(new URL('api/stats', url))).json()) as {
+          processes: Record<string, { replies: number; state: string }>;
+        };
+        return s.processes['detect-master']?.state === 'running' && s.processes['detect-master']!.replies > 0;
+      },
+      60_000,
+    );
     await sigterm(child, stderr);
     children.splice(children.indexOf(child), 1);
   });
@@ -236,7 +277,12 @@ describe('framering serve as a child process', { timeout: 120_000 }, () => {
       `cameras:\n  yard: { source: synthetic://testsrc, width: 320, height: 240, fps: 10 }\nprocesses:\n  - name: mine\n    class: { module: ${FIXTURE}, export: BrightnessProcess }\n`,
     );
     const { child, stderr, eventsFile } = await serve(['--config', file]);
-    await until('custom events from the user class', () => eventsIn(eventsFile).filter((e) => e.kind === 'custom' && e.source === 'mine' && e.camera === 'yard').length >= 3);
+    await until(
+      'custom events from the user class',
+      () =>
+        eventsIn(eventsFile).filter((e) => e.kind === 'custom' && e.source === 'mine' && e.camera === 'yard').length >=
+        3,
+    );
     await sigterm(child, stderr);
     children.splice(children.indexOf(child), 1);
   });

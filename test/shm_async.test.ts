@@ -178,12 +178,16 @@ describe('one way of reading per client', () => {
     const { name } = await writer();
     const handled = track(FrameRingClient.open(name));
     handled.onFrame(() => {});
-    expect(() => handled.frames()).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/handler/) }));
+    expect(() => handled.frames()).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/handler/) }),
+    );
     await expect(handled.pullAsync({ timeoutMs: 10 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
 
     const looped = track(FrameRingClient.open(name));
     expect(await looped.pullAsync({ timeoutMs: 10 })).toBeNull(); // starts async reading
-    expect(() => looped.onFrame(() => {})).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/frames\(\)/) }));
+    expect(() => looped.onFrame(() => {})).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/frames\(\)/) }),
+    );
     expect(() => looped.pull(10)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 
@@ -246,9 +250,14 @@ describe('a slot taken while no loop waited', () => {
     const { child, name } = await writer();
     const latest = track(FrameRingClient.open(name, { policy: 'latest' }));
     const every = track(FrameRingClient.open(name, { policy: 'every' }));
-    for (const c of [latest, every]) expect(await codeOf(c.pullAsync({ signal: AbortSignal.timeout(100) }))).toBe('ABORTED');
+    for (const c of [latest, every])
+      expect(await codeOf(c.pullAsync({ signal: AbortSignal.timeout(100) }))).toBe('ABORTED');
     await write(child, 1); // both are still woken for it after their consumers gave up: each keeps it
-    await until('latest.stats().held === 1 && every.stats().held === 1', () => latest.stats().held === 1 && every.stats().held === 1, 10_000);
+    await until(
+      'latest.stats().held === 1 && every.stats().held === 1',
+      () => latest.stats().held === 1 && every.stats().held === 1,
+      10_000,
+    );
     await write(child, 2);
     const newest = (await latest.pullAsync({ timeoutMs: 5000 }))!;
     expect(checkFrame(newest.pixels)).toBe(3);
@@ -347,6 +356,8 @@ describe('disposal', () => {
     expect(dataServer.isClosed).toBe(true);
     expect(listSegments().filter((s) => s.name === name || s.name === `${name}-data`)).toEqual([]);
     // The pump stopped and closed its end of the pipe: writing to the other end now fails.
-    expect(() => writeSync(pipe.writeFd, new Uint8Array(8 * 8 * 3))).toThrow(expect.objectContaining({ code: 'EPIPE' }));
+    expect(() => writeSync(pipe.writeFd, new Uint8Array(8 * 8 * 3))).toThrow(
+      expect.objectContaining({ code: 'EPIPE' }),
+    );
   });
 });

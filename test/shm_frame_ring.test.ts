@@ -13,7 +13,9 @@ const ringName = () => `t-frame-${process.pid}-${++seq}`;
 
 const { cleanups, children } = trackCleanups();
 
-function server(opts: { width?: number; height?: number; slots?: number; blocking?: boolean; blockingTimeoutMs?: number } = {}) {
+function server(
+  opts: { width?: number; height?: number; slots?: number; blocking?: boolean; blockingTimeoutMs?: number } = {},
+) {
   const s = new FrameRingServer({ name: ringName(), width: opts.width ?? 64, height: opts.height ?? 48, ...opts });
   cleanups.push(() => s.close());
   return s;
@@ -67,7 +69,11 @@ describe('frame ring across processes', () => {
     }
     // The writer never waits for the slow reader: it only skipped a slot the reader held.
     expect(placed).toBeGreaterThan(total - 50);
-    await until('frames.length > 0 && frames[frames.length - 1].frame === total', () => frames.length > 0 && frames[frames.length - 1].frame === total, 10_000);
+    await until(
+      'frames.length > 0 && frames[frames.length - 1].frame === total',
+      () => frames.length > 0 && frames[frames.length - 1].frame === total,
+      10_000,
+    );
     expect(frames.every((f) => f.ok)).toBe(true);
     // In order, with gaps exactly where the reader was lapped.
     let expectedDrops = 0;

@@ -121,7 +121,16 @@ type ProbeResult = {
   ok: boolean;
   code?: string;
   message?: string;
-  segments?: Array<{ name: string; kind: string; stale: boolean; valid: boolean; problem: string; writerAlive: boolean; writerPid: number; version: number }>;
+  segments?: Array<{
+    name: string;
+    kind: string;
+    stale: boolean;
+    valid: boolean;
+    problem: string;
+    writerAlive: boolean;
+    writerPid: number;
+    version: number;
+  }>;
   layout?: { width: number; writerPid: number };
   rssGrowth: number;
   vmGrowth: number;
@@ -154,7 +163,9 @@ async function cleanupTool(...args: string[]): Promise<Bounded> {
 /** hold_mask of every slot, read from the file as another process sees it. */
 function holdMasks(name: string, slots: number): bigint[] {
   const buf = readFileSync(shmPath(name)).subarray(0, offsets.headerBytes + slots * offsets.slotMetaBytes);
-  return Array.from({ length: slots }, (_, i) => buf.readBigUInt64LE(offsets.headerBytes + i * offsets.slotMetaBytes + offsets.slotHoldMask));
+  return Array.from({ length: slots }, (_, i) =>
+    buf.readBigUInt64LE(offsets.headerBytes + i * offsets.slotMetaBytes + offsets.slotHoldMask),
+  );
 }
 
 /** A ring file that no process serves, made by copying a live ring's bytes into a file of another name. */
@@ -176,10 +187,21 @@ function unservedCopy(): string {
 // another name, or to nothing), a directory, a socket. Nothing may hang on it, nothing may remove it, and every error
 // says what it is.
 describe('§4 something other than a ring file at a ring path', () => {
-  const cases: Array<{ what: string; kind: string; words: string; make: (path: string) => void | Promise<void>; target?: () => string }> = [];
+  const cases: Array<{
+    what: string;
+    kind: string;
+    words: string;
+    make: (path: string) => void | Promise<void>;
+    target?: () => string;
+  }> = [];
   let linkTarget = '';
   cases.push(
-    { what: 'a named pipe (mkfifo)', kind: 'fifo', words: 'a named pipe (FIFO)', make: (p) => void execFileSync('mkfifo', ['-m', '600', p]) },
+    {
+      what: 'a named pipe (mkfifo)',
+      kind: 'fifo',
+      words: 'a named pipe (FIFO)',
+      make: (p) => void execFileSync('mkfifo', ['-m', '600', p]),
+    },
     {
       what: 'a symbolic link to a live ring of another name',
       kind: 'symlink',
@@ -281,14 +303,22 @@ describe('§4 rings of other users', () => {
     own.close();
 
     chmodSync(path, 0o666); // ours, but anyone may write it
-    expectCode(() => FrameRingClient.open(name), 'RING_UNTRUSTED', /every user may write it \(mode 666\).*allowForeign/);
+    expectCode(
+      () => FrameRingClient.open(name),
+      'RING_UNTRUSTED',
+      /every user may write it \(mode 666\).*allowForeign/,
+    );
     let c = FrameRingClient.open(name, { allowForeign: true });
     expect(c.width).toBe(8);
     c.close();
 
     chownSync(path, NOBODY, NOBODY);
     chmodSync(path, 0o600); // another user's, private to that user
-    expectCode(() => FrameRingClient.open(name), 'RING_UNTRUSTED', /belongs to user id 65534, not to this process's user \(0\)/);
+    expectCode(
+      () => FrameRingClient.open(name),
+      'RING_UNTRUSTED',
+      /belongs to user id 65534, not to this process's user \(0\)/,
+    );
     expectCode(() => DataRingClient.open(name), 'RING_UNTRUSTED');
     c = FrameRingClient.open(name, { allowForeign: true });
     expect(c.width).toBe(8);
@@ -358,7 +388,8 @@ describe('§4 racing restarts', () => {
     owner.kill('SIGKILL');
     await exited(owner);
     const segments = listSegments();
-    for (const n of names.slice(0, STALE_ROUNDS)) expect(segments.find((s) => s.name === n)).toMatchObject({ stale: true });
+    for (const n of names.slice(0, STALE_ROUNDS))
+      expect(segments.find((s) => s.name === n)).toMatchObject({ stale: true });
 
     const racers = Array.from({ length: 6 }, () => child(RACER, []));
     await Promise.all(racers.map((r) => nextMessage(r, (m) => m.ready === true)));
@@ -380,7 +411,9 @@ describe('§4 racing restarts', () => {
       }
       const kind = round < STALE_ROUNDS ? 'stale' : 'fresh';
       if (winners.length !== 1 || losers.some((l) => l.code !== 'RING_EXISTS')) {
-        failures.push(`round ${round} (${kind}): ${winners.length} winners; losers: ${losers.map((l) => `${l.code} ${l.message}`).join(' | ')}`);
+        failures.push(
+          `round ${round} (${kind}): ${winners.length} winners; losers: ${losers.map((l) => `${l.code} ${l.message}`).join(' | ')}`,
+        );
       }
       if (winners.length >= 1) {
         const reader = FrameRingClient.open(name);
@@ -388,14 +421,17 @@ describe('§4 racing restarts', () => {
         reader.close();
         const listed = listSegments().find((s) => s.name === name);
         if (!winners.some((w) => w.pid === seen) || !listed?.writerAlive || listed.writerPid !== seen)
-          failures.push(`round ${round} (${kind}): a reader sees writer ${seen}, listing ${JSON.stringify(listed)}, winners ${winners.map((w) => w.pid)}`);
+          failures.push(
+            `round ${round} (${kind}): a reader sees writer ${seen}, listing ${JSON.stringify(listed)}, winners ${winners.map((w) => w.pid)}`,
+          );
       }
       for (const w of winners) {
         const r = racers.find((x) => x.pid === w.pid)!;
         r.send({ close: true, round });
         await nextMessage(r, (m) => m.closed === round);
       }
-      if (existsSync(shmPath(name))) failures.push(`round ${round} (${kind}): the ring is still there after its winner closed it`);
+      if (existsSync(shmPath(name)))
+        failures.push(`round ${round} (${kind}): the ring is still there after its winner closed it`);
     }
     spreads.sort((x, y) => x - y);
     console.log(
@@ -416,8 +452,16 @@ describe('§4 racing restarts', () => {
 describe('§4 junk over the futex words, counters and the old mutex bytes', () => {
   const regions: Array<{ what: string; start: number; end: number }> = [
     { what: 'the futex words and waiter counts', start: offsets.futexes, end: offsets.counters },
-    { what: 'the counters (write_seq, written, writer_drops, next_token) and their padding', start: offsets.counters, end: offsets.readers },
-    { what: 'the bytes where layout 1 kept its pthread mutex (reader entry 0 now, the decoy’s)', start: offsets.readers, end: offsets.readers + 40 },
+    {
+      what: 'the counters (write_seq, written, writer_drops, next_token) and their padding',
+      start: offsets.counters,
+      end: offsets.readers,
+    },
+    {
+      what: 'the bytes where layout 1 kept its pthread mutex (reader entry 0 now, the decoy’s)',
+      start: offsets.readers,
+      end: offsets.readers + 40,
+    },
   ];
   for (const region of regions) {
     it(`${region.what}, overwritten with random junk for 1.5 s: no process hangs or dies, frames flow again within 5 s`, async () => {
@@ -435,7 +479,9 @@ describe('§4 junk over the futex words, counters and the old mutex bytes', () =
         p.on('message', (m: { beat?: boolean; count?: number; written?: number; bad?: number }) => {
           if (m.beat) beats[i].push({ at: Date.now(), count: m.count ?? 0, written: m.written ?? 0, bad: m.bad ?? 0 });
         });
-        p.on('exit', (code, signal) => deaths.push(`${i === 0 ? 'writer' : `reader ${i}`} exited (${code}, ${signal})`));
+        p.on('exit', (code, signal) =>
+          deaths.push(`${i === 0 ? 'writer' : `reader ${i}`} exited (${code}, ${signal})`),
+        );
       });
       const progress = (i: number) => (i === 0 ? beats[0].at(-1)?.written : beats[i].at(-1)?.count) ?? 0;
       await until('procs.every((_, i) => progress(i) > 0)', () => procs.every((_, i) => progress(i) > 0), 10_000);
@@ -456,21 +502,33 @@ describe('§4 junk over the futex words, counters and the old mutex bytes', () =
       // FLOW frames (written or read) within one 500 ms window (the writer manages ~1000 frames a second; a reader
       // that gets a stray frame or two from slots left over from before is not flowing).
       const FLOW = 20;
-      const since = (i: number, t: number) => progress(i) - (beats[i].filter((b) => b.at <= t).at(-1)?.[i === 0 ? 'written' : 'count'] ?? atCorruption[i]);
-      const flowing = () => procs.map((_, i) => since(i, Date.now() - 500) >= FLOW && (beats[i].at(-1)?.at ?? 0) > lastCorruption + 500);
+      const since = (i: number, t: number) =>
+        progress(i) - (beats[i].filter((b) => b.at <= t).at(-1)?.[i === 0 ? 'written' : 'count'] ?? atCorruption[i]);
+      const flowing = () =>
+        procs.map((_, i) => since(i, Date.now() - 500) >= FLOW && (beats[i].at(-1)?.at ?? 0) > lastCorruption + 500);
       const deadline = lastCorruption + 5000;
       while (Date.now() < deadline && !flowing().every(Boolean)) await sleep(50);
       await sleep(300); // one more round of beats, to measure gaps up to now
-      const gaps = beats.map((b) => b.reduce((max, x, k) => (k === 0 ? 0 : Math.max(max, x.at - b[k - 1].at)), Date.now() - (b.at(-1)?.at ?? 0)));
+      const gaps = beats.map((b) =>
+        b.reduce((max, x, k) => (k === 0 ? 0 : Math.max(max, x.at - b[k - 1].at)), Date.now() - (b.at(-1)?.at ?? 0)),
+      );
       const report = procs.map(
         (_, i) =>
           `${i === 0 ? 'writer' : `reader ${i}`}: at last corruption ${atCorruption[i]}, now ${progress(i)} (${since(i, Date.now() - 1000)} in the last second), longest silence ${gaps[i]} ms, bad frames ${beats[i].at(-1)?.bad ?? 0}`,
       );
       console.log(`junk over ${region.what} (${writes} writes):\n  ${report.join('\n  ')}`);
       expect(deaths, report.join('\n')).toEqual([]);
-      expect(gaps.every((g) => g < 5000), report.join('\n')).toBe(true);
-      expect(flowing(), `frames did not flow again within 5 s of the last corruption:\n${report.join('\n')}`).toEqual(procs.map(() => true));
-      expect(beats.slice(1).map((b) => b.at(-1)?.bad ?? 0), 'torn or mislabelled frames').toEqual([0, 0, 0]);
+      expect(
+        gaps.every((g) => g < 5000),
+        report.join('\n'),
+      ).toBe(true);
+      expect(flowing(), `frames did not flow again within 5 s of the last corruption:\n${report.join('\n')}`).toEqual(
+        procs.map(() => true),
+      );
+      expect(
+        beats.slice(1).map((b) => b.at(-1)?.bad ?? 0),
+        'torn or mislabelled frames',
+      ).toEqual([0, 0, 0]);
     });
   }
 });
@@ -485,7 +543,10 @@ describe('§4 junk in write_seq, step by step', () => {
     cleanups.push(() => s.close());
     const latest = FrameRingClient.open(s.name, { policy: 'latest' });
     const every = FrameRingClient.open(s.name, { policy: 'every' });
-    cleanups.push(() => latest.close(), () => every.close());
+    cleanups.push(
+      () => latest.close(),
+      () => every.close(),
+    );
     const pixels = new Uint8Array(s.frameBytes);
     let n = 0;
     const writeOne = () => {
@@ -531,10 +592,11 @@ describe('§4 junk in write_seq, step by step', () => {
     }
     const report = `${n - 2} frames written after write_seq went back; frames taken: ${JSON.stringify(got)}`;
     console.log(report);
-    expect(
-      Object.fromEntries(Object.entries(got).map(([k, g]) => [k, g.length >= 10])),
-      report,
-    ).toEqual({ latest: true, every: true, fresh: true });
+    expect(Object.fromEntries(Object.entries(got).map(([k, g]) => [k, g.length >= 10])), report).toEqual({
+      latest: true,
+      every: true,
+      fresh: true,
+    });
   });
 });
 
@@ -665,7 +727,9 @@ describe('§4 ring files resized by someone else', () => {
       { op: 'list', name: s.name },
     ]);
     expect(open).toMatchObject({ ok: false, code: 'RING_INVALID' });
-    expect(open.message).toMatch(new RegExp(`it is ${2 * 1024 ** 3} bytes but its geometry needs exactly ${size} .*extended`));
+    expect(open.message).toMatch(
+      new RegExp(`it is ${2 * 1024 ** 3} bytes but its geometry needs exactly ${size} .*extended`),
+    );
     // No 2 GiB mapping, not even for a moment: peak RSS (VmHWM), RSS and address space all stay put.
     expect(open.hwmGrowth).toBeLessThan(64 * 1024 ** 2);
     expect(open.rssGrowth).toBeLessThan(64 * 1024 ** 2);
@@ -673,7 +737,11 @@ describe('§4 ring files resized by someone else', () => {
     expect(list.segments).toEqual([expect.objectContaining({ valid: false, writerAlive: true, stale: false })]);
     expect(list.segments![0].problem).toMatch(/extended/);
     // Nobody may take over a live ring, however odd its file; the writer and the reader attached before carry on.
-    expectCode(() => new FrameRingServer({ name: s.name, width: 32, height: 32 }), 'RING_EXISTS', new RegExp(`live process ${process.pid}`));
+    expectCode(
+      () => new FrameRingServer({ name: s.name, width: 32, height: 32 }),
+      'RING_EXISTS',
+      new RegExp(`live process ${process.pid}`),
+    );
     const pixels = new Uint8Array(s.frameBytes);
     for (let n = 1; n <= 5; n++) {
       fillFrame(pixels, n);
@@ -710,7 +778,9 @@ describe('§4 ring files resized by someone else', () => {
     expect(fstatSync(oldFd).blocks).toBe(old.blocks);
 
     holder.send({ check: true });
-    const checked = await nextMessage<{ checked: number[]; writerGone: string | null }>(holder, (m) => Array.isArray(m.checked));
+    const checked = await nextMessage<{ checked: number[]; writerGone: string | null }>(holder, (m) =>
+      Array.isArray(m.checked),
+    );
     expect(checked.checked).toEqual(held.held);
     expect(checked.writerGone).toMatch(/died/);
     expect(holder.exitCode).toBeNull();
@@ -780,7 +850,10 @@ describe('§7 dead readers', () => {
     // The dead process's holds went with its entries: its 16 bits are clear on the slot the others still hold.
     const masks = holdMasks(s.name, 4).filter((m) => m !== 0n);
     expect(masks).toHaveLength(1);
-    const bits = masks[0].toString(2).split('').filter((b) => b === '1').length;
+    const bits = masks[0]
+      .toString(2)
+      .split('')
+      .filter((b) => b === '1').length;
     expect(bits).toBe(48);
   });
 });
@@ -803,7 +876,10 @@ describe('§7 a reader wiping its whole buffer', () => {
     const pixels = new Uint8Array(s.frameBytes);
     fillFrame(pixels, 1);
     s.write(pixels, { frameNumber: 1, slotId: 5 });
-    const wiped = await nextMessage<{ wiped?: boolean; bufferBytes: number; frame: number }>(wiper, (m) => m.wiped === true);
+    const wiped = await nextMessage<{ wiped?: boolean; bufferBytes: number; frame: number }>(
+      wiper,
+      (m) => m.wiped === true,
+    );
     const layout = nativeServerOf(s).layout();
     expect(wiped.bufferBytes).toBe(slots * layout.slotStride);
     const metaBytes = Math.ceil((offsets.headerBytes + slots * offsets.slotMetaBytes) / 4096) * 4096;
@@ -812,7 +888,12 @@ describe('§7 a reader wiping its whole buffer', () => {
     const file = readFileSync(shmPath(s.name)).subarray(0, metaBytes);
     expect(file.readBigUInt64LE(0)).toBe(RING_MAGIC);
     expect(file.readUInt32LE(offsets.slotCount)).toBe(slots);
-    expect(s.stats().readers.map((r) => r.pid).sort()).toEqual([wiper.pid, counter.pid].sort());
+    expect(
+      s
+        .stats()
+        .readers.map((r) => r.pid)
+        .sort(),
+    ).toEqual([wiper.pid, counter.pid].sort());
     expect(listSegments().find((x) => x.name === s.name)).toMatchObject({ valid: true, readers: 2 });
 
     for (let n = 2; n <= 21; n++) {
@@ -825,7 +906,10 @@ describe('§7 a reader wiping its whole buffer', () => {
       expect(g.meta).toEqual({ seq: k + 2, width: 32, height: 32, bytes: 32 * 32 * 3, frameNumber: k + 2, slotId: 5 });
       expect(g.droppedBefore).toBe(0);
     });
-    const beat = await nextMessage<{ beat?: boolean; count: number; bad: number }>(counter, (m) => m.beat === true && m.count >= 21);
+    const beat = await nextMessage<{ beat?: boolean; count: number; bad: number }>(
+      counter,
+      (m) => m.beat === true && m.count >= 21,
+    );
     expect(beat.bad).toBeLessThanOrEqual(1); // frame 1 may have been wiped under it while it checked
     expect(s.stats().readers).toHaveLength(2);
   });
@@ -852,7 +936,10 @@ describe('§7 a live ring of another layout version', () => {
     const b = ringName();
     futureVersionRing(a);
     futureVersionRing(b);
-    const holders = [await holdLock(shmPath(a), [offsets.writerLockByte]), await holdLock(shmPath(b), [offsets.writerLockByte])];
+    const holders = [
+      await holdLock(shmPath(a), [offsets.writerLockByte]),
+      await holdLock(shmPath(b), [offsets.writerLockByte]),
+    ];
     cleanups.push(() => {
       for (const h of holders) h.process.kill('SIGKILL');
     });
@@ -869,8 +956,17 @@ describe('§7 a live ring of another layout version', () => {
     }
     const inoA = statSync(shmPath(a)).ino;
 
-    expect(listSegments().find((s) => s.name === a)).toMatchObject({ version: 4, writerAlive: true, stale: false, valid: false });
-    const err = expectCode(() => new FrameRingServer({ name: a, width: 8, height: 8 }), 'RING_EXISTS', new RegExp(`live process ${holders[0].process.pid}`));
+    expect(listSegments().find((s) => s.name === a)).toMatchObject({
+      version: 4,
+      writerAlive: true,
+      stale: false,
+      valid: false,
+    });
+    const err = expectCode(
+      () => new FrameRingServer({ name: a, width: 8, height: 8 }),
+      'RING_EXISTS',
+      new RegExp(`live process ${holders[0].process.pid}`),
+    );
     expect(err.message).not.toMatch(/being created/);
     expectCode(() => FrameRingClient.open(a), 'RING_INVALID', /layout version is 4/);
     expect(removeSegment(`framering-${a}`)).toMatchObject({ removed: false, why: expect.stringMatching(/alive/) });
@@ -891,6 +987,11 @@ describe('§7 a live ring of another layout version', () => {
     // …and a new server replaces the other.
     const s = new FrameRingServer({ name: b, width: 8, height: 8 });
     cleanups.push(() => s.close());
-    expect(listSegments().find((x) => x.name === b)).toMatchObject({ valid: true, version: addon.limits.layoutVersion, writerPid: process.pid, writerAlive: true });
+    expect(listSegments().find((x) => x.name === b)).toMatchObject({
+      valid: true,
+      version: addon.limits.layoutVersion,
+      writerPid: process.pid,
+      writerAlive: true,
+    });
   });
 });

@@ -42,7 +42,9 @@ describe('dead and replaced processes', () => {
     await nextMessage(writer, (m) => m.ready === true);
     const c = FrameRingClient.open(name);
     cleanups.push(() => c.close());
-    const gone = new Promise<{ err: FrameringError; at: number }>((resolve) => c.on('gone', (err) => resolve({ err, at: Date.now() })));
+    const gone = new Promise<{ err: FrameringError; at: number }>((resolve) =>
+      c.on('gone', (err) => resolve({ err, at: Date.now() })),
+    );
     c.onFrame(() => {});
     const killedAt = Date.now();
     writer.kill('SIGKILL');
@@ -73,7 +75,11 @@ describe('dead and replaced processes', () => {
     await exited(writer);
     const s = new FrameRingServer({ name, width: 16, height: 16 });
     cleanups.push(() => s.close());
-    expect(listSegments().find((x) => x.name === name)).toMatchObject({ writerPid: process.pid, writerAlive: true, width: 16 });
+    expect(listSegments().find((x) => x.name === name)).toMatchObject({
+      writerPid: process.pid,
+      writerAlive: true,
+      width: 16,
+    });
   });
 
   it('the writer reclaims the table entry and held slot of a reader killed while holding a frame', async () => {
@@ -154,7 +160,11 @@ describe('bad input', () => {
     const free = fs.bavail * fs.bsize;
     const slots = Math.ceil(free / (16384 * 16384 * 3)) + 1;
     const name = ringName();
-    expectCode(() => new FrameRingServer({ name, width: 16384, height: 16384, slots: Math.min(slots, 1024) }), 'NO_SPACE', /--shm-size/);
+    expectCode(
+      () => new FrameRingServer({ name, width: 16384, height: 16384, slots: Math.min(slots, 1024) }),
+      'NO_SPACE',
+      /--shm-size/,
+    );
     expect(existsSync(shmPath(name))).toBe(false);
   });
 
@@ -264,10 +274,17 @@ describe('bad input', () => {
   it('segments are 0600 by default and widen to a group on request', () => {
     const a = new FrameRingServer({ name: ringName(), width: 8, height: 8 });
     const b = new FrameRingServer({ name: ringName(), width: 8, height: 8, mode: 0o660 });
-    cleanups.push(() => a.close(), () => b.close());
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    );
     expect(statSync(shmPath(a.name)).mode & 0o777).toBe(0o600);
     expect(statSync(shmPath(b.name)).mode & 0o777).toBe(0o660);
-    expectCode(() => new FrameRingServer({ name: ringName(), width: 8, height: 8, mode: 0o666 }), 'INVALID_ARGUMENT', /other users/);
+    expectCode(
+      () => new FrameRingServer({ name: ringName(), width: 8, height: 8, mode: 0o666 }),
+      'INVALID_ARGUMENT',
+      /other users/,
+    );
   });
 });
 

@@ -36,7 +36,17 @@ function child(url: URL, args: string[]): ChildProcess {
 function childInPidNamespace(url: URL, args: string[]): ChildProcess {
   const c = spawn(
     'unshare',
-    ['--pid', '--fork', '--mount-proc', '--kill-child=SIGKILL', process.execPath, '--import', 'tsx', fileURLToPath(url), ...args],
+    [
+      '--pid',
+      '--fork',
+      '--mount-proc',
+      '--kill-child=SIGKILL',
+      process.execPath,
+      '--import',
+      'tsx',
+      fileURLToPath(url),
+      ...args,
+    ],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
   children.push(c);
@@ -52,7 +62,10 @@ function record(c: ChildProcess): Array<Record<string, unknown>> {
 
 async function writerStats(writer: ChildProcess): Promise<{ written: number; readers: Array<{ pid: number }> }> {
   writer.send({ stats: true });
-  const m = await nextMessage<{ stats: { readers: Array<{ pid: number }> }; written: number }>(writer, (x) => 'stats' in x);
+  const m = await nextMessage<{ stats: { readers: Array<{ pid: number }> }; written: number }>(
+    writer,
+    (x) => 'stats' in x,
+  );
   return { written: m.written, readers: m.stats.readers };
 }
 
@@ -82,43 +95,46 @@ describe('liveness the kernel vouches for', () => {
     expect(readers.map((r) => r.pid)).toContain(reader.pid);
   });
 
-  it.skipIf(!canUnsharePid)('a reader in its own PID namespace and a writer outside: frames flow, kill -9 of either is seen within 1 s', async () => {
-    // Reader inside, writer outside.
-    let name = ringName();
-    let writer = child(WRITER, [name, '100']);
-    await nextMessage(writer, (m) => m.ready === true);
-    const inside = childInPidNamespace(READER, [name, 'latest', 'handler']);
-    const insideMessages = record(inside);
-    await nextMessage(inside, (m) => m.ready === true);
-    await new Promise((r) => setTimeout(r, 1500)); // longer than any liveness check
-    expect(framesOf(insideMessages).length).toBeGreaterThan(50);
-    expect(goneOf(insideMessages)).toEqual([]);
-    expect((await writerStats(writer)).readers).toHaveLength(1); // its pid is another namespace's: only the lock counts
-    inside.kill('SIGKILL');
-    let t0 = Date.now();
-    for (;;) {
-      if ((await writerStats(writer)).readers.length === 0) break;
-      if (Date.now() - t0 > 3000) throw new Error('the writer did not notice the dead reader');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(Date.now() - t0).toBeLessThan(1000);
+  it.skipIf(!canUnsharePid)(
+    'a reader in its own PID namespace and a writer outside: frames flow, kill -9 of either is seen within 1 s',
+    async () => {
+      // Reader inside, writer outside.
+      let name = ringName();
+      let writer = child(WRITER, [name, '100']);
+      await nextMessage(writer, (m) => m.ready === true);
+      const inside = childInPidNamespace(READER, [name, 'latest', 'handler']);
+      const insideMessages = record(inside);
+      await nextMessage(inside, (m) => m.ready === true);
+      await new Promise((r) => setTimeout(r, 1500)); // longer than any liveness check
+      expect(framesOf(insideMessages).length).toBeGreaterThan(50);
+      expect(goneOf(insideMessages)).toEqual([]);
+      expect((await writerStats(writer)).readers).toHaveLength(1); // its pid is another namespace's: only the lock counts
+      inside.kill('SIGKILL');
+      let t0 = Date.now();
+      for (;;) {
+        if ((await writerStats(writer)).readers.length === 0) break;
+        if (Date.now() - t0 > 3000) throw new Error('the writer did not notice the dead reader');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(Date.now() - t0).toBeLessThan(1000);
 
-    // Writer inside, reader outside.
-    name = ringName();
-    writer = childInPidNamespace(WRITER, [name, '100']);
-    await nextMessage(writer, (m) => m.ready === true);
-    const outside = child(READER, [name, 'latest', 'handler']);
-    const outsideMessages = record(outside);
-    await nextMessage(outside, (m) => m.ready === true);
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(framesOf(outsideMessages).length).toBeGreaterThan(50);
-    expect(goneOf(outsideMessages)).toEqual([]);
-    writer.kill('SIGKILL');
-    t0 = Date.now();
-    await until('goneOf(outsideMessages).length > 0', () => goneOf(outsideMessages).length > 0, 3000);
-    expect(Date.now() - t0).toBeLessThan(1000);
-    expect(String(goneOf(outsideMessages)[0]!.gone)).toMatch(/died/);
-  });
+      // Writer inside, reader outside.
+      name = ringName();
+      writer = childInPidNamespace(WRITER, [name, '100']);
+      await nextMessage(writer, (m) => m.ready === true);
+      const outside = child(READER, [name, 'latest', 'handler']);
+      const outsideMessages = record(outside);
+      await nextMessage(outside, (m) => m.ready === true);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(framesOf(outsideMessages).length).toBeGreaterThan(50);
+      expect(goneOf(outsideMessages)).toEqual([]);
+      writer.kill('SIGKILL');
+      t0 = Date.now();
+      await until('goneOf(outsideMessages).length > 0', () => goneOf(outsideMessages).length > 0, 3000);
+      expect(Date.now() - t0).toBeLessThan(1000);
+      expect(String(goneOf(outsideMessages)[0]!.gone)).toMatch(/died/);
+    },
+  );
 });
 
 describe('a stopped process stops nobody', () => {
@@ -138,7 +154,10 @@ describe('a stopped process stops nobody', () => {
       const t0 = performance.now();
       await during();
       const seconds = (performance.now() - t0) / 1000;
-      return { writer: ((await writerStats(writer)).written - w0) / seconds, reader: (framesOf(steadyMessages).length - r0) / seconds };
+      return {
+        writer: ((await writerStats(writer)).written - w0) / seconds,
+        reader: (framesOf(steadyMessages).length - r0) / seconds,
+      };
     };
     const calm = await rates(() => new Promise((r) => setTimeout(r, 3000)));
     const stormy = await rates(async () => {

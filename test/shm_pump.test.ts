@@ -19,9 +19,13 @@ function setup(width: number, height: number, frames: number, extraBytes = 0, li
   const client = FrameRingClient.open(server.name, { policy: 'every' });
   cleanups.push(() => client.close());
   const pipe = createPipe({ pipeBytes: 1 << 20 });
-  const source = spawn(process.execPath, ['--import', 'tsx', SOURCE, String(server.frameBytes), String(frames), String(extraBytes), String(lingerMs)], {
-    stdio: ['ignore', pipe.writeFd, 'inherit'],
-  });
+  const source = spawn(
+    process.execPath,
+    ['--import', 'tsx', SOURCE, String(server.frameBytes), String(frames), String(extraBytes), String(lingerMs)],
+    {
+      stdio: ['ignore', pipe.writeFd, 'inherit'],
+    },
+  );
   closeFd(pipe.writeFd); // only the child writes: its exit is our EOF
   const pump = new RingPump(server, pipe.readFd, { slotId: 4 });
   cleanups.push(() => pump.stop());
@@ -91,6 +95,8 @@ describe('RingPump', () => {
       closeFd(pipe.readFd);
       closeFd(pipe.writeFd);
     });
-    expect(() => new RingPump(server, pipe.readFd, { frameBytes: 8 * 8 * 3 + 1 })).toThrow(/frameBytes must be a whole number from 1 to 192/);
+    expect(() => new RingPump(server, pipe.readFd, { frameBytes: 8 * 8 * 3 + 1 })).toThrow(
+      /frameBytes must be a whole number from 1 to 192/,
+    );
   });
 });

@@ -12,7 +12,12 @@ describe('free space', () => {
   it.skipIf(!canMount)('a ring restarted after kill -9 counts the stale ring it replaces as free space', () => {
     const run = spawnSync(
       'unshare',
-      ['--mount', 'sh', '-c', `mount -t tmpfs -o size=64m tmpfs /dev/shm && exec "${process.execPath}" --import tsx "${SCRIPT}"`],
+      [
+        '--mount',
+        'sh',
+        '-c',
+        `mount -t tmpfs -o size=64m tmpfs /dev/shm && exec "${process.execPath}" --import tsx "${SCRIPT}"`,
+      ],
       { encoding: 'utf8', timeout: 60_000 },
     );
     expect(run.status, run.stderr).toBe(0);

@@ -99,7 +99,9 @@ describe('worker_threads terminated at random moments', () => {
     expect(ring.stats().readers).toEqual([]);
     // Every worker's own ring is unlinked and unmapped, and no pipe end is left open.
     expect(shmFiles(ownPrefix)).toEqual([]);
-    const maps = readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.includes(`framering-${ownPrefix}`));
+    const maps = readFileSync('/proc/self/maps', 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(`framering-${ownPrefix}`));
     expect(maps).toEqual([]);
     expect(readdirSync('/proc/self/fd').length).toBeLessThanOrEqual(fdsBefore + 2);
     // The ring still works for a reader of this thread.
@@ -133,7 +135,8 @@ describe('readers close on every catchable way out of their process', () => {
       else if (how === 'natural') child.send({ go: true });
       else ring.write(pixels); // the handler leaves on this frame
       const { code, signal: diedOf } = await gone;
-      if (signal) expect(diedOf).toBe(signal); // framering's handler re-raises the signal after closing
+      if (signal)
+        expect(diedOf).toBe(signal); // framering's handler re-raises the signal after closing
       else expect(code).toBe(how === 'exit' ? 3 : how === 'throw' ? 1 : 0);
       expect(ring.stats().readers).toEqual([]);
     });
@@ -148,7 +151,11 @@ describe('objects garbage-collected without close()', () => {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(child);
-    const result = await nextMessage<{ rounds: number; detached: number; collected: number }>(child, () => true, 50_000);
+    const result = await nextMessage<{ rounds: number; detached: number; collected: number }>(
+      child,
+      () => true,
+      50_000,
+    );
     expect(await exited(child)).toEqual({ code: 0, signal: null });
     // 30 rounds drop a server and a reader (2 views), 30 keep the server and drop 3 readers in turn (3 views).
     expect(result).toEqual({ rounds: 60, detached: 30 * 2 + 30 * 3, collected: 30 * 2 + 30 * 3 });

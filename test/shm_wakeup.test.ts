@@ -92,20 +92,23 @@ describe('reader wakeups', () => {
     }
   });
 
-  it.skipIf(!canUnshareNet)('a reader in another network namespace (doorbell unreachable) falls back to the waiter thread', async () => {
-    const s = server();
-    const reader = spawn(
-      'unshare',
-      ['--net', process.execPath, '--import', 'tsx', fileURLToPath(READER), s.name, 'every', 'handler'],
-      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-    );
-    children.push(reader);
-    await nextMessage(reader, (m) => m.ready === true);
-    const got = await flow(s, reader, 10); // the first ring is refused; its timer switches within 250 ms
-    expect(got.map((m) => m.frame)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
-    reader.send({ wakeup: true });
-    expect(await nextMessage(reader, (m) => 'wakeup' in m)).toEqual({ wakeup: 'thread' });
-  });
+  it.skipIf(!canUnshareNet)(
+    'a reader in another network namespace (doorbell unreachable) falls back to the waiter thread',
+    async () => {
+      const s = server();
+      const reader = spawn(
+        'unshare',
+        ['--net', process.execPath, '--import', 'tsx', fileURLToPath(READER), s.name, 'every', 'handler'],
+        { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+      );
+      children.push(reader);
+      await nextMessage(reader, (m) => m.ready === true);
+      const got = await flow(s, reader, 10); // the first ring is refused; its timer switches within 250 ms
+      expect(got.map((m) => m.frame)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+      reader.send({ wakeup: true });
+      expect(await nextMessage(reader, (m) => 'wakeup' in m)).toEqual({ wakeup: 'thread' });
+    },
+  );
 
   it('FRAMERING_HOPS=1 stamps each hop of a doorbell delivery in trip order; without it there are no stamps', async () => {
     // This process loaded the addon without the switch: nothing is stamped, nothing to read.
@@ -116,7 +119,9 @@ describe('reader wakeups', () => {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(child);
-    const { frames } = await nextMessage<{ frames: Array<{ stamps: number[] | null; entryNs: number; writtenNs: number }> }>(child, (m) => 'frames' in m);
+    const { frames } = await nextMessage<{
+      frames: Array<{ stamps: number[] | null; entryNs: number; writtenNs: number }>;
+    }>(child, (m) => 'frames' in m);
     expect(frames.length).toBe(10);
     for (const f of frames) {
       const [send, poll, drained, call] = f.stamps!;

@@ -38,7 +38,8 @@ function show(value: unknown): string {
 function expectNoSecret(text: string, secrets: readonly string[] = SECRETS): void {
   for (const secret of secrets) {
     expect(text, `"${secret}" in: ${text.slice(0, 2000)}`).not.toContain(secret);
-    for (let i = 0; i + 5 <= secret.length; i++) expect(text, `piece of "${secret}" in: ${text.slice(0, 2000)}`).not.toContain(secret.slice(i, i + 5));
+    for (let i = 0; i + 5 <= secret.length; i++)
+      expect(text, `piece of "${secret}" in: ${text.slice(0, 2000)}`).not.toContain(secret.slice(i, i + 5));
   }
 }
 
@@ -53,9 +54,20 @@ function thrownBy(f: () => unknown): unknown {
 
 describe('inspect() of every public object', () => {
   it('a LiveStream shows its name, redacted source and state, nothing else', async () => {
-    const stream = track(new LiveStream({ source: URL_WITH_SECRETS, width: 64, height: 48, fps: 5, name: ringName(), backoff: { initialMs: 100, maxMs: 200 } }));
+    const stream = track(
+      new LiveStream({
+        source: URL_WITH_SECRETS,
+        width: 64,
+        height: 48,
+        fps: 5,
+        name: ringName(),
+        backoff: { initialMs: 100, maxMs: 200 },
+      }),
+    );
     expectNoSecret(show(stream));
-    expect(inspect(stream, { breakLength: Infinity })).toMatch(/^LiveStream \{ name: 'test-creds-\d+-\d+', source: 'rtsp:\/\/\*\*\*@127\.0\.0\.1:9\/live\?token=\*\*\*&channel=3 \(rtsp over tcp\)', state: 'idle'/);
+    expect(inspect(stream, { breakLength: Infinity })).toMatch(
+      /^LiveStream \{ name: 'test-creds-\d+-\d+', source: 'rtsp:\/\/\*\*\*@127\.0\.0\.1:9\/live\?token=\*\*\*&channel=3 \(rtsp over tcp\)', state: 'idle'/,
+    );
     // Running: the ffmpeg child (whose spawnargs hold the URL) exists now.
     await stream.start();
     expectNoSecret(show(stream));
@@ -74,7 +86,11 @@ describe('inspect() of every public object', () => {
     expect(inspect(redactor)).toMatch(/^Redactor \{ secrets: \d+ \(hidden\) \}$/);
     expectNoSecret(show(redactor));
 
-    const command = buildFfmpegCommand(parseSource(URL_WITH_SECRETS), { width: 64, height: 48, fps: 5 }, { rtspSocketTimeoutOption: '-timeout' });
+    const command = buildFfmpegCommand(
+      parseSource(URL_WITH_SECRETS),
+      { width: 64, height: 48, fps: 5 },
+      { rtspSocketTimeoutOption: '-timeout' },
+    );
     expect(command.args()).toContain(URL_WITH_SECRETS); // ffmpeg gets the real URL…
     expectNoSecret(show(command)); // …people never see it
     expectNoSecret(String(command));
@@ -100,7 +116,9 @@ describe('inspect() of every public object', () => {
     ];
     for (const p of processes) {
       expectNoSecret(show(p));
-      expect(inspect(p, { breakLength: Infinity })).toMatch(new RegExp(`^${p.constructor.name} \\{ name: '${p.name}', state: 'new'`));
+      expect(inspect(p, { breakLength: Infinity })).toMatch(
+        new RegExp(`^${p.constructor.name} \\{ name: '${p.name}', state: 'new'`),
+      );
     }
   });
 });
@@ -143,7 +161,11 @@ describe('malformed URLs', () => {
 describe('query values', () => {
   it('every value is masked unless its key is allow-listed', () => {
     const url = `rtsp://cam/x?channel=1&subtype=0&apikey=${TOKEN}&X-Amz-Signature=${PASSWORD}&a=${USER}&Profile=main&${TOKEN}x`;
-    const texts = [describeSource(parseSource(url)), Redactor.forUrl(url).redact(`open ${url} failed`), new Redactor().redact(`open ${url} failed`)];
+    const texts = [
+      describeSource(parseSource(url)),
+      Redactor.forUrl(url).redact(`open ${url} failed`),
+      new Redactor().redact(`open ${url} failed`),
+    ];
     for (const text of texts) {
       expectNoSecret(text);
       expect(text).toContain('channel=1&subtype=0&apikey=***&X-Amz-Signature=***&a=***&Profile=main&***');
@@ -158,7 +180,9 @@ describe('a token as the user name', () => {
     const r = Redactor.forUrl(`rtsp://${TOKEN}@cam/x`);
     expect(r.redact(`rtsp://${TOKEN}@cam/x: 401 Unauthorized`)).toBe('rtsp://***@cam/x: 401 Unauthorized');
     expect(r.redact(`user ${TOKEN} not allowed`)).toBe('user *** not allowed');
-    expect(r.redact(`Authorization: Basic ${Buffer.from(`${TOKEN}:`).toString('base64')}`)).toBe('Authorization: Basic ***');
+    expect(r.redact(`Authorization: Basic ${Buffer.from(`${TOKEN}:`).toString('base64')}`)).toBe(
+      'Authorization: Basic ***',
+    );
     expectNoSecret(describeSource(parseSource(`rtsp://${TOKEN}@cam/x`)));
   });
 });
@@ -180,7 +204,13 @@ describe('long ffmpeg stderr lines', () => {
     // This one straddles the 4000th character, where the kept head of a line ends now.
     const straddleNew = `${'word '.repeat(799)}rtsp://${USER}:${PASSWORD}@cam/x ${'z'.repeat(500)}`;
     for (const line of [straddleOld, straddleNew]) {
-      const { lines, seen } = tailOf([line.slice(0, 1500), line.slice(1500, 3000), line.slice(3000), '\n', 'next line\n']);
+      const { lines, seen } = tailOf([
+        line.slice(0, 1500),
+        line.slice(1500, 3000),
+        line.slice(3000),
+        '\n',
+        'next line\n',
+      ]);
       expectNoSecret([...lines, ...seen].join('\n'));
       expect(lines.at(-1)).toBe('next line');
       expect(lines[0]).toMatch(/… \(\d+ more chars\)$/);
@@ -205,7 +235,16 @@ describe('a real LiveStream against bad cameras', () => {
   }
 
   async function expectSilentAboutSecrets(url: string, secrets: string[], expectError: RegExp): Promise<void> {
-    const stream = track(new LiveStream({ source: url, width: 64, height: 48, fps: 5, name: ringName(), backoff: { initialMs: 100, maxMs: 300 } }));
+    const stream = track(
+      new LiveStream({
+        source: url,
+        width: 64,
+        height: 48,
+        fps: 5,
+        name: ringName(),
+        backoff: { initialMs: 100, maxMs: 300 },
+      }),
+    );
     const rec = new StreamRecorder(stream);
     await stream.start();
     await rec.until(() => rec.faults.length >= 2, 'two faults');
@@ -226,13 +265,21 @@ describe('a real LiveStream against bad cameras', () => {
 
   it('a closed port: no secret in any event, error, stat or fault', async () => {
     const port = await closedPort();
-    await expectSilentAboutSecrets(`rtsp://${USER}:${PASSWORD}@127.0.0.1:${port}/live?token=${TOKEN}&channel=3`, SECRETS, /Connection refused/i);
+    await expectSilentAboutSecrets(
+      `rtsp://${USER}:${PASSWORD}@127.0.0.1:${port}/live?token=${TOKEN}&channel=3`,
+      SECRETS,
+      /Connection refused/i,
+    );
   });
 
   it('a real RTSP server refusing the password (401): ffmpeg echoes the URL, we never do', async () => {
     const server = await RtspTestServer.start({ user: USER, password: 'the-right-one-77' });
     try {
-      await expectSilentAboutSecrets(server.secureUrl(USER, PASSWORD), [USER, PASSWORD], /401|Unauthorized|authorization/i);
+      await expectSilentAboutSecrets(
+        server.secureUrl(USER, PASSWORD),
+        [USER, PASSWORD],
+        /401|Unauthorized|authorization/i,
+      );
     } finally {
       await server.stop();
     }

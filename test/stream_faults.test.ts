@@ -28,7 +28,6 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-
 describe('LiveStream faults against a real RTSP server', () => {
   let server: RtspTestServer;
   beforeAll(async () => {
@@ -39,9 +38,16 @@ describe('LiveStream faults against a real RTSP server', () => {
   });
 
   it('recovers on its own when the camera is killed and comes back', async () => {
-    const stream = track(new LiveStream({
-      source: server.url(), width: W, height: H, fps: 10, name: ringName(), backoff: { initialMs: 200, maxMs: 1000 },
-    }));
+    const stream = track(
+      new LiveStream({
+        source: server.url(),
+        width: W,
+        height: H,
+        fps: 10,
+        name: ringName(),
+        backoff: { initialMs: 200, maxMs: 1000 },
+      }),
+    );
     const rec = new StreamRecorder(stream);
     await stream.start();
     await stream.whenState('streaming', 30_000);
@@ -67,11 +73,20 @@ describe('LiveStream faults against a real RTSP server', () => {
   });
 
   it('restarts a frozen ffmpeg through the watchdog', async () => {
-    const stream = track(new LiveStream({
-      source: server.url(), width: W, height: H, fps: 10, name: ringName(),
-      // The watchdog also covers connecting: leave ffmpeg time to probe the stream (~3 s at 10 fps).
-      stallMs: 1000, watchdogMs: 8000, stopTimeoutMs: 1000, backoff: { initialMs: 100, maxMs: 500 },
-    }));
+    const stream = track(
+      new LiveStream({
+        source: server.url(),
+        width: W,
+        height: H,
+        fps: 10,
+        name: ringName(),
+        // The watchdog also covers connecting: leave ffmpeg time to probe the stream (~3 s at 10 fps).
+        stallMs: 1000,
+        watchdogMs: 8000,
+        stopTimeoutMs: 1000,
+        backoff: { initialMs: 100, maxMs: 500 },
+      }),
+    );
     const rec = new StreamRecorder(stream);
     await stream.start();
     await stream.whenState('streaming', 30_000);
@@ -89,10 +104,17 @@ describe('LiveStream faults against a real RTSP server', () => {
   });
 
   it('reports a frozen camera as stalled and goes back to streaming when it resumes', async () => {
-    const stream = track(new LiveStream({
-      source: { kind: 'rtsp', url: server.url(), timeoutMs: 20_000 }, width: W, height: H, fps: 10, name: ringName(),
-      stallMs: 1000, watchdogMs: 20_000,
-    }));
+    const stream = track(
+      new LiveStream({
+        source: { kind: 'rtsp', url: server.url(), timeoutMs: 20_000 },
+        width: W,
+        height: H,
+        fps: 10,
+        name: ringName(),
+        stallMs: 1000,
+        watchdogMs: 20_000,
+      }),
+    );
     const rec = new StreamRecorder(stream);
     await stream.start();
     await stream.whenState('streaming', 30_000);
@@ -121,10 +143,16 @@ async function checkBarsNow(stream: LiveStream): Promise<void> {
 describe('LiveStream with a camera that never answers', () => {
   it('a closed port: backoff, counted restarts, no crash', async () => {
     const port = await freePort();
-    const stream = track(new LiveStream({
-      source: `rtsp://admin:NeverShown1@127.0.0.1:${port}/live`, width: W, height: H, fps: 10, name: ringName(),
-      backoff: { initialMs: 100, maxMs: 400 },
-    }));
+    const stream = track(
+      new LiveStream({
+        source: `rtsp://admin:NeverShown1@127.0.0.1:${port}/live`,
+        width: W,
+        height: H,
+        fps: 10,
+        name: ringName(),
+        backoff: { initialMs: 100, maxMs: 400 },
+      }),
+    );
     const rec = new StreamRecorder(stream);
     await stream.start();
     await rec.until(() => stream.stats().restarts >= 3, 'three restarts');
@@ -149,10 +177,17 @@ describe('LiveStream with a camera that never answers', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const port = (silent.address() as { port: number }).port;
     try {
-      const stream = track(new LiveStream({
-        source: { kind: 'rtsp', url: `rtsp://127.0.0.1:${port}/live`, timeoutMs: 1000 }, width: W, height: H, fps: 10,
-        name: ringName(), watchdogMs: 15_000, backoff: { initialMs: 100, maxMs: 300 },
-      }));
+      const stream = track(
+        new LiveStream({
+          source: { kind: 'rtsp', url: `rtsp://127.0.0.1:${port}/live`, timeoutMs: 1000 },
+          width: W,
+          height: H,
+          fps: 10,
+          name: ringName(),
+          watchdogMs: 15_000,
+          backoff: { initialMs: 100, maxMs: 300 },
+        }),
+      );
       const rec = new StreamRecorder(stream);
       await stream.start();
       await rec.until(() => rec.faults.length >= 2, 'two faults', 40_000);
@@ -171,12 +206,22 @@ describe('LiveStream with broken ffmpeg output', () => {
     // A real ffmpeg whose output is cut after one and a half frames, as by a crash mid-write.
     const frameBytes = 64 * 48 * 3;
     const wrapper = join(tmp, 'cut-ffmpeg.sh');
-    writeFileSync(wrapper, `#!/bin/sh\ncase "$*" in\n  *pipe:1*) /usr/bin/ffmpeg "$@" | head -c ${frameBytes * 1.5}; exit 0;;\nesac\nexec /usr/bin/ffmpeg "$@"\n`);
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\ncase "$*" in\n  *pipe:1*) /usr/bin/ffmpeg "$@" | head -c ${frameBytes * 1.5}; exit 0;;\nesac\nexec /usr/bin/ffmpeg "$@"\n`,
+    );
     chmodSync(wrapper, 0o755);
-    const stream = track(new LiveStream({
-      source: 'synthetic://smptebars', width: 64, height: 48, fps: 10, name: ringName(), ffmpegPath: wrapper,
-      backoff: { initialMs: 10_000, maxMs: 10_000, jitter: 0 }, // no restart while we look
-    }));
+    const stream = track(
+      new LiveStream({
+        source: 'synthetic://smptebars',
+        width: 64,
+        height: 48,
+        fps: 10,
+        name: ringName(),
+        ffmpegPath: wrapper,
+        backoff: { initialMs: 10_000, maxMs: 10_000, jitter: 0 }, // no restart while we look
+      }),
+    );
     const rec = new StreamRecorder(stream);
     const client = await openRing(stream.info()); // attached before the first frame, to see it
     await stream.start();

@@ -23,7 +23,9 @@ afterAll(async () => {
   await Promise.all(streams.map((s) => s.stop()));
 });
 
-async function started(opts: Omit<LiveStreamOptions, 'width' | 'height' | 'name'> & { width?: number; height?: number }): Promise<LiveStream> {
+async function started(
+  opts: Omit<LiveStreamOptions, 'width' | 'height' | 'name'> & { width?: number; height?: number },
+): Promise<LiveStream> {
   const stream = new LiveStream({ width: W, height: H, name: ringName(), ...opts });
   streams.push(stream);
   await stream.start();
@@ -40,7 +42,11 @@ interface Seen {
 }
 
 /** Frames in order ('every'), copied, until `enough` says so. */
-async function collect(client: FrameRingClient, enough: (seen: Seen[]) => boolean, timeoutMs = 30_000): Promise<Seen[]> {
+async function collect(
+  client: FrameRingClient,
+  enough: (seen: Seen[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<Seen[]> {
   const seen: Seen[] = [];
   const deadline = Date.now() + timeoutMs;
   while (!enough(seen)) {
@@ -50,7 +56,13 @@ async function collect(client: FrameRingClient, enough: (seen: Seen[]) => boolea
       await new Promise((r) => setTimeout(r, 10));
       continue;
     }
-    seen.push({ meta: frame.meta, pixels: frame.copy(), format: frame.format, bytesPerPixel: frame.bytesPerPixel, droppedBefore: frame.droppedBefore });
+    seen.push({
+      meta: frame.meta,
+      pixels: frame.copy(),
+      format: frame.format,
+      bytesPerPixel: frame.bytesPerPixel,
+      droppedBefore: frame.droppedBefore,
+    });
     frame.release();
   }
   return seen;
@@ -117,13 +129,15 @@ describe('pixel formats, with a real ffmpeg on smptebars', () => {
     const server = new FrameRingServer({ name: ringName(), width: 8, height: 8, pixelFormat: 'gray8' });
     try {
       expect(server.frameBytes).toBe(64);
-      expect(() => FrameRingClient.open({ ...server.info(), pixelFormat: 'rgb24' })).toThrow(expect.objectContaining({ code: 'RING_INVALID' }));
-      expect(() => new FrameRingServer({ name: ringName(), width: 8, height: 8, pixelFormat: 'yuv420p' as never })).toThrow(
-        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      expect(() => FrameRingClient.open({ ...server.info(), pixelFormat: 'rgb24' })).toThrow(
+        expect.objectContaining({ code: 'RING_INVALID' }),
       );
-      expect(() => new LiveStream({ source: 'synthetic://', width: 8, height: 8, fps: 1, pixelFormat: 'rgba' as never })).toThrow(
-        expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('pixelFormat') }),
-      );
+      expect(
+        () => new FrameRingServer({ name: ringName(), width: 8, height: 8, pixelFormat: 'yuv420p' as never }),
+      ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+      expect(
+        () => new LiveStream({ source: 'synthetic://', width: 8, height: 8, fps: 1, pixelFormat: 'rgba' as never }),
+      ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('pixelFormat') }));
     } finally {
       server.close();
     }
@@ -136,7 +150,9 @@ describe('pixel formats, with a real ffmpeg on smptebars', () => {
     expect(gray.slice(-5)).toEqual(['-pix_fmt', 'gray', '-f', 'rawvideo', 'pipe:1']);
     expect(gray.join(' ')).not.toContain('metadata=');
     const timed = buildFfmpegArgs(parseSource('synthetic://'), out, caps, { frameTimes: true });
-    expect(timed[timed.indexOf('-vf') + 1]).toMatch(/^fps=10,scale=64:48:flags=bilinear,settb=AVTB,metadata=mode=add.*file=pipe\\\\:3:direct=1$/);
+    expect(timed[timed.indexOf('-vf') + 1]).toMatch(
+      /^fps=10,scale=64:48:flags=bilinear,settb=AVTB,metadata=mode=add.*file=pipe\\\\:3:direct=1$/,
+    );
   });
 });
 
@@ -155,7 +171,9 @@ describe('camera time and restarts, with a real ffmpeg', () => {
     const client = FrameRingClient.open(stream.info(), { policy: 'every' });
     const seen = await collect(client, (s) => s.length >= 12);
     client.close();
-    const inOrder = seen.filter((s, i) => i > 0 && s.droppedBefore === 0 && s.meta.frameNumber === seen[i - 1]!.meta.frameNumber + 1);
+    const inOrder = seen.filter(
+      (s, i) => i > 0 && s.droppedBefore === 0 && s.meta.frameNumber === seen[i - 1]!.meta.frameNumber + 1,
+    );
     expect(inOrder.length).toBeGreaterThan(5);
     for (const s of inOrder) {
       const prev = seen[seen.indexOf(s) - 1]!;
@@ -172,7 +190,13 @@ describe('camera time and restarts, with a real ffmpeg', () => {
   it('from a real RTSP camera: ptsUs steps by exactly one output interval', async () => {
     const server = await RtspTestServer.start({ width: 160, height: 120, fps: 10 });
     try {
-      const stream = await started({ source: server.url(), width: 160, height: 120, fps: 5, ffmpegPath: await timedFfmpeg() });
+      const stream = await started({
+        source: server.url(),
+        width: 160,
+        height: 120,
+        fps: 5,
+        ffmpegPath: await timedFfmpeg(),
+      });
       const client = FrameRingClient.open(stream.info(), { policy: 'every' });
       const seen = await collect(client, (s) => s.length >= 8, 60_000);
       client.close();
@@ -192,7 +216,12 @@ describe('camera time and restarts, with a real ffmpeg', () => {
   }, 90_000);
 
   it('cameraTime: false leaves ptsUs null', async () => {
-    const stream = await started({ source: 'synthetic://', fps: 10, cameraTime: false, ffmpegPath: await timedFfmpeg() });
+    const stream = await started({
+      source: 'synthetic://',
+      fps: 10,
+      cameraTime: false,
+      ffmpegPath: await timedFfmpeg(),
+    });
     const client = FrameRingClient.open(stream.info());
     const [f] = await collect(client, (s) => s.length >= 1);
     client.close();
@@ -213,7 +242,11 @@ describe('camera time and restarts, with a real ffmpeg', () => {
 
   it('frameNumber counts on across an ffmpeg restart, and meta.restarts counts the restart', async () => {
     const stream = await started({
-      source: 'synthetic://testsrc2', fps: 10, slots: 64, backoff: { initialMs: 100, maxMs: 500 }, ffmpegPath: await timedFfmpeg(),
+      source: 'synthetic://testsrc2',
+      fps: 10,
+      slots: 64,
+      backoff: { initialMs: 100, maxMs: 500 },
+      ffmpegPath: await timedFfmpeg(),
     });
     const client = FrameRingClient.open(stream.info(), { policy: 'every' });
     const before = await collect(client, (s) => s.length >= 5);
@@ -248,7 +281,9 @@ describe('the meta fields through a ring written from JavaScript', () => {
     const server = new FrameRingServer({ name: ringName(), width: 4, height: 2, pixelFormat: 'gray8', slots: 4 });
     const client = FrameRingClient.open(server.info(), { policy: 'every' });
     try {
-      expect(() => server.write(new Uint8Array(4 * 2 * 3))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('gray8 = 8 bytes') }));
+      expect(() => server.write(new Uint8Array(4 * 2 * 3))).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('gray8 = 8 bytes') }),
+      );
       server.write(new Uint8Array(8).fill(7), { ptsUs: -40_000, restarts: 2, frameNumber: 11 });
       server.write(new Uint8Array(8), { ptsUs: null });
       server.write(new Uint8Array(8), { ptsUs: 2 ** 40 });
@@ -257,7 +292,14 @@ describe('the meta fields through a ring written from JavaScript', () => {
         f!.release();
         return m;
       });
-      expect(metas[0]).toMatchObject({ ptsUs: -40_000, restarts: 2, frameNumber: 11, format: 'gray8', first: 7, size: 8 });
+      expect(metas[0]).toMatchObject({
+        ptsUs: -40_000,
+        restarts: 2,
+        frameNumber: 11,
+        format: 'gray8',
+        first: 7,
+        size: 8,
+      });
       expect(metas[1]).toMatchObject({ ptsUs: null, restarts: 0, format: 'gray8' });
       expect(metas[2]!.ptsUs).toBe(2 ** 40);
     } finally {
@@ -339,7 +381,8 @@ describe('readers that assume RGB24', () => {
 describe('the analysis reads every pixel format', () => {
   const W2 = 8;
   const H2 = 4;
-  const solid = (bytes: number[]) => Uint8Array.from({ length: W2 * H2 * bytes.length }, (_, i) => bytes[i % bytes.length]!);
+  const solid = (bytes: number[]) =>
+    Uint8Array.from({ length: W2 * H2 * bytes.length }, (_, i) => bytes[i % bytes.length]!);
 
   it('GreySampler and MotionDetector: bgr24 red has the luma of rgb24 red; gray8 is its own luma', () => {
     const luma = (format: PixelFormat, pixels: Uint8Array) => new GreySampler(W2, H2, 2, format).sample(pixels).data[0];
@@ -347,7 +390,9 @@ describe('the analysis reads every pixel format', () => {
     expect(luma('bgr24', solid([0, 0, 255]))).toBe(76);
     expect(luma('rgb24', solid([0, 0, 255]))).toBe(28); // the same bytes misread as RGB: blue
     expect(luma('gray8', solid([123]))).toBe(123);
-    expect(() => new GreySampler(W2, H2, 2, 'gray8').sample(solid([1, 2, 3]).subarray(0, W2 * H2 - 1))).toThrow(/gray8/);
+    expect(() => new GreySampler(W2, H2, 2, 'gray8').sample(solid([1, 2, 3]).subarray(0, W2 * H2 - 1))).toThrow(
+      /gray8/,
+    );
     const motion = new MotionDetector(W2, H2, { step: 1, pixelFormat: 'gray8', minArea: 0.5 });
     expect(motion.detect(solid([10])).motion).toBe(false);
     expect(motion.detect(solid([200])).motion).toBe(true);
@@ -379,8 +424,14 @@ describe('LiveStream.whenState with an AbortSignal', () => {
     const controller = new AbortController();
     const waiting = stream.whenState('reconnecting', { timeoutMs: 60_000, signal: controller.signal });
     setTimeout(() => controller.abort(new Error('user left')), 100);
-    await expect(waiting).rejects.toMatchObject({ code: 'ABORTED', name: 'AbortError', message: expect.stringContaining('user left') });
-    await expect(stream.whenState('stopped', { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORTED' });
+    await expect(waiting).rejects.toMatchObject({
+      code: 'ABORTED',
+      name: 'AbortError',
+      message: expect.stringContaining('user left'),
+    });
+    await expect(stream.whenState('stopped', { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: 'ABORTED',
+    });
     expect(stream.state).toBe('streaming');
     await expect(stream.whenState('streaming', { signal: AbortSignal.abort() })).resolves.toBeUndefined(); // already there
     await expect(stream.whenState('reconnecting', 50)).rejects.toMatchObject({ code: 'TIMEOUT' });

@@ -53,7 +53,15 @@ async function checkBars(stream: LiveStream, expected = GST_SMPTE_BARS, toleranc
 describe('LiveStream from RTSP', () => {
   for (const transport of ['tcp', 'udp'] as const) {
     it(`decodes real frames over ${transport.toUpperCase()}`, async () => {
-      const stream = track(new LiveStream({ source: { kind: 'rtsp', url: server.url(), transport }, width: W, height: H, fps: 10, name: ringName() }));
+      const stream = track(
+        new LiveStream({
+          source: { kind: 'rtsp', url: server.url(), transport },
+          width: W,
+          height: H,
+          fps: 10,
+          name: ringName(),
+        }),
+      );
       const rec = new StreamRecorder(stream);
       await stream.start();
       await stream.whenState('streaming', 30_000);
@@ -75,7 +83,9 @@ describe('LiveStream from RTSP', () => {
   }
 
   it('reads a password-protected camera and never shows the password', async () => {
-    const stream = track(new LiveStream({ source: server.secureUrl(), width: W, height: H, fps: 10, name: ringName() }));
+    const stream = track(
+      new LiveStream({ source: server.secureUrl(), width: W, height: H, fps: 10, name: ringName() }),
+    );
     const rec = new StreamRecorder(stream);
     await stream.start();
     await stream.whenState('streaming', 30_000);
@@ -87,10 +97,16 @@ describe('LiveStream from RTSP', () => {
 
   it('a wrong password is a fault that names the problem, not the password', async () => {
     const wrong = 'Wr0ng-Secret-Pw';
-    const stream = track(new LiveStream({
-      source: server.secureUrl('user', wrong), width: W, height: H, fps: 10, name: ringName(),
-      backoff: { initialMs: 200, maxMs: 500 },
-    }));
+    const stream = track(
+      new LiveStream({
+        source: server.secureUrl('user', wrong),
+        width: W,
+        height: H,
+        fps: 10,
+        name: ringName(),
+        backoff: { initialMs: 200, maxMs: 500 },
+      }),
+    );
     const rec = new StreamRecorder(stream);
     await stream.start();
     await rec.until(() => rec.faults.length >= 2, 'two faults');
@@ -109,7 +125,9 @@ describe('LiveStream from RTSP', () => {
 
 describe('LiveStream from other sources', () => {
   it('the synthetic source delivers ffmpeg test patterns', async () => {
-    const stream = track(new LiveStream({ source: 'synthetic://smptebars', width: W, height: H, fps: 15, name: ringName(), slotId: 7 }));
+    const stream = track(
+      new LiveStream({ source: 'synthetic://smptebars', width: W, height: H, fps: 15, name: ringName(), slotId: 7 }),
+    );
     await stream.start();
     await stream.whenState('streaming', 20_000);
     await checkBars(stream, FFMPEG_SMPTE_BARS, 12);
@@ -125,9 +143,34 @@ describe('LiveStream from other sources', () => {
 
   it('a file read as fast as possible delivers every frame, then ends', async () => {
     const file = join(tmp, 'bars.mp4');
-    execFileSync('/usr/bin/ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `smptebars=size=${W}x${H}:rate=10`,
-      '-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-y', file]);
-    const stream = track(new LiveStream({ source: { kind: 'file', path: file, realtime: false }, width: W, height: H, fps: 10, name: ringName() }));
+    execFileSync('/usr/bin/ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `smptebars=size=${W}x${H}:rate=10`,
+      '-t',
+      '3',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-y',
+      file,
+    ]);
+    const stream = track(
+      new LiveStream({
+        source: { kind: 'file', path: file, realtime: false },
+        width: W,
+        height: H,
+        fps: 10,
+        name: ringName(),
+      }),
+    );
     const rec = new StreamRecorder(stream);
     const ended = new Promise<void>((resolve) => stream.once('end', resolve));
     await stream.start();
@@ -142,8 +185,27 @@ describe('LiveStream from other sources', () => {
 
   it('an http(s) source: a clip served over HTTP, ended by the server, is fetched again', async () => {
     const file = join(tmp, 'http.mp4');
-    execFileSync('/usr/bin/ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `smptebars=size=${W}x${H}:rate=10`,
-      '-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', '-y', file]);
+    execFileSync('/usr/bin/ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `smptebars=size=${W}x${H}:rate=10`,
+      '-t',
+      '1',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-movflags',
+      '+faststart',
+      '-y',
+      file,
+    ]);
     let requests = 0;
     const http = createServer((req, res) => {
       requests++;
@@ -154,10 +216,16 @@ describe('LiveStream from other sources', () => {
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
     const port = (http.address() as { port: number }).port;
     try {
-      const stream = track(new LiveStream({
-        source: `http://127.0.0.1:${port}/bars.mp4?token=T0ken-Secret`, width: W, height: H, fps: 10, name: ringName(),
-        backoff: { initialMs: 100, maxMs: 200 },
-      }));
+      const stream = track(
+        new LiveStream({
+          source: `http://127.0.0.1:${port}/bars.mp4?token=T0ken-Secret`,
+          width: W,
+          height: H,
+          fps: 10,
+          name: ringName(),
+          backoff: { initialMs: 100, maxMs: 200 },
+        }),
+      );
       const rec = new StreamRecorder(stream);
       const client = await openRing(stream.info());
       await stream.start();
@@ -175,9 +243,34 @@ describe('LiveStream from other sources', () => {
 
   it('a looped file plays on past its end, in real time', async () => {
     const file = join(tmp, 'short.mp4');
-    execFileSync('/usr/bin/ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `smptebars=size=${W}x${H}:rate=10`,
-      '-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-y', file]);
-    const stream = track(new LiveStream({ source: { kind: 'file', path: file, loop: true }, width: W, height: H, fps: 10, name: ringName() }));
+    execFileSync('/usr/bin/ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `smptebars=size=${W}x${H}:rate=10`,
+      '-t',
+      '1',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-y',
+      file,
+    ]);
+    const stream = track(
+      new LiveStream({
+        source: { kind: 'file', path: file, loop: true },
+        width: W,
+        height: H,
+        fps: 10,
+        name: ringName(),
+      }),
+    );
     const rec = new StreamRecorder(stream);
     await stream.start();
     await stream.whenState('streaming', 20_000);
@@ -197,7 +290,10 @@ describe('LiveStream options', () => {
       [{ source: 'gopher://u:secretpw@cam/x', width: 320, height: 240, fps: 10 }, 'INVALID_SOURCE'],
       [{ source: '', width: 320, height: 240, fps: 10 }, 'INVALID_SOURCE'],
       [{ source: { kind: 'rtsp', url: '' }, width: 320, height: 240, fps: 10 }, 'INVALID_SOURCE'],
-      [{ source: 'synthetic://', width: 320, height: 240, fps: 10, ffmpegPath: '/nonexistent/ffmpeg' }, 'FFMPEG_NOT_FOUND'],
+      [
+        { source: 'synthetic://', width: 320, height: 240, fps: 10, ffmpegPath: '/nonexistent/ffmpeg' },
+        'FFMPEG_NOT_FOUND',
+      ],
     ];
     for (const [opts, code] of bad) {
       const name = ringName();

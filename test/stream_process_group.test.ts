@@ -40,7 +40,11 @@ async function waitGone(pid: number, timeoutMs = 10_000): Promise<boolean> {
 /** The application, in a process group of its own (as a shell runs a program), talking to us over IPC. */
 function startApp(args: string[], opts: { quiet?: boolean } = {}): ChildProcess {
   const stderr = opts.quiet ? 'ignore' : 'inherit'; // quiet: it crashes on purpose
-  const child = fork(CHILD, args, { execArgv: ['--import', 'tsx'], detached: true, stdio: ['ignore', 'pipe', stderr, 'ipc'] });
+  const child = fork(CHILD, args, {
+    execArgv: ['--import', 'tsx'],
+    detached: true,
+    stdio: ['ignore', 'pipe', stderr, 'ipc'],
+  });
   children.push(child);
   return child;
 }
@@ -65,7 +69,11 @@ describe('ffmpeg in its own process group', { timeout: 90_000 }, () => {
     expect(pgid(app.pid!)).toBe(app.pid);
     expect(pgid(ffmpegPid)).toBe(ffmpegPid); // not in the application's group: the group signal cannot reach it
 
-    const result = nextMessage<{ stats: LiveStreamStats; beforeStop: LiveStreamStats; ffmpegAliveBeforeStop: boolean }>(app, (m) => 'stats' in m, 60_000);
+    const result = nextMessage<{ stats: LiveStreamStats; beforeStop: LiveStreamStats; ffmpegAliveBeforeStop: boolean }>(
+      app,
+      (m) => 'stats' in m,
+      60_000,
+    );
     process.kill(-app.pid!, 'SIGINT'); // what the terminal does on Ctrl-C
     const { stats, beforeStop, ffmpegAliveBeforeStop } = await result;
 
@@ -82,9 +90,24 @@ describe('ffmpeg in its own process group', { timeout: 90_000 }, () => {
   });
 
   const waysOut = [
-    { how: 'SIGTERM it does not handle', stall: false, end: (app: ChildProcess) => app.kill('SIGTERM'), expected: { code: null, signal: 'SIGTERM' } },
-    { how: 'SIGTERM it does not handle, ffmpeg stalled', stall: true, end: (app: ChildProcess) => app.kill('SIGTERM'), expected: { code: null, signal: 'SIGTERM' } },
-    { how: 'an uncaught exception, ffmpeg stalled', stall: true, end: (app: ChildProcess) => app.send('throw'), expected: { code: 1, signal: null } },
+    {
+      how: 'SIGTERM it does not handle',
+      stall: false,
+      end: (app: ChildProcess) => app.kill('SIGTERM'),
+      expected: { code: null, signal: 'SIGTERM' },
+    },
+    {
+      how: 'SIGTERM it does not handle, ffmpeg stalled',
+      stall: true,
+      end: (app: ChildProcess) => app.kill('SIGTERM'),
+      expected: { code: null, signal: 'SIGTERM' },
+    },
+    {
+      how: 'an uncaught exception, ffmpeg stalled',
+      stall: true,
+      end: (app: ChildProcess) => app.send('throw'),
+      expected: { code: 1, signal: null },
+    },
   ];
   for (const w of waysOut) {
     it(`an application ended by ${w.how} takes its ffmpeg with it (killOnExit)`, async () => {

@@ -9,11 +9,30 @@ const WIDTH = 320;
 const HEIGHT = 240;
 
 function grabFrame(url: string, transport: 'tcp' | 'udp'): Promise<{ pixels: Buffer; stderr: string }> {
-  const args = ['-hide_banner', '-loglevel', 'error', '-rtsp_transport', transport, '-timeout', '10000000', '-i', url,
-    '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'];
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-rtsp_transport',
+    transport,
+    '-timeout',
+    '10000000',
+    '-i',
+    url,
+    '-frames:v',
+    '1',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    'pipe:1',
+  ];
   return new Promise((resolve) => {
-    execFile('/usr/bin/ffmpeg', args, { encoding: 'buffer', timeout: 30_000, maxBuffer: 1 << 22 }, (_err, stdout, stderr) =>
-      resolve({ pixels: stdout, stderr: stderr.toString() }),
+    execFile(
+      '/usr/bin/ffmpeg',
+      args,
+      { encoding: 'buffer', timeout: 30_000, maxBuffer: 1 << 22 },
+      (_err, stdout, stderr) => resolve({ pixels: stdout, stderr: stderr.toString() }),
     );
   });
 }

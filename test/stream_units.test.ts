@@ -33,10 +33,14 @@ function codeOf(fn: () => unknown): string | undefined {
 describe('redaction', () => {
   it('masks user info in URLs inside any text', () => {
     expect(redactUrls('rtsp://admin:hunter2@10.0.0.5:554/live')).toBe('rtsp://***@10.0.0.5:554/live');
-    expect(redactUrls('[rtsp @ 0x1] rtsp://u:p@h/x: Connection refused')).toBe('[rtsp @ 0x1] rtsp://***@h/x: Connection refused');
+    expect(redactUrls('[rtsp @ 0x1] rtsp://u:p@h/x: Connection refused')).toBe(
+      '[rtsp @ 0x1] rtsp://***@h/x: Connection refused',
+    );
     // An unencoded '@' in the password: masked up to the last '@' of the authority.
     expect(redactUrls('rtsp://admin:p@ss@cam/x')).toBe('rtsp://***@cam/x');
-    expect(redactUrls('http://cam/video?user=admin&password=secret&x=1&channel=2')).toBe('http://cam/video?user=***&password=***&x=***&channel=2');
+    expect(redactUrls('http://cam/video?user=admin&password=secret&x=1&channel=2')).toBe(
+      'http://cam/video?user=***&password=***&x=***&channel=2',
+    );
     expect(redactUrls('no url here')).toBe('no url here');
   });
 
@@ -91,8 +95,16 @@ describe('backoff', () => {
 
 describe('sources', () => {
   it('parses every kind with defaults', () => {
-    expect(parseSource('rtsp://cam:554/live')).toEqual({ kind: 'rtsp', url: 'rtsp://cam:554/live', transport: 'tcp', timeoutMs: 5000 });
-    expect(parseSource({ kind: 'rtsp', url: 'rtsp://cam/x', transport: 'udp', timeoutMs: 1500 })).toMatchObject({ transport: 'udp', timeoutMs: 1500 });
+    expect(parseSource('rtsp://cam:554/live')).toEqual({
+      kind: 'rtsp',
+      url: 'rtsp://cam:554/live',
+      transport: 'tcp',
+      timeoutMs: 5000,
+    });
+    expect(parseSource({ kind: 'rtsp', url: 'rtsp://cam/x', transport: 'udp', timeoutMs: 1500 })).toMatchObject({
+      transport: 'udp',
+      timeoutMs: 1500,
+    });
     expect(parseSource('https://cam/video.mjpg')).toMatchObject({ kind: 'http' });
     expect(parseSource('synthetic://')).toEqual({ kind: 'synthetic', pattern: 'testsrc2' });
     expect(parseSource('synthetic://smptebars')).toEqual({ kind: 'synthetic', pattern: 'smptebars' });
@@ -101,7 +113,10 @@ describe('sources', () => {
     writeFileSync(file, 'x');
     expect(parseSource(file)).toEqual({ kind: 'file', path: file, loop: false, realtime: true });
     expect(parseSource(`file://${encodeURI(file)}`)).toMatchObject({ kind: 'file', path: file });
-    expect(parseSource({ kind: 'file', path: file, loop: true, realtime: false })).toMatchObject({ loop: true, realtime: false });
+    expect(parseSource({ kind: 'file', path: file, loop: true, realtime: false })).toMatchObject({
+      loop: true,
+      realtime: false,
+    });
   });
 
   it('puts separate credentials into the URL, and never shows them', () => {
@@ -111,9 +126,21 @@ describe('sources', () => {
   });
 
   it('bad sources are clear errors, without credentials in the message', () => {
-    const bad: unknown[] = ['', '   ', 'ftp://u:secretpw@host/x', 'rtsp://', 'rtsp://u:secretpw@', { kind: 'rtsp', url: '' },
-      { kind: 'rtsp', url: 'rtsp://h/x', transport: 'sctp' }, { kind: 'rtsp', url: 'rtsp://h/x', timeoutMs: 0 },
-      { kind: 'webcam' }, { kind: 'synthetic', pattern: 'nope' }, '/no/such/file.mp4', tmp, 'http://u:secretpw@'];
+    const bad: unknown[] = [
+      '',
+      '   ',
+      'ftp://u:secretpw@host/x',
+      'rtsp://',
+      'rtsp://u:secretpw@',
+      { kind: 'rtsp', url: '' },
+      { kind: 'rtsp', url: 'rtsp://h/x', transport: 'sctp' },
+      { kind: 'rtsp', url: 'rtsp://h/x', timeoutMs: 0 },
+      { kind: 'webcam' },
+      { kind: 'synthetic', pattern: 'nope' },
+      '/no/such/file.mp4',
+      tmp,
+      'http://u:secretpw@',
+    ];
     for (const spec of bad) {
       let error: StreamError | undefined;
       try {
@@ -131,14 +158,25 @@ describe('sources', () => {
 describe('stream options', () => {
   it('accepts good ones with defaults', () => {
     expect(resolveStreamOptions({ source: 'synthetic://', width: 320, height: 240, fps: 15 })).toMatchObject({
-      slots: 8, watchdogMs: 20_000, stallMs: 2000, stopTimeoutMs: 5000, stderrLines: 50,
+      slots: 8,
+      watchdogMs: 20_000,
+      stallMs: 2000,
+      stopTimeoutMs: 5000,
+      stderrLines: 50,
     });
     expect(resolveStreamOptions({ source: 'x', width: 2, height: 2, fps: 0.5 }).stallMs).toBe(20_000);
   });
 
   it('lists every problem at once', () => {
     try {
-      resolveStreamOptions({ source: 'synthetic://', width: -320, height: 240.5, fps: 0, watchdogMs: 1000, stallMs: 5000 });
+      resolveStreamOptions({
+        source: 'synthetic://',
+        width: -320,
+        height: 240.5,
+        fps: 0,
+        watchdogMs: 1000,
+        stallMs: 5000,
+      });
       expect.unreachable();
     } catch (err) {
       expect((err as StreamError).code).toBe('INVALID_ARGUMENT');
@@ -177,7 +215,10 @@ describe('ffmpeg resolution', () => {
     const dir = mkdtempSync(join(tmp, 'bin-'));
     writeFileSync(join(dir, 'ffmpeg'), '#!/bin/sh\n');
     chmodSync(join(dir, 'ffmpeg'), 0o755);
-    expect(resolveFfmpeg({ env: { PATH: `/nonexistent:${dir}` }, tryPackages: false })).toEqual({ path: join(dir, 'ffmpeg'), origin: 'PATH' });
+    expect(resolveFfmpeg({ env: { PATH: `/nonexistent:${dir}` }, tryPackages: false })).toEqual({
+      path: join(dir, 'ffmpeg'),
+      origin: 'PATH',
+    });
     let message = '';
     try {
       resolveFfmpeg({ env: { PATH: tmp }, tryPackages: false });
@@ -185,14 +226,21 @@ describe('ffmpeg resolution', () => {
       expect((err as StreamError).code).toBe('FFMPEG_NOT_FOUND');
       message = (err as Error).message;
     }
-    for (const word of ['FFMPEG_PATH', 'ffmpeg-static', '@ffmpeg-installer/ffmpeg', 'PATH', 'apt-get install ffmpeg']) expect(message).toContain(word);
+    for (const word of ['FFMPEG_PATH', 'ffmpeg-static', '@ffmpeg-installer/ffmpeg', 'PATH', 'apt-get install ffmpeg'])
+      expect(message).toContain(word);
   });
 });
 
 describe('ffmpeg capabilities', () => {
   it('knows which option is the RTSP socket timeout', () => {
-    expect(parseRtspTimeoutOption('  -timeout  <int64>  .D... set timeout (in microseconds) of socket I/O operations')).toBe('-timeout');
-    expect(parseRtspTimeoutOption('  -timeout <int> .D... set maximum timeout (in seconds) to wait for incoming connections\n  -stimeout <int> .D... set timeout (in microseconds) of socket TCP I/O operations')).toBe('-stimeout');
+    expect(
+      parseRtspTimeoutOption('  -timeout  <int64>  .D... set timeout (in microseconds) of socket I/O operations'),
+    ).toBe('-timeout');
+    expect(
+      parseRtspTimeoutOption(
+        '  -timeout <int> .D... set maximum timeout (in seconds) to wait for incoming connections\n  -stimeout <int> .D... set timeout (in microseconds) of socket TCP I/O operations',
+      ),
+    ).toBe('-stimeout');
     expect(parseRtspTimeoutOption('')).toBeNull();
   });
 
@@ -211,12 +259,26 @@ describe('ffmpeg command', () => {
 
   it('builds input options per source kind', () => {
     const caps = { rtspSocketTimeoutOption: '-timeout' as const };
-    const rtsp = buildFfmpegArgs(parseSource({ kind: 'rtsp', url: 'rtsp://h/x', transport: 'udp', timeoutMs: 2500 }), out, caps);
+    const rtsp = buildFfmpegArgs(
+      parseSource({ kind: 'rtsp', url: 'rtsp://h/x', transport: 'udp', timeoutMs: 2500 }),
+      out,
+      caps,
+    );
     const i = rtsp.indexOf('-i');
     expect(rtsp.slice(0, i)).toEqual(expect.arrayContaining(['-rtsp_transport', 'udp', '-timeout', '2500000']));
     expect(rtsp[i + 1]).toBe('rtsp://h/x');
-    expect(rtsp.slice(-7)).toEqual(['-vf', 'fps=10,scale=64:48:flags=bilinear', '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1']);
-    expect(buildFfmpegArgs(parseSource('rtsp://h/x'), out, { rtspSocketTimeoutOption: '-stimeout' })).toContain('-stimeout');
+    expect(rtsp.slice(-7)).toEqual([
+      '-vf',
+      'fps=10,scale=64:48:flags=bilinear',
+      '-pix_fmt',
+      'rgb24',
+      '-f',
+      'rawvideo',
+      'pipe:1',
+    ]);
+    expect(buildFfmpegArgs(parseSource('rtsp://h/x'), out, { rtspSocketTimeoutOption: '-stimeout' })).toContain(
+      '-stimeout',
+    );
     const file = join(tmp, 'v.mp4');
     writeFileSync(file, 'x');
     const looped = buildFfmpegArgs(parseSource({ kind: 'file', path: file, loop: true, realtime: true }), out, caps);

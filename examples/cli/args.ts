@@ -3,7 +3,14 @@
 // Every value is checked here, before anything starts; a mistake is a UsageError with a message saying what to fix.
 
 import { resolve } from 'node:path';
-import { describeSource, parseSource, redactUrls, type CameraSource, type RtspTransport, type SourceSpec } from '../../src/stream/index.js';
+import {
+  describeSource,
+  parseSource,
+  redactUrls,
+  type CameraSource,
+  type RtspTransport,
+  type SourceSpec,
+} from '../../src/stream/index.js';
 import { UsageError } from './usage_error.js';
 
 export interface CameraArg {
@@ -31,12 +38,27 @@ export interface ExampleOptions {
   help: boolean;
 }
 
-export const DEFAULTS = { width: 640, height: 360, fps: 10, outDir: 'snapshots', snapshotIntervalS: 5, syntheticCameras: 2 } as const;
+export const DEFAULTS = {
+  width: 640,
+  height: 360,
+  fps: 10,
+  outDir: 'snapshots',
+  snapshotIntervalS: 5,
+  syntheticCameras: 2,
+} as const;
 export const LIMITS = { minSize: 16, maxSize: 4096, maxFps: 60, maxCameras: 16 } as const;
 // The built-in cameras: ffmpeg test patterns with moving parts, so the motion detector has something to see.
 const SYNTHETIC_SOURCES = ['synthetic://testsrc2', 'synthetic://testsrc'];
 
-const VALUE_OPTIONS = ['--width', '--height', '--fps', '--duration', '--out', '--snapshot-interval', '--transport'] as const;
+const VALUE_OPTIONS = [
+  '--width',
+  '--height',
+  '--fps',
+  '--duration',
+  '--out',
+  '--snapshot-interval',
+  '--transport',
+] as const;
 type ValueOption = (typeof VALUE_OPTIONS)[number];
 
 export function usage(program: string): string {
@@ -86,7 +108,8 @@ export function parseArgs(argv: readonly string[]): ExampleOptions {
       throw new UsageError(`unknown option '${redactUrls(name)}'`);
     }
     const value = inline ?? argv[++i];
-    if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`${name} needs a value`);
+    if (value === undefined || (inline === undefined && value.startsWith('--')))
+      throw new UsageError(`${name} needs a value`);
     if (values[name as ValueOption] !== undefined) throw new UsageError(`${name} was given twice`);
     values[name as ValueOption] = value;
   }
@@ -94,25 +117,32 @@ export function parseArgs(argv: readonly string[]): ExampleOptions {
   const width = integer('--width', values['--width'], DEFAULTS.width, LIMITS.minSize, LIMITS.maxSize);
   const height = integer('--height', values['--height'], DEFAULTS.height, LIMITS.minSize, LIMITS.maxSize);
   const fps = number('--fps', values['--fps'], DEFAULTS.fps);
-  if (!(fps > 0 && fps <= LIMITS.maxFps)) throw new UsageError(`--fps must be above 0 and at most ${LIMITS.maxFps} (got ${values['--fps']})`);
+  if (!(fps > 0 && fps <= LIMITS.maxFps))
+    throw new UsageError(`--fps must be above 0 and at most ${LIMITS.maxFps} (got ${values['--fps']})`);
   let durationS: number | null = null;
   if (values['--duration'] !== undefined) {
     durationS = number('--duration', values['--duration'], 0);
-    if (!(durationS > 0)) throw new UsageError(`--duration must be a positive number of seconds (got ${values['--duration']})`);
+    if (!(durationS > 0))
+      throw new UsageError(`--duration must be a positive number of seconds (got ${values['--duration']})`);
   }
   const snapshotIntervalS = number('--snapshot-interval', values['--snapshot-interval'], DEFAULTS.snapshotIntervalS);
-  if (!(snapshotIntervalS >= 0)) throw new UsageError(`--snapshot-interval must be a number of seconds ≥ 0 (got ${values['--snapshot-interval']})`);
+  if (!(snapshotIntervalS >= 0))
+    throw new UsageError(`--snapshot-interval must be a number of seconds ≥ 0 (got ${values['--snapshot-interval']})`);
   const out = values['--out'] ?? DEFAULTS.outDir;
   if (out.trim() === '') throw new UsageError('--out needs a folder name');
 
   const transport = values['--transport'] ?? 'tcp';
-  if (transport !== 'tcp' && transport !== 'udp') throw new UsageError(`--transport must be tcp or udp (got '${transport}')`);
+  if (transport !== 'tcp' && transport !== 'udp')
+    throw new UsageError(`--transport must be tcp or udp (got '${transport}')`);
 
-  if (sources.length > LIMITS.maxCameras) throw new UsageError(`at most ${LIMITS.maxCameras} cameras (got ${sources.length})`);
+  if (sources.length > LIMITS.maxCameras)
+    throw new UsageError(`at most ${LIMITS.maxCameras} cameras (got ${sources.length})`);
   const cameras: CameraArg[] =
     sources.length > 0
       ? sources.map((s, i) => camera(i, s, transport))
-      : Array.from({ length: DEFAULTS.syntheticCameras }, (_, i) => camera(i, SYNTHETIC_SOURCES[i % SYNTHETIC_SOURCES.length]!, transport));
+      : Array.from({ length: DEFAULTS.syntheticCameras }, (_, i) =>
+          camera(i, SYNTHETIC_SOURCES[i % SYNTHETIC_SOURCES.length]!, transport),
+        );
   return { cameras, width, height, fps, durationS, outDir: resolve(out), json, snapshotIntervalS, transport, help };
 }
 
@@ -128,7 +158,9 @@ function camera(index: number, text: string, transport: RtspTransport): CameraAr
   } catch (err) {
     // LiveStream's messages are already redacted and say what is wrong with the source.
     const message = err instanceof Error ? err.message : String(err);
-    const hint = /^[a-z][a-z0-9+.-]*:/i.test(text.trim()) ? '' : ' (a camera is given as a URL such as rtsp://host:554/stream)';
+    const hint = /^[a-z][a-z0-9+.-]*:/i.test(text.trim())
+      ? ''
+      : ' (a camera is given as a URL such as rtsp://host:554/stream)';
     throw new UsageError(`camera ${index + 1}: ${message}${hint}`);
   }
   return { name: `cam${index}`, source, label: describeSource(parsed), synthetic: parsed.kind === 'synthetic' };
@@ -143,6 +175,7 @@ function number(name: string, text: string | undefined, fallback: number): numbe
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
   const v = number(name, text, fallback);
-  if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max} (got ${text})`);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new UsageError(`${name} must be a whole number from ${min} to ${max} (got ${text})`);
   return v;
 }

@@ -55,7 +55,13 @@ function createCamera(arg: CameraArg, options: ExampleOptions, events: CameraEve
     name: `ex${process.pid}-${arg.name}`,
     slots: 8,
   });
-  const camera: Camera = { name: arg.name, label: arg.label, stream, ring: stream.info().name, startedAtMs: Date.now() };
+  const camera: Camera = {
+    name: arg.name,
+    label: arg.label,
+    stream,
+    ring: stream.info().name,
+    startedAtMs: Date.now(),
+  };
   stream.on('fault', (err: StreamError) => events.onFault(camera, err));
   return camera;
 }

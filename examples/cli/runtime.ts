@@ -45,7 +45,9 @@ export async function runExample(program: string, build: BuildTopology): Promise
     options = parseArgs(process.argv.slice(2));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`${program}: ${err.message}\n${usage(program).split('\n')[0]}\n(run with --help for details)\n`);
+    process.stderr.write(
+      `${program}: ${err.message}\n${usage(program).split('\n')[0]}\n(run with --help for details)\n`,
+    );
     process.exit(2);
   }
   if (options.help) {
@@ -57,7 +59,9 @@ export async function runExample(program: string, build: BuildTopology): Promise
     ensureDir(options.outDir);
     accessSync(options.outDir, constants.W_OK);
   } catch (err) {
-    process.stderr.write(`${program}: cannot write snapshots to ${options.outDir} (${(err as NodeJS.ErrnoException).code ?? oneLine(err)}): pick another folder with --out DIR\n`);
+    process.stderr.write(
+      `${program}: cannot write snapshots to ${options.outDir} (${(err as NodeJS.ErrnoException).code ?? oneLine(err)}): pick another folder with --out DIR\n`,
+    );
     process.exit(2);
   }
   const code = await new ExampleRun(program, options).run(build);
@@ -166,9 +170,12 @@ class ExampleRun {
       if (info.requested) return;
       entry.exited = info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
       this.failed = true;
-      this.status.log(`${this.program}: process ${p.name} ${entry.exited}${info.error ? `: ${info.error.message}` : ''}; stopping`);
+      this.status.log(
+        `${this.program}: process ${p.name} ${entry.exited}${info.error ? `: ${info.error.message}` : ''}; stopping`,
+      );
       // The process layer removed the rings the dead process could not close; say which.
-      if (info.removedRings.length > 0) this.status.log(`${this.program}: removed the rings ${p.name} left: ${info.removedRings.join(', ')}`);
+      if (info.removedRings.length > 0)
+        this.status.log(`${this.program}: removed the rings ${p.name} left: ${info.removedRings.join(', ')}`);
       this.requestStop(`process ${p.name} ended`);
     });
     return p;

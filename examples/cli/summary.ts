@@ -46,7 +46,14 @@ export function summariseCamera(camera: Camera, stats: LiveStreamStats, endMs: n
 }
 
 export function formatTable(summary: Summary): string {
-  const cameraRows = summary.cameras.map((c) => [c.name, String(c.frames), c.fps.toFixed(1), String(c.dropped), String(c.restarts), c.source]);
+  const cameraRows = summary.cameras.map((c) => [
+    c.name,
+    String(c.frames),
+    c.fps.toFixed(1),
+    String(c.dropped),
+    String(c.restarts),
+    c.source,
+  ]);
   const processRows = summary.processes.map((p) => [
     p.name,
     String(p.frames),
@@ -73,7 +80,16 @@ export function formatTable(summary: Summary): string {
 /** The --json line: the fields the issue names first, then the details. */
 export function formatJson(summary: Summary): string {
   return JSON.stringify({
-    cameras: summary.cameras.map((c) => ({ name: c.name, frames: c.frames, fps: c.fps, dropped: c.dropped, restarts: c.restarts, state: c.state, source: c.source, ...(c.lastError ? { lastError: c.lastError } : {}) })),
+    cameras: summary.cameras.map((c) => ({
+      name: c.name,
+      frames: c.frames,
+      fps: c.fps,
+      dropped: c.dropped,
+      restarts: c.restarts,
+      state: c.state,
+      source: c.source,
+      ...(c.lastError ? { lastError: c.lastError } : {}),
+    })),
     processes: summary.processes.map((p) => ({ ...p, name: p.name, frames: p.frames, replies: p.replies })),
     seconds: Math.round(summary.seconds * 10) / 10,
     snapshotDir: summary.snapshotDir,

@@ -31,7 +31,11 @@ function ratioGoal(rows: Row[], goal: string, baseId: string, factor: number): G
   const base = rate(rows, baseId);
   if (fr === null || base === null) return { goal, measured: 'not measured', pass: null };
   const ratio = fr / base;
-  return { goal, measured: `${ratio.toFixed(2)} x (${Math.round(fr)} vs ${Math.round(base)} frames/s)`, pass: ratio >= factor };
+  return {
+    goal,
+    measured: `${ratio.toFixed(2)} x (${Math.round(fr)} vs ${Math.round(base)} frames/s)`,
+    pass: ratio >= factor,
+  };
 }
 
 export function judge(rows: Row[]): GoalResult[] {
@@ -46,7 +50,14 @@ export function judge(rows: Row[]): GoalResult[] {
     const goal = `framering onFrame ${size.label}: p50 <= Unix socket p50 and p99 <= its p99`;
     const r = byId(rows, `latency-framering-${size.bytes}`);
     const u = byId(rows, `latency-unix-${size.bytes}`);
-    if (!r?.samples || !u?.samples || r.p50_us === null || r.p99_us === null || u.p50_us === null || u.p99_us === null) {
+    if (
+      !r?.samples ||
+      !u?.samples ||
+      r.p50_us === null ||
+      r.p99_us === null ||
+      u.p50_us === null ||
+      u.p99_us === null
+    ) {
       goals.push({ goal, measured: 'not measured', pass: null });
       continue;
     }
@@ -60,12 +71,17 @@ export function judge(rows: Row[]): GoalResult[] {
   const pull = byId(rows, 'latency-framering-pull-64');
   goals.push(
     pull?.samples && pull.p50_us !== null
-      ? { goal: 'framering pull() 64 B: p50 <= 30 us', measured: `p50 ${pull.p50_us.toFixed(1)} us, p99 ${(pull.p99_us ?? NaN).toFixed(1)} us`, pass: pull.p50_us <= 30 }
+      ? {
+          goal: 'framering pull() 64 B: p50 <= 30 us',
+          measured: `p50 ${pull.p50_us.toFixed(1)} us, p99 ${(pull.p99_us ?? NaN).toFixed(1)} us`,
+          pass: pull.p50_us <= 30,
+        }
       : { goal: 'framering pull() 64 B: p50 <= 30 us', measured: 'not measured', pass: null },
   );
   const one = rate(rows, 'framering');
   const four = rate(rows, 'framering-4');
-  if (one === null || four === null) goals.push({ goal: '4 readers < 5% slower than 1', measured: 'not measured', pass: null });
+  if (one === null || four === null)
+    goals.push({ goal: '4 readers < 5% slower than 1', measured: 'not measured', pass: null });
   else {
     const cost = (1 - four / one) * 100;
     goals.push({
@@ -88,17 +104,27 @@ export function judge(rows: Row[]): GoalResult[] {
     const naive = rows.find((x) => x.section === 'ingest' && x.path === 'naive' && x.source === r.source && !x.error);
     goals.push({
       goal: `ingest ${src}: framering pump CPU <= 0.5 x naive fluent-ffmpeg -> Buffer`,
-      measured: naive ? `${num(r.naive_ratio)} x: ${num(r.cpu_us_per_frame)} vs naive ${num(naive.cpu_us_per_frame)} us/frame` : 'not measured',
+      measured: naive
+        ? `${num(r.naive_ratio)} x: ${num(r.cpu_us_per_frame)} vs naive ${num(naive.cpu_us_per_frame)} us/frame`
+        : 'not measured',
       pass: typeof r.naive_ratio === 'number' ? r.naive_ratio <= 0.5 : null,
     });
   }
   const framering = rows.filter((r) => r.transport === 'framering' && !r.error);
   const torn = framering.reduce((a, r) => a + (r.torn ?? 0), 0);
-  goals.push({ goal: 'no torn frame at any framering reader', measured: `${torn} torn in ${framering.length} runs`, pass: framering.length ? torn === 0 : null });
+  goals.push({
+    goal: 'no torn frame at any framering reader',
+    measured: `${torn} torn in ${framering.length} runs`,
+    pass: framering.length ? torn === 0 : null,
+  });
   const lossless = byId(rows, 'framering-lossless');
   goals.push(
     lossless
-      ? { goal: 'lossless ring (blocking + every) drops nothing', measured: `${lossless.dropped ?? 0} dropped`, pass: (lossless.dropped ?? 0) === 0 }
+      ? {
+          goal: 'lossless ring (blocking + every) drops nothing',
+          measured: `${lossless.dropped ?? 0} dropped`,
+          pass: (lossless.dropped ?? 0) === 0,
+        }
       : { goal: 'lossless ring (blocking + every) drops nothing', measured: 'not measured', pass: null },
   );
   return goals;

@@ -27,12 +27,20 @@ function rowOf(value: unknown): Row {
 }
 
 /** The ingest rows, or null with the reason when the section cannot run. */
-export async function runIngestSection(seconds: number, rounds?: number): Promise<{ rows: Row[] } | { skipped: string }> {
+export async function runIngestSection(
+  seconds: number,
+  rounds?: number,
+): Promise<{ rows: Row[] } | { skipped: string }> {
   if (!existsSync(fileURLToPath(MODULE_URL))) return { skipped: `scripts/bench_ingest${EXT} does not exist yet` };
   const mod = (await import(MODULE_URL.href)) as Record<string, unknown>;
   const fn = [mod.runIngestBench, mod.benchIngest, mod.default].find((f): f is IngestFn => typeof f === 'function');
-  if (!fn) return { skipped: `scripts/bench_ingest${EXT} exports no runIngestBench(), benchIngest() or default function` };
+  if (!fn)
+    return { skipped: `scripts/bench_ingest${EXT} exports no runIngestBench(), benchIngest() or default function` };
   const result = await fn({ seconds, rounds });
-  const list = Array.isArray(result) ? result : Array.isArray((result as { rows?: unknown })?.rows) ? (result as { rows: unknown[] }).rows : [result];
+  const list = Array.isArray(result)
+    ? result
+    : Array.isArray((result as { rows?: unknown })?.rows)
+      ? (result as { rows: unknown[] }).rows
+      : [result];
   return { rows: list.map(rowOf) };
 }

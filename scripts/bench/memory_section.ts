@@ -63,7 +63,11 @@ function memRow(name: string, role: string, pid: number, rings: Map<number, stri
   };
 }
 
-export async function runMemorySection(o: { seconds: number; cameras?: number; log: (s: string) => void }): Promise<MemoryResult> {
+export async function runMemorySection(o: {
+  seconds: number;
+  cameras?: number;
+  log: (s: string) => void;
+}): Promise<MemoryResult> {
   const cameras = o.cameras ?? 4;
   const load = Number(loadavg()[0].toFixed(2));
   const driverTs = fileURLToPath(new URL(`./memory_driver${EXT}`, import.meta.url));
@@ -72,21 +76,37 @@ export async function runMemorySection(o: { seconds: number; cameras?: number; l
   const scratch = mkdtempSync(join(tmpdir(), 'framering-bench-mem-'));
   // The yardstick: a bare Node process that imports framering (the built package's entry point) and waits.
   const bareScript = join(scratch, 'bare.mjs');
-  writeFileSync(bareScript, `await import(${JSON.stringify(pathToFileURL(indexJs).href)});\nprocess.send('ready');\nprocess.on('disconnect', () => process.exit(0));\n`);
+  writeFileSync(
+    bareScript,
+    `await import(${JSON.stringify(pathToFileURL(indexJs).href)});\nprocess.send('ready');\nprocess.on('disconnect', () => process.exit(0));\n`,
+  );
   const bare = fork(bareScript, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const driver = fork(driverJs ?? driverTs, [String(cameras), '1920', '1080', '5'], { execArgv: driverJs ? [] : ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const driver = fork(driverJs ?? driverTs, [String(cameras), '1920', '1080', '5'], {
+    execArgv: driverJs ? [] : ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       bare.once('message', () => resolve());
       bare.once('exit', (c) => reject(new Error(`the bare import process exited (${c})`)));
     });
-    const ready = await new Promise<{ tag: string; children: Array<{ name: string; pid: number; ring: string }> }>((resolve, reject) => {
-      driver.on('message', (m: { t: string; message?: string; tag: string; children: Array<{ name: string; pid: number; ring: string }> }) => {
-        if (m.t === 'ready') resolve(m);
-        if (m.t === 'error') reject(new Error(m.message));
-      });
-      driver.once('exit', (c) => reject(new Error(`the memory driver exited (${c})`)));
-    });
+    const ready = await new Promise<{ tag: string; children: Array<{ name: string; pid: number; ring: string }> }>(
+      (resolve, reject) => {
+        driver.on(
+          'message',
+          (m: {
+            t: string;
+            message?: string;
+            tag: string;
+            children: Array<{ name: string; pid: number; ring: string }>;
+          }) => {
+            if (m.t === 'ready') resolve(m);
+            if (m.t === 'error') reject(new Error(m.message));
+          },
+        );
+        driver.once('exit', (c) => reject(new Error(`the memory driver exited (${c})`)));
+      },
+    );
     o.log(`bench: memory: ${cameras} cameras at 1080p flowing; measuring after ${o.seconds} s ...\n`);
     const pids = [bare.pid!, driver.pid!, ...ready.children.map((c) => c.pid)];
     const cpu0 = new Map(pids.map((p) => [p, procInfo(p)?.cpuNs ?? NaN]));
@@ -97,11 +117,15 @@ export async function runMemorySection(o: { seconds: number; cameras?: number; l
     const shm = readdirSync('/dev/shm').filter((f) => f.includes(ready.tag));
     const shmBytes = shm.reduce((s, f) => s + statSync(join('/dev/shm', f)).size, 0);
     const shmAllocated = shm.reduce((s, f) => s + statSync(join('/dev/shm', f)).blocks * 512, 0);
-    const rings = new Map(shm.map((f) => [statSync(join('/dev/shm', f)).ino, f.replace(/^framering-/, '')] as [number, string]));
+    const rings = new Map(
+      shm.map((f) => [statSync(join('/dev/shm', f)).ino, f.replace(/^framering-/, '')] as [number, string]),
+    );
     const rows: Row[] = [
       memRow('bare node, import framering (dist/src/index.js)', 'bare', bare.pid!, rings),
       memRow(`main process: ${cameras} LiveStreams (pumps) + process frontends`, 'main', driver.pid!, rings),
-      ...ready.children.map((c) => memRow(`analysis process, no analysis (${c.name}, reads ${c.ring})`, 'analysis', c.pid, rings)),
+      ...ready.children.map((c) =>
+        memRow(`analysis process, no analysis (${c.name}, reads ${c.ring})`, 'analysis', c.pid, rings),
+      ),
     ];
     const analysis = rows.filter((r) => r.role === 'analysis');
     const bareRss = rows[0]!.rss_mb as number;
@@ -139,11 +163,36 @@ export async function runMemorySection(o: { seconds: number; cameras?: number; l
 }
 
 export function formatMemory(r: MemoryResult): string {
-  const header = ['process', 'CPU ms/s', 'RSS MB', 'private (anon)', 'file', 'shm', 'PSS MB', 'x bare', 'ring mappings'];
-  const lines = r.rows.map((x) => [x.name, String(x.cpu_ms_per_s), String(x.rss_mb), String(x.rss_anon_mb), String(x.rss_file_mb), String(x.rss_shmem_mb), String(x.pss_mb), typeof x.floor_ratio === 'number' ? x.floor_ratio.toFixed(2) : '-',
-    Object.entries(x.ring_mappings as Record<string, number>).map(([k, v]) => `${k.replace(/^bm\d+-/, '')}:${v}`).join(' ') || '-']);
+  const header = [
+    'process',
+    'CPU ms/s',
+    'RSS MB',
+    'private (anon)',
+    'file',
+    'shm',
+    'PSS MB',
+    'x bare',
+    'ring mappings',
+  ];
+  const lines = r.rows.map((x) => [
+    x.name,
+    String(x.cpu_ms_per_s),
+    String(x.rss_mb),
+    String(x.rss_anon_mb),
+    String(x.rss_file_mb),
+    String(x.rss_shmem_mb),
+    String(x.pss_mb),
+    typeof x.floor_ratio === 'number' ? x.floor_ratio.toFixed(2) : '-',
+    Object.entries(x.ring_mappings as Record<string, number>)
+      .map(([k, v]) => `${k.replace(/^bm\d+-/, '')}:${v}`)
+      .join(' ') || '-',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (c: string[]) => c.map((x, i) => (i === 0 || i === 8 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  ').trimEnd();
+  const fmt = (c: string[]) =>
+    c
+      .map((x, i) => (i === 0 || i === 8 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [
     `Memory, 4 cameras at 1080p (main2 shape, no analysis), load ${r.load}: /dev/shm ${(r.shmBytes / 1048576).toFixed(1)} MiB in ring files (${(r.shmAllocated / 1048576).toFixed(1)} MiB allocated)`,
     fmt(header),

@@ -47,15 +47,31 @@ export class UsageError extends Error {}
 function numberArg(flag: string, text: string | undefined, min: number, max: number): number {
   const value = Number(text);
   if (text === undefined || text.startsWith('--') || !Number.isFinite(value) || value < min || value > max)
-    throw new UsageError(`${flag} needs a number from ${min} to ${max}, got ${text === undefined ? 'nothing' : `'${text}'`}`);
+    throw new UsageError(
+      `${flag} needs a number from ${min} to ${max}, got ${text === undefined ? 'nothing' : `'${text}'`}`,
+    );
   return value;
 }
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
-  const opts: BenchOptions = { seconds: 3, latencySeconds: 2, latencyRate: 500, rounds: 2, json: null, ingest: true, detect: false, only: new Set(), hops: false, burn: 0 };
+  const opts: BenchOptions = {
+    seconds: 3,
+    latencySeconds: 2,
+    latencyRate: 500,
+    rounds: 2,
+    json: null,
+    ingest: true,
+    detect: false,
+    only: new Set(),
+    hops: false,
+    burn: 0,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     const value = (): string | undefined => (inline !== undefined ? inline : argv[++i]);
     switch (flag) {
       case '-h':
@@ -98,8 +114,12 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
         break;
       case '--only': {
         const list = value();
-        if (!list || list.startsWith('--')) throw new UsageError(`--only needs a list of sections: ${SECTIONS.join(', ')}`);
-        for (const name of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+        if (!list || list.startsWith('--'))
+          throw new UsageError(`--only needs a list of sections: ${SECTIONS.join(', ')}`);
+        for (const name of list
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)) {
           if (!(SECTIONS as readonly string[]).includes(name))
             throw new UsageError(`unknown section '${name}' for --only; choose from ${SECTIONS.join(', ')}`);
           opts.only.add(name as Section);

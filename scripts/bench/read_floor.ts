@@ -15,7 +15,8 @@ import { lineQueue } from './line_queue.js';
 /** read_floor.c next to this file (sources) or in the package's scripts/bench (compiled bench in dist/). */
 function floorSource(): string {
   const here = fileURLToPath(new URL('.', import.meta.url));
-  for (const candidate of [join(here, 'read_floor.c'), join(here, '../../../scripts/bench/read_floor.c')]) if (existsSync(candidate)) return candidate;
+  for (const candidate of [join(here, 'read_floor.c'), join(here, '../../../scripts/bench/read_floor.c')])
+    if (existsSync(candidate)) return candidate;
   throw new Error('scripts/bench/read_floor.c not found');
 }
 
@@ -61,19 +62,31 @@ export interface FloorRun {
 }
 
 /** ffmpeg (args as LiveStream builds them) → pipe → read_floor. */
-export async function startFloor(binary: string, ffmpegPath: string, ffmpegArgs: string[], frameBytes: number, buffers = 1, shm = false): Promise<FloorRun> {
+export async function startFloor(
+  binary: string,
+  ffmpegPath: string,
+  ffmpegArgs: string[],
+  frameBytes: number,
+  buffers = 1,
+  shm = false,
+): Promise<FloorRun> {
   const pipe = createPipe({ pipeBytes: 1 << 20 }); // the pump's pipe size (LiveStream's default)
   let floor: ChildProcess;
   let ff: ChildProcess;
   try {
-    floor = spawn(binary, [String(frameBytes), String(buffers), ...(shm ? ['shm'] : [])], { stdio: [pipe.readFd, 'pipe', 'inherit'] });
+    floor = spawn(binary, [String(frameBytes), String(buffers), ...(shm ? ['shm'] : [])], {
+      stdio: [pipe.readFd, 'pipe', 'inherit'],
+    });
     ff = spawn(ffmpegPath, ffmpegArgs, { stdio: ['ignore', pipe.writeFd, 'ignore'] });
   } finally {
     closeFd(pipe.readFd);
     closeFd(pipe.writeFd);
   }
   const nextLine = lineQueue(floor.stdout!);
-  const exited = (p: ChildProcess) => new Promise<void>((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve() : p.once('exit', () => resolve())));
+  const exited = (p: ChildProcess) =>
+    new Promise<void>((resolve) =>
+      p.exitCode !== null || p.signalCode !== null ? resolve() : p.once('exit', () => resolve()),
+    );
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('read_floor did not start')), 10_000);
     nextLine((line) => {

@@ -19,9 +19,15 @@ export class ReaderProcess {
   /** Called for each { type: 'ack' } (paced latency runs of process.send). */
   onAck: (() => void) | null = null;
 
-  private constructor(readonly label: string, role: ReaderRole) {
+  private constructor(
+    readonly label: string,
+    role: ReaderRole,
+  ) {
     // 'advanced' serialization: the process.send transport sends frames as Uint8Array through this very channel.
-    this.child = fork(WORKER, [JSON.stringify(role)], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(WORKER, [JSON.stringify(role)], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.forget = onTeardown(() => {
       if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
     });

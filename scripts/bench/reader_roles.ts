@@ -32,4 +32,8 @@ export interface ReaderResult {
 }
 
 export type ToReader = { type: 'stop'; window: MeasureWindow };
-export type FromReader = { type: 'ready' } | { type: 'ack' } | { type: 'result'; result: ReaderResult } | { type: 'error'; message: string };
+export type FromReader =
+  | { type: 'ready' }
+  | { type: 'ack' }
+  | { type: 'result'; result: ReaderResult }
+  | { type: 'error'; message: string };

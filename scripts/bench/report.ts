@@ -5,7 +5,10 @@ import type { Row } from './rows.js';
 function table(header: string[], lines: string[][], rightAligned: boolean[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const fmt = (cells: string[]): string =>
-    cells.map((c, i) => (rightAligned[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (rightAligned[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(fmt)].join('\n');
 }
 
@@ -21,14 +24,19 @@ function bytesLabel(bytes: unknown): string {
 function throughputNote(r: Row): string {
   if (r.error) return `FAILED: ${r.error}`;
   const notes: string[] = [];
-  if (typeof r.written_per_s === 'number' && r.transport === 'framering') notes.push(`writer ${num(r.written_per_s)}/s`);
-  if (typeof r.min_reader_frames_per_s === 'number' && (r.readers ?? 1) > 1) notes.push(`slowest reader ${num(r.min_reader_frames_per_s)}/s`);
+  if (typeof r.written_per_s === 'number' && r.transport === 'framering')
+    notes.push(`writer ${num(r.written_per_s)}/s`);
+  if (typeof r.min_reader_frames_per_s === 'number' && (r.readers ?? 1) > 1)
+    notes.push(`slowest reader ${num(r.min_reader_frames_per_s)}/s`);
   if (typeof r.gb_per_s === 'number') notes.push(`${num(r.gb_per_s, 1)} GB/s`);
-  if (typeof r.reader_cpu_us_per_frame === 'number') notes.push(`reader CPU ${num(r.reader_cpu_us_per_frame)} us/frame`);
+  if (typeof r.reader_cpu_us_per_frame === 'number')
+    notes.push(`reader CPU ${num(r.reader_cpu_us_per_frame)} us/frame`);
   if (typeof r.torn === 'number') notes.push(`torn ${r.torn}`);
-  if (typeof r.runs === 'number' && r.runs > 1) notes.push(`best of ${r.runs} runs: ${(r.frames_per_s_runs as number[]).map((x) => num(x)).join(', ')}`);
+  if (typeof r.runs === 'number' && r.runs > 1)
+    notes.push(`best of ${r.runs} runs: ${(r.frames_per_s_runs as number[]).map((x) => num(x)).join(', ')}`);
   if (typeof r.dropped === 'number' && r.transport === 'framering') notes.push(`skipped ${r.dropped}`);
-  if (typeof r.writer_refused === 'number' && r.writer_refused > 0) notes.push(`writer found no slot ${r.writer_refused}x`);
+  if (typeof r.writer_refused === 'number' && r.writer_refused > 0)
+    notes.push(`writer found no slot ${r.writer_refused}x`);
   return notes.join(', ');
 }
 
@@ -41,7 +49,12 @@ export function formatReport(rows: Row[], goals: GoalResult[]): string {
     out.push(
       table(
         ['run', 'frames/s', 'x memcpy', 'notes'],
-        tput.map((r) => [r.name, num(r.frames_per_s), memcpy && r.frames_per_s ? num(r.frames_per_s / memcpy, 2) : '-', throughputNote(r)]),
+        tput.map((r) => [
+          r.name,
+          num(r.frames_per_s),
+          memcpy && r.frames_per_s ? num(r.frames_per_s / memcpy, 2) : '-',
+          throughputNote(r),
+        ]),
         [false, true, true, false],
       ),
     );
@@ -62,7 +75,15 @@ export function formatReport(rows: Row[], goals: GoalResult[]): string {
           num(r.max_us, 1),
           r.error
             ? `FAILED: ${r.error}`
-            : [typeof r.meta_p50_us === 'number' ? `meta stamp p50 ${num(r.meta_p50_us, 1)} p99 ${num(r.meta_p99_us, 1)}` : '', typeof r.reader_cpu_us_per_frame === 'number' ? `reader CPU ${num(r.reader_cpu_us_per_frame)} us/frame` : '', r.torn ? `torn ${r.torn}` : '']
+            : [
+                typeof r.meta_p50_us === 'number'
+                  ? `meta stamp p50 ${num(r.meta_p50_us, 1)} p99 ${num(r.meta_p99_us, 1)}`
+                  : '',
+                typeof r.reader_cpu_us_per_frame === 'number'
+                  ? `reader CPU ${num(r.reader_cpu_us_per_frame)} us/frame`
+                  : '',
+                r.torn ? `torn ${r.torn}` : '',
+              ]
                 .filter(Boolean)
                 .join(', '),
         ]),
@@ -73,7 +94,9 @@ export function formatReport(rows: Row[], goals: GoalResult[]): string {
   }
   const ingest = rows.filter((r) => r.section === 'ingest');
   if (ingest.length) {
-    out.push('Ingest at 1080p30: CPU per frame on our side of the pipe (floor: C read() loop, same run), median of rounds');
+    out.push(
+      'Ingest at 1080p30: CPU per frame on our side of the pipe (floor: C read() loop, same run), median of rounds',
+    );
     out.push(
       table(
         ['run', 'frames/s', 'us/frame', 'rounds', 'ffmpeg us/frame', 'x floor', 'x naive', 'load'],
@@ -84,7 +107,9 @@ export function formatReport(rows: Row[], goals: GoalResult[]): string {
                 r.name,
                 num(r.frames_per_s, 1),
                 num(r.cpu_us_per_frame),
-                Array.isArray(r.cpu_us_per_frame_runs) ? (r.cpu_us_per_frame_runs as number[]).map((x) => num(x)).join(' / ') : '-',
+                Array.isArray(r.cpu_us_per_frame_runs)
+                  ? (r.cpu_us_per_frame_runs as number[]).map((x) => num(x)).join(' / ')
+                  : '-',
                 num(r.ffmpeg_us_per_frame),
                 num(r.floor_ratio, 2),
                 num(r.naive_ratio, 2),

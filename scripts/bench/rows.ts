@@ -49,7 +49,12 @@ export function throughputRow(
 }
 
 /** A latency row from the reader's result over the writer's paced window of `calls` frames. */
-export function latencyRow(base: { name: string; transport: string; bytes: number }, r: ReaderResult, window: MeasureWindow, calls: number): Row {
+export function latencyRow(
+  base: { name: string; transport: string; bytes: number },
+  r: ReaderResult,
+  window: MeasureWindow,
+  calls: number,
+): Row {
   return {
     ...base,
     section: 'latency',
@@ -66,7 +71,14 @@ export function latencyRow(base: { name: string; transport: string; bytes: numbe
 export const FRAME_1080P = { width: 1920, height: 1080, bytes: 1920 * 1080 * 3 };
 
 export function failedRow(name: string, section: RowSection, err: unknown): Row {
-  return { name, section, frames_per_s: null, p50_us: null, p99_us: null, error: err instanceof Error ? err.message : String(err) };
+  return {
+    name,
+    section,
+    frames_per_s: null,
+    p50_us: null,
+    p99_us: null,
+    error: err instanceof Error ? err.message : String(err),
+  };
 }
 
 /**
@@ -98,7 +110,12 @@ export function mergeRepeats(rows: Row[]): Row[] {
     if (runs[0].section === 'latency') return mergeLatencyRuns(runs);
     const best = runs.reduce((a, b) => ((b.frames_per_s ?? -1) > (a.frames_per_s ?? -1) ? b : a));
     const rates = runs.map((r) => r.frames_per_s ?? NaN);
-    const merged: Row = { ...best, runs: runs.length, frames_per_s_runs: rates, frames_per_s_mean: rates.reduce((a, b) => a + b, 0) / rates.length };
+    const merged: Row = {
+      ...best,
+      runs: runs.length,
+      frames_per_s_runs: rates,
+      frames_per_s_mean: rates.reduce((a, b) => a + b, 0) / rates.length,
+    };
     for (const k of ['torn', 'dropped'] as const)
       if (runs.some((r) => typeof r[k] === 'number')) merged[k] = runs.reduce((a, r) => a + ((r[k] as number) ?? 0), 0);
     return merged;
@@ -119,7 +136,9 @@ function mergeLatencyRuns(runs: Row[]): Row {
   const p99s = runs.map((r) => r.p99_us ?? NaN);
   // The other fields (hops, notes) from the round whose p50 is the median's.
   const mid = median(p50s);
-  const typical = runs.reduce((a, b) => (Math.abs((b.p50_us ?? NaN) - mid) < Math.abs((a.p50_us ?? NaN) - mid) ? b : a));
+  const typical = runs.reduce((a, b) =>
+    Math.abs((b.p50_us ?? NaN) - mid) < Math.abs((a.p50_us ?? NaN) - mid) ? b : a,
+  );
   return {
     ...typical,
     p50_us: median(p50s),

@@ -24,7 +24,11 @@ export async function runFlatOut(ms: number, step: () => void): Promise<{ calls:
  * Calls step() about `rate` times a second for ms milliseconds, sleeping in between (a timer, not a busy wait: the
  * reader must have the CPU to itself between frames). step may return a promise (e.g. an ack) to wait for.
  */
-export async function runPaced(ms: number, rate: number, step: () => void | Promise<void>): Promise<{ calls: number; window: MeasureWindow }> {
+export async function runPaced(
+  ms: number,
+  rate: number,
+  step: () => void | Promise<void>,
+): Promise<{ calls: number; window: MeasureWindow }> {
   const fromUs = nowUs();
   const endUs = fromUs + ms * 1000;
   const periodUs = 1e6 / rate;

@@ -23,9 +23,15 @@ function ringName(): string {
 
 // ---- reader side (in the forked reader process) ----
 
-export function readFramering(role: Extract<ReaderRole, { transport: 'framering' }>, recorder: FrameRecorder): ReaderHandle {
+export function readFramering(
+  role: Extract<ReaderRole, { transport: 'framering' }>,
+  recorder: FrameRecorder,
+): ReaderHandle {
   // mode 'thread': onFrame through the futex waiter thread instead of the doorbell, to compare the two in one run.
-  const client = FrameRingClient.open(role.pars, { policy: role.policy, wakeup: role.mode === 'thread' ? 'thread' : 'doorbell' });
+  const client = FrameRingClient.open(role.pars, {
+    policy: role.policy,
+    wakeup: role.mode === 'thread' ? 'thread' : 'doorbell',
+  });
   if (role.mode === 'pull') {
     // The JS thread blocks in pull() (one futex wakeup, no event-loop hop), yielding now and then for IPC.
     const loop = (): void => {
@@ -76,12 +82,29 @@ interface RingRun {
   end(): Promise<void>;
 }
 
-async function openRing(opts: { width: number; height: number; slots: number; blocking: boolean; readers: number; policy: 'latest' | 'every'; mode?: 'handler' | 'pull' | 'thread' }): Promise<RingRun> {
-  const server = new FrameRingServer({ name: ringName(), width: opts.width, height: opts.height, slots: opts.slots, blocking: opts.blocking, blockingTimeoutMs: 1000 });
+async function openRing(opts: {
+  width: number;
+  height: number;
+  slots: number;
+  blocking: boolean;
+  readers: number;
+  policy: 'latest' | 'every';
+  mode?: 'handler' | 'pull' | 'thread';
+}): Promise<RingRun> {
+  const server = new FrameRingServer({
+    name: ringName(),
+    width: opts.width,
+    height: opts.height,
+    slots: opts.slots,
+    blocking: opts.blocking,
+    blockingTimeoutMs: 1000,
+  });
   const closeServer = onTeardown(() => server.close());
   const pars: FrameRingPars = server.pars();
   const started = await Promise.allSettled(
-    Array.from({ length: opts.readers }, (_, i) => ReaderProcess.start(`framering#${i + 1}`, { transport: 'framering', pars, policy: opts.policy, mode: opts.mode })),
+    Array.from({ length: opts.readers }, (_, i) =>
+      ReaderProcess.start(`framering#${i + 1}`, { transport: 'framering', pars, policy: opts.policy, mode: opts.mode }),
+    ),
   );
   const readers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const end = async (): Promise<void> => {
@@ -177,9 +200,23 @@ function geometryFor(bytes: number): { width: number; height: number } {
  * mode 'pull': the reader blocks in pull() instead of getting onFrame callbacks (the native wakeup alone); 'thread':
  * onFrame woken by the futex waiter thread (two hops) instead of the doorbell (one).
  */
-export async function frameringLatency(o: { name: string; bytes: number; seconds: number; rate: number; mode?: 'handler' | 'pull' | 'thread' }): Promise<Row> {
+export async function frameringLatency(o: {
+  name: string;
+  bytes: number;
+  seconds: number;
+  rate: number;
+  mode?: 'handler' | 'pull' | 'thread';
+}): Promise<Row> {
   const { width, height } = geometryFor(o.bytes);
-  const ring = await openRing({ width, height, slots: o.bytes > 10e6 ? 4 : 8, blocking: false, readers: 1, policy: 'latest', mode: o.mode });
+  const ring = await openRing({
+    width,
+    height,
+    slots: o.bytes > 10e6 ? 4 : 8,
+    blocking: false,
+    readers: 1,
+    policy: 'latest',
+    mode: o.mode,
+  });
   try {
     const { server } = ring;
     let frameNumber = 0;

@@ -17,7 +17,10 @@ export async function memcpyThroughput(seconds: number, destinations: number): P
   const { calls, window } = await runFlatOut(seconds * 1000, copy);
   const rate = calls / ((window.toUs - window.fromUs) / 1e6);
   return {
-    name: destinations === 1 ? 'memcpy 1080p, 1 destination (cache-hot)' : `memcpy 1080p, ${destinations} destinations (the limit)`,
+    name:
+      destinations === 1
+        ? 'memcpy 1080p, 1 destination (cache-hot)'
+        : `memcpy 1080p, ${destinations} destinations (the limit)`,
     section: 'throughput',
     transport: 'memcpy',
     bytes: FRAME_1080P.bytes,

@@ -13,7 +13,11 @@ const IN_FLIGHT = 2; // frames handed to the channel and not yet written: enough
 
 // ---- reader side ----
 
-export function readProcessSend(role: Extract<ReaderRole, { transport: 'process.send' }>, recorder: FrameRecorder, ack: () => void): ReaderHandle {
+export function readProcessSend(
+  role: Extract<ReaderRole, { transport: 'process.send' }>,
+  recorder: FrameRecorder,
+  ack: () => void,
+): ReaderHandle {
   process.on('message', (m: unknown) => {
     if (!(m instanceof Uint8Array)) return;
     recorder.record(m);
@@ -65,7 +69,12 @@ export async function processSendThroughput(o: { name: string; bytes: number; se
 }
 
 /** One frame at a time: the next is sent after the reader acknowledged the last, so nothing queues. */
-export async function processSendLatency(o: { name: string; bytes: number; seconds: number; rate: number }): Promise<Row> {
+export async function processSendLatency(o: {
+  name: string;
+  bytes: number;
+  seconds: number;
+  rate: number;
+}): Promise<Row> {
   const reader = await ReaderProcess.start('process.send', { transport: 'process.send', ack: true });
   try {
     const frame = Buffer.alloc(o.bytes, 0x5a);

@@ -26,7 +26,10 @@ let sockets = 0;
 
 // ---- reader side ----
 
-export function readUnixSocket(role: Extract<ReaderRole, { transport: 'unix' }>, recorder: FrameRecorder): Promise<ReaderHandle> {
+export function readUnixSocket(
+  role: Extract<ReaderRole, { transport: 'unix' }>,
+  recorder: FrameRecorder,
+): Promise<ReaderHandle> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(role.path);
     const header = Buffer.alloc(HEADER_BYTES);
@@ -57,7 +60,12 @@ export function readUnixSocket(role: Extract<ReaderRole, { transport: 'unix' }>,
         at += n;
         if (have === need) {
           // --hops: the writer's stamp to this 'data' callback (the writer times its own write() beside it).
-          if (HOPS_ON) recorder.hops.add('stamp -> data callback', (entryNs - Number(frame.readBigUInt64LE(0))) / 1000, entryNs / 1000);
+          if (HOPS_ON)
+            recorder.hops.add(
+              'stamp -> data callback',
+              (entryNs - Number(frame.readBigUInt64LE(0))) / 1000,
+              entryNs / 1000,
+            );
           recorder.record(frame);
           if (role.ack) socket.write(ACK);
           need = -1;
@@ -162,7 +170,12 @@ export async function unixSocketThroughput(o: { name: string; bytes: number; sec
   }
 }
 
-export async function unixSocketLatency(o: { name: string; bytes: number; seconds: number; rate: number }): Promise<Row> {
+export async function unixSocketLatency(o: {
+  name: string;
+  bytes: number;
+  seconds: number;
+  rate: number;
+}): Promise<Row> {
   const run = await openSocket(true);
   try {
     const { socket } = run;

@@ -38,7 +38,11 @@ function cpuS(pid: number | null): number {
 async function startServe(config: string): Promise<{ child: ChildProcess; url: string }> {
   const ts = extname(fileURLToPath(import.meta.url)) === '.ts';
   const cli = fileURLToPath(new URL(ts ? '../../src/service/cli.ts' : '../../src/service/cli.js', import.meta.url));
-  const child = spawn(process.execPath, [...(ts ? ['--import', 'tsx'] : []), cli, 'serve', '--config', config, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [...(ts ? ['--import', 'tsx'] : []), cli, 'serve', '--config', config, '--port', '0'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const end = Date.now() + 60_000;
@@ -71,7 +75,10 @@ export interface WatchRow {
 
 function runViewers(url: string, count: number, seconds: number): Promise<number[]> {
   const path = fileURLToPath(new URL(`./mjpeg_viewers${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
-  const child = fork(path, [url, String(count), String(seconds)], { execArgv: path.endsWith('.ts') ? ['--import', 'tsx'] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path, [url, String(count), String(seconds)], {
+    execArgv: path.endsWith('.ts') ? ['--import', 'tsx'] : [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (m: { frames: number[] }) => resolve(m.frames));
     child.once('exit', (code) => reject(new Error(`viewer process exited with ${code}`)));
@@ -87,7 +94,11 @@ export async function runWatchSection(opts: { seconds?: number; counts?: number[
   const { child, url } = await startServe(config);
   const rows: WatchRow[] = [];
   try {
-    const stats = async () => JSON.parse(await (await fetch(`${url}/api/stats`)).text()) as { service: { pid: number }; http: { encoder_pid: number } };
+    const stats = async () =>
+      JSON.parse(await (await fetch(`${url}/api/stats`)).text()) as {
+        service: { pid: number };
+        http: { encoder_pid: number };
+      };
     // Let the camera and the analysis settle before the first measurement.
     await new Promise((r) => setTimeout(r, 3000));
     const s = await stats();
@@ -110,7 +121,9 @@ export async function runWatchSection(opts: { seconds?: number; counts?: number[
         viewers: n,
         cpu_percent: Math.round(((own + enc) / wall) * 1000) / 10,
         encoder_cpu_percent: Math.round((enc / wall) * 1000) / 10,
-        fps_per_viewer: frames.length ? Math.round((frames.reduce((a, b) => a + b, 0) / frames.length / (seconds + 2)) * 10) / 10 : 0,
+        fps_per_viewer: frames.length
+          ? Math.round((frames.reduce((a, b) => a + b, 0) / frames.length / (seconds + 2)) * 10) / 10
+          : 0,
       });
       await new Promise((r) => setTimeout(r, 2500)); // the feed stops; the next run starts from cold
     }
@@ -124,12 +137,21 @@ export async function runWatchSection(opts: { seconds?: number; counts?: number[
 export function formatWatch(rows: WatchRow[]): string {
   const one = rows.find((r) => r.viewers === 1);
   const idle = rows.find((r) => r.viewers === 0);
-  const lines = ['| MJPEG 640×360 at 5 fps | framering serve CPU % (serve process + encoder) | of which encoder | fps per viewer | × one viewer |', '|---:|---:|---:|---:|---:|'];
-  for (const r of rows) lines.push(`| ${r.viewers} viewers | ${r.cpu_percent.toFixed(1)} | ${r.encoder_cpu_percent.toFixed(1)} | ${r.fps_per_viewer.toFixed(1)} | ${one && one.cpu_percent > 0 ? (r.cpu_percent / one.cpu_percent).toFixed(2) : '–'} |`);
+  const lines = [
+    '| MJPEG 640×360 at 5 fps | framering serve CPU % (serve process + encoder) | of which encoder | fps per viewer | × one viewer |',
+    '|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows)
+    lines.push(
+      `| ${r.viewers} viewers | ${r.cpu_percent.toFixed(1)} | ${r.encoder_cpu_percent.toFixed(1)} | ${r.fps_per_viewer.toFixed(1)} | ${one && one.cpu_percent > 0 ? (r.cpu_percent / one.cpu_percent).toFixed(2) : '–'} |`,
+    );
   const thirty = rows.find((r) => r.viewers === 30);
   if (one && thirty) {
     const ratio = thirty.cpu_percent / one.cpu_percent;
-    lines.push('', `goal: 30 viewers < 1.5 × one viewer's CPU: ${ratio.toFixed(2)} × — ${ratio < 1.5 ? 'met' : 'MISSED'}${idle ? ` (idle service with the camera: ${idle.cpu_percent.toFixed(1)} %)` : ''}`);
+    lines.push(
+      '',
+      `goal: 30 viewers < 1.5 × one viewer's CPU: ${ratio.toFixed(2)} × — ${ratio < 1.5 ? 'met' : 'MISSED'}${idle ? ` (idle service with the camera: ${idle.cpu_percent.toFixed(1)} %)` : ''}`,
+    );
   }
   return lines.join('\n');
 }

@@ -37,9 +37,12 @@ export class BlobExtractor {
     this.dilate = options.dilate ?? 1;
     this.minCells = options.minCells ?? 4;
     this.maxBlobs = options.maxBlobs ?? 16;
-    if (!Number.isInteger(this.dilate) || this.dilate < 0 || this.dilate > 8) throw new AnalysisError('INVALID_ARGUMENT', `dilate must be 0..8, got ${this.dilate}`);
-    if (!Number.isInteger(this.minCells) || this.minCells < 1) throw new AnalysisError('INVALID_ARGUMENT', `minCells must be a whole number ≥ 1, got ${this.minCells}`);
-    if (!Number.isInteger(this.maxBlobs) || this.maxBlobs < 1) throw new AnalysisError('INVALID_ARGUMENT', `maxBlobs must be a whole number ≥ 1, got ${this.maxBlobs}`);
+    if (!Number.isInteger(this.dilate) || this.dilate < 0 || this.dilate > 8)
+      throw new AnalysisError('INVALID_ARGUMENT', `dilate must be 0..8, got ${this.dilate}`);
+    if (!Number.isInteger(this.minCells) || this.minCells < 1)
+      throw new AnalysisError('INVALID_ARGUMENT', `minCells must be a whole number ≥ 1, got ${this.minCells}`);
+    if (!Number.isInteger(this.maxBlobs) || this.maxBlobs < 1)
+      throw new AnalysisError('INVALID_ARGUMENT', `maxBlobs must be a whole number ≥ 1, got ${this.maxBlobs}`);
   }
 
   /**
@@ -48,7 +51,8 @@ export class BlobExtractor {
    */
   extract(mask: Uint8Array, gridWidth: number, gridHeight: number, step = 1): Box[] {
     const n = gridWidth * gridHeight;
-    if (mask.length < n) throw new AnalysisError('INVALID_ARGUMENT', `mask has ${mask.length} cells, expected ${gridWidth}x${gridHeight}`);
+    if (mask.length < n)
+      throw new AnalysisError('INVALID_ARGUMENT', `mask has ${mask.length} cells, expected ${gridWidth}x${gridHeight}`);
     if (this.labels.length !== n) {
       this.grown = new Uint8Array(n);
       this.labels = new Int32Array(n);
@@ -68,7 +72,13 @@ export class BlobExtractor {
       let tail = 0;
       queue[tail++] = start;
       labels[start] = label;
-      let minX = gridWidth, minY = gridHeight, maxX = -1, maxY = -1, cells = 0, sumX = 0, sumY = 0;
+      let minX = gridWidth,
+        minY = gridHeight,
+        maxX = -1,
+        maxY = -1,
+        cells = 0,
+        sumX = 0,
+        sumY = 0;
       while (head < tail) {
         const i = queue[head++]!;
         const y = (i / gridWidth) | 0;

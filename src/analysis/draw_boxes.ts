@@ -21,7 +21,11 @@ export function drawBoxes(
   colour: Rgb = BOX_COLOUR,
   thickness = 2,
 ): void {
-  if (rgb.length < width * height * 3) throw new AnalysisError('INVALID_FRAME', `image has ${rgb.length} bytes, expected ${width * height * 3} for ${width}x${height} RGB24`);
+  if (rgb.length < width * height * 3)
+    throw new AnalysisError(
+      'INVALID_FRAME',
+      `image has ${rgb.length} bytes, expected ${width * height * 3} for ${width}x${height} RGB24`,
+    );
   for (const b of boxes) {
     const x0 = Math.max(0, Math.floor(b.x));
     const y0 = Math.max(0, Math.floor(b.y));

@@ -28,10 +28,18 @@ export class GreySampler implements GreyImage {
     /** How the frames' bytes are laid out: the channel order matters to luma, gray8 is luma already. */
     readonly pixelFormat: PixelFormat = 'rgb24',
   ) {
-    if (!Number.isInteger(step) || step < 1) throw new AnalysisError('INVALID_ARGUMENT', `step must be a whole number ≥ 1, got ${step}`);
-    if (!Object.hasOwn(BYTES_PER_PIXEL, pixelFormat)) throw new AnalysisError('INVALID_ARGUMENT', `pixelFormat must be rgb24, bgr24 or gray8, got ${String(pixelFormat)}`);
+    if (!Number.isInteger(step) || step < 1)
+      throw new AnalysisError('INVALID_ARGUMENT', `step must be a whole number ≥ 1, got ${step}`);
+    if (!Object.hasOwn(BYTES_PER_PIXEL, pixelFormat))
+      throw new AnalysisError(
+        'INVALID_ARGUMENT',
+        `pixelFormat must be rgb24, bgr24 or gray8, got ${String(pixelFormat)}`,
+      );
     if (!Number.isInteger(frameWidth) || !Number.isInteger(frameHeight) || frameWidth < step || frameHeight < step) {
-      throw new AnalysisError('INVALID_ARGUMENT', `frame size ${frameWidth}x${frameHeight} is too small for step ${step}`);
+      throw new AnalysisError(
+        'INVALID_ARGUMENT',
+        `frame size ${frameWidth}x${frameHeight} is too small for step ${step}`,
+      );
     }
     this.width = Math.floor(frameWidth / step);
     this.height = Math.floor(frameHeight / step);
@@ -44,7 +52,10 @@ export class GreySampler implements GreyImage {
     const bpp = BYTES_PER_PIXEL[pixelFormat];
     const expected = frameWidth * this.frameHeight * bpp;
     if (pixels.length < expected) {
-      throw new AnalysisError('INVALID_FRAME', `frame has ${pixels.length} bytes, expected ${expected} for ${frameWidth}x${this.frameHeight} ${pixelFormat}`);
+      throw new AnalysisError(
+        'INVALID_FRAME',
+        `frame has ${pixels.length} bytes, expected ${expected} for ${frameWidth}x${this.frameHeight} ${pixelFormat}`,
+      );
     }
     const rowStride = frameWidth * bpp * step;
     const pixelStride = bpp * step;

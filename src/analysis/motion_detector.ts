@@ -51,9 +51,15 @@ export class MotionDetector {
     this.threshold = options.threshold ?? 25;
     this.minArea = options.minArea ?? 0.002;
     this.learnShift = options.learnShift ?? 3;
-    if (!Number.isInteger(this.threshold) || this.threshold < 1 || this.threshold > 255) throw new AnalysisError('INVALID_ARGUMENT', `threshold must be 1..255, got ${this.threshold}`);
-    if (!(this.minArea > 0 && this.minArea <= 1)) throw new AnalysisError('INVALID_ARGUMENT', `minArea must be a fraction above 0 and at most 1, got ${this.minArea}`);
-    if (!Number.isInteger(this.learnShift) || this.learnShift < 0 || this.learnShift > 8) throw new AnalysisError('INVALID_ARGUMENT', `learnShift must be 0..8, got ${this.learnShift}`);
+    if (!Number.isInteger(this.threshold) || this.threshold < 1 || this.threshold > 255)
+      throw new AnalysisError('INVALID_ARGUMENT', `threshold must be 1..255, got ${this.threshold}`);
+    if (!(this.minArea > 0 && this.minArea <= 1))
+      throw new AnalysisError(
+        'INVALID_ARGUMENT',
+        `minArea must be a fraction above 0 and at most 1, got ${this.minArea}`,
+      );
+    if (!Number.isInteger(this.learnShift) || this.learnShift < 0 || this.learnShift > 8)
+      throw new AnalysisError('INVALID_ARGUMENT', `learnShift must be 0..8, got ${this.learnShift}`);
     this.sampler = new GreySampler(frameWidth, frameHeight, step, options.pixelFormat);
     const cells = this.sampler.width * this.sampler.height;
     this.background = new Int32Array(cells);

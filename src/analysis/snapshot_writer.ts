@@ -39,7 +39,8 @@ export class SnapshotWriter {
     this.dir = options.dir;
     this.minIntervalMs = options.minIntervalMs ?? 5000;
     this.quality = options.quality ?? 80;
-    if (!(this.minIntervalMs >= 0)) throw new AnalysisError('INVALID_ARGUMENT', `minIntervalMs must be ≥ 0, got ${this.minIntervalMs}`);
+    if (!(this.minIntervalMs >= 0))
+      throw new AnalysisError('INVALID_ARGUMENT', `minIntervalMs must be ≥ 0, got ${this.minIntervalMs}`);
     ensureDir(this.dir);
   }
 
@@ -72,7 +73,12 @@ export class SnapshotWriter {
       .then((sharp) => {
         const image = sharp(pixels, { raw: { width, height, channels } });
         // sharp reads raw bytes as RGB: bgr24's channels are swapped back first.
-        if (pixelFormat === 'bgr24') image.recomb([[0, 0, 1], [0, 1, 0], [1, 0, 0]]);
+        if (pixelFormat === 'bgr24')
+          image.recomb([
+            [0, 0, 1],
+            [0, 1, 0],
+            [1, 0, 0],
+          ]);
         return image.jpeg({ quality: this.quality }).toFile(path);
       })
       .then(

@@ -21,8 +21,8 @@ export const ERROR_CODE_MEANINGS = {
   RING_UNTRUSTED: 'the ring belongs to another user or every user may write it: not opened unless allowForeign',
   NO_SPACE: '/dev/shm has not enough free space for the ring: free some, or make the ring smaller',
   TOO_MANY_READERS: 'the ring has no reader slot left',
-  MESSAGE_TOO_LARGE: 'a frame or message larger than the ring\'s slot',
-  WRITER_GONE: 'the ring\'s writer process went away (or closed the ring) while it was being read',
+  MESSAGE_TOO_LARGE: "a frame or message larger than the ring's slot",
+  WRITER_GONE: "the ring's writer process went away (or closed the ring) while it was being read",
   INTERRUPTED: 'a blocking pull() was interrupted by a termination signal (SIGTERM, SIGINT or SIGHUP)',
 
   // Processes (ProcessError, BackendError)
@@ -34,7 +34,7 @@ export const ERROR_CODE_MEANINGS = {
   WRONG_SIDE: 'a backend-only method called in the frontend, or the reverse',
   SEND_FAILED: 'an argument, return value or event could not be sent between the processes: send plain data',
   RPC_TIMEOUT: 'a backend call got no reply within its timeout (callTimeoutMs, or backendWith({ timeoutMs }))',
-  ABORTED: 'a call\'s AbortSignal fired before the reply (the error is named AbortError)',
+  ABORTED: "a call's AbortSignal fired before the reply (the error is named AbortError)",
   PROTOCOL_MISMATCH: 'the parent and the child process load different framering versions',
   CLIENT_GONE: 'a client process died while its master was registering it',
   ALREADY_REGISTERED: 'a client or ring registered twice under one name',
@@ -45,17 +45,17 @@ export const ERROR_CODE_MEANINGS = {
   FFMPEG_NOT_FOUND: 'no usable ffmpeg binary: install one or set FFMPEG_PATH',
   FFMPEG_SPAWN_FAILED: 'the ffmpeg binary could not be started',
   FFMPEG_EXITED: 'ffmpeg ended (camera unreachable, stream ended, decode error): it is restarted with backoff',
-  SHORT_FRAME: 'ffmpeg\'s output ended mid-frame: the partial frame was dropped',
-  PUMP_ERROR: 'reading ffmpeg\'s output failed',
+  SHORT_FRAME: "ffmpeg's output ended mid-frame: the partial frame was dropped",
+  PUMP_ERROR: "reading ffmpeg's output failed",
   WATCHDOG: 'no frame within watchdogMs: ffmpeg was restarted',
 
   // Object detection (DetectorError)
   INVALID_FRAME: 'pixels that are not width × height RGB24 (given to detect(), drawBoxes(), a GreySampler…)',
   MODEL_NOT_FOUND: 'the model file, or a weights file it names, is missing',
   MODEL_INVALID: 'the model file cannot be read as the model the options describe',
-  INFERENCE_UNAVAILABLE: 'the detector\'s inference backend is not installed or failed to initialise',
+  INFERENCE_UNAVAILABLE: "the detector's inference backend is not installed or failed to initialise",
   INFERENCE_FAILED: 'the inference backend threw while running the model',
-  DISPOSED: 'detect() after the detector\'s dispose()',
+  DISPOSED: "detect() after the detector's dispose()",
 
   // framering serve's config (ConfigError)
   CONFIG_NOT_FOUND: 'the config file does not exist or cannot be read',
@@ -77,7 +77,7 @@ export const ERROR_CODE_MEANINGS = {
   // HTTP answers (HttpError; the body's code)
   BAD_REQUEST: 'a malformed request (bad URL, bad body)',
   BAD_QUERY: 'a query parameter that is unknown or has a bad value (the body names it in param)',
-  UNAUTHORIZED: 'the request lacks the service\'s token',
+  UNAUTHORIZED: "the request lacks the service's token",
   UNKNOWN_CAMERA: 'no camera of that name: GET /api/cameras lists them',
   BUSY: 'too many snapshots in progress: try again shortly',
   NO_FRAME: 'the camera delivered no frame in time for a snapshot',
@@ -95,11 +95,11 @@ export const ERROR_CODE_MEANINGS = {
   NATS_UNREACHABLE: 'no NATS server of the list answered',
   NATS_AUTH: 'the NATS server refused the user, password or token',
   NATS_ERROR: 'another failure the NATS client reported',
-  NATS_PAYLOAD_TOO_LARGE: 'a frame or reply above the NATS server\'s max_payload',
-  FRAME_HEADERS: 'a frame message over NATS without framering\'s headers, or with bad ones',
+  NATS_PAYLOAD_TOO_LARGE: "a frame or reply above the NATS server's max_payload",
+  FRAME_HEADERS: "a frame message over NATS without framering's headers, or with bad ones",
   FRAME_SIZE: 'a frame message over NATS whose bytes do not match the size its headers give',
   FRAME_CORRUPT: 'a JPEG frame message over NATS that does not decode',
-  DETECTOR_BUSY: 'the master\'s input ring had no free slot for a remote frame',
+  DETECTOR_BUSY: "the master's input ring had no free slot for a remote frame",
   MASTER_DOWN: 'the master process behind a NATS bridge is not running',
   ALREADY_FORWARDED: 'a client given to the NATS bridge twice',
 } as const;

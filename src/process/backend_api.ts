@@ -7,7 +7,13 @@ import type { FRONTEND_ONLY } from './internal_symbols.js';
 import type { MessageProcess } from './message_process.js';
 
 /** Backend hooks the framework calls; never called from the frontend. */
-export type LifecycleHookName = 'preRun' | 'postRun' | 'handleFrame' | 'handleMessage' | 'handleRingGone' | 'handleMasterGone';
+export type LifecycleHookName =
+  | 'preRun'
+  | 'postRun'
+  | 'handleFrame'
+  | 'handleMessage'
+  | 'handleRingGone'
+  | 'handleMasterGone';
 
 /** Any function at all: every parameter list accepts `never`, every result is `unknown`. */
 type AnyFunction = (...args: never[]) => unknown;

@@ -57,7 +57,12 @@ export class BackendChild {
   }
 
   /** Forks the runtime, sends it what to load, and resolves once the backend reports ready (its preRun done). */
-  async start(spec: ForkSpec, exportName: string, options: MessageProcessOptions, wait: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+  async start(
+    spec: ForkSpec,
+    exportName: string,
+    options: MessageProcessOptions,
+    wait: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<void> {
     this.assertNew();
     if (wait.signal?.aborted) throw this.startAbortError(wait.signal.reason);
     this.stateValue = 'starting';
@@ -75,7 +80,12 @@ export class BackendChild {
       detached: true,
       // The parent it watches (kernel death signal): the pid it should see as its parent, to spot a parent that
       // died before the watch was set.
-      env: { ...process.env, ...options.env, FRAMERING_PROCESS_NAME: this.name, FRAMERING_PARENT_PID: String(process.pid) },
+      env: {
+        ...process.env,
+        ...options.env,
+        FRAMERING_PROCESS_NAME: this.name,
+        FRAMERING_PARENT_PID: String(process.pid),
+      },
     });
     this.child = child;
     child.on('message', (msg: unknown) => {
@@ -94,7 +104,10 @@ export class BackendChild {
     } catch (err) {
       child.kill('SIGKILL');
       const why = err instanceof Error ? err.message : String(err);
-      throw new ProcessError('INVALID_ARGUMENT', `options of process '${this.name}' cannot be sent to the backend (${why}): use plain data`);
+      throw new ProcessError(
+        'INVALID_ARGUMENT',
+        `options of process '${this.name}' cannot be sent to the backend (${why}): use plain data`,
+      );
     }
 
     // A start that takes too long or is aborted kills the child and all it started: nothing half-started stays.
@@ -108,7 +121,10 @@ export class BackendChild {
         ? setTimeout(
             () =>
               giveUp(
-                new ProcessError('TIMEOUT', `process '${this.name}' did not finish starting (module load + preRun) within ${wait.timeoutMs} ms; it was killed`),
+                new ProcessError(
+                  'TIMEOUT',
+                  `process '${this.name}' did not finish starting (module load + preRun) within ${wait.timeoutMs} ms; it was killed`,
+                ),
               ),
             wait.timeoutMs,
           )
@@ -152,7 +168,8 @@ export class BackendChild {
    */
   async waitStop(wait: { timeoutMs: number; signal?: AbortSignal }): Promise<ExitInfo> {
     if (this.exitInfoValue) return this.exitInfoValue;
-    if (!this.child) throw new ProcessError('NOT_STARTED', `process '${this.name}' was never started; nothing to wait for`);
+    if (!this.child)
+      throw new ProcessError('NOT_STARTED', `process '${this.name}' was never started; nothing to wait for`);
     const { signal } = wait;
     if (signal?.aborted) throw this.waitStopAbortError(signal.reason);
     const info = await this.waitExit(wait.timeoutMs, signal);
@@ -174,7 +191,10 @@ export class BackendChild {
     if (this.stateValue !== 'running') {
       const err =
         this.stateValue === 'new' || this.stateValue === 'starting'
-          ? new ProcessError('NOT_STARTED', `cannot call ${method}(): process '${this.name}' is ${this.stateValue === 'new' ? 'not started' : 'still starting'}; await start() first`)
+          ? new ProcessError(
+              'NOT_STARTED',
+              `cannot call ${method}(): process '${this.name}' is ${this.stateValue === 'new' ? 'not started' : 'still starting'}; await start() first`,
+            )
           : new ProcessError(
               'STOPPED',
               `cannot call ${method}(): process '${this.name}' ${this.stateValue === 'stopping' ? 'is stopping' : `has ended (${this.describeExit()})`}; a process runs once, create a new object to run it again`,
@@ -188,8 +208,14 @@ export class BackendChild {
       this.pending.fail(
         id,
         this.child?.connected
-          ? new ProcessError('SEND_FAILED', `arguments of ${method}() could not be sent to process '${this.name}' (${sent}); use plain data`)
-          : new ProcessError('BACKEND_EXITED', `cannot call ${method}(): the backend of process '${this.name}' has gone (its IPC channel is closed)`),
+          ? new ProcessError(
+              'SEND_FAILED',
+              `arguments of ${method}() could not be sent to process '${this.name}' (${sent}); use plain data`,
+            )
+          : new ProcessError(
+              'BACKEND_EXITED',
+              `cannot call ${method}(): the backend of process '${this.name}' has gone (its IPC channel is closed)`,
+            ),
       );
     }
     return result;
@@ -254,14 +280,17 @@ export class BackendChild {
         this.lastError = msg.error;
         const cause = new BackendError(this.name, 'start', msg.error);
         const code = msg.error.code === 'PROTOCOL_MISMATCH' ? 'PROTOCOL_MISMATCH' : 'START_FAILED';
-        this.startSettlers?.reject(new ProcessError(code, `process '${this.name}' failed to start: ${msg.error.message}`, { cause }));
+        this.startSettlers?.reject(
+          new ProcessError(code, `process '${this.name}' failed to start: ${msg.error.message}`, { cause }),
+        );
         this.startSettlers = null;
         return;
       }
       case 'result': {
         // A reply whose call timed out or was aborted finds nothing here and is dropped.
         if (msg.ok) this.pending.settle(msg.id, { ok: true, value: msg.value });
-        else this.pending.settle(msg.id, { ok: false, error: (method) => new BackendError(this.name, method, msg.error) });
+        else
+          this.pending.settle(msg.id, { ok: false, error: (method) => new BackendError(this.name, method, msg.error) });
         return;
       }
       case 'event':
@@ -279,7 +308,13 @@ export class BackendChild {
   private onChildExit(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.exitInfoValue) return;
     this.stateValue = 'exited';
-    const info: ExitInfo = { code, signal, requested: this.stopRequested, killed: this.killedAfterTimeout, removedRings: this.removeLeftRings() };
+    const info: ExitInfo = {
+      code,
+      signal,
+      requested: this.stopRequested,
+      killed: this.killedAfterTimeout,
+      removedRings: this.removeLeftRings(),
+    };
     if (this.lastError) info.error = this.lastError;
     this.exitInfoValue = info;
     const why = this.describeExit();
@@ -309,7 +344,10 @@ export class BackendChild {
       this.helloSeen = true;
       return true;
     }
-    const theirs = protocol === undefined ? `an older protocol without a hello (its first message was '${msg.t}')` : `protocol ${protocol}`;
+    const theirs =
+      protocol === undefined
+        ? `an older protocol without a hello (its first message was '${msg.t}')`
+        : `protocol ${protocol}`;
     const runtime = msg.t === 'hello' ? msg.runtime : 'its runtime';
     const err = new ProcessError(
       'PROTOCOL_MISMATCH',
@@ -350,4 +388,3 @@ export class BackendChild {
     );
   }
 }
-

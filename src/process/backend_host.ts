@@ -40,12 +40,19 @@ export class BackendHost {
 
   listen(): void {
     if (!process.send) {
-      console.error('framering backend runtime: started without an IPC channel; it is forked by MessageProcess.start(), not run directly');
+      console.error(
+        'framering backend runtime: started without an IPC channel; it is forked by MessageProcess.start(), not run directly',
+      );
       process.exit(2);
     }
     // First, before reading anything: which protocol this runtime speaks, so that a frontend of another framering
     // version can tell at once.
-    process.send({ t: 'hello', protocol: PROTOCOL_VERSION, pid: process.pid, runtime: process.argv[1] ?? 'unknown' } satisfies ToFrontend);
+    process.send({
+      t: 'hello',
+      protocol: PROTOCOL_VERSION,
+      pid: process.pid,
+      runtime: process.argv[1] ?? 'unknown',
+    } satisfies ToFrontend);
     // We run in a process group of our own, so a terminal's SIGINT/SIGHUP does not reach us; sent anyway, they are
     // ignored: the parent decides. Listening here also keeps the shm layer's exit hook from acting.
     process.on('SIGINT', () => {});
@@ -127,9 +134,19 @@ export class BackendHost {
     let reply: ToFrontend;
     const hooks = this.hooks;
     if (!hooks || !this.started) {
-      reply = { t: 'result', id, ok: false, error: errorOf('NOT_STARTED', `${method}() arrived before the backend finished preRun`) };
+      reply = {
+        t: 'result',
+        id,
+        ok: false,
+        error: errorOf('NOT_STARTED', `${method}() arrived before the backend finished preRun`),
+      };
     } else if (this.shuttingDown) {
-      reply = { t: 'result', id, ok: false, error: errorOf('STOPPED', `process '${hooks.processName}' is stopping; ${method}() was not run`) };
+      reply = {
+        t: 'result',
+        id,
+        ok: false,
+        error: errorOf('STOPPED', `process '${hooks.processName}' is stopping; ${method}() was not run`),
+      };
     } else {
       const refusal = hooks.refuseCall(method);
       if (refusal) {
@@ -152,7 +169,10 @@ export class BackendHost {
         t: 'result',
         id,
         ok: false,
-        error: errorOf('SEND_FAILED', `the return value of ${method}() could not be sent to the frontend (${why}); return plain data`),
+        error: errorOf(
+          'SEND_FAILED',
+          `the return value of ${method}() could not be sent to the frontend (${why}); return plain data`,
+        ),
       } satisfies ToFrontend);
     }
   }
@@ -170,7 +190,8 @@ export class BackendHost {
         await withLimit(this.hooks.postRun(), limit, 'postRun');
       } catch (err) {
         postRunError = serializeError(err);
-        if (reason === 'parent-gone') console.error(`framering process '${this.hooks.processName}': postRun failed after the parent died:`, err);
+        if (reason === 'parent-gone')
+          console.error(`framering process '${this.hooks.processName}': postRun failed after the parent died:`, err);
       }
     }
     await this.closeResources();
@@ -207,7 +228,10 @@ async function withLimit<T>(work: Promise<T>, limitMs: number | undefined, what:
   if (limitMs === undefined) return work;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ProcessError('TIMEOUT', `${what} did not finish within ${limitMs} ms`)), limitMs);
+    timer = setTimeout(
+      () => reject(new ProcessError('TIMEOUT', `${what} did not finish within ${limitMs} ms`)),
+      limitMs,
+    );
   });
   try {
     return await Promise.race([work, timeout]);
@@ -228,7 +252,9 @@ async function loadProcessClass(moduleUrl: string, exportName: string): Promise<
   }
   const cls = mod[exportName];
   if (typeof cls !== 'function') {
-    const exported = Object.keys(mod).filter((k) => typeof mod[k] === 'function' && (mod[k] as unknown as Record<symbol, unknown>)[PROCESS_CLASS_BRAND]);
+    const exported = Object.keys(mod).filter(
+      (k) => typeof mod[k] === 'function' && (mod[k] as unknown as Record<symbol, unknown>)[PROCESS_CLASS_BRAND],
+    );
     throw new ProcessError(
       'START_FAILED',
       `module ${moduleUrl} has no export named '${exportName}' (process classes it exports: ${exported.join(', ') || 'none'}); ` +

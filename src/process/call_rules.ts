@@ -38,7 +38,8 @@ export function refuseCall(instance: object, processName: string, method: string
   }
   // Look at the descriptor, not the value: reading a getter here could run frontend-only code.
   let descriptor: PropertyDescriptor | undefined;
-  for (let o: object | null = instance; o && !descriptor; o = Object.getPrototypeOf(o)) descriptor = Object.getOwnPropertyDescriptor(o, method);
+  for (let o: object | null = instance; o && !descriptor; o = Object.getPrototypeOf(o))
+    descriptor = Object.getOwnPropertyDescriptor(o, method);
   if (!descriptor || typeof descriptor.value !== 'function') return `${where} has no backend method ${method}()`;
   return null;
 }

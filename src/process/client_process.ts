@@ -46,7 +46,9 @@ export interface ClientEvents {
   'master-gone': [event: MasterGoneEvent];
 }
 
-export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> extends RGB24Process<ClientEvents & Events> {
+export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> extends RGB24Process<
+  ClientEvents & Events
+> {
   static override moduleUrl = import.meta.url;
   private readonly forwardGeometry: { width: number; height: number; slots: number };
   private frameServer: FrameRingServer | null = null;
@@ -57,7 +59,12 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
   constructor(options: ClientProcessOptions) {
     super(options);
     const f = options?.forward;
-    if (!f || !isPositiveInt(f.width) || !isPositiveInt(f.height) || (f.slots !== undefined && !isPositiveInt(f.slots))) {
+    if (
+      !f ||
+      !isPositiveInt(f.width) ||
+      !isPositiveInt(f.height) ||
+      (f.slots !== undefined && !isPositiveInt(f.slots))
+    ) {
       throw new ProcessError(
         'INVALID_ARGUMENT',
         `ClientProcess '${this.name}' needs forward: { width, height, slots? } (positive whole numbers): the geometry of the frames it forwards to its master`,
@@ -82,7 +89,11 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
     const base = `${this.name}-${process.pid}`;
     this.frameServer = new FrameRingServer({ name: `${base}-fwd`, ...this.forwardGeometry });
     const data = (this.options as ClientProcessOptions).data ?? {};
-    this.dataServer = new DataRingServer({ name: `${base}-data`, slots: data.slots, maxMessageBytes: data.maxMessageBytes });
+    this.dataServer = new DataRingServer({
+      name: `${base}-data`,
+      slots: data.slots,
+      maxMessageBytes: data.maxMessageBytes,
+    });
   }
 
   protected override async [TEARDOWN_BACKEND](): Promise<void> {
@@ -143,7 +154,10 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
     const current = this.replyReader as DataRingClient | null; // may have changed while we waited
     if (current) {
       reader.close();
-      throw new ProcessError('ALREADY_REGISTERED', `process '${this.name}' already listens to data ring '${current.name}'`);
+      throw new ProcessError(
+        'ALREADY_REGISTERED',
+        `process '${this.name}' already listens to data ring '${current.name}'`,
+      );
     }
     this.replyReader = reader;
     reader.on('gone', (err: Error) => void this.replyRingGone(reader, err.message));
@@ -154,7 +168,8 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
       } catch (err) {
         this.messageCounts.errors++;
         this.messageCounts.lastError = err instanceof Error ? err.message : String(err);
-        if (this.messageCounts.errors === 1) console.error(`framering process '${this.name}': handleMessage failed:`, err);
+        if (this.messageCounts.errors === 1)
+          console.error(`framering process '${this.name}': handleMessage failed:`, err);
       }
     });
   }
@@ -204,13 +219,15 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
 
   private ownFrameServer(what: string): FrameRingServer {
     this.assertBackend(what);
-    if (!this.frameServer) throw new ProcessError('STOPPED', `${what}: the forward ring of process '${this.name}' is closed`);
+    if (!this.frameServer)
+      throw new ProcessError('STOPPED', `${what}: the forward ring of process '${this.name}' is closed`);
     return this.frameServer;
   }
 
   private ownDataServer(what: string): DataRingServer {
     this.assertBackend(what);
-    if (!this.dataServer) throw new ProcessError('STOPPED', `${what}: the data ring of process '${this.name}' is closed`);
+    if (!this.dataServer)
+      throw new ProcessError('STOPPED', `${what}: the data ring of process '${this.name}' is closed`);
     return this.dataServer;
   }
 }

@@ -7,7 +7,12 @@
 // label. Events: 'object' { client, type: 'new' | 'end', label, … } from a simple IoU tracker, so an object that
 // stays in view is one event, not one per frame.
 
-import { ObjectDetector, normalizeDetectorOptions, type Detection, type ObjectDetectorOptions } from '../analysis/detector/object_detector.js';
+import {
+  ObjectDetector,
+  normalizeDetectorOptions,
+  type Detection,
+  type ObjectDetectorOptions,
+} from '../analysis/detector/object_detector.js';
 import { LatencyWindow } from '../analysis/detector/latency_window.js';
 import { IouTracker, type TrackEvent } from '../analysis/detector/tracker.js';
 import type { Frame } from '../shm/index.js';
@@ -40,7 +45,13 @@ export interface DetectorReply {
 
 export function isDetectorReply(value: unknown): value is DetectorReply {
   const v = value as Partial<DetectorReply> | null;
-  return typeof v === 'object' && v !== null && v.kind === 'detections' && typeof v.client === 'string' && Array.isArray(v.objects);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    v.kind === 'detections' &&
+    typeof v.client === 'string' &&
+    Array.isArray(v.objects)
+  );
 }
 
 /** Payload of the 'object' event. */
@@ -92,7 +103,9 @@ export interface DetectorEvents {
   object: [event: ObjectEvent];
 }
 
-export class DetectorMaster<Events extends ProcessEventMap<Events> = AnyEvents> extends MasterProcess<DetectorEvents & Events> {
+export class DetectorMaster<Events extends ProcessEventMap<Events> = AnyEvents> extends MasterProcess<
+  DetectorEvents & Events
+> {
   static override moduleUrl = import.meta.url;
   private detector: ObjectDetector | null = null;
   private readonly waiting = new Map<string, Waiting>();
@@ -147,7 +160,15 @@ export class DetectorMaster<Events extends ProcessEventMap<Events> = AnyEvents> 
     }
     pixels.set(frame.pixels.subarray(0, bytes));
     const now = Date.now();
-    this.waiting.set(client, { pixels, width, height, frameNumber, timestampUs, arrivedMs: now, waitingSinceMs: previous?.waitingSinceMs ?? now });
+    this.waiting.set(client, {
+      pixels,
+      width,
+      height,
+      frameNumber,
+      timestampUs,
+      arrivedMs: now,
+      waitingSinceMs: previous?.waitingSinceMs ?? now,
+    });
     this.loop ??= this.drain().finally(() => {
       this.loop = null;
     });
@@ -177,7 +198,10 @@ export class DetectorMaster<Events extends ProcessEventMap<Events> = AnyEvents> 
       try {
         await this.detectOne(client, w);
       } catch (err) {
-        console.error(`framering process '${this.name}': detection failed for '${client}':`, err instanceof Error ? err.message : err);
+        console.error(
+          `framering process '${this.name}': detection failed for '${client}':`,
+          err instanceof Error ? err.message : err,
+        );
       } finally {
         if (this.clients().includes(client)) this.spare.set(client, w.pixels);
       }
@@ -250,7 +274,14 @@ export class DetectorMaster<Events extends ProcessEventMap<Events> = AnyEvents> 
       }
     }
     // Over the last 10 s, or less when the run (or the ring of completion times) is shorter.
-    const span = Math.max(1, Math.min(FPS_WINDOW_MS, now - this.startedMs, recent === n && n === this.doneAt.length ? now - oldest : FPS_WINDOW_MS));
+    const span = Math.max(
+      1,
+      Math.min(
+        FPS_WINDOW_MS,
+        now - this.startedMs,
+        recent === n && n === this.doneAt.length ? now - oldest : FPS_WINDOW_MS,
+      ),
+    );
     const runS = Math.max(0.001, (now - this.startedMs) / 1000);
     let skipped = 0;
     const clients: Record<string, DetectorClientStats> = {};
@@ -270,7 +301,13 @@ export class DetectorMaster<Events extends ProcessEventMap<Events> = AnyEvents> 
       detectionFps: round2((recent * 1000) / span),
       detectionFpsTotal: round2(this.doneCount / runS),
       skippedFps: round2(skipped / runS),
-      inference: { [model]: { p50: this.inference.percentile(50), p99: this.inference.percentile(99), count: this.inference.count } },
+      inference: {
+        [model]: {
+          p50: this.inference.percentile(50),
+          p99: this.inference.percentile(99),
+          count: this.inference.count,
+        },
+      },
       clients,
       waiting: this.waiting.size,
       bufferedBytes,

@@ -58,7 +58,13 @@ export function nextEventOf(
  * Written out rather than node:events `on()`: its `close` option is missing from early Node 20 releases (engines says
  * >=20.9), and here an abort carries code ABORTED like every other wait of this layer.
  */
-export function eventsOf(emitter: EventEmitter, name: string, signal: AbortSignal | undefined, exited: boolean, what: string): AsyncIterableIterator<unknown[]> {
+export function eventsOf(
+  emitter: EventEmitter,
+  name: string,
+  signal: AbortSignal | undefined,
+  exited: boolean,
+  what: string,
+): AsyncIterableIterator<unknown[]> {
   const listen = EventEmitter.prototype.on;
   const unlisten = EventEmitter.prototype.off;
   const queue: unknown[][] = [];

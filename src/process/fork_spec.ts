@@ -28,7 +28,10 @@ export function runtimePath(): string {
   const here = fileURLToPath(import.meta.url);
   const path = fileURLToPath(new URL(`./backend_runtime${extname(here)}`, import.meta.url));
   if (!existsSync(path)) {
-    throw new ProcessError('START_FAILED', `the backend runtime ${path} is missing: is the framering package complete (run the build)?`);
+    throw new ProcessError(
+      'START_FAILED',
+      `the backend runtime ${path} is missing: is the framering package complete (run the build)?`,
+    );
   }
   return path;
 }
@@ -55,7 +58,11 @@ function tsxLoader(): string {
     tsxLoaderUrl ??= pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
     return tsxLoaderUrl;
   } catch (err) {
-    throw new ProcessError('START_FAILED', 'a TypeScript backend needs the tsx package, which could not be resolved: install tsx', { cause: err });
+    throw new ProcessError(
+      'START_FAILED',
+      'a TypeScript backend needs the tsx package, which could not be resolved: install tsx',
+      { cause: err },
+    );
   }
 }
 
@@ -109,15 +116,21 @@ export function compiledCounterpart(tsPath: string): string | null {
   if (!root || !isTypeScript(tsPath)) return null;
   const rel = relative(root, tsPath);
   const top = rel.split(sep)[0];
-  if (!top || rel.startsWith('..') || isAbsolute(rel) || top === 'dist' || top === 'node_modules' || top === 'test') return null;
-  const js = join(root, 'dist', rel).replace(/\.(ts|mts|cts|tsx)$/, (m) => (m === '.mts' ? '.mjs' : m === '.cts' ? '.cjs' : '.js'));
+  if (!top || rel.startsWith('..') || isAbsolute(rel) || top === 'dist' || top === 'node_modules' || top === 'test')
+    return null;
+  const js = join(root, 'dist', rel).replace(/\.(ts|mts|cts|tsx)$/, (m) =>
+    m === '.mts' ? '.mjs' : m === '.cts' ? '.cjs' : '.js',
+  );
   if (!existsSync(js)) return null;
   if (!builtAndFresh(root, 'src') || (top !== 'src' && !builtAndFresh(root, top))) return null;
   return js;
 }
 
 /** The compiled runtime and user module, when both have an up-to-date counterpart in dist/; else null. */
-export function compiledCounterparts(runtime: string, moduleUrl: string): { runtime: string; moduleUrl: string } | null {
+export function compiledCounterparts(
+  runtime: string,
+  moduleUrl: string,
+): { runtime: string; moduleUrl: string } | null {
   const jsRuntime = compiledCounterpart(runtime);
   const jsModule = jsRuntime ? compiledCounterpart(fileURLToPath(moduleUrl)) : null;
   return jsRuntime && jsModule ? { runtime: jsRuntime, moduleUrl: pathToFileURL(jsModule).href } : null;
@@ -139,5 +152,10 @@ export function resolveForkSpec(
   if (compiled) return { runtimePath: compiled.runtime, moduleUrl: compiled.moduleUrl, exportName, execArgv: base };
   const needsTsx = isTypeScript(runtime) || isTypeScript(moduleUrl);
   const hasTsx = base.some((arg) => arg.includes('tsx'));
-  return { runtimePath: runtime, moduleUrl, exportName, execArgv: needsTsx && !hasTsx ? ['--import', tsxLoader(), ...base] : base };
+  return {
+    runtimePath: runtime,
+    moduleUrl,
+    exportName,
+    execArgv: needsTsx && !hasTsx ? ['--import', tsxLoader(), ...base] : base,
+  };
 }

@@ -9,10 +9,25 @@ export {
   type FrameErrorEvent,
   type RGB24Events,
 } from './rgb24_process.js';
-export { ClientProcess, type ClientEvents, type ClientProcessOptions, type ClientProcessStats, type MasterGoneEvent } from './client_process.js';
+export {
+  ClientProcess,
+  type ClientEvents,
+  type ClientProcessOptions,
+  type ClientProcessStats,
+  type MasterGoneEvent,
+} from './client_process.js';
 export { MasterProcess, type MasterEvents, type MasterProcessOptions, type ClientGoneEvent } from './master_process.js';
 export { stopAll, stopInOrder, type Stoppable } from './shutdown.js';
 export type { CallOptions } from './pending_calls.js';
 export type { BackendApi, BackendMethodName, RemoteMethod } from './backend_api.js';
 export { ProcessError, BackendError, type ProcessErrorCode, type SerializedError } from './process_error.js';
-export { DetectorMaster, isDetectorReply, type DetectorEvents, type DetectorMasterOptions, type DetectorReply, type DetectorMasterStats, type DetectorClientStats, type ObjectEvent } from './detector_master.js';
+export {
+  DetectorMaster,
+  isDetectorReply,
+  type DetectorEvents,
+  type DetectorMasterOptions,
+  type DetectorReply,
+  type DetectorMasterStats,
+  type DetectorClientStats,
+  type ObjectEvent,
+} from './detector_master.js';

@@ -60,10 +60,20 @@ export interface MasterEvents {
   'client-gone': [event: ClientGoneEvent];
 }
 
-export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> extends RGB24Process<MasterEvents & Events> {
+export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> extends RGB24Process<
+  MasterEvents & Events
+> {
   static override moduleUrl = import.meta.url;
-  static override frontendMethods: readonly string[] = ['registerClientProcess', 'deregisterClientProcess', 'registeredClients'];
-  declare readonly [FRONTEND_ONLY]?: { registerClientProcess: true; deregisterClientProcess: true; registeredClients: true };
+  static override frontendMethods: readonly string[] = [
+    'registerClientProcess',
+    'deregisterClientProcess',
+    'registeredClients',
+  ];
+  declare readonly [FRONTEND_ONLY]?: {
+    registerClientProcess: true;
+    deregisterClientProcess: true;
+    registeredClients: true;
+  };
 
   readonly maxClients: number;
   // frontend: the registered client objects, by name
@@ -76,13 +86,18 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
     super(options);
     const max = options.maxClients ?? 8;
     if (!Number.isInteger(max) || max < 1) {
-      throw new ProcessError('INVALID_ARGUMENT', `MasterProcess '${this.name}': maxClients must be a whole number ≥ 1, got ${String(max)}`);
+      throw new ProcessError(
+        'INVALID_ARGUMENT',
+        `MasterProcess '${this.name}': maxClients must be a whole number ≥ 1, got ${String(max)}`,
+      );
     }
     this.maxClients = max;
     if (!this.isBackend) {
       // The backend noticed a client's ring go away and freed it: forget it here too.
       // An internal event, outside the typed map: EventEmitter's own on().
-      EventEmitter.prototype.on.call(this, BACKEND_CLIENT_GONE, (event: ClientGoneEvent) => this.clientGone(event.client, event.reason));
+      EventEmitter.prototype.on.call(this, BACKEND_CLIENT_GONE, (event: ClientGoneEvent) =>
+        this.clientGone(event.client, event.reason),
+      );
     }
   }
 
@@ -95,13 +110,22 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
   async registerClientProcess(client: ClientProcess, options?: ProcessWaitOptions): Promise<void> {
     this.assertFrontend('registerClientProcess');
     if (!(client instanceof ClientProcess)) {
-      throw new ProcessError('INVALID_ARGUMENT', `registerClientProcess takes a ClientProcess, got ${describe(client)}`);
+      throw new ProcessError(
+        'INVALID_ARGUMENT',
+        `registerClientProcess takes a ClientProcess, got ${describe(client)}`,
+      );
     }
     if (this.state !== 'running') {
-      throw new ProcessError('NOT_STARTED', `master '${this.name}' is ${this.state}; start() it before registering clients`);
+      throw new ProcessError(
+        'NOT_STARTED',
+        `master '${this.name}' is ${this.state}; start() it before registering clients`,
+      );
     }
     if (client.state !== 'running') {
-      throw new ProcessError('NOT_STARTED', `client '${client.name}' is ${client.state}; start() it before registering it with master '${this.name}'`);
+      throw new ProcessError(
+        'NOT_STARTED',
+        `client '${client.name}' is ${client.state}; start() it before registering it with master '${this.name}'`,
+      );
     }
     // Checked before the name is reserved: bad options change nothing.
     const clientCalls = options ? client.backendWith(options) : client.backend;
@@ -134,7 +158,8 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
     client.once('exit', onExit);
     // A client call that finds the client's backend gone (its exit may not have been seen yet) means it died.
     const clientDied = (err: unknown): never => {
-      if ((err as { code?: unknown }).code === 'BACKEND_EXITED') registration.goneDuringRegistration ??= 'its backend exited';
+      if ((err as { code?: unknown }).code === 'BACKEND_EXITED')
+        registration.goneDuringRegistration ??= 'its backend exited';
       throw err;
     };
     try {
@@ -146,7 +171,9 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
       this.forget(client.name);
       // Free the master's side (its reader of the client's ring, the reply ring); false when it never got that far.
       if (this.state === 'running') await this.own.detachClient(client.name).catch(() => false);
-      const gone = registration.goneDuringRegistration ?? ((client.state as ProcessState) === 'exited' ? describeExit(client.exitInfo) : undefined);
+      const gone =
+        registration.goneDuringRegistration ??
+        ((client.state as ProcessState) === 'exited' ? describeExit(client.exitInfo) : undefined);
       if (gone) {
         // Its frontend removes the rings a killed client left once it sees the exit: let that happen first.
         if ((client.state as ProcessState) !== 'exited') await client.waitStop(CLIENT_EXIT_WAIT_MS).catch(() => {});
@@ -188,7 +215,9 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
   /** Frontend: deregisters every client (they stop listening), then stops the master's backend. */
   override async stop(options?: number | ProcessWaitOptions): Promise<ExitInfo> {
     if (!this.isBackend && this.state === 'running') {
-      await Promise.all([...this.registered.values()].map(({ client }) => this.deregisterClientProcess(client).catch(() => {})));
+      await Promise.all(
+        [...this.registered.values()].map(({ client }) => this.deregisterClientProcess(client).catch(() => {})),
+      );
     }
     return super.stop(options);
   }
@@ -223,9 +252,13 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
   /** Backend (driven by registerClientProcess): read the client's frames and open a reply ring for it. */
   async attachClient(client: string, frameRing: FrameRingInfo): Promise<DataRingInfo> {
     this.assertBackend('attachClient');
-    if (this.attached.has(client)) throw new ProcessError('ALREADY_REGISTERED', `master '${this.name}' already serves a client named '${client}'`);
+    if (this.attached.has(client))
+      throw new ProcessError('ALREADY_REGISTERED', `master '${this.name}' already serves a client named '${client}'`);
     if (this.attached.size >= this.maxClients) {
-      throw new ProcessError('TOO_MANY_CLIENTS', `master '${this.name}' already serves ${this.attached.size} clients (maxClients ${this.maxClients})`);
+      throw new ProcessError(
+        'TOO_MANY_CLIENTS',
+        `master '${this.name}' already serves ${this.attached.size} clients (maxClients ${this.maxClients})`,
+      );
     }
     const reply = (this.options as MasterProcessOptions).reply ?? {};
     const replyServer = new DataRingServer({
@@ -235,7 +268,10 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
     });
     this.attached.set(client, { replyServer });
     try {
-      await this.activateRGB24Client(frameRing, { source: client, policy: (this.options as MasterProcessOptions).policy ?? 'latest' });
+      await this.activateRGB24Client(frameRing, {
+        source: client,
+        policy: (this.options as MasterProcessOptions).policy ?? 'latest',
+      });
     } catch (err) {
       this.attached.delete(client);
       replyServer.close();
@@ -270,9 +306,15 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
     this.assertBackend('reply');
     const entry = this.attached.get(client);
     if (!entry) {
-      throw new ProcessError('NOT_REGISTERED', `master '${this.name}' has no client named '${client}' (clients: ${[...this.attached.keys()].join(', ') || 'none'})`);
+      throw new ProcessError(
+        'NOT_REGISTERED',
+        `master '${this.name}' has no client named '${client}' (clients: ${[...this.attached.keys()].join(', ') || 'none'})`,
+      );
     }
-    return entry.replyServer.send(value, entry.frameNumber === undefined ? undefined : { frameNumber: entry.frameNumber, timestampUs: entry.timestampUs });
+    return entry.replyServer.send(
+      value,
+      entry.frameNumber === undefined ? undefined : { frameNumber: entry.frameNumber, timestampUs: entry.timestampUs },
+    );
   }
 
   protected override [FRAME_TAKEN](meta: SlotMeta, source: string): void {

@@ -15,9 +15,22 @@ import { createBackendProxy } from './backend_proxy.js';
 import { eventsOf, nextEventOf } from './event_waits.js';
 import { refuseCall } from './call_rules.js';
 import { resolveForkSpec } from './fork_spec.js';
-import { BACKEND_HOOKS, FRONTEND_ONLY, PROCESS_CLASS_BRAND, SETUP_BACKEND, TEARDOWN_BACKEND } from './internal_symbols.js';
+import {
+  BACKEND_HOOKS,
+  FRONTEND_ONLY,
+  PROCESS_CLASS_BRAND,
+  SETUP_BACKEND,
+  TEARDOWN_BACKEND,
+} from './internal_symbols.js';
 import { ProcessError } from './process_error.js';
-import type { AnyEvents, EventArgs, EventListener, EventName, FrontendEvents, ProcessEventMap } from './process_events.js';
+import type {
+  AnyEvents,
+  EventArgs,
+  EventListener,
+  EventName,
+  FrontendEvents,
+  ProcessEventMap,
+} from './process_events.js';
 import {
   checkProcessOptions,
   DEFAULT_CALL_TIMEOUT_MS,
@@ -70,7 +83,10 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
     const checked = checkProcessOptions(new.target.name, options);
     this.options = checked.options;
     this.name = checked.name;
-    this.callTimeoutMs = checkTimeout(options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, `process '${this.name}': callTimeoutMs`);
+    this.callTimeoutMs = checkTimeout(
+      options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+      `process '${this.name}': callTimeoutMs`,
+    );
     this.child = new BackendChild(this.name, {
       event: (name, payload) => this.emit(name, payload),
       exit: (info) => this.emit('exit', info),
@@ -82,7 +98,12 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
    * the child (its spawnargs) may hold secrets, so only what identifies the process is shown.
    */
   [inspect.custom](_depth: number, options: object): string {
-    const view = { name: this.name, state: this.state, pid: this.isBackend ? process.pid : this.pid, side: this.isBackend ? 'backend' : 'frontend' };
+    const view = {
+      name: this.name,
+      state: this.state,
+      pid: this.isBackend ? process.pid : this.pid,
+      side: this.isBackend ? 'backend' : 'frontend',
+    };
     return `${this.constructor.name} ${inspect(view, options)}`;
   }
 
@@ -116,7 +137,9 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
    */
   get backend(): BackendApi<this> {
     this.assertFrontend('backend');
-    this.backendProxy ??= createBackendProxy<this>((method, args) => this.child.call(method, args, { timeoutMs: this.callTimeoutMs }));
+    this.backendProxy ??= createBackendProxy<this>((method, args) =>
+      this.child.call(method, args, { timeoutMs: this.callTimeoutMs }),
+    );
     return this.backendProxy;
   }
 
@@ -126,7 +149,11 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
    */
   backendWith(options: ProcessWaitOptions): BackendApi<this> {
     this.assertFrontend('backendWith');
-    const wait = checkWaitOptions(options ?? null, this.callTimeoutMs, `backendWith(options) of process '${this.name}'`);
+    const wait = checkWaitOptions(
+      options ?? null,
+      this.callTimeoutMs,
+      `backendWith(options) of process '${this.name}'`,
+    );
     return createBackendProxy<this>((method, args) => this.child.call(method, args, wait));
   }
 
@@ -136,7 +163,10 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
   }
 
   /** The same as `p.backend[method](...args)`, for method names held in a variable. */
-  call<K extends BackendMethodName<this>>(method: K, ...args: Parameters<RemoteMethod<this[K]>>): ReturnType<RemoteMethod<this[K]>> {
+  call<K extends BackendMethodName<this>>(
+    method: K,
+    ...args: Parameters<RemoteMethod<this[K]>>
+  ): ReturnType<RemoteMethod<this[K]>> {
     this.assertFrontend('call');
     return this.child.call(method, args, { timeoutMs: this.callTimeoutMs }) as ReturnType<RemoteMethod<this[K]>>;
   }
@@ -149,7 +179,11 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
   async start(options?: ProcessWaitOptions): Promise<void> {
     this.assertFrontend('start');
     this.child.assertNew();
-    const wait = checkWaitOptions(options, this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, `start(options) of process '${this.name}'`);
+    const wait = checkWaitOptions(
+      options,
+      this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
+      `start(options) of process '${this.name}'`,
+    );
     const ctor = this.constructor as typeof MessageProcess;
     const moduleUrl = this.options.moduleUrl ?? (Object.hasOwn(ctor, 'moduleUrl') ? ctor.moduleUrl : undefined);
     if (!moduleUrl) {
@@ -211,11 +245,16 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
    * { signal }))`. The loop ends when the process exits; `signal` ends it with an AbortError (code ABORTED). Events
    * that arrive while the loop body runs are queued, not lost.
    */
-  events<K extends EventName<FrontendEvents<Events>>>(name: K, options: { signal?: AbortSignal } = {}): AsyncIterableIterator<EventArgs<FrontendEvents<Events>, K>> {
+  events<K extends EventName<FrontendEvents<Events>>>(
+    name: K,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncIterableIterator<EventArgs<FrontendEvents<Events>, K>> {
     this.assertFrontend('events');
     const { signal } = checkWaitOptions(options, Infinity, `events('${name}') of process '${this.name}'`);
     const what = `the loop over events '${name}' of process '${this.name}'`;
-    return eventsOf(this, name, signal, this.state === 'exited', what) as AsyncIterableIterator<EventArgs<FrontendEvents<Events>, K>>;
+    return eventsOf(this, name, signal, this.state === 'exited', what) as AsyncIterableIterator<
+      EventArgs<FrontendEvents<Events>, K>
+    >;
   }
 
   /**
@@ -223,7 +262,10 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
    * Rejects with TIMEOUT after `timeoutMs` (default: no limit), an AbortError (code ABORTED) when `signal` fires, and
    * STOPPED or BACKEND_EXITED when the process exits first.
    */
-  async nextEvent<K extends EventName<FrontendEvents<Events>>>(name: K, options?: ProcessWaitOptions): Promise<EventArgs<FrontendEvents<Events>, K>> {
+  async nextEvent<K extends EventName<FrontendEvents<Events>>>(
+    name: K,
+    options?: ProcessWaitOptions,
+  ): Promise<EventArgs<FrontendEvents<Events>, K>> {
     this.assertFrontend('nextEvent');
     const wait = checkWaitOptions(options, Infinity, `nextEvent('${name}') of process '${this.name}'`);
     const what = `waiting for event '${name}' of process '${this.name}'`;
@@ -233,16 +275,23 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
       if (name === 'exit') return [ended] as EventArgs<FrontendEvents<Events>, K>;
       throw this.exitedError(what);
     }
-    return (await nextEventOf(this, name, wait, what, () => this.exitedError(what))) as EventArgs<FrontendEvents<Events>, K>;
+    return (await nextEventOf(this, name, wait, what, () => this.exitedError(what))) as EventArgs<
+      FrontendEvents<Events>,
+      K
+    >;
   }
 
   protected assertFrontend(what: string): void {
     if (this.isBackend) throw frontendOnlyError(what, this.name);
   }
 
-  private stopWait(options: number | ProcessWaitOptions | undefined, what: string): { timeoutMs: number; signal?: AbortSignal } {
+  private stopWait(
+    options: number | ProcessWaitOptions | undefined,
+    what: string,
+  ): { timeoutMs: number; signal?: AbortSignal } {
     const fallback = this.options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
-    if (typeof options === 'number') return { timeoutMs: checkTimeout(options, `${what}(timeoutMs) of process '${this.name}'`) };
+    if (typeof options === 'number')
+      return { timeoutMs: checkTimeout(options, `${what}(timeoutMs) of process '${this.name}'`) };
     return checkWaitOptions(options, fallback, `${what}(options) of process '${this.name}'`);
   }
 
@@ -290,7 +339,8 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
         await this[TEARDOWN_BACKEND]();
       },
       refuseCall: (method) => refuseCall(this, this.name, method, MessageProcess.prototype),
-      invoke: async (method, args) => (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!(...args),
+      invoke: async (method, args) =>
+        (this as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!(...args),
     };
   }
 }

@@ -110,5 +110,9 @@ export class PendingCalls {
 
 /** The error of a call whose signal fired first. */
 export function callAbortError(method: string, processName: string, reason: unknown): ProcessError {
-  return abortError(`call ${method}() to process '${processName}'`, reason, 'the backend is not interrupted, and its result will be dropped');
+  return abortError(
+    `call ${method}() to process '${processName}'`,
+    reason,
+    'the backend is not interrupted, and its result will be dropped',
+  );
 }

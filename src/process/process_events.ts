@@ -31,7 +31,8 @@ export type EventName<T> = IsAny<T> extends true ? DeclaredName<T> | (string & {
 
 /** The listener arguments of event K in the map T. */
 // biome-ignore lint/suspicious/noExplicitAny: a class without an event map keeps its untyped payloads
-export type EventArgs<T, K> = K extends DeclaredName<T> ? (T[K] extends unknown[] ? T[K] : never) : IsAny<T> extends true ? [payload?: any] : never;
+export type EventArgs<T, K> =
+  K extends DeclaredName<T> ? (T[K] extends unknown[] ? T[K] : never) : IsAny<T> extends true ? [payload?: any] : never;
 
 export type EventListener<T, K> = (...args: EventArgs<T, K>) => void;
 

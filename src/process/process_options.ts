@@ -48,14 +48,23 @@ export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The options object a constructor got, checked, and the process name they give. */
-export function checkProcessOptions(className: string, options: unknown): { options: MessageProcessOptions; name: string } {
+export function checkProcessOptions(
+  className: string,
+  options: unknown,
+): { options: MessageProcessOptions; name: string } {
   if (typeof options !== 'object' || options === null) {
-    throw new ProcessError('INVALID_ARGUMENT', `${className}: options must be an object, got ${options === null ? 'null' : typeof options}`);
+    throw new ProcessError(
+      'INVALID_ARGUMENT',
+      `${className}: options must be an object, got ${options === null ? 'null' : typeof options}`,
+    );
   }
   const checked = options as MessageProcessOptions;
   const name = checked.name ?? className;
   if (!NAME_PATTERN.test(name)) {
-    throw new ProcessError('INVALID_ARGUMENT', `process name '${name}' is not valid: use 1..64 characters from A-Z a-z 0-9 . _ -`);
+    throw new ProcessError(
+      'INVALID_ARGUMENT',
+      `process name '${name}' is not valid: use 1..64 characters from A-Z a-z 0-9 . _ -`,
+    );
   }
   return { options: checked, name };
 }

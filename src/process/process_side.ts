@@ -16,7 +16,10 @@ export function takeBackendMarker(): boolean {
 }
 
 export function frontendOnlyError(what: string, processName: string): ProcessError {
-  return new ProcessError('WRONG_SIDE', `${what} is a frontend operation and cannot be used inside the backend of process '${processName}'`);
+  return new ProcessError(
+    'WRONG_SIDE',
+    `${what} is a frontend operation and cannot be used inside the backend of process '${processName}'`,
+  );
 }
 
 export function backendOnlyError(what: string, processName: string): ProcessError {

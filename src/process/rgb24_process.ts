@@ -68,7 +68,9 @@ const ERROR_EVENT_INTERVAL_MS = 1000;
  * `Events`: what your subclass's backend sends with sendOut, e.g. `RGB24Process<{ brightness: [value: number] }>`;
  * `p.on()`, `p.events()` and `sendOut()` then check names and payloads. Left out, any name is accepted, untyped.
  */
-export class RGB24Process<Events extends ProcessEventMap<Events> = AnyEvents> extends MessageProcess<RGB24Events & Events> {
+export class RGB24Process<Events extends ProcessEventMap<Events> = AnyEvents> extends MessageProcess<
+  RGB24Events & Events
+> {
   static override moduleUrl = import.meta.url;
   private readonly activeRings = new Map<string, ActiveRing>();
 
@@ -93,10 +95,14 @@ export class RGB24Process<Events extends ProcessEventMap<Events> = AnyEvents> ex
     this.assertBackend('activateRGB24Client');
     const ring = typeof pars === 'string' ? pars : pars?.name;
     if (typeof ring !== 'string' || ring.length === 0) {
-      throw new ProcessError('INVALID_ARGUMENT', 'activateRGB24Client needs the ring info ({ name, width, height, slots }) or its name');
+      throw new ProcessError(
+        'INVALID_ARGUMENT',
+        'activateRGB24Client needs the ring info ({ name, width, height, slots }) or its name',
+      );
     }
     const source = options.source ?? ring;
-    if (typeof source !== 'string' || source.length === 0) throw new ProcessError('INVALID_ARGUMENT', 'activateRGB24Client: source must be a non-empty string');
+    if (typeof source !== 'string' || source.length === 0)
+      throw new ProcessError('INVALID_ARGUMENT', 'activateRGB24Client: source must be a non-empty string');
     if (this.activeRings.has(source)) {
       throw new ProcessError(
         'ALREADY_REGISTERED',
@@ -162,7 +168,14 @@ export class RGB24Process<Events extends ProcessEventMap<Events> = AnyEvents> ex
     this.assertBackend('getStats');
     const rings: Record<string, RGB24RingStats> = {};
     for (const e of this.activeRings.values()) {
-      rings[e.source] = { source: e.source, ring: e.ring, policy: e.policy, handled: e.handled, dropped: e.dropped, errors: e.errors };
+      rings[e.source] = {
+        source: e.source,
+        ring: e.ring,
+        policy: e.policy,
+        handled: e.handled,
+        dropped: e.dropped,
+        errors: e.errors,
+      };
       if (e.lastError !== undefined) rings[e.source]!.lastError = e.lastError;
     }
     return { rings };
@@ -173,9 +186,14 @@ export class RGB24Process<Events extends ProcessEventMap<Events> = AnyEvents> ex
     entry.lastError = err instanceof Error ? err.message : String(err);
     const now = Date.now();
     if (now - entry.lastErrorEventMs < ERROR_EVENT_INTERVAL_MS) return;
-    if (entry.errors === 1) console.error(`framering process '${this.name}': handleFrame failed for '${entry.source}':`, err);
+    if (entry.errors === 1)
+      console.error(`framering process '${this.name}': handleFrame failed for '${entry.source}':`, err);
     entry.lastErrorEventMs = now;
-    sendEventToFrontend('frame-error', { source: entry.source, message: entry.lastError, errors: entry.errors } satisfies FrameErrorEvent);
+    sendEventToFrontend('frame-error', {
+      source: entry.source,
+      message: entry.lastError,
+      errors: entry.errors,
+    } satisfies FrameErrorEvent);
   }
 
   private async ringGone(entry: ActiveRing, reason: string): Promise<void> {

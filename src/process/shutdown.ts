@@ -16,7 +16,10 @@ export interface Stoppable {
  * `options` go to each stop() (`{ timeoutMs, signal }`, or a number of ms).
  * Never rejects for one process's failure: the settled results come back in order.
  */
-export async function stopAll(processes: Iterable<MessageProcess>, options?: number | ProcessWaitOptions): Promise<PromiseSettledResult<ExitInfo>[]> {
+export async function stopAll(
+  processes: Iterable<MessageProcess>,
+  options?: number | ProcessWaitOptions,
+): Promise<PromiseSettledResult<ExitInfo>[]> {
   return Promise.allSettled([...processes].map((p) => p.stop(options)));
 }
 

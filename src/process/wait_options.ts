@@ -17,22 +17,38 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Validates a timeout given by the user: a positive number of ms, or Infinity for none. */
 export function checkTimeout(value: unknown, what: string): number {
   if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
-    throw new ProcessError('INVALID_ARGUMENT', `${what} must be a positive number of milliseconds (or Infinity for no limit), got ${String(value)}`);
+    throw new ProcessError(
+      'INVALID_ARGUMENT',
+      `${what} must be a positive number of milliseconds (or Infinity for no limit), got ${String(value)}`,
+    );
   }
   return value;
 }
 
 /** Validates `{ signal?, timeoutMs? }`; the timeout falls back to `defaultTimeoutMs`. */
-export function checkWaitOptions(options: unknown, defaultTimeoutMs: number, what: string): { timeoutMs: number; signal?: AbortSignal } {
+export function checkWaitOptions(
+  options: unknown,
+  defaultTimeoutMs: number,
+  what: string,
+): { timeoutMs: number; signal?: AbortSignal } {
   if (options === undefined) return { timeoutMs: defaultTimeoutMs };
   if (typeof options !== 'object' || options === null) {
-    throw new ProcessError('INVALID_ARGUMENT', `${what}: options must be an object { timeoutMs?, signal? }, got ${options === null ? 'null' : typeof options}`);
+    throw new ProcessError(
+      'INVALID_ARGUMENT',
+      `${what}: options must be an object { timeoutMs?, signal? }, got ${options === null ? 'null' : typeof options}`,
+    );
   }
   const { timeoutMs, signal } = options as ProcessWaitOptions;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new ProcessError('INVALID_ARGUMENT', `${what}: signal must be an AbortSignal (new AbortController().signal, AbortSignal.timeout(ms))`);
+    throw new ProcessError(
+      'INVALID_ARGUMENT',
+      `${what}: signal must be an AbortSignal (new AbortController().signal, AbortSignal.timeout(ms))`,
+    );
   }
-  return { timeoutMs: timeoutMs === undefined ? defaultTimeoutMs : checkTimeout(timeoutMs, `${what}: timeoutMs`), signal };
+  return {
+    timeoutMs: timeoutMs === undefined ? defaultTimeoutMs : checkTimeout(timeoutMs, `${what}: timeoutMs`),
+    signal,
+  };
 }
 
 /** The error of an aborted wait: `what` names it, e.g. "call detect() to process 'x'" or "start() of process 'x'". */

@@ -8,7 +8,8 @@ export function formatCheckReport(plan: TopologyPlan, origin: string): string {
   const out: string[] = [`config OK: ${origin}`, '', 'cameras:'];
   const width = Math.max(...plan.cameras.map((c) => c.name.length));
   if (plan.cameras.length === 0) out.push('  (none: a detector host, serving remote clients)');
-  for (const c of plan.cameras) out.push(`  ${c.name.padEnd(width)}  ${c.width}x${c.height} @ ${c.fps} fps, ${c.slots} slots  ${c.label}`);
+  for (const c of plan.cameras)
+    out.push(`  ${c.name.padEnd(width)}  ${c.width}x${c.height} @ ${c.fps} fps, ${c.slots} slots  ${c.label}`);
   out.push('', 'processes:');
   for (const g of plan.groups) {
     out.push(`  ${g.name} (${g.shape})`);
@@ -20,7 +21,10 @@ export function formatCheckReport(plan: TopologyPlan, origin: string): string {
       out.push(`    ${p.name.padEnd(w)}  ${p.classLabel}  ${what}`);
     }
     if (g.master) {
-      const served = [...g.processes.map((p) => p.name), ...(g.serveRemote !== null ? [`remote clients as '${g.serveRemote}' (NATS)`] : [])];
+      const served = [
+        ...g.processes.map((p) => p.name),
+        ...(g.serveRemote !== null ? [`remote clients as '${g.serveRemote}' (NATS)`] : []),
+      ];
       out.push(`    ${g.master.name.padEnd(Math.max(w, 1))}  ${g.master.classLabel}  serves ${served.join(', ')}`);
     }
   }
@@ -29,7 +33,9 @@ export function formatCheckReport(plan: TopologyPlan, origin: string): string {
   if (plan.nats) {
     const n = plan.nats;
     const auth = n.user !== undefined ? ', user and password' : n.token !== undefined ? ', token' : '';
-    out.push(`nats: ${n.servers.join(', ')} as host '${n.host}', subjects ${n.prefix}.frames.<master>${auth}; ${n.encoding}${n.encoding === 'jpeg' ? ` q${n.jpegQuality}` : ''}, ${n.inflight} in flight per client, ${n.timeoutMs} ms timeout`);
+    out.push(
+      `nats: ${n.servers.join(', ')} as host '${n.host}', subjects ${n.prefix}.frames.<master>${auth}; ${n.encoding}${n.encoding === 'jpeg' ? ` q${n.jpegQuality}` : ''}, ${n.inflight} in flight per client, ${n.timeoutMs} ms timeout`,
+    );
   }
   if (plan.notYetUsed.length > 0) out.push(`accepted but not used yet: ${plan.notYetUsed.join(', ')}`);
   out.push('', '# resolved config (secrets redacted)', stringify(plan.redactor.redactValue(plan.config)).trimEnd());

@@ -10,7 +10,14 @@ import { parseArgs } from 'node:util';
 import { listSegments } from '../shm/index.js';
 import { redactUrls } from '../stream/index.js';
 import { formatCheckReport } from './check_report.js';
-import { ConfigError, DEFAULT_CONFIG_NAME, DEFAULT_CONFIG_YAML, loadConfigFile, parseConfigText, type ParsedConfig } from './config/index.js';
+import {
+  ConfigError,
+  DEFAULT_CONFIG_NAME,
+  DEFAULT_CONFIG_YAML,
+  loadConfigFile,
+  parseConfigText,
+  type ParsedConfig,
+} from './config/index.js';
 import { startHttp, type HttpServer } from './http/index.js';
 import { httpOptionsFor } from './http_options.js';
 import { isBrokerUrl, MQTT_URL_ERROR, mqttConfigFor } from './mqtt/mqtt_config.js';
@@ -60,12 +67,18 @@ async function main(argv: string[]): Promise<number> {
   }
   const { values } = parsed;
   // `npm start` already says serve: `npm start -- serve …` means the same.
-  const positionals = parsed.positionals[0] === 'serve' && parsed.positionals[1] === 'serve' ? parsed.positionals.slice(1) : parsed.positionals;
+  const positionals =
+    parsed.positionals[0] === 'serve' && parsed.positionals[1] === 'serve'
+      ? parsed.positionals.slice(1)
+      : parsed.positionals;
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (positionals[0] !== 'serve' || positionals.length > 1) usageError(positionals.length === 0 ? 'say what to do: framering serve' : `unknown command '${positionals.join(' ')}'`);
+  if (positionals[0] !== 'serve' || positionals.length > 1)
+    usageError(
+      positionals.length === 0 ? 'say what to do: framering serve' : `unknown command '${positionals.join(' ')}'`,
+    );
 
   const origin = values.config ?? DEFAULT_CONFIG_NAME;
   let plan: TopologyPlan;
@@ -88,17 +101,20 @@ async function main(argv: string[]): Promise<number> {
 /** --port and --host win over the config's http section, --mqtt over mqtt.url. */
 function applyFlags(config: ParsedConfig, values: { port?: string; host?: string; mqtt?: string }): void {
   if (values.mqtt !== undefined) {
-    if (!isBrokerUrl(values.mqtt.trim())) throw new ConfigError('CONFIG_FLAG_INVALID', MQTT_URL_ERROR, { path: '--mqtt' });
+    if (!isBrokerUrl(values.mqtt.trim()))
+      throw new ConfigError('CONFIG_FLAG_INVALID', MQTT_URL_ERROR, { path: '--mqtt' });
     const url = values.mqtt.trim();
     config.config.mqtt = config.config.mqtt ? { ...config.config.mqtt, url } : mqttConfigFor(url);
   }
   if (values.port !== undefined) {
     const port = /^\d{1,5}$/.test(values.port) ? Number(values.port) : NaN;
-    if (!(port >= 0 && port <= 65535)) throw new ConfigError('CONFIG_FLAG_INVALID', 'must be an integer 0–65535', { path: '--port' });
+    if (!(port >= 0 && port <= 65535))
+      throw new ConfigError('CONFIG_FLAG_INVALID', 'must be an integer 0–65535', { path: '--port' });
     config.config.http.port = port;
   }
   if (values.host !== undefined) {
-    if (values.host.trim() === '') throw new ConfigError('CONFIG_FLAG_INVALID', 'must be a host name or address', { path: '--host' });
+    if (values.host.trim() === '')
+      throw new ConfigError('CONFIG_FLAG_INVALID', 'must be a host name or address', { path: '--host' });
     config.config.http.host = values.host.trim();
   }
 }
@@ -152,7 +168,10 @@ async function serve(plan: TopologyPlan, eventsFile: string | undefined): Promis
   const cams = plan.cameras.map((c) => `${c.name} (${c.label})`).join(', ');
   const procs = plan.groups.flatMap((g) => [...g.processes, ...(g.master ? [g.master] : [])]).length;
   if (!failed) log(`serving ${plan.cameras.length} camera(s): ${cams}; ${procs} process(es); Ctrl-C to stop`);
-  if (http) process.stdout.write(`framering: open ${http.url}/${plan.config.http.token ? ' (add ?token=<your token> once in a browser)' : ''}\n`);
+  if (http)
+    process.stdout.write(
+      `framering: open ${http.url}/${plan.config.http.token ? ' (add ?token=<your token> once in a browser)' : ''}\n`,
+    );
 
   const reason = await stopReason;
   log(`stopping (${reason})`);
@@ -161,7 +180,9 @@ async function serve(plan: TopologyPlan, eventsFile: string | undefined): Promis
   await mqtt?.stop(); // says offline; its snapshot readers close before the cameras
   await service.stop();
   if (events) await new Promise<void>((resolve) => events!.end(resolve));
-  const left = listSegments().filter((s) => s.name.startsWith(`svc${process.pid}-`) || s.writerPid === process.pid || childPids.has(s.writerPid));
+  const left = listSegments().filter(
+    (s) => s.name.startsWith(`svc${process.pid}-`) || s.writerPid === process.pid || childPids.has(s.writerPid),
+  );
   if (left.length > 0) {
     log(`left in /dev/shm: ${left.map((s) => s.segment).join(', ')} (remove with framering-cleanup)`);
     failed = true;

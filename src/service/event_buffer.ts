@@ -9,7 +9,8 @@ export class EventBuffer {
   private count = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a whole number ≥ 1, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`capacity must be a whole number ≥ 1, got ${capacity}`);
     this.items = new Array(capacity);
   }
 

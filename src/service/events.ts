@@ -26,8 +26,11 @@ export function toFrameringEvent(payload: unknown, ctx: NormaliseContext): Frame
   if (typeof p.frameNumber !== 'number' || !Number.isFinite(p.frameNumber)) return null;
   const camera = ctx.cameraAliases?.get(p.camera) ?? p.camera;
   const kind = typeof p.kind === 'string' && KINDS.has(p.kind) ? (p.kind as FrameringEvent['kind']) : 'custom';
-  const timestamp = typeof p.timestamp === 'number' && Number.isFinite(p.timestamp) && p.timestamp > 0 ? p.timestamp : Date.now();
-  const objects = Array.isArray(p.objects) ? p.objects.map(toObject).filter((o): o is DetectedObject => o !== null) : [];
+  const timestamp =
+    typeof p.timestamp === 'number' && Number.isFinite(p.timestamp) && p.timestamp > 0 ? p.timestamp : Date.now();
+  const objects = Array.isArray(p.objects)
+    ? p.objects.map(toObject).filter((o): o is DetectedObject => o !== null)
+    : [];
   const event: FrameringEvent = { camera, frameNumber: p.frameNumber, timestamp, kind, objects, source: ctx.source };
   const data: Record<string, unknown> = isRecord(p.data) ? { ...p.data } : {};
   for (const [key, value] of Object.entries(p)) if (!KNOWN_FIELDS.has(key)) data[key] = value;

@@ -6,5 +6,10 @@ import type { HttpOptions } from './http/index.js';
 
 export function httpOptionsFor(config: Pick<ServiceConfig, 'http'>): HttpOptions {
   const { host, port, token, mjpeg } = config.http;
-  return { host, port, ...(token ? { token } : {}), mjpeg: { maxClientsPerCamera: mjpeg.maxClientsPerCamera, maxClients: mjpeg.maxClients } };
+  return {
+    host,
+    port,
+    ...(token ? { token } : {}),
+    mjpeg: { maxClientsPerCamera: mjpeg.maxClientsPerCamera, maxClients: mjpeg.maxClients },
+  };
 }

@@ -32,21 +32,38 @@ export interface ClassSite {
 const PROCESS_CLASS_BRAND = Symbol.for('framering.process.class');
 // Base classes by name, not by identity: a user's module may import framering from dist/ while the service runs
 // from src/ (two copies of the same classes).
-const ROLE_OF_BASE: Record<string, ProcessRole> = { MasterProcess: 'master', ClientProcess: 'client', RGB24Process: 'rgb' };
-const ROLE_BASE: Record<ProcessRole, string> = { rgb: 'RGB24Process', client: 'ClientProcess', master: 'MasterProcess' };
+const ROLE_OF_BASE: Record<string, ProcessRole> = {
+  MasterProcess: 'master',
+  ClientProcess: 'client',
+  RGB24Process: 'rgb',
+};
+const ROLE_BASE: Record<ProcessRole, string> = {
+  rgb: 'RGB24Process',
+  client: 'ClientProcess',
+  master: 'MasterProcess',
+};
 
 let tsxRegistered = false;
 
 export async function loadProcessClass(ref: ClassRef, baseDir: string, site: ClassSite): Promise<LoadedClass> {
-  const fail = (code: ConstructorParameters<typeof ConfigError>[0], sub: Array<string | number>, what: string): never => {
-    throw new ConfigError(code, what, { path: [site.path, ...sub.map(String)].join('.'), line: site.lineOf(sub), file: site.file });
+  const fail = (
+    code: ConstructorParameters<typeof ConfigError>[0],
+    sub: Array<string | number>,
+    what: string,
+  ): never => {
+    throw new ConfigError(code, what, {
+      path: [site.path, ...sub.map(String)].join('.'),
+      line: site.lineOf(sub),
+      file: site.file,
+    });
   };
   if (typeof ref === 'string') {
     const builtin = BUILTIN_CLASSES[ref]!;
     return { cls: (await builtin.load()) as ProcessClass, role: builtin.role, label: `${ref} (built-in)` };
   }
   const path = isAbsolute(ref.module) ? ref.module : resolve(baseDir, ref.module);
-  if (!existsSync(path)) fail('CONFIG_MODULE_NOT_FOUND', ['module'], `cannot find the module ${ref.module} (looked for ${path})`);
+  if (!existsSync(path))
+    fail('CONFIG_MODULE_NOT_FOUND', ['module'], `cannot find the module ${ref.module} (looked for ${path})`);
   const url = pathToFileURL(path).href;
   let mod: Record<string, unknown>;
   try {
@@ -56,26 +73,49 @@ export async function loadProcessClass(ref: ClassRef, baseDir: string, site: Cla
     return fail('CONFIG_MODULE_FAILED', ['module'], `the module ${ref.module} fails to load: ${why}`);
   }
   const exportName = ref.export ?? defaultExport(mod);
-  if (!exportName) return fail('CONFIG_CLASS_NOT_FOUND', ['module'], `the module ${ref.module} has no default export and not exactly one process class: name it with export: ClassName`);
+  if (!exportName)
+    return fail(
+      'CONFIG_CLASS_NOT_FOUND',
+      ['module'],
+      `the module ${ref.module} has no default export and not exactly one process class: name it with export: ClassName`,
+    );
   const cls = mod[exportName];
   if (cls === undefined) {
     const exported = Object.keys(mod).filter((k) => isProcessClass(mod[k]));
-    return fail('CONFIG_CLASS_NOT_FOUND', ['export'], `the module ${ref.module} does not export ${exportName} (process classes it exports: ${exported.join(', ') || 'none'})`);
+    return fail(
+      'CONFIG_CLASS_NOT_FOUND',
+      ['export'],
+      `the module ${ref.module} does not export ${exportName} (process classes it exports: ${exported.join(', ') || 'none'})`,
+    );
   }
-  if (!isProcessClass(cls)) return fail('CONFIG_CLASS_INVALID', ['export'], `${exportName} in ${ref.module} is not a framering process class (extend RGB24Process, ClientProcess or MasterProcess)`);
+  if (!isProcessClass(cls))
+    return fail(
+      'CONFIG_CLASS_INVALID',
+      ['export'],
+      `${exportName} in ${ref.module} is not a framering process class (extend RGB24Process, ClientProcess or MasterProcess)`,
+    );
   const role = roleOf(cls);
-  if (!role) return fail('CONFIG_CLASS_INVALID', ['export'], `${exportName} in ${ref.module} cannot read cameras: extend RGB24Process, ClientProcess or MasterProcess`);
+  if (!role)
+    return fail(
+      'CONFIG_CLASS_INVALID',
+      ['export'],
+      `${exportName} in ${ref.module} cannot read cameras: extend RGB24Process, ClientProcess or MasterProcess`,
+    );
   return { cls: cls as ProcessClass, role, label: `${ref.module}#${exportName}`, moduleUrl: url, exportName };
 }
 
 /** Checks that a class fits where the config puts it; throws a ConfigError at the class's key otherwise. */
 export function requireRole(loaded: LoadedClass, role: ProcessRole, where: string, site: ClassSite): void {
   if (loaded.role === role) return;
-  throw new ConfigError('CONFIG_CLASS_INVALID', `${loaded.label} is a ${ROLE_BASE[loaded.role]}, but ${where} needs a ${ROLE_BASE[role]} subclass`, {
-    path: site.path,
-    line: site.lineOf([]),
-    file: site.file,
-  });
+  throw new ConfigError(
+    'CONFIG_CLASS_INVALID',
+    `${loaded.label} is a ${ROLE_BASE[loaded.role]}, but ${where} needs a ${ROLE_BASE[role]} subclass`,
+    {
+      path: site.path,
+      line: site.lineOf([]),
+      file: site.file,
+    },
+  );
 }
 
 async function importModule(url: string): Promise<Record<string, unknown>> {

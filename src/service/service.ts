@@ -41,7 +41,8 @@ export class Service extends EventEmitter implements ServiceView {
 
   /** Starts everything in the plan, or nothing (ServiceError START_FAILED). */
   static async start(plan: TopologyPlan, options: ServiceOptions = {}): Promise<Service> {
-    const log = (line: string) => (options.log ?? ((l: string) => process.stderr.write(`framering: ${l}\n`)))(plan.redactor.redact(line));
+    const log = (line: string) =>
+      (options.log ?? ((l: string) => process.stderr.write(`framering: ${l}\n`)))(plan.redactor.redact(line));
     let service: Service | null = null;
     const pending: Array<[unknown, RunningProcess]> = [];
     // Events may come while the topology is still starting: held until the service object exists.
@@ -56,7 +57,14 @@ export class Service extends EventEmitter implements ServiceView {
   }
 
   cameras(): CameraView[] {
-    return this.topology.cameras.map((c) => ({ name: c.plan.name, width: c.plan.width, height: c.plan.height, fps: c.plan.fps, ring: c.ring, source: c.plan.label }));
+    return this.topology.cameras.map((c) => ({
+      name: c.plan.name,
+      width: c.plan.width,
+      height: c.plan.height,
+      fps: c.plan.fps,
+      ring: c.ring,
+      source: c.plan.label,
+    }));
   }
 
   stats(): ServiceStats {
@@ -93,7 +101,9 @@ export class Service extends EventEmitter implements ServiceView {
 
   setAnalysing(camera: string, enabled: boolean): boolean {
     if (!this.hasCamera(camera)) return false;
-    const changed = enabled ? this.notAnalysed.delete(camera) : !this.notAnalysed.has(camera) && !!this.notAnalysed.add(camera);
+    const changed = enabled
+      ? this.notAnalysed.delete(camera)
+      : !this.notAnalysed.has(camera) && !!this.notAnalysed.add(camera);
     if (!changed) return true;
     this.emit('analysis', camera, enabled);
     this.log(`analysis of camera ${camera} ${enabled ? 'on' : 'off'}`);
@@ -102,7 +112,10 @@ export class Service extends EventEmitter implements ServiceView {
       if (this.stopping !== null) return;
       // The state asked last wins, whatever was asked in between.
       const failed = await this.topology.setCameraRead(camera, !this.notAnalysed.has(camera));
-      if (failed.length > 0) this.log(`analysis of camera ${camera} could not be switched ${enabled ? 'on' : 'off'} in ${failed.join(', ')}`);
+      if (failed.length > 0)
+        this.log(
+          `analysis of camera ${camera} could not be switched ${enabled ? 'on' : 'off'} in ${failed.join(', ')}`,
+        );
     });
     this.analysisWork.set(camera, work);
     void work.finally(() => {
@@ -132,7 +145,10 @@ export class Service extends EventEmitter implements ServiceView {
     if (!event) {
       const n = (this.ignored.get(p.plan.name) ?? 0) + 1;
       this.ignored.set(p.plan.name, n);
-      if (n === 1) this.log(`process ${p.plan.name} reported something that is not an event (it needs camera and frameNumber); ignored`);
+      if (n === 1)
+        this.log(
+          `process ${p.plan.name} reported something that is not an event (it needs camera and frameNumber); ignored`,
+        );
       return;
     }
     // Processes are the user's code: whatever they put in data goes through the redactor like everything else.

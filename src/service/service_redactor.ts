@@ -18,11 +18,13 @@ export class ServiceRedactor {
     for (const camera of Object.values(config.cameras)) {
       this.redactors.push(Redactor.forUrl(camera.source));
       if (camera.password) secrets.push(camera.password);
-      if (camera.username && camera.password) secrets.push(Buffer.from(`${camera.username}:${camera.password}`).toString('base64'));
+      if (camera.username && camera.password)
+        secrets.push(Buffer.from(`${camera.username}:${camera.password}`).toString('base64'));
     }
     // The MQTT broker's URL may carry credentials too.
     if (config.mqtt?.url) this.redactors.push(Redactor.forUrl(config.mqtt.url));
-    if (config.mqtt?.username && config.mqtt.password) secrets.push(Buffer.from(`${config.mqtt.username}:${config.mqtt.password}`).toString('base64'));
+    if (config.mqtt?.username && config.mqtt.password)
+      secrets.push(Buffer.from(`${config.mqtt.username}:${config.mqtt.password}`).toString('base64'));
     // nats://user:pass@host URLs (the nats: section's user/password/token keys are found below like every secret key).
     const nats = config.nats?.servers;
     for (const server of typeof nats === 'string' ? [nats] : (nats ?? [])) this.redactors.push(Redactor.forUrl(server));
@@ -42,7 +44,8 @@ export class ServiceRedactor {
     if (Array.isArray(value)) return value.map((v) => this.redactValue(v));
     if (typeof value === 'object' && value !== null) {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) && v !== undefined && v !== null ? MASK : this.redactValue(v);
+      for (const [k, v] of Object.entries(value))
+        out[k] = SECRET_KEY.test(k) && v !== undefined && v !== null ? MASK : this.redactValue(v);
       return out;
     }
     return value;

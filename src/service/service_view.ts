@@ -5,8 +5,17 @@
 import type { EventEmitter } from 'node:events';
 
 /** A box in the frame's own pixel coordinates. */
-export interface Box { x: number; y: number; width: number; height: number }
-export interface DetectedObject { label: string; score: number; box: Box }
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+export interface DetectedObject {
+  label: string;
+  score: number;
+  box: Box;
+}
 
 /** The one event shape every analysis result becomes (schema documented in the README). */
 export interface FrameringEvent {
@@ -34,15 +43,15 @@ export interface CameraView {
 }
 
 export interface CameraStats {
-  state: string;          // LiveStream state: connecting, streaming, stalled, reconnecting, stopped…
-  camera_fps: number;     // frames in from ffmpeg per second
-  process_fps: number;    // frames analysed per second (by the processes reading this camera)
-  skipped_fps: number;    // frames dropped per second
-  detection_fps: number;  // frames the master analysed per second for this camera (0 when none)
+  state: string; // LiveStream state: connecting, streaming, stalled, reconnecting, stopped…
+  camera_fps: number; // frames in from ffmpeg per second
+  process_fps: number; // frames analysed per second (by the processes reading this camera)
+  skipped_fps: number; // frames dropped per second
+  detection_fps: number; // frames the master analysed per second for this camera (0 when none)
   frames: number;
   dropped: number;
   restarts: number;
-  last_error: string | null;  // redacted
+  last_error: string | null; // redacted
   /** False while analysis of this camera is switched off (setAnalysing, MQTT …/detect/set OFF): its readers are detached. */
   detection_enabled: boolean;
 }
@@ -61,7 +70,7 @@ export interface BridgeStats {
   state: 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'stopped';
   /** The broker or server URL, redacted. */
   url: string;
-  last_error: string | null;  // redacted
+  last_error: string | null; // redacted
   /** Messages waiting in the bridge's bounded queue, and those it had to drop (oldest first). */
   queued: number;
   dropped: number;

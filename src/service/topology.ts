@@ -70,7 +70,10 @@ export class Topology {
     } catch (err) {
       await t.stop();
       const why = plan.redactor.redact(err instanceof Error ? err.message : String(err));
-      throw new ServiceError('START_FAILED', `the service did not start (${step}): ${why}; everything started was stopped again`);
+      throw new ServiceError(
+        'START_FAILED',
+        `the service did not start (${step}): ${why}; everything started was stopped again`,
+      );
     }
     return t;
   }
@@ -149,13 +152,20 @@ export class Topology {
     const running: RunningProcess = { plan, group, process, clientCameras };
     this.processes.push(running);
     process.on(EVENT_NAME, (payload: unknown) => this.hooks.onReport(payload, running));
-    process.on('exit', (info: { requested: boolean; code: number | null; signal: string | null; error?: { message: string } }) => {
-      if (info.requested || this.stopping !== null) return;
-      const how = info.signal ? `was killed by ${info.signal}` : `exited with code ${info.code}`;
-      this.hooks.onLog(`process ${plan.name} ${how}${info.error ? `: ${info.error.message}` : ''}; the other processes go on`);
-    });
+    process.on(
+      'exit',
+      (info: { requested: boolean; code: number | null; signal: string | null; error?: { message: string } }) => {
+        if (info.requested || this.stopping !== null) return;
+        const how = info.signal ? `was killed by ${info.signal}` : `exited with code ${info.code}`;
+        this.hooks.onLog(
+          `process ${plan.name} ${how}${info.error ? `: ${info.error.message}` : ''}; the other processes go on`,
+        );
+      },
+    );
     // Framework notices worth a log line (a handler that throws, a ring whose writer went away).
-    process.on('frame-error', (e: { source: string; message: string; errors: number }) => this.hooks.onLog(`process ${plan.name}: handleFrame failed on ${e.source} (${e.errors} so far): ${e.message}`));
+    process.on('frame-error', (e: { source: string; message: string; errors: number }) =>
+      this.hooks.onLog(`process ${plan.name}: handleFrame failed on ${e.source} (${e.errors} so far): ${e.message}`),
+    );
   }
 
   private async startProcesses(): Promise<void> {
@@ -217,9 +227,11 @@ export class Topology {
     });
     this.nats = bridge;
     bridge.start();
-    for (const g of servedGroups) bridge.serveMaster(this.find(g.master!.name).process as MasterProcess, g.serveRemote!);
+    for (const g of servedGroups)
+      bridge.serveMaster(this.find(g.master!.name).process as MasterProcess, g.serveRemote!);
     for (const g of remoteGroups) {
-      for (const c of g.processes) await bridge.forwardClient(this.find(c.name).process as ClientProcess, g.remote!, c.cameras[0]!);
+      for (const c of g.processes)
+        await bridge.forwardClient(this.find(c.name).process as ClientProcess, g.remote!, c.cameras[0]!);
     }
   }
 
@@ -254,7 +266,8 @@ export class Topology {
             if (on && !active) await backend.activateRGB24Client(cam.stream.info(), { source: camera });
             if (!on && active) await backend.deactivateRGB24Client(camera);
           } catch (err) {
-            if (this.stopping === null) failed.push(`${p.plan.name} (${err instanceof Error ? err.message : String(err)})`);
+            if (this.stopping === null)
+              failed.push(`${p.plan.name} (${err instanceof Error ? err.message : String(err)})`);
           }
         }),
     );

@@ -9,7 +9,13 @@ import { describeSource, parseSource, type SourceSpec } from '../stream/index.js
 import { ConfigError, formatPath } from './config/config_error.js';
 import type { ParsedConfig } from './config/parse_config.js';
 import type { CameraConfig, ClassRef, NatsConfig, ProcessGroupConfig, ServiceConfig } from './config/schema.js';
-import { loadProcessClass, requireRole, type ClassSite, type LoadedClass, type ProcessClass } from './process_class_loader.js';
+import {
+  loadProcessClass,
+  requireRole,
+  type ClassSite,
+  type LoadedClass,
+  type ProcessClass,
+} from './process_class_loader.js';
 import type { ProcessRole } from './processes/builtin_classes.js';
 import { ServiceRedactor } from './service_redactor.js';
 
@@ -61,7 +67,9 @@ export interface TopologyPlan {
 export async function planTopology(parsed: ParsedConfig): Promise<TopologyPlan> {
   const { config, lines, file, baseDir } = parsed;
   const redactor = new ServiceRedactor(config, parsed.envSecrets);
-  const cameras = Object.entries(config.cameras).map(([name, c]) => planCamera(name, c, baseDir, redactor, { lines, file }));
+  const cameras = Object.entries(config.cameras).map(([name, c]) =>
+    planCamera(name, c, baseDir, redactor, { lines, file }),
+  );
   const groups: PlannedGroup[] = [];
   for (const [i, group] of config.processes.entries()) {
     const site = (sub: Array<string | number>): ClassSite => ({
@@ -70,7 +78,12 @@ export async function planTopology(parsed: ParsedConfig): Promise<TopologyPlan> 
       file,
     });
     const cameraNames = group.cameras ?? cameras.map((c) => c.name);
-    const load = async (ref: ClassRef, sub: Array<string | number>, role: ProcessRole, where: string): Promise<LoadedClass> => {
+    const load = async (
+      ref: ClassRef,
+      sub: Array<string | number>,
+      role: ProcessRole,
+      where: string,
+    ): Promise<LoadedClass> => {
       const loaded = await loadProcessClass(ref, baseDir, site(sub));
       requireRole(loaded, role, where, site(sub));
       return loaded;
@@ -84,15 +97,28 @@ export async function planTopology(parsed: ParsedConfig): Promise<TopologyPlan> 
       groups.push({ name: group.name, shape: group.shape, processes, master: null, remote: null, serveRemote: null });
     } else {
       const clientRef = group.client;
-      const clientClass = clientRef ? await load(clientRef.class, ['client', 'class'], 'client', 'the client of a client-master group') : null;
+      const clientClass = clientRef
+        ? await load(clientRef.class, ['client', 'class'], 'client', 'the client of a client-master group')
+        : null;
       const clients = cameraNames.map((camera) => {
         const c = config.cameras[camera]!;
-        const forward = { width: group.forward?.width ?? c.width, height: group.forward?.height ?? c.height, slots: group.forward?.slots ?? 4 };
+        const forward = {
+          width: group.forward?.width ?? c.width,
+          height: group.forward?.height ?? c.height,
+          slots: group.forward?.slots ?? 4,
+        };
         return planProcess(`${group.name}-${camera}`, clientClass!, { ...clientRef!.options, forward }, [camera]);
       });
       const m = group.master;
       if (m.where === 'remote') {
-        groups.push({ name: group.name, shape: group.shape, processes: clients, master: null, remote: m.remote, serveRemote: null });
+        groups.push({
+          name: group.name,
+          shape: group.shape,
+          processes: clients,
+          master: null,
+          remote: m.remote,
+          serveRemote: null,
+        });
         continue;
       }
       const masterClass = await load(m.class, ['master', 'class'], 'master', 'the master of a client-master group');
@@ -124,7 +150,12 @@ export interface NatsPlan {
 }
 
 function planNats(n: NatsConfig): NatsPlan {
-  const host = n.host ?? (hostname().replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || 'host');
+  const host =
+    n.host ??
+    (hostname()
+      .replace(/[^A-Za-z0-9_-]/g, '_')
+      .slice(0, 64) ||
+      'host');
   return {
     servers: typeof n.servers === 'string' ? [n.servers] : n.servers,
     ...(n.user !== undefined ? { user: n.user } : {}),
@@ -140,7 +171,12 @@ function planNats(n: NatsConfig): NatsPlan {
   };
 }
 
-function planProcess(name: string, loaded: LoadedClass, options: Record<string, unknown>, cameras: string[]): PlannedProcess {
+function planProcess(
+  name: string,
+  loaded: LoadedClass,
+  options: Record<string, unknown>,
+  cameras: string[],
+): PlannedProcess {
   const full: Record<string, unknown> = { ...options, name };
   if (loaded.moduleUrl) {
     full.moduleUrl = loaded.moduleUrl;
@@ -149,25 +185,54 @@ function planProcess(name: string, loaded: LoadedClass, options: Record<string, 
   return { name, role: loaded.role, cls: loaded.cls, classLabel: loaded.label, options: full, cameras };
 }
 
-function planCamera(name: string, c: CameraConfig, baseDir: string, redactor: ServiceRedactor, where: { lines: ParsedConfig['lines']; file: string | null }): PlannedCamera {
+function planCamera(
+  name: string,
+  c: CameraConfig,
+  baseDir: string,
+  redactor: ServiceRedactor,
+  where: { lines: ParsedConfig['lines']; file: string | null },
+): PlannedCamera {
   let source: SourceSpec = c.source.trim();
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(source)?.[1]?.toLowerCase();
   if (!scheme && !isAbsolute(source)) source = resolve(baseDir, source); // a video file next to the config
   const isFile = !scheme || scheme === 'file';
   if (c.loop !== undefined && !isFile) {
     const path = ['cameras', name, 'loop'];
-    throw new ConfigError('CONFIG_INVALID', 'loop is for video-file cameras only; remove it', { path: formatPath(path), line: where.lines.lineOf(path), file: where.file });
+    throw new ConfigError('CONFIG_INVALID', 'loop is for video-file cameras only; remove it', {
+      path: formatPath(path),
+      line: where.lines.lineOf(path),
+      file: where.file,
+    });
   }
 
   if ((scheme === 'rtsp' || scheme === 'rtsps') && (c.transport !== 'tcp' || c.username || c.password)) {
-    source = { kind: 'rtsp', url: source, transport: c.transport, ...(c.username ? { username: c.username } : {}), ...(c.password ? { password: c.password } : {}) };
+    source = {
+      kind: 'rtsp',
+      url: source,
+      transport: c.transport,
+      ...(c.username ? { username: c.username } : {}),
+      ...(c.password ? { password: c.password } : {}),
+    };
   }
   try {
     // A file is a camera that goes on: looped unless the config says otherwise.
-    if (isFile && typeof source === 'string') source = { kind: 'file', path: scheme === 'file' ? fileURLToPath(source) : source, loop: c.loop ?? true };
-    return { name, source, label: redactor.redact(describeSource(parseSource(source))), width: c.width, height: c.height, fps: c.fps, slots: c.slots };
+    if (isFile && typeof source === 'string')
+      source = { kind: 'file', path: scheme === 'file' ? fileURLToPath(source) : source, loop: c.loop ?? true };
+    return {
+      name,
+      source,
+      label: redactor.redact(describeSource(parseSource(source))),
+      width: c.width,
+      height: c.height,
+      fps: c.fps,
+      slots: c.slots,
+    };
   } catch (err) {
     const path = ['cameras', name, 'source'];
-    throw new ConfigError('CONFIG_INVALID', redactor.redact(err instanceof Error ? err.message : String(err)), { path: formatPath(path), line: where.lines.lineOf(path), file: where.file });
+    throw new ConfigError('CONFIG_INVALID', redactor.redact(err instanceof Error ? err.message : String(err)), {
+      path: formatPath(path),
+      line: where.lines.lineOf(path),
+      file: where.file,
+    });
   }
 }

@@ -54,7 +54,10 @@ export class AsyncSlots {
     const { signal, timeoutMs } = opts;
     if (this.waiter)
       return Promise.reject(
-        new RingError('INVALID_ARGUMENT', `ring '${this.name}' is already awaited by another loop or pullAsync(); one at a time per client`),
+        new RingError(
+          'INVALID_ARGUMENT',
+          `ring '${this.name}' is already awaited by another loop or pullAsync(); one at a time per client`,
+        ),
       );
     if (signal?.aborted) return Promise.reject(abortedError(`reading ring '${this.name}'`));
     if (this.kept) return Promise.resolve(this.takeKept());

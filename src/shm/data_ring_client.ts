@@ -4,7 +4,14 @@ import type { AsyncSlots } from './async_slots.js';
 import { RingError } from './ring_error.js';
 import type { DataRingInfo } from './data_ring_server.js';
 import { pullTimeout } from './options.js';
-import { RingClient, type IterateOptions, type OpenOptions, type PullOptions, type TakenSlot, type WaitOptions } from './ring_client.js';
+import {
+  RingClient,
+  type IterateOptions,
+  type OpenOptions,
+  type PullOptions,
+  type TakenSlot,
+  type WaitOptions,
+} from './ring_client.js';
 import type { SlotMeta } from './slot_meta.js';
 
 export type MessageHandler = (value: unknown, meta: SlotMeta) => void | Promise<void>;
@@ -28,7 +35,10 @@ export class DataRingClient extends RingClient {
     const client = new DataRingClient(nameOf(nameOrInfo), opts);
     if (client.layout.format !== 'data') {
       client.close();
-      throw new RingError('RING_INVALID', `ring '${client.name}' carries RGB24 frames, not data messages; use FrameRingClient`);
+      throw new RingError(
+        'RING_INVALID',
+        `ring '${client.name}' carries RGB24 frames, not data messages; use FrameRingClient`,
+      );
     }
     return client;
   }

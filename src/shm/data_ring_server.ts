@@ -63,7 +63,10 @@ export class DataRingServer extends RingServer {
     try {
       bytes = serialize(value);
     } catch (err) {
-      throw new RingError('INVALID_ARGUMENT', `cannot send this value through data ring '${this.name}': ${(err as Error).message}`);
+      throw new RingError(
+        'INVALID_ARGUMENT',
+        `cannot send this value through data ring '${this.name}': ${(err as Error).message}`,
+      );
     }
     if (bytes.byteLength > this.maxMessageBytes)
       throw new RingError(

@@ -26,7 +26,14 @@ export class Frame {
   private retained = false;
   private released = false;
 
-  constructor(owner: SlotOwner, index: number, view: Uint8Array, meta: SlotMeta, droppedBefore: number, format: PixelFormat = 'rgb24') {
+  constructor(
+    owner: SlotOwner,
+    index: number,
+    view: Uint8Array,
+    meta: SlotMeta,
+    droppedBefore: number,
+    format: PixelFormat = 'rgb24',
+  ) {
     this.owner = owner;
     this.format = format;
     this.index = index;

@@ -4,7 +4,14 @@ import { Frame, invalidateFrame } from './frame.js';
 import { RingError } from './ring_error.js';
 import type { FrameRingInfo } from './frame_ring_server.js';
 import { pullTimeout } from './options.js';
-import { RingClient, type IterateOptions, type OpenOptions, type PullOptions, type TakenSlot, type WaitOptions } from './ring_client.js';
+import {
+  RingClient,
+  type IterateOptions,
+  type OpenOptions,
+  type PullOptions,
+  type TakenSlot,
+  type WaitOptions,
+} from './ring_client.js';
 import { BYTES_PER_PIXEL, isPixelFormat, type PixelFormat } from './pixel_format.js';
 
 export type FrameHandler = (frame: Frame) => void | Promise<void>;
@@ -65,7 +72,8 @@ export class FrameRingClient extends RingClient {
         settle();
         throw err;
       }
-      if (result && typeof (result as Promise<void>).then === 'function') return (result as Promise<void>).finally(settle);
+      if (result && typeof (result as Promise<void>).then === 'function')
+        return (result as Promise<void>).finally(settle);
       settle();
     });
   }

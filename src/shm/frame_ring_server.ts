@@ -55,7 +55,8 @@ export class FrameRingServer extends RingServer {
   private readonly slotViews: Uint8Array[];
 
   constructor(opts: FrameRingServerOptions) {
-    if (!opts || typeof opts !== 'object') throw new RingError('INVALID_ARGUMENT', 'FrameRingServer needs { name, width, height }');
+    if (!opts || typeof opts !== 'object')
+      throw new RingError('INVALID_ARGUMENT', 'FrameRingServer needs { name, width, height }');
     const width = wholeNumber('width', opts.width, 1, MAX_DIMENSION);
     const height = wholeNumber('height', opts.height, 1, MAX_DIMENSION);
     const format = pixelFormat(opts.pixelFormat);
@@ -77,7 +78,13 @@ export class FrameRingServer extends RingServer {
 
   /** What a client needs to open this ring, as plain data for another process. */
   info(): FrameRingInfo {
-    return { name: this.name, width: this.width, height: this.height, slots: this.slots, pixelFormat: this.pixelFormat };
+    return {
+      name: this.name,
+      width: this.width,
+      height: this.height,
+      slots: this.slots,
+      pixelFormat: this.pixelFormat,
+    };
   }
 
   /** @deprecated Renamed info() (Valkka's name, kept for its users). */

@@ -14,7 +14,12 @@ export {
 } from './frame_ring_server.js';
 export { RingServer, RingWriter, type RingServerOptions, type RingWriterOptions } from './ring_server.js';
 export { FrameRingClient, type FrameHandler } from './frame_ring_client.js';
-export { DataRingServer, type DataRingInfo, type DataRingPars, type DataRingServerOptions } from './data_ring_server.js';
+export {
+  DataRingServer,
+  type DataRingInfo,
+  type DataRingPars,
+  type DataRingServerOptions,
+} from './data_ring_server.js';
 export { DataRingClient, type DataMessage, type MessageHandler } from './data_ring_client.js';
 export type { IterateOptions, OpenOptions, PullOptions, WaitOptions } from './ring_client.js';
 export { listSegments, type SegmentEntry } from './segments.js';

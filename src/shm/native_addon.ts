@@ -133,7 +133,8 @@ function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'CMakeLists.txt'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`framering: cannot find the package root above ${fileURLToPath(import.meta.url)}`);
+    if (parent === dir)
+      throw new Error(`framering: cannot find the package root above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
   return dir;
@@ -142,7 +143,8 @@ function packageRoot(): string {
 function load(): NativeAddon {
   const chosen = process.env.FRAMERING_ADDON;
   const path = chosen ? resolve(packageRoot(), chosen) : join(packageRoot(), 'build', 'Release', 'framering.node');
-  if (chosen && !existsSync(path)) throw new Error(`framering: FRAMERING_ADDON names ${path}, which does not exist (npm run build:asan?)`);
+  if (chosen && !existsSync(path))
+    throw new Error(`framering: FRAMERING_ADDON names ${path}, which does not exist (npm run build:asan?)`);
   if (!existsSync(path))
     throw new Error(
       `framering: the native addon is not built (${path} is missing); run \`npm install\` or \`npm run build:native\` ` +

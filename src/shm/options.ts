@@ -46,7 +46,12 @@ export function readPolicy(value: unknown, fallback: ReadPolicy): ReadPolicy {
 export function fileMode(value: unknown): number {
   if (value === undefined) return 0o600;
   const mode = wholeNumber('mode', value, 0, 0o777);
-  if ((mode & 0o600) !== 0o600) throw new RingError('INVALID_ARGUMENT', 'mode must give the owner read and write (0o600 at least)');
-  if (mode & 0o007) throw new RingError('INVALID_ARGUMENT', 'mode must not open the ring to other users; widen it to a group (e.g. 0o660) at most');
+  if ((mode & 0o600) !== 0o600)
+    throw new RingError('INVALID_ARGUMENT', 'mode must give the owner read and write (0o600 at least)');
+  if (mode & 0o007)
+    throw new RingError(
+      'INVALID_ARGUMENT',
+      'mode must not open the ring to other users; widen it to a group (e.g. 0o660) at most',
+    );
   return mode;
 }

@@ -103,12 +103,18 @@ export class RingClient extends EventEmitter implements Disposable {
       );
     } catch (err) {
       this.client.close(); // leave no reader entry behind in the ring
-      throw err instanceof RingError ? err : new RingError('RING_INVALID', `ring '${this.name}' cannot be read: ${(err as Error).message}`);
+      throw err instanceof RingError
+        ? err
+        : new RingError('RING_INVALID', `ring '${this.name}' cannot be read: ${(err as Error).message}`);
     }
     closeOnExit(this.exitHook);
   }
 
-  protected static async openWhenReady<T>(open: () => T, name: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+  protected static async openWhenReady<T>(
+    open: () => T,
+    name: string,
+    opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<T> {
     const { timeoutMs = 10_000, signal } = opts;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -119,7 +125,10 @@ export class RingClient extends EventEmitter implements Disposable {
         const notYet = err instanceof RingError && err.code === 'RING_NOT_FOUND';
         if (!notYet) throw err;
         if (Date.now() >= deadline)
-          throw new RingError('TIMEOUT', `ring '${name}' did not appear within ${timeoutMs} ms; is its server running?`);
+          throw new RingError(
+            'TIMEOUT',
+            `ring '${name}' did not appear within ${timeoutMs} ms; is its server running?`,
+          );
       }
       // The ring's appearance has no wakeup to wait on: a short sleep, which the signal cuts short.
       await sleep(25, undefined, { signal }).catch(() => undefined);
@@ -142,8 +151,16 @@ export class RingClient extends EventEmitter implements Disposable {
     const m = this.meta;
     // Order: MetaField in native/ring_client.cc. A NaN pts is the native "no pts".
     const meta: SlotMeta = {
-      seq: m[0], bytes: m[1], timestampUs: m[2], frameNumber: m[3], width: m[4], height: m[5], slotId: m[6],
-      ptsUs: Number.isNaN(m[8]) ? null : m[8], restarts: m[9], format: formatOfTag(m[10]),
+      seq: m[0],
+      bytes: m[1],
+      timestampUs: m[2],
+      frameNumber: m[3],
+      width: m[4],
+      height: m[5],
+      slotId: m[6],
+      ptsUs: Number.isNaN(m[8]) ? null : m[8],
+      restarts: m[9],
+      format: formatOfTag(m[10]),
     };
     return { index, meta, droppedBefore: m[7] };
   }

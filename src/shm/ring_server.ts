@@ -69,7 +69,15 @@ export class RingServer implements Disposable {
     this.blockingTimeoutMs = blockingTimeoutMs;
     const mode = fileMode(opts.mode);
     this.nativeServer = native(
-      () => new addon.RingServer({ ...geometry, name: this.name, slots: this.slots, blocking: !!opts.blocking, blockingTimeoutMs, mode }),
+      () =>
+        new addon.RingServer({
+          ...geometry,
+          name: this.name,
+          slots: this.slots,
+          blocking: !!opts.blocking,
+          blockingTimeoutMs,
+          mode,
+        }),
     );
     nativeServers.set(this, this.nativeServer);
     closeOnExit(this.exitHook);
@@ -105,7 +113,11 @@ export class RingServer implements Disposable {
    * holding the event loop: the synchronous write() waits at most 100 ms. Resolves the seq, or null when no slot
    * freed up in time (counted as a drop). `bytes` must stay unchanged until it resolves.
    */
-  protected async writeBytesAsync(bytes: Uint8Array, meta: object | undefined, opts: AsyncWriteOptions = {}): Promise<number | null> {
+  protected async writeBytesAsync(
+    bytes: Uint8Array,
+    meta: object | undefined,
+    opts: AsyncWriteOptions = {},
+  ): Promise<number | null> {
     const { signal } = opts;
     const deadline = Date.now() + this.blockingTimeoutMs;
     for (let delay = 1; ; delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {

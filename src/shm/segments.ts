@@ -31,7 +31,11 @@ export function listSegments(): SegmentEntry[] {
       const info = addon.inspectSegment(segment);
       // Not a file (a FIFO, a link, a directory): never ours, never removed; shown so that people can see what it is.
       const stale =
-        info.kind !== 'ring' ? false : info.valid ? !info.writerAlive || info.closed : !info.writerAlive && info.ageMs >= CREATION_GRACE_MS;
+        info.kind !== 'ring'
+          ? false
+          : info.valid
+            ? !info.writerAlive || info.closed
+            : !info.writerAlive && info.ageMs >= CREATION_GRACE_MS;
       return { ...info, segment, name: segment.slice(SEGMENT_PREFIX.length), stale };
     });
 }

@@ -30,10 +30,14 @@ export class Backoff {
     this.jitter = opts.jitter ?? 0.5;
     this.random = opts.random ?? Math.random;
     const problems: string[] = [];
-    if (!(Number.isFinite(this.initialMs) && this.initialMs >= 0)) problems.push(`initialMs must be a number >= 0 (got ${opts.initialMs})`);
-    if (!(Number.isFinite(this.maxMs) && this.maxMs >= this.initialMs)) problems.push(`maxMs must be a number >= initialMs (got ${opts.maxMs})`);
-    if (!(Number.isFinite(this.factor) && this.factor >= 1)) problems.push(`factor must be a number >= 1 (got ${opts.factor})`);
-    if (!(Number.isFinite(this.jitter) && this.jitter >= 0 && this.jitter <= 1)) problems.push(`jitter must be between 0 and 1 (got ${opts.jitter})`);
+    if (!(Number.isFinite(this.initialMs) && this.initialMs >= 0))
+      problems.push(`initialMs must be a number >= 0 (got ${opts.initialMs})`);
+    if (!(Number.isFinite(this.maxMs) && this.maxMs >= this.initialMs))
+      problems.push(`maxMs must be a number >= initialMs (got ${opts.maxMs})`);
+    if (!(Number.isFinite(this.factor) && this.factor >= 1))
+      problems.push(`factor must be a number >= 1 (got ${opts.factor})`);
+    if (!(Number.isFinite(this.jitter) && this.jitter >= 0 && this.jitter <= 1))
+      problems.push(`jitter must be between 0 and 1 (got ${opts.jitter})`);
     if (problems.length) throw new StreamError('INVALID_ARGUMENT', `invalid backoff options: ${problems.join('; ')}`);
   }
 

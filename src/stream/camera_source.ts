@@ -45,7 +45,12 @@ export type CameraSource =
 
 export const DEFAULT_SOCKET_TIMEOUT_MS = 5000;
 
-const URL_SCHEMES: Record<string, 'rtsp' | 'http'> = { 'rtsp:': 'rtsp', 'rtsps:': 'rtsp', 'http:': 'http', 'https:': 'http' };
+const URL_SCHEMES: Record<string, 'rtsp' | 'http'> = {
+  'rtsp:': 'rtsp',
+  'rtsps:': 'rtsp',
+  'http:': 'http',
+  'https:': 'http',
+};
 
 function invalid(message: string): StreamError {
   return new StreamError('INVALID_SOURCE', message);
@@ -60,19 +65,24 @@ function shown(text: string, source = text): string {
 function withRedactedView<T extends { url: string }>(source: T): T {
   Object.defineProperty(source, inspect.custom, {
     enumerable: false,
-    value: (_depth: number, options: object) => `CameraSource ${inspect({ ...source, url: shown(source.url) }, options)}`,
+    value: (_depth: number, options: object) =>
+      `CameraSource ${inspect({ ...source, url: shown(source.url) }, options)}`,
   });
   return source;
 }
 
 function checkTimeout(timeoutMs: number | undefined, where: string): number {
   if (timeoutMs === undefined) return DEFAULT_SOCKET_TIMEOUT_MS;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw invalid(`${where}: timeoutMs must be a positive number of milliseconds (got ${timeoutMs})`);
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    throw invalid(`${where}: timeoutMs must be a positive number of milliseconds (got ${timeoutMs})`);
   return timeoutMs;
 }
 
 function checkNetworkUrl(url: unknown, expected: 'rtsp' | 'http'): string {
-  if (typeof url !== 'string' || url.trim() === '') throw invalid(`the ${expected} source has an empty URL: give e.g. ${expected === 'rtsp' ? 'rtsp://camera-host:554/stream' : 'http://camera-host/video.mjpg'}`);
+  if (typeof url !== 'string' || url.trim() === '')
+    throw invalid(
+      `the ${expected} source has an empty URL: give e.g. ${expected === 'rtsp' ? 'rtsp://camera-host:554/stream' : 'http://camera-host/video.mjpg'}`,
+    );
   let parsed: URL;
   try {
     parsed = new URL(url.trim());
@@ -81,7 +91,8 @@ function checkNetworkUrl(url: unknown, expected: 'rtsp' | 'http'): string {
   }
   const kind = URL_SCHEMES[parsed.protocol];
   if (kind !== expected) throw invalid(`expected a ${expected} URL, got ${parsed.protocol}// in ${shown(url)}`);
-  if (!parsed.hostname) throw invalid(`the URL has no host: ${shown(url)} (write it as ${expected}://[user:password@]host[:port]/path)`);
+  if (!parsed.hostname)
+    throw invalid(`the URL has no host: ${shown(url)} (write it as ${expected}://[user:password@]host[:port]/path)`);
   return url.trim();
 }
 
@@ -108,7 +119,8 @@ function checkPattern(pattern: unknown): SyntheticPattern {
 /** Check and normalise a source. Throws StreamError('INVALID_SOURCE') with a redacted message. */
 export function parseSource(spec: SourceSpec): CameraSource {
   if (typeof spec === 'string') return parseSourceString(spec);
-  if (spec === null || typeof spec !== 'object') throw invalid(`a source must be a URL string or an object with a kind, got ${String(spec)}`);
+  if (spec === null || typeof spec !== 'object')
+    throw invalid(`a source must be a URL string or an object with a kind, got ${String(spec)}`);
   switch (spec.kind) {
     case 'rtsp': {
       if (spec.transport !== undefined && spec.transport !== 'tcp' && spec.transport !== 'udp') {
@@ -117,21 +129,33 @@ export function parseSource(spec: SourceSpec): CameraSource {
       let url = checkNetworkUrl(spec.url, 'rtsp');
       if (spec.username !== undefined || spec.password !== undefined) {
         const parsed = new URL(url);
-        if (parsed.username || parsed.password) throw invalid(`credentials given both in the URL and as username/password: keep one (${shown(url)})`);
+        if (parsed.username || parsed.password)
+          throw invalid(`credentials given both in the URL and as username/password: keep one (${shown(url)})`);
         parsed.username = encodeURIComponent(spec.username ?? '');
         parsed.password = encodeURIComponent(spec.password ?? '');
         url = parsed.toString();
       }
-      return withRedactedView({ kind: 'rtsp' as const, url, transport: spec.transport ?? 'tcp', timeoutMs: checkTimeout(spec.timeoutMs, 'rtsp source') });
+      return withRedactedView({
+        kind: 'rtsp' as const,
+        url,
+        transport: spec.transport ?? 'tcp',
+        timeoutMs: checkTimeout(spec.timeoutMs, 'rtsp source'),
+      });
     }
     case 'http':
-      return withRedactedView({ kind: 'http' as const, url: checkNetworkUrl(spec.url, 'http'), timeoutMs: checkTimeout(spec.timeoutMs, 'http source') });
+      return withRedactedView({
+        kind: 'http' as const,
+        url: checkNetworkUrl(spec.url, 'http'),
+        timeoutMs: checkTimeout(spec.timeoutMs, 'http source'),
+      });
     case 'file':
       return { kind: 'file', path: checkFile(spec.path), loop: spec.loop ?? false, realtime: spec.realtime ?? true };
     case 'synthetic':
       return { kind: 'synthetic', pattern: checkPattern(spec.pattern) };
     default:
-      throw invalid(`unknown source kind "${String((spec as { kind?: unknown }).kind)}": use 'rtsp', 'http', 'file' or 'synthetic'`);
+      throw invalid(
+        `unknown source kind "${String((spec as { kind?: unknown }).kind)}": use 'rtsp', 'http', 'file' or 'synthetic'`,
+      );
   }
 }
 
@@ -142,10 +166,15 @@ function parseSourceString(text: string): CameraSource {
   if (scheme === undefined) {
     // 'rtsp//host/x' is a URL with its ':' missing, not a file name.
     const typo = /^([a-z][a-z0-9+.-]*)\/\//i.exec(s)?.[1]?.toLowerCase();
-    if (typo && URL_SCHEMES[`${typo}:`]) throw invalid(`${shown(s)} is missing the ':' after "${typo}": write ${typo}://[user:password@]host[:port]/path`);
+    if (typo && URL_SCHEMES[`${typo}:`])
+      throw invalid(`${shown(s)} is missing the ':' after "${typo}": write ${typo}://[user:password@]host[:port]/path`);
     return parseSource({ kind: 'file', path: s });
   }
-  if (scheme === 'synthetic') return { kind: 'synthetic', pattern: checkPattern(s.slice('synthetic:'.length).replace(/^\/\//, '').replace(/\/$/, '')) };
+  if (scheme === 'synthetic')
+    return {
+      kind: 'synthetic',
+      pattern: checkPattern(s.slice('synthetic:'.length).replace(/^\/\//, '').replace(/\/$/, '')),
+    };
   if (scheme === 'file') {
     let path: string;
     try {
@@ -158,7 +187,9 @@ function parseSourceString(text: string): CameraSource {
   const kind = URL_SCHEMES[`${scheme}:`];
   if (kind === 'rtsp') return parseSource({ kind: 'rtsp', url: s });
   if (kind === 'http') return parseSource({ kind: 'http', url: s });
-  throw invalid(`unknown source scheme "${scheme}:" in ${shown(s)}: use rtsp://, rtsps://, http://, https://, file:// or synthetic://`);
+  throw invalid(
+    `unknown source scheme "${scheme}:" in ${shown(s)}: use rtsp://, rtsps://, http://, https://, file:// or synthetic://`,
+  );
 }
 
 /** The source's URL when it has one (the Redactor learns its secrets from it). */

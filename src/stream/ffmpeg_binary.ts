@@ -52,7 +52,10 @@ export function resolveFfmpeg(opts: ResolveFfmpegOptions = {}): ResolvedFfmpeg {
     const problem = whyNotExecutable(path);
     if (problem === null) return { path, origin };
     const what = origin === 'option' ? 'the ffmpegPath option' : 'FFMPEG_PATH';
-    throw new StreamError('FFMPEG_NOT_FOUND', `${what} points to ${path}, which cannot be used: ${problem}. Fix ${what} or unset it to let framering find ffmpeg.`);
+    throw new StreamError(
+      'FFMPEG_NOT_FOUND',
+      `${what} points to ${path}, which cannot be used: ${problem}. Fix ${what} or unset it to let framering find ffmpeg.`,
+    );
   }
   tried.push('FFMPEG_PATH (not set)');
 
@@ -71,7 +74,9 @@ export function resolveFfmpeg(opts: ResolveFfmpegOptions = {}): ResolvedFfmpeg {
       path = load();
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      tried.push(`${origin} (${code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND' ? 'not installed' : (err as Error).message})`);
+      tried.push(
+        `${origin} (${code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND' ? 'not installed' : (err as Error).message})`,
+      );
       continue;
     }
     if (!path) {

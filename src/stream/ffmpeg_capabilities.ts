@@ -46,7 +46,11 @@ export function probeFfmpeg(path: string): Promise<FfmpegCapabilities> {
       try {
         version = (await run(path, ['-hide_banner', '-version'])).trim().split('\n')[0] ?? '';
       } catch (err) {
-        throw new StreamError('FFMPEG_SPAWN_FAILED', `cannot run ${path} -version: ${(err as Error).message}. Check that it is an ffmpeg binary for this machine, or set FFMPEG_PATH.`, { cause: err });
+        throw new StreamError(
+          'FFMPEG_SPAWN_FAILED',
+          `cannot run ${path} -version: ${(err as Error).message}. Check that it is an ffmpeg binary for this machine, or set FFMPEG_PATH.`,
+          { cause: err },
+        );
       }
       const rtspHelp = await run(path, ['-hide_banner', '-h', 'demuxer=rtsp']).catch(() => '');
       const formats = await run(path, ['-hide_banner', '-formats']).catch(() => '');

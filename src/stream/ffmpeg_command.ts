@@ -41,7 +41,8 @@ function inputFor(source: CameraSource, out: OutputGeometry, caps: Caps): { inpu
     case 'rtsp': {
       const options = ['-rtsp_transport', source.transport];
       // µs; the option's name depends on the ffmpeg version (see ffmpeg_capabilities.ts).
-      if (caps.rtspSocketTimeoutOption) options.push(caps.rtspSocketTimeoutOption, String(Math.round(source.timeoutMs * 1000)));
+      if (caps.rtspSocketTimeoutOption)
+        options.push(caps.rtspSocketTimeoutOption, String(Math.round(source.timeoutMs * 1000)));
       return { input: source.url, options };
     }
     case 'http':
@@ -53,7 +54,10 @@ function inputFor(source: CameraSource, out: OutputGeometry, caps: Caps): { inpu
       };
     case 'synthetic':
       // Generated at the output size and rate already; -re paces it like a camera.
-      return { input: `${source.pattern}=size=${out.width}x${out.height}:rate=${out.fps}`, options: ['-re', '-f', 'lavfi'] };
+      return {
+        input: `${source.pattern}=size=${out.width}x${out.height}:rate=${out.fps}`,
+        options: ['-re', '-f', 'lavfi'],
+      };
   }
 }
 
@@ -75,7 +79,9 @@ export class FfmpegCommand {
 
   /** The command line for people, credentials masked. */
   toString(): string {
-    return this.#redactor.redact(this.#args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' '));
+    return this.#redactor.redact(
+      this.#args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' '),
+    );
   }
 
   [inspect.custom](): string {
@@ -84,7 +90,12 @@ export class FfmpegCommand {
 }
 
 /** The command for `source`, writing rawvideo to stdout (pipe:1). */
-export function buildFfmpegCommand(source: CameraSource, out: OutputGeometry, caps: Caps, opts: FfmpegCommandOptions = {}): FfmpegCommand {
+export function buildFfmpegCommand(
+  source: CameraSource,
+  out: OutputGeometry,
+  caps: Caps,
+  opts: FfmpegCommandOptions = {},
+): FfmpegCommand {
   return new FfmpegCommand(buildFfmpegArgs(source, out, caps, opts), Redactor.forUrl(sourceUrl(source)));
 }
 
@@ -92,25 +103,41 @@ export function buildFfmpegCommand(source: CameraSource, out: OutputGeometry, ca
 // printed pts_time has 6 significant digits only). The metadata filter prints only frames that carry the key, so the
 // first one adds it. direct=1: unbuffered, so a frame's line is in the pipe before its bytes (frame_time_channel.h).
 // The file name is escaped twice (graph, then option level): with one backslash ffmpeg would write a file named "pipe".
-const FRAME_TIMES_FILTERS =
-  `settb=AVTB,metadata=mode=add:key=framering:value=1,metadata=mode=print:key=framering:file=pipe\\\\:${FRAME_TIMES_FD}:direct=1`;
+const FRAME_TIMES_FILTERS = `settb=AVTB,metadata=mode=add:key=framering:value=1,metadata=mode=print:key=framering:file=pipe\\\\:${FRAME_TIMES_FD}:direct=1`;
 
 /** ffmpeg's arguments (without the binary) for `source`, writing rawvideo to stdout (pipe:1). */
-export function buildFfmpegArgs(source: CameraSource, out: OutputGeometry, caps: Caps, opts: FfmpegCommandOptions = {}): string[] {
+export function buildFfmpegArgs(
+  source: CameraSource,
+  out: OutputGeometry,
+  caps: Caps,
+  opts: FfmpegCommandOptions = {},
+): string[] {
   const { input, options } = inputFor(source, out, caps);
   // fps first (fewer frames to scale), then exactly the ring's geometry.
   const filters = [`fps=${out.fps}`, `scale=${out.width}:${out.height}:flags=bilinear`];
   if (opts.frameTimes) filters.push(FRAME_TIMES_FILTERS);
   return [
     // Global options: position does not matter to ffmpeg; they go first to read well.
-    '-hide_banner', '-nostdin', '-nostats', '-loglevel', opts.logLevel ?? 'warning',
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-loglevel',
+    opts.logLevel ?? 'warning',
     ...options,
     ...(opts.inputArgs ?? []),
-    '-i', input,
-    '-map', '0:v:0', '-an', '-sn', '-dn',
-    '-vf', filters.join(','),
-    '-pix_fmt', FFMPEG_PIX_FMT[out.pixelFormat ?? 'rgb24'],
-    '-f', 'rawvideo',
+    '-i',
+    input,
+    '-map',
+    '0:v:0',
+    '-an',
+    '-sn',
+    '-dn',
+    '-vf',
+    filters.join(','),
+    '-pix_fmt',
+    FFMPEG_PIX_FMT[out.pixelFormat ?? 'rgb24'],
+    '-f',
+    'rawvideo',
     'pipe:1',
   ];
 }

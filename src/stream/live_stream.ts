@@ -137,7 +137,12 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
 
   /** console.log(stream): what people need, the source redacted (the options and ffmpeg command hold credentials). */
   [inspect.custom](_depth: number, options: object): string {
-    const view = { name: this.name, source: describeSource(this.#source), state: this.#currentState, ffmpegPid: this.#run?.pid ?? null };
+    const view = {
+      name: this.name,
+      source: describeSource(this.#source),
+      state: this.#currentState,
+      ffmpegPid: this.#run?.pid ?? null,
+    };
     return `LiveStream ${inspect(view, options)}`;
   }
 
@@ -163,7 +168,10 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
 
   /** Starts ffmpeg; resolves once the first run is launched (frames follow: see whenState('streaming')). */
   start(): Promise<void> {
-    if (this.#stopping) return Promise.reject(new StreamError('STOPPED', `stream ${this.name} was stopped; create a new LiveStream to start again`));
+    if (this.#stopping)
+      return Promise.reject(
+        new StreamError('STOPPED', `stream ${this.name} was stopped; create a new LiveStream to start again`),
+      );
     this.#startPromise ??= this.#startOnce();
     return this.#startPromise;
   }
@@ -171,19 +179,29 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
   async #startOnce(): Promise<void> {
     const caps = await probeFfmpeg(this.ffmpeg.path);
     if (this.#source.kind === 'synthetic' && !caps.lavfi) {
-      throw new StreamError('FFMPEG_SPAWN_FAILED', `${this.ffmpeg.path} has no lavfi input, needed by the synthetic source; use another ffmpeg (FFMPEG_PATH)`);
+      throw new StreamError(
+        'FFMPEG_SPAWN_FAILED',
+        `${this.ffmpeg.path} has no lavfi input, needed by the synthetic source; use another ffmpeg (FFMPEG_PATH)`,
+      );
     }
     if (this.#stopping || this.#loopDone !== null) return;
     // Camera time needs an ffmpeg that sends frame times unbuffered; without one, ptsUs stays null (documented).
     this.#frameTimes = this.#opts.cameraTime && caps.frameTimes;
-    const command = buildFfmpegCommand(this.#source, this.#opts, caps, { inputArgs: this.#raw.inputArgs, frameTimes: this.#frameTimes });
+    const command = buildFfmpegCommand(this.#source, this.#opts, caps, {
+      inputArgs: this.#raw.inputArgs,
+      frameTimes: this.#frameTimes,
+    });
     this.#tick = setInterval(() => this.#onTick(), 250);
     this.#tick.unref();
     let launched!: () => void;
     const firstLaunch = new Promise<void>((resolve) => (launched = resolve));
     // loop() handles its own faults; the catch only keeps an impossible rejection from crashing the process.
     this.#loopDone = this.#loop(command, launched).catch((err) => {
-      this.#lastError = { code: 'PUMP_ERROR', message: this.#redactor.redact(String((err as Error)?.message ?? err)), atMs: Date.now() };
+      this.#lastError = {
+        code: 'PUMP_ERROR',
+        message: this.#redactor.redact(String((err as Error)?.message ?? err)),
+        atMs: Date.now(),
+      };
     });
     await firstLaunch;
   }
@@ -193,14 +211,17 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
    * 30 000), STOPPED if it stops first, or ABORTED (name 'AbortError') when `signal` fires first.
    */
   whenState(state: StreamState, timeoutOrOptions: number | WhenStateOptions = 30_000): Promise<void> {
-    const { timeoutMs = 30_000, signal } = typeof timeoutOrOptions === 'number' ? { timeoutMs: timeoutOrOptions } : timeoutOrOptions;
+    const { timeoutMs = 30_000, signal } =
+      typeof timeoutOrOptions === 'number' ? { timeoutMs: timeoutOrOptions } : timeoutOrOptions;
     if (this.#currentState === state) return Promise.resolve();
-    if (this.#currentState === 'stopped') return Promise.reject(new StreamError('STOPPED', `stream ${this.name} is stopped`));
+    if (this.#currentState === 'stopped')
+      return Promise.reject(new StreamError('STOPPED', `stream ${this.name} is stopped`));
     if (signal?.aborted) return Promise.reject(this.#aborted(state, signal.reason));
     return new Promise((resolve, reject) => {
       const onState = (s: StreamState) => {
         if (s === state) done();
-        else if (s === 'stopped') done(new StreamError('STOPPED', `stream ${this.name} stopped before reaching '${state}'`));
+        else if (s === 'stopped')
+          done(new StreamError('STOPPED', `stream ${this.name} stopped before reaching '${state}'`));
       };
       const onAbort = () => done(this.#aborted(state, signal?.reason));
       const timer = setTimeout(
@@ -229,7 +250,10 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
   #aborted(state: StreamState, reason: unknown): StreamError {
     const why = reason instanceof Error ? reason.message : reason === undefined ? 'no reason given' : String(reason);
     // No `cause`: the reason is the caller's own; the stream goes on regardless.
-    const err = new StreamError('ABORTED', `waiting for stream ${this.name} to reach '${state}' was aborted (${why}); the stream goes on`);
+    const err = new StreamError(
+      'ABORTED',
+      `waiting for stream ${this.name} to reach '${state}' was aborted (${why}); the stream goes on`,
+    );
     err.name = 'AbortError';
     return err;
   }
@@ -307,7 +331,10 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
           if (run) await this.#finish(run).catch(() => {});
           if (this.#stopping) break;
           // No `cause`: a system error may carry the spawn arguments, credentials included.
-          outcome = new StreamError('FFMPEG_SPAWN_FAILED', this.#redactor.redact(`cannot run ffmpeg for ${describeSource(this.#source)}: ${(err as Error).message}`));
+          outcome = new StreamError(
+            'FFMPEG_SPAWN_FAILED',
+            this.#redactor.redact(`cannot run ffmpeg for ${describeSource(this.#source)}: ${(err as Error).message}`),
+          );
         } finally {
           this.#run = null;
         }
@@ -361,7 +388,8 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
   async #sleepBeforeRetry(run: FfmpegRun | null): Promise<boolean> {
     if (this.#stopping) return false;
     // A run that streamed long enough proved the camera works: start the backoff over.
-    if (run?.firstFrameAt != null && performance.now() - run.firstFrameAt >= this.#opts.resetBackoffAfterMs) this.#backoff.reset();
+    if (run?.firstFrameAt != null && performance.now() - run.firstFrameAt >= this.#opts.resetBackoffAfterMs)
+      this.#backoff.reset();
     this.#setState('reconnecting');
     const ms = this.#backoff.next();
     await new Promise<void>((resolve) => {

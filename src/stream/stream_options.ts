@@ -61,7 +61,8 @@ export interface ResolvedStreamOptions {
 
 /** Check the numeric options; throws StreamError('INVALID_ARGUMENT') listing every problem at once. */
 export function resolveStreamOptions(opts: LiveStreamOptions): ResolvedStreamOptions {
-  if (opts === null || typeof opts !== 'object') throw new StreamError('INVALID_ARGUMENT', 'LiveStream needs an options object: { source, width, height, fps }');
+  if (opts === null || typeof opts !== 'object')
+    throw new StreamError('INVALID_ARGUMENT', 'LiveStream needs an options object: { source, width, height, fps }');
   const problems: string[] = [];
   const int = (name: string, value: unknown, min: number, max: number): number => {
     const problem = wholeNumberProblem(name, value, min, max); // the rings' own check, so both say the same
@@ -70,17 +71,21 @@ export function resolveStreamOptions(opts: LiveStreamOptions): ResolvedStreamOpt
   };
   const positive = (name: string, value: unknown, fallback: number): number => {
     if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) problems.push(`${name} must be a positive number of milliseconds (got ${String(value)})`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+      problems.push(`${name} must be a positive number of milliseconds (got ${String(value)})`);
     return value as number;
   };
 
   const width = int('width', opts.width, 1, MAX_DIMENSION);
   const height = int('height', opts.height, 1, MAX_DIMENSION);
   const fps = opts.fps;
-  if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0 || fps > 1000) problems.push(`fps must be a number above 0 and at most 1000 (got ${String(fps)})`);
+  if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0 || fps > 1000)
+    problems.push(`fps must be a number above 0 and at most 1000 (got ${String(fps)})`);
   const pixelFormat = opts.pixelFormat ?? 'rgb24';
-  if (!isPixelFormat(pixelFormat)) problems.push(`pixelFormat must be one of ${PIXEL_FORMATS.join(', ')} (got ${String(pixelFormat)})`);
-  if (opts.cameraTime !== undefined && typeof opts.cameraTime !== 'boolean') problems.push(`cameraTime must be true or false (got ${String(opts.cameraTime)})`);
+  if (!isPixelFormat(pixelFormat))
+    problems.push(`pixelFormat must be one of ${PIXEL_FORMATS.join(', ')} (got ${String(pixelFormat)})`);
+  if (opts.cameraTime !== undefined && typeof opts.cameraTime !== 'boolean')
+    problems.push(`cameraTime must be true or false (got ${String(opts.cameraTime)})`);
   const slots = opts.slots === undefined ? 8 : int('slots', opts.slots, 2, MAX_SLOTS);
   const slotId = opts.slotId === undefined ? 0 : int('slotId', opts.slotId, 0, 0xffff_ffff);
   const watchdogMs = positive('watchdogMs', opts.watchdogMs, 20_000);
@@ -90,10 +95,26 @@ export function resolveStreamOptions(opts: LiveStreamOptions): ResolvedStreamOpt
   const resetBackoffAfterMs = positive('backoff.resetAfterMs', opts.backoff?.resetAfterMs, 10_000);
   const stopTimeoutMs = positive('stopTimeoutMs', opts.stopTimeoutMs, 5000);
   const stderrLines = opts.stderrLines === undefined ? 50 : int('stderrLines', opts.stderrLines, 1, 10_000);
-  if (opts.inputArgs !== undefined && (!Array.isArray(opts.inputArgs) || opts.inputArgs.some((a) => typeof a !== 'string'))) {
+  if (
+    opts.inputArgs !== undefined &&
+    (!Array.isArray(opts.inputArgs) || opts.inputArgs.some((a) => typeof a !== 'string'))
+  ) {
     problems.push('inputArgs must be an array of strings');
   }
   if (opts.pipeBytes !== undefined) int('pipeBytes', opts.pipeBytes, 4096, 1 << 30);
   if (problems.length) throw new StreamError('INVALID_ARGUMENT', `invalid LiveStream options: ${problems.join('; ')}`);
-  return { width, height, fps, pixelFormat, cameraTime: opts.cameraTime ?? true, slots, slotId, watchdogMs, stallMs, resetBackoffAfterMs, stopTimeoutMs, stderrLines };
+  return {
+    width,
+    height,
+    fps,
+    pixelFormat,
+    cameraTime: opts.cameraTime ?? true,
+    slots,
+    slotId,
+    watchdogMs,
+    stallMs,
+    resetBackoffAfterMs,
+    stopTimeoutMs,
+    stderrLines,
+  };
 }

@@ -8,8 +8,22 @@
  * Compared case-insensitively.
  */
 export const VISIBLE_QUERY_KEYS: ReadonlySet<string> = new Set([
-  'channel', 'subtype', 'stream', 'streamtype', 'profile', 'resolution', 'width', 'height',
-  'fps', 'framerate', 'codec', 'transport', 'unicast', 'proto', 'tcp', 'udp',
+  'channel',
+  'subtype',
+  'stream',
+  'streamtype',
+  'profile',
+  'resolution',
+  'width',
+  'height',
+  'fps',
+  'framerate',
+  'codec',
+  'transport',
+  'unicast',
+  'proto',
+  'tcp',
+  'udp',
   // ffmpeg's own option in the tcp:// URLs its connection errors print.
   'timeout',
 ]);

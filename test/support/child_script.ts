@@ -15,7 +15,10 @@ export function nextMessage<T = Record<string, unknown>>(
   timeoutMs = 20_000,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`no matching message from child ${child.pid} within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => done(new Error(`no matching message from child ${child.pid} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const onMessage = (m: T) => {
       if (match(m)) done(null, m);
     };

@@ -5,7 +5,13 @@ export type Rgb = [number, number, number];
 
 /** 100% colour bars of GStreamer's videotestsrc pattern=smpte, left to right, in the top two thirds. */
 export const GST_SMPTE_BARS: Rgb[] = [
-  [255, 255, 255], [255, 255, 0], [0, 255, 255], [0, 255, 0], [255, 0, 255], [255, 0, 0], [0, 0, 255],
+  [255, 255, 255],
+  [255, 255, 0],
+  [0, 255, 255],
+  [0, 255, 0],
+  [255, 0, 255],
+  [255, 0, 0],
+  [0, 0, 255],
 ];
 /** 75% colour bars of ffmpeg's smptebars source. */
 export const FFMPEG_SMPTE_BARS: Rgb[] = GST_SMPTE_BARS.map((c) => c.map((v) => (v ? 191 : 0)) as Rgb);
@@ -44,7 +50,9 @@ export function pixelAt(frame: CopiedFrame, x: number, y: number): Rgb {
 /** The colour in the middle of each of the 7 bars, a quarter of the way down. */
 export function barColours(frame: CopiedFrame): Rgb[] {
   const { width, height } = frame.meta;
-  return Array.from({ length: 7 }, (_, i) => pixelAt(frame, Math.floor(((i + 0.5) * width) / 7), Math.floor(height / 4)));
+  return Array.from({ length: 7 }, (_, i) =>
+    pixelAt(frame, Math.floor(((i + 0.5) * width) / 7), Math.floor(height / 4)),
+  );
 }
 
 /** Largest per-channel difference between the bars seen and the bars expected. */

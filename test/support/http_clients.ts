@@ -35,7 +35,12 @@ export interface MjpegResult {
  * Reads an MJPEG stream for `ms` and returns the JPEG parts. `keepFrames` bounds what is kept (counts go on).
  * `stall: true` opens the stream and never reads from it (a stalled viewer), returning nothing useful.
  */
-export function readMjpeg(base: string, path: string, ms: number, opts: { headers?: Record<string, string>; keepFrames?: number } = {}): Promise<MjpegResult> {
+export function readMjpeg(
+  base: string,
+  path: string,
+  ms: number,
+  opts: { headers?: Record<string, string>; keepFrames?: number } = {},
+): Promise<MjpegResult> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
     const frames: Buffer[] = [];
@@ -112,7 +117,12 @@ export interface SseMessage {
 }
 
 /** Collects SSE messages for up to `ms`, or until `until` says enough. */
-export function readSse(base: string, path: string, ms: number, opts: { headers?: Record<string, string>; until?: (m: SseMessage[]) => boolean } = {}): Promise<{ status: number; messages: SseMessage[]; raw: string }> {
+export function readSse(
+  base: string,
+  path: string,
+  ms: number,
+  opts: { headers?: Record<string, string>; until?: (m: SseMessage[]) => boolean } = {},
+): Promise<{ status: number; messages: SseMessage[]; raw: string }> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
     const messages: SseMessage[] = [];

@@ -8,7 +8,9 @@ const spec = JSON.parse(specJson!) as Array<{ path: string; count: number }>;
 const ms = Number(secondsText) * 1000;
 
 const stalled = stalledPath ? stalledMjpeg(base!, stalledPath) : null;
-const runs = spec.flatMap(({ path, count }) => Array.from({ length: count }, () => ({ path, run: readMjpeg(base!, path, ms, { keepFrames: 0 }) })));
+const runs = spec.flatMap(({ path, count }) =>
+  Array.from({ length: count }, () => ({ path, run: readMjpeg(base!, path, ms, { keepFrames: 0 }) })),
+);
 process.send!({ kind: 'started', stalledStatus: stalled ? await stalled.status : null });
 const viewers = await Promise.all(
   runs.map(async ({ path, run }) => {

@@ -20,12 +20,18 @@ export class Mosquitto {
   /** users: name → password (a password file, anonymous refused); none: anonymous allowed. */
   static async start(users: Record<string, string> | null = null): Promise<Mosquitto> {
     const broker = new Mosquitto(await freePort());
-    const lines = [`listener ${broker.port} 127.0.0.1`, 'persistence false', `allow_anonymous ${users ? 'false' : 'true'}`];
+    const lines = [
+      `listener ${broker.port} 127.0.0.1`,
+      'persistence false',
+      `allow_anonymous ${users ? 'false' : 'true'}`,
+    ];
     if (users) {
       const file = join(broker.dir, 'passwd');
       let first = true;
       for (const [user, password] of Object.entries(users)) {
-        const r = spawnSync('mosquitto_passwd', [...(first ? ['-c'] : []), '-b', file, user, password], { encoding: 'utf8' });
+        const r = spawnSync('mosquitto_passwd', [...(first ? ['-c'] : []), '-b', file, user, password], {
+          encoding: 'utf8',
+        });
         if (r.status !== 0) throw new Error(`mosquitto_passwd failed: ${r.stderr}`);
         first = false;
       }

@@ -100,13 +100,19 @@ export class RtspTestServer {
     const o = this.opts;
     const args = [
       SCRIPT,
-      '--port', String(this.port),
-      '--width', String(o.width ?? 320),
-      '--height', String(o.height ?? 240),
-      '--fps', String(o.fps ?? 15),
-      '--pattern', o.pattern ?? 'smpte',
+      '--port',
+      String(this.port),
+      '--width',
+      String(o.width ?? 320),
+      '--height',
+      String(o.height ?? 240),
+      '--fps',
+      String(o.fps ?? 15),
+      '--pattern',
+      o.pattern ?? 'smpte',
     ];
-    if (o.password) args.push('--user', o.user ?? 'user', '--password', o.password, '--secure-port', String(this.securePort));
+    if (o.password)
+      args.push('--user', o.user ?? 'user', '--password', o.password, '--secure-port', String(this.securePort));
     // stdin stays a pipe we hold: if this process dies, the server sees EOF and exits.
     const child = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
@@ -133,7 +139,9 @@ export class RtspTestServer {
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timeout);
-        reject(new Error(`RTSP test server exited before ready (code ${code}, signal ${signal}); stderr: ${this.stderr}`));
+        reject(
+          new Error(`RTSP test server exited before ready (code ${code}, signal ${signal}); stderr: ${this.stderr}`),
+        );
       });
       child.stdout!.setEncoding('utf8');
       child.stdout!.on('data', (chunk: string) => {

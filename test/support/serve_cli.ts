@@ -17,7 +17,11 @@ export interface ServeCli {
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null; leftInShm: string[] }>;
 }
 
-export async function startServeCli(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ServeCli> {
+export async function startServeCli(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<ServeCli> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/service/cli.ts', 'serve', ...args], {
     cwd: REPO,
     env: { ...process.env, ...env },
@@ -32,7 +36,9 @@ export async function startServeCli(args: string[], env: Record<string, string> 
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     const how = await exited(child);
     clearTimeout(timer);
-    const leftInShm = listSegments().filter((s) => s.name.startsWith(`svc${child.pid}-`)).map((s) => s.segment);
+    const leftInShm = listSegments()
+      .filter((s) => s.name.startsWith(`svc${child.pid}-`))
+      .map((s) => s.segment);
     return { ...how, leftInShm };
   };
   const end = Date.now() + timeoutMs;
@@ -41,7 +47,9 @@ export async function startServeCli(args: string[], env: Record<string, string> 
     if (m) return { child, base: m[1]!.replace(/\/$/, ''), stdout: () => out, stderr: () => err, stop };
     if (child.exitCode !== null || child.signalCode !== null || Date.now() > end) {
       await stop();
-      throw new Error(`framering serve did not print its URL (exit ${child.exitCode}, ${child.signalCode}): ${err.slice(-2000)}`);
+      throw new Error(
+        `framering serve did not print its URL (exit ${child.exitCode}, ${child.signalCode}): ${err.slice(-2000)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -28,7 +28,8 @@ export class StreamRecorder {
   async until(predicate: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; said so far: ${this.everythingSaid()}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; said so far: ${this.everythingSaid()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

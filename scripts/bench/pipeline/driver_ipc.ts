@@ -31,13 +31,19 @@ export function driverArgs(argv = process.argv.slice(2)): DriverArgs {
 }
 
 /** Runs the driver: answers samples with `counts()`, stops with `stop()`, reports a failure and exits 1. */
-export function serveDriver(start: () => Promise<{ counts: () => Promise<PipelineCounts>; stop: () => Promise<void> }>): void {
+export function serveDriver(
+  start: () => Promise<{ counts: () => Promise<PipelineCounts>; stop: () => Promise<void> }>,
+): void {
   const send = (m: FromDriver) => process.send?.(m);
   start().then(
     ({ counts, stop }) => {
       send({ t: 'ready' });
       process.on('message', (m: ToDriver) => {
-        if (m.t === 'sample') counts().then((c) => send({ t: 'sample', ...c }), (err: Error) => send({ t: 'error', message: err.message }));
+        if (m.t === 'sample')
+          counts().then(
+            (c) => send({ t: 'sample', ...c }),
+            (err: Error) => send({ t: 'error', message: err.message }),
+          );
         if (m.t === 'stop') void stop().finally(() => process.exit(0));
       });
       process.on('disconnect', () => void stop().finally(() => process.exit(0)));

@@ -11,9 +11,15 @@ export async function ensureBuild(log: (line: string) => void): Promise<boolean>
   if (!import.meta.url.endsWith('.ts')) return true;
   const probe = fileURLToPath(import.meta.url);
   if (compiledCounterpart(probe)) return true;
-  log('bench: dist/ is missing or older than the sources; building it (tsc -p tsconfig.json) so that no process runs through tsx ...\n');
+  log(
+    'bench: dist/ is missing or older than the sources; building it (tsc -p tsconfig.json) so that no process runs through tsx ...\n',
+  );
   const root = fileURLToPath(new URL('../../../', import.meta.url));
-  await promisify(execFile)(process.execPath, [fileURLToPath(new URL('../../../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.json'], { cwd: root });
+  await promisify(execFile)(
+    process.execPath,
+    [fileURLToPath(new URL('../../../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.json'],
+    { cwd: root },
+  );
   const ok = compiledCounterpart(probe) !== null;
   if (!ok) log('bench: dist/ still not up to date: the Node processes run through tsx (marked "(tsx)")\n');
   return ok;

@@ -8,14 +8,29 @@ const a = driverArgs();
 const tag = `bp${process.pid}`;
 
 serveDriver(async () => {
-  const streams = Array.from({ length: a.cameras }, (_, i) =>
-    new LiveStream({ source: { kind: 'file', path: a.clip, loop: true, realtime: true }, width: a.width, height: a.height, fps: a.fps, name: `${tag}-cam${i}` }));
+  const streams = Array.from(
+    { length: a.cameras },
+    (_, i) =>
+      new LiveStream({
+        source: { kind: 'file', path: a.clip, loop: true, realtime: true },
+        width: a.width,
+        height: a.height,
+        fps: a.fps,
+        name: `${tag}-cam${i}`,
+      }),
+  );
   const master = new BenchMaster({ name: `${tag}-master`, maxClients: a.cameras });
-  const clients = streams.map((_, i) => new BenchClient({ name: `${tag}-client${i}`, forward: { width: a.width, height: a.height, slots: 4 } }));
+  const clients = streams.map(
+    (_, i) => new BenchClient({ name: `${tag}-client${i}`, forward: { width: a.width, height: a.height, slots: 4 } }),
+  );
   await Promise.all([master.start(), ...clients.map((c) => c.start())]);
   for (const c of clients) await master.registerClientProcess(c);
   await Promise.all(streams.map((s) => s.start()));
-  await Promise.all(clients.map((c, i) => c.backend.activateRGB24Client(streams[i]!.pars(), { source: `cam${i}`, policy: 'every', waitMs: 10_000 })));
+  await Promise.all(
+    clients.map((c, i) =>
+      c.backend.activateRGB24Client(streams[i]!.pars(), { source: `cam${i}`, policy: 'every', waitMs: 10_000 }),
+    ),
+  );
   await Promise.all(streams.map((s) => s.whenState('streaming', 30_000)));
   return {
     async counts() {

@@ -14,28 +14,44 @@ import { buildFfmpegArgs } from '../../../src/stream/ffmpeg_command.js';
 import { driverArgs, serveDriver, type PipelineCounts } from './driver_ipc.js';
 
 const a = driverArgs();
-const childPath = fileURLToPath(new URL(`./naive_child${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+const childPath = fileURLToPath(
+  new URL(`./naive_child${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+);
 const childArgv = import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [];
 
 function forkChild(role: string): ChildProcess {
-  return fork(childPath, [role], { serialization: 'advanced', execArgv: childArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(childPath, [role], {
+    serialization: 'advanced',
+    execArgv: childArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 
 serveDriver(async () => {
   const { path } = resolveFfmpeg();
-  const args = buildFfmpegArgs(parseSource({ kind: 'file', path: a.clip, loop: true, realtime: true }), a, await probeFfmpeg(path));
+  const args = buildFfmpegArgs(
+    parseSource({ kind: 'file', path: a.clip, loop: true, realtime: true }),
+    a,
+    await probeFfmpeg(path),
+  );
   const inputAt = args.indexOf('-i');
   const frameBytes = a.width * a.height * 3;
   const master = forkChild('master');
   const workers = Array.from({ length: a.cameras }, () => forkChild('worker'));
   let decoded = 0;
-  const pendingCounts: Array<(c: { handled: number; forwarded: number; replies: number }) => void>[] = workers.map(() => []);
+  const pendingCounts: Array<(c: { handled: number; forwarded: number; replies: number }) => void>[] = workers.map(
+    () => [],
+  );
   const pendingMaster: Array<(n: number) => void> = [];
   workers.forEach((w, cam) => {
-    w.on('message', (m: { t: string; n?: number; frame?: Uint8Array; handled?: number; forwarded?: number; replies?: number }) => {
-      if (m.t === 'forward') master.send({ t: 'frame', cam, n: m.n, frame: m.frame });
-      else if (m.t === 'counts') pendingCounts[cam]!.shift()?.({ handled: m.handled!, forwarded: m.forwarded!, replies: m.replies! });
-    });
+    w.on(
+      'message',
+      (m: { t: string; n?: number; frame?: Uint8Array; handled?: number; forwarded?: number; replies?: number }) => {
+        if (m.t === 'forward') master.send({ t: 'frame', cam, n: m.n, frame: m.frame });
+        else if (m.t === 'counts')
+          pendingCounts[cam]!.shift()?.({ handled: m.handled!, forwarded: m.forwarded!, replies: m.replies! });
+      },
+    );
   });
   master.on('message', (m: { t: string; cam?: number; n?: number; value?: number; handled?: number }) => {
     if (m.t === 'reply') workers[m.cam!]!.send({ t: 'reply', n: m.n, value: m.value });
@@ -71,15 +87,26 @@ serveDriver(async () => {
   while (decoded < a.cameras && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   return {
     async counts(): Promise<PipelineCounts> {
-      const per = await Promise.all(workers.map((w, i) => new Promise<{ handled: number; forwarded: number; replies: number }>((resolve) => {
-        pendingCounts[i]!.push(resolve);
-        w.send({ t: 'counts' });
-      })));
+      const per = await Promise.all(
+        workers.map(
+          (w, i) =>
+            new Promise<{ handled: number; forwarded: number; replies: number }>((resolve) => {
+              pendingCounts[i]!.push(resolve);
+              w.send({ t: 'counts' });
+            }),
+        ),
+      );
       const masterHandled = await new Promise<number>((resolve) => {
         pendingMaster.push(resolve);
         master.send({ t: 'counts' });
       });
-      return { decoded, handled: per.reduce((s, c) => s + c.handled, 0), forwarded: per.reduce((s, c) => s + c.forwarded, 0), replies: per.reduce((s, c) => s + c.replies, 0), masterHandled };
+      return {
+        decoded,
+        handled: per.reduce((s, c) => s + c.handled, 0),
+        forwarded: per.reduce((s, c) => s + c.forwarded, 0),
+        replies: per.reduce((s, c) => s + c.replies, 0),
+        masterHandled,
+      };
     },
     async stop() {
       for (const c of commands) c.kill('SIGKILL');

@@ -6,18 +6,50 @@ import type { Row } from '../rows.js';
 const num = (v: unknown, d = 2): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '-');
 
 export function pipelineTable(rows: Row[]): string {
-  const header = ['pipeline', 'cams', 'CPU s', 'cores', 'RSS MB (sum)', 'PSS MB', 'RSS per process MB', 'delivered', 'decoded/s', 'ffmpeg CPU s', 'load'];
+  const header = [
+    'pipeline',
+    'cams',
+    'CPU s',
+    'cores',
+    'RSS MB (sum)',
+    'PSS MB',
+    'RSS per process MB',
+    'delivered',
+    'decoded/s',
+    'ffmpeg CPU s',
+    'load',
+  ];
   const lines = rows.map((r) => {
     if (r.error) return [String(r.pipeline), String(r.cameras), `FAILED: ${r.error}`, '', '', '', '', '', '', '', ''];
     const procs = (r.processes as Array<{ role: string; rss_mb: number }>) ?? [];
     const byRole = new Map<string, number[]>();
     for (const p of procs) byRole.set(p.role, [...(byRole.get(p.role) ?? []), p.rss_mb]);
-    const per = [...byRole].map(([role, v]) => `${role} ${v.length > 1 ? `${v.length}x ${Math.min(...v).toFixed(0)}-${Math.max(...v).toFixed(0)}` : v[0]!.toFixed(0)}`).join(', ');
-    return [String(r.pipeline) + (r.compiled === false ? ' (tsx)' : ''), String(r.cameras), num(r.cpu_s), num(r.cpu_share_of_core, 3), num(r.rss_mb, 0), num(r.pss_mb, 0), per,
-      `${num((r.delivered_ratio as number) * 100, 1)}%`, `${num(r.frames_per_s, 1)}/${r.decoded_per_s_expected}`, num(r.ffmpeg_cpu_s), num(r.load_avg_1m)];
+    const per = [...byRole]
+      .map(
+        ([role, v]) =>
+          `${role} ${v.length > 1 ? `${v.length}x ${Math.min(...v).toFixed(0)}-${Math.max(...v).toFixed(0)}` : v[0]!.toFixed(0)}`,
+      )
+      .join(', ');
+    return [
+      String(r.pipeline) + (r.compiled === false ? ' (tsx)' : ''),
+      String(r.cameras),
+      num(r.cpu_s),
+      num(r.cpu_share_of_core, 3),
+      num(r.rss_mb, 0),
+      num(r.pss_mb, 0),
+      per,
+      `${num((r.delivered_ratio as number) * 100, 1)}%`,
+      `${num(r.frames_per_s, 1)}/${r.decoded_per_s_expected}`,
+      num(r.ffmpeg_cpu_s),
+      num(r.load_avg_1m),
+    ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (c: string[]) => c.map((x, i) => (i === 0 || i === 6 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  ').trimEnd();
+  const fmt = (c: string[]) =>
+    c
+      .map((x, i) => (i === 0 || i === 6 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(fmt)].join('\n');
 }
 
@@ -26,15 +58,26 @@ export function pipelineGoals(rows: Row[]): GoalResult[] {
   const get = (kind: string, n: number) => rows.find((r) => r.pipeline === kind && r.cameras === n && !r.error);
   for (const n of [...new Set(rows.map((r) => r.cameras as number))]) {
     const fr = get('framering', n);
-    for (const [alt, factor] of [['naive', 0.5], ['python', 0.7], ['python-readinto', 0.7]] as const) {
+    for (const [alt, factor] of [
+      ['naive', 0.5],
+      ['python', 0.7],
+      ['python-readinto', 0.7],
+    ] as const) {
       const base = get(alt, n);
       if (alt === 'python-readinto' && !base) continue;
       const goal = `pipeline ${n} cam: framering CPU <= ${factor} x ${alt === 'naive' ? 'naive Node' : alt === 'python' ? "Python, Frigate's capture" : 'Python, readinto (stricter, not the target)'}`;
       if (!fr || !base) goals.push({ goal, measured: 'not measured', pass: null });
       else {
         const ratio = (fr.cpu_s as number) / (base.cpu_s as number);
-        const slow = (base.delivered_ratio as number) < 0.99 ? `; ${alt} delivered only ${num((base.delivered_ratio as number) * 100, 1)}%` : '';
-        goals.push({ goal, measured: `${num(ratio)} x (${num(fr.cpu_s)} vs ${num(base.cpu_s)} CPU s${slow})`, pass: ratio <= factor });
+        const slow =
+          (base.delivered_ratio as number) < 0.99
+            ? `; ${alt} delivered only ${num((base.delivered_ratio as number) * 100, 1)}%`
+            : '';
+        goals.push({
+          goal,
+          measured: `${num(ratio)} x (${num(fr.cpu_s)} vs ${num(base.cpu_s)} CPU s${slow})`,
+          pass: ratio <= factor,
+        });
       }
     }
     if (fr) {
@@ -50,14 +93,29 @@ export function pipelineGoals(rows: Row[]): GoalResult[] {
   return goals;
 }
 
-const COLOURS: Record<string, string> = { framering: '#1f77b4', naive: '#d62728', python: '#2ca02c', 'python-readinto': '#98df8a' };
-const LABELS: Record<string, string> = { framering: 'framering', naive: 'naive Node (process.send)', python: "Python, Frigate's capture", 'python-readinto': 'Python, readinto (best case)' };
+const COLOURS: Record<string, string> = {
+  framering: '#1f77b4',
+  naive: '#d62728',
+  python: '#2ca02c',
+  'python-readinto': '#98df8a',
+};
+const LABELS: Record<string, string> = {
+  framering: 'framering',
+  naive: 'naive Node (process.send)',
+  python: "Python, Frigate's capture",
+  'python-readinto': 'Python, readinto (best case)',
+};
 
 /** CPU (share of one core, everything but ffmpeg) against cameras, one line per pipeline, as SVG. */
 export function pipelineSvg(rows: Row[], title: string): string {
   const ok = rows.filter((r) => !r.error && typeof r.cpu_share_of_core === 'number');
   const cams = [...new Set(ok.map((r) => r.cameras as number))].sort((a, b) => a - b);
-  const W = 900, H = 460, L = 70, R = 260, T = 60, B = 60;
+  const W = 900,
+    H = 460,
+    L = 70,
+    R = 260,
+    T = 60,
+    B = 60;
   const maxY = Math.max(0.1, ...ok.map((r) => r.cpu_share_of_core as number)) * 1.1;
   const maxX = Math.max(...cams, 1);
   const x = (c: number) => L + ((W - L - R) * c) / maxX;
@@ -70,7 +128,10 @@ export function pipelineSvg(rows: Row[], title: string): string {
     `<text x="${L}" y="28" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
   ];
   for (let v = 0; v <= maxY + 1e-9; v += step) {
-    parts.push(`<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`, `<text x="${L - 8}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(2)}</text>`);
+    parts.push(
+      `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`,
+      `<text x="${L - 8}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(2)}</text>`,
+    );
   }
   for (const c of cams) parts.push(`<text x="${x(c)}" y="${H - B + 20}" text-anchor="middle">${c}</text>`);
   parts.push(
@@ -84,9 +145,17 @@ export function pipelineSvg(rows: Row[], title: string): string {
     const pts = ok.filter((r) => r.pipeline === kind).sort((a, b) => (a.cameras as number) - (b.cameras as number));
     if (!pts.length) continue;
     const colour = COLOURS[kind]!;
-    parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2.5" points="${pts.map((r) => `${x(r.cameras as number)},${y(r.cpu_share_of_core as number)}`).join(' ')}"/>`);
-    for (const r of pts) parts.push(`<circle cx="${x(r.cameras as number)}" cy="${y(r.cpu_share_of_core as number)}" r="4" fill="${colour}"/>`);
-    parts.push(`<line x1="${W - R + 15}" x2="${W - R + 40}" y1="${legendY}" y2="${legendY}" stroke="${colour}" stroke-width="2.5"/>`, `<text x="${W - R + 46}" y="${legendY + 4}">${escapeXml(LABELS[kind]!)}</text>`);
+    parts.push(
+      `<polyline fill="none" stroke="${colour}" stroke-width="2.5" points="${pts.map((r) => `${x(r.cameras as number)},${y(r.cpu_share_of_core as number)}`).join(' ')}"/>`,
+    );
+    for (const r of pts)
+      parts.push(
+        `<circle cx="${x(r.cameras as number)}" cy="${y(r.cpu_share_of_core as number)}" r="4" fill="${colour}"/>`,
+      );
+    parts.push(
+      `<line x1="${W - R + 15}" x2="${W - R + 40}" y1="${legendY}" y2="${legendY}" stroke="${colour}" stroke-width="2.5"/>`,
+      `<text x="${W - R + 46}" y="${legendY + 4}">${escapeXml(LABELS[kind]!)}</text>`,
+    );
     legendY += 22;
   }
   parts.push('</svg>');

@@ -47,8 +47,27 @@ async function clipFor(o: PipelineOptions): Promise<string> {
   const file = join(dir, `clip-${o.width}x${o.height}-${o.fps}fps.mp4`);
   if (!existsSync(file)) {
     const tmp = `${file}.${process.pid}.mp4`;
-    await promisify(execFile)(resolveFfmpeg().path, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}`,
-      '-t', '20', '-c:v', 'libx264', '-preset', 'veryfast', '-g', String(o.fps * 2), '-pix_fmt', 'yuv420p', '-y', tmp]);
+    await promisify(execFile)(resolveFfmpeg().path, [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}`,
+      '-t',
+      '20',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-g',
+      String(o.fps * 2),
+      '-pix_fmt',
+      'yuv420p',
+      '-y',
+      tmp,
+    ]);
     const { renameSync } = await import('node:fs');
     renameSync(tmp, file);
   }
@@ -128,10 +147,19 @@ async function stopChild(child: ChildProcess, ask: () => void): Promise<void> {
 
 async function pythonDriver(o: PipelineOptions, cameras: number, clip: string, readinto: boolean): Promise<Driver> {
   const { path } = resolveFfmpeg();
-  const args = buildFfmpegArgs(parseSource({ kind: 'file', path: clip, loop: true, realtime: true }), o, await probeFfmpeg(path));
+  const args = buildFfmpegArgs(
+    parseSource({ kind: 'file', path: clip, loop: true, realtime: true }),
+    o,
+    await probeFfmpeg(path),
+  );
   // Next to this file in the sources; from dist/scripts/bench/pipeline/, in the package's scripts/bench/pipeline/.
-  const script = existsSync(here('./pipeline_python.py')) ? here('./pipeline_python.py') : here('../../../../scripts/bench/pipeline/pipeline_python.py');
-  const child = spawn('python3', [script, String(cameras), String(o.width), String(o.height), path, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, FRAMERING_BENCH_PY_CAPTURE: readinto ? 'readinto' : 'read' } });
+  const script = existsSync(here('./pipeline_python.py'))
+    ? here('./pipeline_python.py')
+    : here('../../../../scripts/bench/pipeline/pipeline_python.py');
+  const child = spawn('python3', [script, String(cameras), String(o.width), String(o.height), path, ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, FRAMERING_BENCH_PY_CAPTURE: readinto ? 'readinto' : 'read' },
+  });
   const nextLine = lineQueue(child.stdout!);
   const ready = new Promise<void>((resolve, reject) => {
     nextLine((line) => (line === 'ready' ? resolve() : reject(new Error(`python pipeline said '${line}'`))));
@@ -168,7 +196,15 @@ function role(p: ProcInfo, rootPid: number): string {
 async function measureOne(kind: PipelineKind, cameras: number, clip: string, o: PipelineOptions): Promise<Row> {
   const load = Number(loadavg()[0].toFixed(2));
   const name = `pipeline ${kind}, ${cameras} camera${cameras > 1 ? 's' : ''}`;
-  const driver = kind.startsWith('python') ? await pythonDriver(o, cameras, clip, kind === 'python-readinto') : nodeDriver(kind as 'framering' | 'naive', [String(cameras), clip, String(o.width), String(o.height), String(o.fps)]);
+  const driver = kind.startsWith('python')
+    ? await pythonDriver(o, cameras, clip, kind === 'python-readinto')
+    : nodeDriver(kind as 'framering' | 'naive', [
+        String(cameras),
+        clip,
+        String(o.width),
+        String(o.height),
+        String(o.fps),
+      ]);
   try {
     await driver.ready;
     await sleep(o.warmupS * 1000);
@@ -191,7 +227,13 @@ async function measureOne(kind: PipelineKind, cameras: number, clip: string, o: 
         continue;
       }
       cpuNs += d;
-      procs.push({ role: r, pid: p.pid, rss_mb: round(p.rssKiB / 1024, 1), pss_mb: round(p.pssKiB / 1024, 1), cpu_s: round(d / 1e9, 2) });
+      procs.push({
+        role: r,
+        pid: p.pid,
+        rss_mb: round(p.rssKiB / 1024, 1),
+        pss_mb: round(p.pssKiB / 1024, 1),
+        cpu_s: round(d / 1e9, 2),
+      });
     }
     const decoded = c1.decoded - c0.decoded;
     return {
@@ -205,10 +247,19 @@ async function measureOne(kind: PipelineKind, cameras: number, clip: string, o: 
       seconds: round(seconds, 1),
       cpu_s: round(cpuNs / 1e9, 2),
       cpu_share_of_core: round(cpuNs / 1e9 / seconds, 3),
-      rss_mb: round(procs.reduce((s, p) => s + p.rss_mb, 0), 1),
-      pss_mb: round(procs.reduce((s, p) => s + p.pss_mb, 0), 1),
+      rss_mb: round(
+        procs.reduce((s, p) => s + p.rss_mb, 0),
+        1,
+      ),
+      pss_mb: round(
+        procs.reduce((s, p) => s + p.pss_mb, 0),
+        1,
+      ),
       delivered_ratio: decoded > 0 ? round((c1.handled - c0.handled) / decoded, 4) : null,
-      master_ratio: c1.forwarded - c0.forwarded > 0 ? round((c1.masterHandled - c0.masterHandled) / (c1.forwarded - c0.forwarded), 4) : null,
+      master_ratio:
+        c1.forwarded - c0.forwarded > 0
+          ? round((c1.masterHandled - c0.masterHandled) / (c1.forwarded - c0.forwarded), 4)
+          : null,
       decoded_per_s_expected: cameras * o.fps,
       ffmpeg_cpu_s: round(ffmpegNs / 1e9, 2),
       processes: procs,
@@ -232,7 +283,16 @@ export async function runPipelineSection(o: PipelineOptions): Promise<Row[]> {
         rows.push(row);
         o.log(` cpu ${row.cpu_s} s, delivered ${row.delivered_ratio}, ${((Date.now() - t) / 1000).toFixed(0)} s\n`);
       } catch (err) {
-        rows.push({ name: `pipeline ${kind}, ${n} cameras`, section: 'pipeline', frames_per_s: null, p50_us: null, p99_us: null, pipeline: kind, cameras: n, error: err instanceof Error ? err.message : String(err) });
+        rows.push({
+          name: `pipeline ${kind}, ${n} cameras`,
+          section: 'pipeline',
+          frames_per_s: null,
+          p50_us: null,
+          p99_us: null,
+          pipeline: kind,
+          cameras: n,
+          error: err instanceof Error ? err.message : String(err),
+        });
         o.log(` FAILED: ${err instanceof Error ? err.message : String(err)}\n`);
       }
     }

@@ -49,7 +49,8 @@ export function procInfo(pid: number): ProcInfo | null {
   if (comm === null) return null;
   let cpuNs = 0;
   try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) cpuNs += Number(read(`/proc/${pid}/task/${tid}/schedstat`)?.split(' ')[0] ?? 0);
+    for (const tid of readdirSync(`/proc/${pid}/task`))
+      cpuNs += Number(read(`/proc/${pid}/task/${tid}/schedstat`)?.split(' ')[0] ?? 0);
   } catch {
     return null;
   }
@@ -67,5 +68,7 @@ export function procInfo(pid: number): ProcInfo | null {
 }
 
 export function treeInfo(root: number): ProcInfo[] {
-  return treePids(root).map(procInfo).filter((p): p is ProcInfo => p !== null);
+  return treePids(root)
+    .map(procInfo)
+    .filter((p): p is ProcInfo => p !== null);
 }

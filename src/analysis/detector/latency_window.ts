@@ -8,7 +8,8 @@ export class LatencyWindow {
   count = 0;
 
   constructor(readonly size = 1000) {
-    if (!Number.isInteger(size) || size < 1) throw new DetectorError('INVALID_ARGUMENT', `size must be a whole number ≥ 1, got ${size}`);
+    if (!Number.isInteger(size) || size < 1)
+      throw new DetectorError('INVALID_ARGUMENT', `size must be a whole number ≥ 1, got ${size}`);
     this.samples = new Float64Array(size);
   }
 

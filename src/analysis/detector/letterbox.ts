@@ -40,7 +40,11 @@ export function fitToInput(
   const mode = options.mode ?? 'letterbox';
   const valueScale = options.valueScale ?? 1;
   const pad = (options.padValue ?? 114) * valueScale;
-  if (out.length < inputWidth * inputHeight * 3) throw new DetectorError('INVALID_ARGUMENT', `input buffer has ${out.length} floats, expected ${inputWidth * inputHeight * 3}`);
+  if (out.length < inputWidth * inputHeight * 3)
+    throw new DetectorError(
+      'INVALID_ARGUMENT',
+      `input buffer has ${out.length} floats, expected ${inputWidth * inputHeight * 3}`,
+    );
   let scaleX: number;
   let scaleY: number;
   if (mode === 'stretch') {
@@ -91,12 +95,23 @@ export function fitToInput(
 }
 
 /** Maps a box in model-input pixels (x1, y1, x2, y2) to frame pixels, clipped to the frame. */
-export function toFrameBox(t: InputTransform, x1: number, y1: number, x2: number, y2: number): { x: number; y: number; width: number; height: number } {
+export function toFrameBox(
+  t: InputTransform,
+  x1: number,
+  y1: number,
+  x2: number,
+  y2: number,
+): { x: number; y: number; width: number; height: number } {
   const fx1 = clamp((x1 - t.padX) / t.scaleX, 0, t.frameWidth);
   const fy1 = clamp((y1 - t.padY) / t.scaleY, 0, t.frameHeight);
   const fx2 = clamp((x2 - t.padX) / t.scaleX, 0, t.frameWidth);
   const fy2 = clamp((y2 - t.padY) / t.scaleY, 0, t.frameHeight);
-  return { x: round1(fx1), y: round1(fy1), width: round1(Math.max(0, fx2 - fx1)), height: round1(Math.max(0, fy2 - fy1)) };
+  return {
+    x: round1(fx1),
+    y: round1(fy1),
+    width: round1(Math.max(0, fx2 - fx1)),
+    height: round1(Math.max(0, fy2 - fy1)),
+  };
 }
 
 function clamp(v: number, lo: number, hi: number): number {

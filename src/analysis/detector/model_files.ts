@@ -55,7 +55,16 @@ interface WeightSpec {
   quantization?: { dtype?: string };
 }
 
-const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, int8: 1, uint16: 2, int16: 2, float16: 2 };
+const BYTES: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  uint8: 1,
+  int8: 1,
+  uint16: 2,
+  int16: 2,
+  float16: 2,
+};
 
 export function readGraphModel(path: string): GraphModelFiles {
   const modelPath = resolve(path);
@@ -64,18 +73,29 @@ export function readGraphModel(path: string): GraphModelFiles {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new DetectorError('MODEL_INVALID', `model file ${modelPath} is not valid JSON (${(err as Error).message}): is it a TensorFlow.js model.json?`, { cause: err });
+    throw new DetectorError(
+      'MODEL_INVALID',
+      `model file ${modelPath} is not valid JSON (${(err as Error).message}): is it a TensorFlow.js model.json?`,
+      { cause: err },
+    );
   }
   if (typeof json !== 'object' || json === null || !json.modelTopology || !Array.isArray(json.weightsManifest)) {
-    throw new DetectorError('MODEL_INVALID', `model file ${modelPath} has no modelTopology or weightsManifest: it is not a TensorFlow.js graph model.json`);
+    throw new DetectorError(
+      'MODEL_INVALID',
+      `model file ${modelPath} has no modelTopology or weightsManifest: it is not a TensorFlow.js graph model.json`,
+    );
   }
   const weightSpecs: WeightSpec[] = [];
   const parts: Buffer[] = [];
   for (const group of json.weightsManifest) {
     if (!Array.isArray(group.paths) || !Array.isArray(group.weights)) {
-      throw new DetectorError('MODEL_INVALID', `model file ${modelPath}: a weightsManifest entry has no paths or weights`);
+      throw new DetectorError(
+        'MODEL_INVALID',
+        `model file ${modelPath}: a weightsManifest entry has no paths or weights`,
+      );
     }
-    for (const p of group.paths) parts.push(readModelFile(join(dirname(modelPath), p), `weights file named by ${modelPath}`));
+    for (const p of group.paths)
+      parts.push(readModelFile(join(dirname(modelPath), p), `weights file named by ${modelPath}`));
     weightSpecs.push(...group.weights);
   }
   const data = Buffer.concat(parts);
@@ -100,14 +120,23 @@ function readModelFile(path: string, what: string): Buffer {
   try {
     isFile = statSync(path).isFile();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new DetectorError('MODEL_NOT_FOUND', `${what} ${path} does not exist`);
-    throw new DetectorError('MODEL_NOT_FOUND', `${what} ${path} cannot be read (${(err as NodeJS.ErrnoException).code})`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new DetectorError('MODEL_NOT_FOUND', `${what} ${path} does not exist`);
+    throw new DetectorError(
+      'MODEL_NOT_FOUND',
+      `${what} ${path} cannot be read (${(err as NodeJS.ErrnoException).code})`,
+      { cause: err },
+    );
   }
   if (!isFile) throw new DetectorError('MODEL_NOT_FOUND', `${what} ${path} is not a regular file`);
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new DetectorError('MODEL_NOT_FOUND', `${what} ${path} cannot be read (${(err as NodeJS.ErrnoException).code})`, { cause: err });
+    throw new DetectorError(
+      'MODEL_NOT_FOUND',
+      `${what} ${path} cannot be read (${(err as NodeJS.ErrnoException).code})`,
+      { cause: err },
+    );
   }
 }
 

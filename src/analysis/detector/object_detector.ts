@@ -73,7 +73,8 @@ export interface DetectorModelSpec {
   outputName?: string;
 }
 
-export type ResolvedModelSpec = Required<Pick<DetectorModelSpec, 'name' | 'path' | 'labels' | 'coordinates'>> & Pick<DetectorModelSpec, 'inputName' | 'outputName'>;
+export type ResolvedModelSpec = Required<Pick<DetectorModelSpec, 'name' | 'path' | 'labels' | 'coordinates'>> &
+  Pick<DetectorModelSpec, 'inputName' | 'outputName'>;
 
 export interface ObjectDetectorOptions {
   /** Which runtime runs the network (default 'tfjs-wasm'). */
@@ -110,27 +111,45 @@ export function normalizeDetectorOptions(options: ObjectDetectorOptions = {}): N
   };
   const backend = options.backend ?? 'tfjs-wasm';
   if (typeof backend === 'string') {
-    if (backend !== 'tfjs-wasm' && backend !== 'onnxruntime') bad(`backend must be 'tfjs-wasm', 'onnxruntime' or { module }, got '${backend}'`);
-  } else if (typeof backend !== 'object' || backend === null || typeof backend.module !== 'string' || !(backend.module.startsWith('file:') || isAbsolute(backend.module))) {
-    bad('a custom backend is { module: <absolute path or file: URL of an ES module exporting createDetectorBackend>, options? }');
+    if (backend !== 'tfjs-wasm' && backend !== 'onnxruntime')
+      bad(`backend must be 'tfjs-wasm', 'onnxruntime' or { module }, got '${backend}'`);
+  } else if (
+    typeof backend !== 'object' ||
+    backend === null ||
+    typeof backend.module !== 'string' ||
+    !(backend.module.startsWith('file:') || isAbsolute(backend.module))
+  ) {
+    bad(
+      'a custom backend is { module: <absolute path or file: URL of an ES module exporting createDetectorBackend>, options? }',
+    );
   }
   const minScore = options.minScore ?? 0.3;
-  if (!(typeof minScore === 'number' && minScore >= 0 && minScore <= 1)) bad(`minScore must be a number from 0 to 1, got ${String(options.minScore)}`);
+  if (!(typeof minScore === 'number' && minScore >= 0 && minScore <= 1))
+    bad(`minScore must be a number from 0 to 1, got ${String(options.minScore)}`);
   const iouThreshold = options.iouThreshold ?? 0.5;
-  if (!(typeof iouThreshold === 'number' && iouThreshold > 0 && iouThreshold <= 1)) bad(`iouThreshold must be above 0 and at most 1, got ${String(options.iouThreshold)}`);
+  if (!(typeof iouThreshold === 'number' && iouThreshold > 0 && iouThreshold <= 1))
+    bad(`iouThreshold must be above 0 and at most 1, got ${String(options.iouThreshold)}`);
   const maxDetections = options.maxDetections ?? 20;
-  if (!Number.isInteger(maxDetections) || maxDetections < 1 || maxDetections > 1000) bad(`maxDetections must be a whole number 1..1000, got ${String(options.maxDetections)}`);
+  if (!Number.isInteger(maxDetections) || maxDetections < 1 || maxDetections > 1000)
+    bad(`maxDetections must be a whole number 1..1000, got ${String(options.maxDetections)}`);
   const resize = options.resize ?? 'letterbox';
-  if (resize !== 'letterbox' && resize !== 'stretch') bad(`resize must be 'letterbox' or 'stretch', got '${String(resize)}'`);
+  if (resize !== 'letterbox' && resize !== 'stretch')
+    bad(`resize must be 'letterbox' or 'stretch', got '${String(resize)}'`);
   const model = options.model ?? {};
-  if (model.coordinates !== undefined && model.coordinates !== 'pixels' && model.coordinates !== 'normalized') bad(`model.coordinates must be 'pixels' or 'normalized'`);
-  if (model.labels !== undefined && (!Array.isArray(model.labels) || model.labels.some((l) => typeof l !== 'string'))) bad('model.labels must be an array of strings');
+  if (model.coordinates !== undefined && model.coordinates !== 'pixels' && model.coordinates !== 'normalized')
+    bad(`model.coordinates must be 'pixels' or 'normalized'`);
+  if (model.labels !== undefined && (!Array.isArray(model.labels) || model.labels.some((l) => typeof l !== 'string')))
+    bad('model.labels must be an array of strings');
   const known = model.labels ?? COCO_LABELS;
   let labels: readonly string[] | null = null;
   if (options.labels !== undefined) {
-    if (!Array.isArray(options.labels) || options.labels.length === 0) bad('labels must be a non-empty array of label names (leave it out to keep every label)');
+    if (!Array.isArray(options.labels) || options.labels.length === 0)
+      bad('labels must be a non-empty array of label names (leave it out to keep every label)');
     const unknown = options.labels.filter((l) => !known.includes(l));
-    if (unknown.length > 0) bad(`unknown label(s) ${unknown.map((l) => `'${l}'`).join(', ')}: the model knows ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}`);
+    if (unknown.length > 0)
+      bad(
+        `unknown label(s) ${unknown.map((l) => `'${l}'`).join(', ')}: the model knows ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}`,
+      );
     labels = [...options.labels];
   }
   return { backend, model, minScore, labels, iouThreshold, maxDetections, resize, tfjsWasm: options.tfjsWasm ?? {} };
@@ -180,8 +199,18 @@ export class ObjectDetector {
    */
   async detect(pixels: Uint8Array, width: number, height: number): Promise<DetectionResult> {
     if (this.disposed) throw new DetectorError('DISPOSED', 'detect() on a disposed ObjectDetector');
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || !(pixels instanceof Uint8Array) || pixels.length < width * height * 3) {
-      throw new DetectorError('INVALID_FRAME', `detect() needs width × height × 3 bytes of RGB24: got ${pixels?.length} bytes for ${width}x${height}`);
+    if (
+      !Number.isInteger(width) ||
+      !Number.isInteger(height) ||
+      width < 1 ||
+      height < 1 ||
+      !(pixels instanceof Uint8Array) ||
+      pixels.length < width * height * 3
+    ) {
+      throw new DetectorError(
+        'INVALID_FRAME',
+        `detect() needs width × height × 3 bytes of RGB24: got ${pixels?.length} bytes for ${width}x${height}`,
+      );
     }
     const previous = this.busy;
     let done!: () => void;
@@ -190,14 +219,20 @@ export class ObjectDetector {
     try {
       const t0 = performance.now();
       const { inputWidth, inputHeight } = this.backend;
-      const transform = fitToInput(pixels, width, height, this.input, inputWidth, inputHeight, { mode: this.options.resize });
+      const transform = fitToInput(pixels, width, height, this.input, inputWidth, inputHeight, {
+        mode: this.options.resize,
+      });
       const t1 = performance.now();
       let raw: Float32Array;
       try {
         raw = await this.backend.run(this.input);
       } catch (err) {
         if (err instanceof DetectorError) throw err;
-        throw new DetectorError('INFERENCE_FAILED', `${this.model.name} on ${this.backend.name} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        throw new DetectorError(
+          'INFERENCE_FAILED',
+          `${this.model.name} on ${this.backend.name} failed: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
       }
       const t2 = performance.now();
       const objects = this.decode(raw, transform);
@@ -252,14 +287,24 @@ async function createBackend(o: NormalizedDetectorOptions, model: ResolvedModelS
   try {
     mod = await import(url);
   } catch (err) {
-    throw new DetectorError('INFERENCE_UNAVAILABLE', `backend module ${spec.module} could not be loaded: ${(err as Error).message}`, { cause: err });
+    throw new DetectorError(
+      'INFERENCE_UNAVAILABLE',
+      `backend module ${spec.module} could not be loaded: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   if (typeof mod.createDetectorBackend !== 'function') {
-    throw new DetectorError('INFERENCE_UNAVAILABLE', `backend module ${spec.module} does not export createDetectorBackend(model, options)`);
+    throw new DetectorError(
+      'INFERENCE_UNAVAILABLE',
+      `backend module ${spec.module} does not export createDetectorBackend(model, options)`,
+    );
   }
   const backend = await mod.createDetectorBackend(model, spec.options);
   if (!backend || typeof backend.run !== 'function' || !(backend.inputWidth > 0) || !(backend.inputHeight > 0)) {
-    throw new DetectorError('INFERENCE_UNAVAILABLE', `backend module ${spec.module}: createDetectorBackend must resolve to { name, description, inputWidth, inputHeight, run, dispose }`);
+    throw new DetectorError(
+      'INFERENCE_UNAVAILABLE',
+      `backend module ${spec.module}: createDetectorBackend must resolve to { name, description, inputWidth, inputHeight, run, dispose }`,
+    );
   }
   return backend;
 }

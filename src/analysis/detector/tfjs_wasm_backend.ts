@@ -57,9 +57,13 @@ async function initRuntime(options: TfjsWasmOptions): Promise<TfjsRuntime> {
   const root = dirname(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')));
   wasm.setWasmPaths(`${join(root, 'dist')}/`);
   const simd = options.simd ?? true;
-  const threadCount = options.threads === true ? 2 : options.threads === false || options.threads === undefined ? 0 : options.threads;
+  const threadCount =
+    options.threads === true ? 2 : options.threads === false || options.threads === undefined ? 0 : options.threads;
   if (!Number.isInteger(threadCount) || threadCount < 0 || threadCount > 64) {
-    throw new DetectorError('INVALID_ARGUMENT', `tfjsWasm.threads must be true, false or a whole number of threads 0..64, got ${String(options.threads)}`);
+    throw new DetectorError(
+      'INVALID_ARGUMENT',
+      `tfjsWasm.threads must be true, false or a whole number of threads 0..64, got ${String(options.threads)}`,
+    );
   }
   const threads = threadCount > 1 && simd; // tfjs ships a threaded build with SIMD only
   tf.env().set('WASM_HAS_SIMD_SUPPORT', simd);
@@ -68,14 +72,21 @@ async function initRuntime(options: TfjsWasmOptions): Promise<TfjsRuntime> {
 
   // Emscripten adds process handlers that rethrow every uncaught error (and print its whole minified source): they
   // would take over the crash handling of the process that hosts the detector. Keep the process's own handlers only.
-  const before = { uncaughtException: process.listeners('uncaughtException'), unhandledRejection: process.listeners('unhandledRejection') };
+  const before = {
+    uncaughtException: process.listeners('uncaughtException'),
+    unhandledRejection: process.listeners('unhandledRejection'),
+  };
   const restoreUrl = threads ? patchWorkerUrls(root) : () => {};
   try {
     const ok = await tf.setBackend('wasm');
     if (!ok) throw new Error('tf.setBackend("wasm") returned false');
     await tf.ready();
   } catch (err) {
-    throw new DetectorError('INFERENCE_UNAVAILABLE', `the TensorFlow.js wasm backend failed to start (simd ${simd}, threads ${threads ? threadCount : 0}): ${messageOf(err)}`, { cause: err });
+    throw new DetectorError(
+      'INFERENCE_UNAVAILABLE',
+      `the TensorFlow.js wasm backend failed to start (simd ${simd}, threads ${threads ? threadCount : 0}): ${messageOf(err)}`,
+      { cause: err },
+    );
   } finally {
     restoreUrl();
     for (const listener of process.listeners('uncaughtException')) {
@@ -95,12 +106,19 @@ function patchWorkerUrls(root: string): () => void {
   const mainScript = join(root, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.js');
   const { wasmWorkerContents } = require(workerModule) as { wasmWorkerContents: string };
   // The same escaping tfjs does before it makes its Blob; then load the main script by path, not from a Blob.
-  const blobImport = 'var objectUrl=URL.createObjectURL(e.data.urlOrBlob);importScripts(objectUrl);URL.revokeObjectURL(objectUrl)';
+  const blobImport =
+    'var objectUrl=URL.createObjectURL(e.data.urlOrBlob);importScripts(objectUrl);URL.revokeObjectURL(objectUrl)';
   const source = wasmWorkerContents.replace(/\n/g, '\\n');
-  if (!source.includes(blobImport)) throw new DetectorError('INFERENCE_UNAVAILABLE', 'this version of @tensorflow/tfjs-backend-wasm cannot run threads under Node: set tfjsWasm.threads to false');
+  if (!source.includes(blobImport))
+    throw new DetectorError(
+      'INFERENCE_UNAVAILABLE',
+      'this version of @tensorflow/tfjs-backend-wasm cannot run threads under Node: set tfjsWasm.threads to false',
+    );
   const dir = mkdtempSync(join(tmpdir(), 'framering-tfjs-'));
   const workerPath = join(dir, 'worker.cjs');
-  writeFileSync(workerPath, source.replace(blobImport, `importScripts(${JSON.stringify(mainScript)})`), { mode: 0o600 });
+  writeFileSync(workerPath, source.replace(blobImport, `importScripts(${JSON.stringify(mainScript)})`), {
+    mode: 0o600,
+  });
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   readFileSync(mainScript, { flag: 'r' }); // fails now, clearly, if the package is incomplete
   const original = URL.createObjectURL;
@@ -117,7 +135,10 @@ export interface TfjsGraphModelSpec {
 }
 
 /** A TensorFlow.js graph model that takes [1, H, W, 3] floats and returns rows of 6 floats. */
-export async function createTfjsWasmBackend(spec: TfjsGraphModelSpec, options: TfjsWasmOptions = {}): Promise<DetectorBackend> {
+export async function createTfjsWasmBackend(
+  spec: TfjsGraphModelSpec,
+  options: TfjsWasmOptions = {},
+): Promise<DetectorBackend> {
   const files = readGraphModel(spec.path); // file errors first: they need no runtime
   const rt = await tfjsWasmRuntime(options);
   const { tf, converter } = rt;
@@ -125,7 +146,9 @@ export async function createTfjsWasmBackend(spec: TfjsGraphModelSpec, options: T
   const inputs = Object.entries(signature.inputs ?? {});
   const outputs = Object.entries(signature.outputs ?? {});
   const inputName = spec.inputName ?? inputs[0]?.[0];
-  const outputName = spec.outputName ?? outputs.find(([, info]) => info.tensorShape?.dim?.length === 3 && Number(info.tensorShape.dim[2]?.size) === 6)?.[0];
+  const outputName =
+    spec.outputName ??
+    outputs.find(([, info]) => info.tensorShape?.dim?.length === 3 && Number(info.tensorShape.dim[2]?.size) === 6)?.[0];
   const size = inputSizeOf(inputs.find(([name]) => name === inputName)?.[1]);
   if (!inputName || !outputName || !size) {
     throw new DetectorError(
@@ -147,7 +170,11 @@ export async function createTfjsWasmBackend(spec: TfjsGraphModelSpec, options: T
       }),
     );
   } catch (err) {
-    throw new DetectorError('MODEL_INVALID', `model ${files.path} could not be loaded by TensorFlow.js: ${messageOf(err)}`, { cause: err });
+    throw new DetectorError(
+      'MODEL_INVALID',
+      `model ${files.path} could not be loaded by TensorFlow.js: ${messageOf(err)}`,
+      { cause: err },
+    );
   }
   const { width, height } = size;
   const run = async (input: Float32Array): Promise<Float32Array> => {
@@ -156,7 +183,10 @@ export async function createTfjsWasmBackend(spec: TfjsGraphModelSpec, options: T
     try {
       out = model.execute(tensor, outputName) as import('@tensorflow/tfjs-core').Tensor;
       if (out.shape.length !== 3 || out.shape[2] !== 6) {
-        throw new DetectorError('MODEL_INVALID', `model ${files.path}: output ${outputName} has shape [${out.shape.join(', ')}], expected [1, N, 6]`);
+        throw new DetectorError(
+          'MODEL_INVALID',
+          `model ${files.path}: output ${outputName} has shape [${out.shape.join(', ')}], expected [1, N, 6]`,
+        );
       }
       return (await out.data()) as Float32Array;
     } finally {
@@ -170,7 +200,11 @@ export async function createTfjsWasmBackend(spec: TfjsGraphModelSpec, options: T
   } catch (err) {
     model.dispose();
     if (err instanceof DetectorError) throw err;
-    throw new DetectorError('MODEL_INVALID', `model ${files.path} failed its first run on the wasm backend: ${messageOf(err)}`, { cause: err });
+    throw new DetectorError(
+      'MODEL_INVALID',
+      `model ${files.path} failed its first run on the wasm backend: ${messageOf(err)}`,
+      { cause: err },
+    );
   }
   return {
     name: 'tfjs-wasm',
@@ -183,6 +217,11 @@ export async function createTfjsWasmBackend(spec: TfjsGraphModelSpec, options: T
 }
 
 function messageOf(err: unknown): string {
-  const text = err instanceof Error ? err.message : typeof err === 'object' && err !== null && 'message' in err ? String((err as { message: unknown }).message) : String(err);
+  const text =
+    err instanceof Error
+      ? err.message
+      : typeof err === 'object' && err !== null && 'message' in err
+        ? String((err as { message: unknown }).message)
+        : String(err);
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }

@@ -56,7 +56,14 @@ export class IouTracker {
         best.lastMs = nowMs;
         taken.add(best);
       } else if (this.tracks.length < this.maxTracks) {
-        const t: Track = { id: this.nextId++, label: o.label, score: o.score, box: o.box, startMs: nowMs, lastMs: nowMs };
+        const t: Track = {
+          id: this.nextId++,
+          label: o.label,
+          score: o.score,
+          box: o.box,
+          startMs: nowMs,
+          lastMs: nowMs,
+        };
         this.tracks.push(t);
         taken.add(t);
         events.push({ type: 'new', ...t });

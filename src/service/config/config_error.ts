@@ -24,7 +24,11 @@ export class ConfigError extends FrameringError<ConfigErrorCode> {
   readonly line: number | null;
   readonly file: string | null;
 
-  constructor(code: ConfigErrorCode, what: string, where: { path?: string | null; line?: number | null; file?: string | null } = {}) {
+  constructor(
+    code: ConfigErrorCode,
+    what: string,
+    where: { path?: string | null; line?: number | null; file?: string | null } = {},
+  ) {
     const path = where.path ?? null;
     const line = where.line ?? null;
     super(code, `${path ? `${path}: ` : ''}${what}${line ? ` (line ${line})` : ''}`);

@@ -15,21 +15,40 @@ const WHOLE_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
 /** The variables used and their values (the caller decides which are secrets). */
 export type UsedVariables = Map<string, string>;
 
-export function substituteText(text: string, env: NodeJS.ProcessEnv, used: UsedVariables, where: () => { path: string; line: number | null }): string {
+export function substituteText(
+  text: string,
+  env: NodeJS.ProcessEnv,
+  used: UsedVariables,
+  where: () => { path: string; line: number | null },
+): string {
   return text.replace(REFERENCE, (match, name: string | undefined) => {
     if (match === '$${') return '${';
     if (name === undefined || !VAR_NAME.test(name)) {
-      throw new ConfigError('CONFIG_INVALID', `'\${${name ?? ''}}' is not a variable reference: use \${NAME} with letters, digits and _ (write $\${ for a literal \${)`, where());
+      throw new ConfigError(
+        'CONFIG_INVALID',
+        `'\${${name ?? ''}}' is not a variable reference: use \${NAME} with letters, digits and _ (write $\${ for a literal \${)`,
+        where(),
+      );
     }
     const value = env[name];
-    if (value === undefined) throw new ConfigError('CONFIG_ENV_MISSING', `environment variable ${name} is not set (used as \${${name}})`, where());
+    if (value === undefined)
+      throw new ConfigError(
+        'CONFIG_ENV_MISSING',
+        `environment variable ${name} is not set (used as \${${name}})`,
+        where(),
+      );
     used.set(name, value);
     return value;
   });
 }
 
 /** Substitutes in every value scalar of the document, in place. */
-export function substituteDocument(doc: Document, env: NodeJS.ProcessEnv, lines: SourceLines, file: string | null): UsedVariables {
+export function substituteDocument(
+  doc: Document,
+  env: NodeJS.ProcessEnv,
+  lines: SourceLines,
+  file: string | null,
+): UsedVariables {
   const used: UsedVariables = new Map();
   const walk = (node: unknown, path: KeyPath): void => {
     if (isMap(node)) {

@@ -39,7 +39,10 @@ export function loadConfigFile(path: string, options: Omit<ParseOptions, 'file' 
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : ((err as NodeJS.ErrnoException).code ?? String(err));
+    const why =
+      (err as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'no such file'
+        : ((err as NodeJS.ErrnoException).code ?? String(err));
     throw new ConfigError('CONFIG_NOT_FOUND', `cannot read the config file ${file} (${why})`, { file });
   }
   return parseConfigText(text, { ...options, file, baseDir: dirname(file) });
@@ -63,10 +66,13 @@ export function parseConfigText(text: string, options: ParseOptions = {}): Parse
   if (doc.contents === null) fail('CONFIG_INVALID', [], 'the config is empty: it needs at least cameras and processes');
 
   const used = substituteDocument(doc, env, lines, file);
-  const envSecrets = [...used].filter(([name, value]) => SECRET_VARIABLE.test(name) && value !== '').map(([, value]) => value);
+  const envSecrets = [...used]
+    .filter(([name, value]) => SECRET_VARIABLE.test(name) && value !== '')
+    .map(([, value]) => value);
 
   const data: unknown = doc.toJS();
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) fail('CONFIG_INVALID', [], 'the config must be a mapping with at least cameras and processes');
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    fail('CONFIG_INVALID', [], 'the config must be a mapping with at least cameras and processes');
   const result = configSchema.safeParse(data);
   if (!result.success) {
     const { code, path, what } = describeIssue(pickFirst(result.error.issues, lines), data);
@@ -102,8 +108,10 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): { code: ConfigEr
     const what = issue.path.length === 0 ? `unknown key (a config has ${TOP_LEVEL_KEYS.join(', ')})` : 'unknown key';
     return { code: 'CONFIG_UNKNOWN_KEY', path, what };
   }
-  if (issue.code === 'invalid_key') return { code: 'CONFIG_INVALID', path, what: issue.issues[0]?.message ?? issue.message };
-  if (issue.code === 'invalid_type' && valueAt(data, path) === undefined) return { code: 'CONFIG_INVALID', path, what: 'is required' };
+  if (issue.code === 'invalid_key')
+    return { code: 'CONFIG_INVALID', path, what: issue.issues[0]?.message ?? issue.message };
+  if (issue.code === 'invalid_type' && valueAt(data, path) === undefined)
+    return { code: 'CONFIG_INVALID', path, what: 'is required' };
   return { code: 'CONFIG_INVALID', path, what: issue.message };
 }
 
@@ -116,11 +124,21 @@ function valueAt(data: unknown, path: KeyPath): unknown {
   return v;
 }
 
-function checkReferences(config: ServiceConfig, fail: (code: ConfigErrorCode, path: KeyPath, what: string) => never): void {
+function checkReferences(
+  config: ServiceConfig,
+  fail: (code: ConfigErrorCode, path: KeyPath, what: string) => never,
+): void {
   const cameraNames = Object.keys(config.cameras);
   // A detector host (a master serving remote clients through NATS) may have no camera of its own.
-  const servesRemote = config.processes.some((g) => g.shape === 'client-master' && g.master.where === 'local' && g.master.serve_remote !== undefined);
-  if (cameraNames.length === 0 && !servesRemote) fail('CONFIG_INVALID', ['cameras'], 'must have at least one camera (or a master with serve_remote, for a detector host)');
+  const servesRemote = config.processes.some(
+    (g) => g.shape === 'client-master' && g.master.where === 'local' && g.master.serve_remote !== undefined,
+  );
+  if (cameraNames.length === 0 && !servesRemote)
+    fail(
+      'CONFIG_INVALID',
+      ['cameras'],
+      'must have at least one camera (or a master with serve_remote, for a detector host)',
+    );
   const names = new Map<string, string>();
   const claim = (name: string, path: KeyPath) => {
     const other = names.get(name);
@@ -131,7 +149,12 @@ function checkReferences(config: ServiceConfig, fail: (code: ConfigErrorCode, pa
   config.processes.forEach((group, i) => {
     const groupPath = ['processes', i];
     (group.cameras ?? []).forEach((camera, j) => {
-      if (!config.cameras[camera]) fail('CONFIG_UNKNOWN_CAMERA', [...groupPath, 'cameras', j], `'${camera}' is not a camera of this config (cameras: ${cameraNames.join(', ')})`);
+      if (!config.cameras[camera])
+        fail(
+          'CONFIG_UNKNOWN_CAMERA',
+          [...groupPath, 'cameras', j],
+          `'${camera}' is not a camera of this config (cameras: ${cameraNames.join(', ')})`,
+        );
     });
     const cameras = group.cameras ?? cameraNames;
     if (group.shape === 'shared') {
@@ -143,19 +166,44 @@ function checkReferences(config: ServiceConfig, fail: (code: ConfigErrorCode, pa
     } else {
       const master = group.master;
       const serveRemote = master.where === 'local' ? master.serve_remote : undefined;
-      if (cameras.length === 0 && serveRemote === undefined) fail('CONFIG_INVALID', [...groupPath, 'cameras'], 'must name at least one camera (leave it out for all cameras); only a master with serve_remote may have none');
-      if (cameras.length > 0 && !group.client) fail('CONFIG_INVALID', [...groupPath, 'client'], `is required: the class of the clients of ${cameras.join(', ')} ({ class, options })`);
+      if (cameras.length === 0 && serveRemote === undefined)
+        fail(
+          'CONFIG_INVALID',
+          [...groupPath, 'cameras'],
+          'must name at least one camera (leave it out for all cameras); only a master with serve_remote may have none',
+        );
+      if (cameras.length > 0 && !group.client)
+        fail(
+          'CONFIG_INVALID',
+          [...groupPath, 'client'],
+          `is required: the class of the clients of ${cameras.join(', ')} ({ class, options })`,
+        );
       for (const camera of cameras) claim(`${group.name}-${camera}`, [...groupPath, 'name']);
       if (master.where === 'remote') {
-        if (!config.nats) fail('CONFIG_INVALID', [...groupPath, 'master', 'remote'], 'a remote master is reached through NATS: add a nats: section (servers, credentials)');
+        if (!config.nats)
+          fail(
+            'CONFIG_INVALID',
+            [...groupPath, 'master', 'remote'],
+            'a remote master is reached through NATS: add a nats: section (servers, credentials)',
+          );
       } else {
         claim(`${group.name}-master`, [...groupPath, 'name']);
         checkBuiltinOptions(master.class, master.options, [...groupPath, 'master'], fail);
         if (serveRemote !== undefined) {
           const as = serveRemote === true ? group.name : serveRemote;
-          if (!config.nats) fail('CONFIG_INVALID', [...groupPath, 'master', 'serve_remote'], 'remote clients come through NATS: add a nats: section (servers, credentials)');
+          if (!config.nats)
+            fail(
+              'CONFIG_INVALID',
+              [...groupPath, 'master', 'serve_remote'],
+              'remote clients come through NATS: add a nats: section (servers, credentials)',
+            );
           const other = served.get(as);
-          if (other) fail('CONFIG_DUPLICATE_NAME', [...groupPath, 'master', 'serve_remote'], `serves remote clients as '${as}', which ${other} already does`);
+          if (other)
+            fail(
+              'CONFIG_DUPLICATE_NAME',
+              [...groupPath, 'master', 'serve_remote'],
+              `serves remote clients as '${as}', which ${other} already does`,
+            );
           served.set(as, formatPath([...groupPath, 'master']));
         }
       }
@@ -166,7 +214,11 @@ function checkReferences(config: ServiceConfig, fail: (code: ConfigErrorCode, pa
         for (const camera of cameras) {
           const c = config.cameras[camera]!;
           if ((f.width ?? c.width) !== c.width || (f.height ?? c.height) !== c.height) {
-            fail('CONFIG_INVALID', [...groupPath, 'forward'], `the built-in motion-client forwards whole frames: width and height must be the camera's (${camera} is ${c.width}x${c.height}); leave them out`);
+            fail(
+              'CONFIG_INVALID',
+              [...groupPath, 'forward'],
+              `the built-in motion-client forwards whole frames: width and height must be the camera's (${camera} is ${c.width}x${c.height}); leave them out`,
+            );
           }
         }
       }
@@ -174,12 +226,21 @@ function checkReferences(config: ServiceConfig, fail: (code: ConfigErrorCode, pa
   });
 }
 
-function checkBuiltinOptions(ref: unknown, options: Record<string, unknown>, path: KeyPath, fail: (code: ConfigErrorCode, path: KeyPath, what: string) => never): void {
+function checkBuiltinOptions(
+  ref: unknown,
+  options: Record<string, unknown>,
+  path: KeyPath,
+  fail: (code: ConfigErrorCode, path: KeyPath, what: string) => never,
+): void {
   if (typeof ref !== 'string') return; // a user's class checks its own options
   const result = BUILTIN_CLASSES[ref]!.options.safeParse(options);
   if (result.success) return;
   const issue = result.error.issues[0]!;
   const sub = issuePath(issue);
   const what = issue.code === 'unrecognized_keys' ? `unknown option of the built-in class ${ref}` : issue.message;
-  fail(issue.code === 'unrecognized_keys' ? 'CONFIG_UNKNOWN_KEY' : 'CONFIG_INVALID', [...path, 'options', ...sub], what);
+  fail(
+    issue.code === 'unrecognized_keys' ? 'CONFIG_UNKNOWN_KEY' : 'CONFIG_INVALID',
+    [...path, 'options', ...sub],
+    what,
+  );
 }

@@ -55,13 +55,25 @@ const classRef = z.unknown().superRefine((value, ctx) => {
   if (value === undefined) {
     ctx.addIssue({ code: 'custom', message: `is required: ${builtins}` });
   } else if (typeof value === 'string') {
-    if (!BUILTIN_CLASSES[value]) ctx.addIssue({ code: 'custom', message: `'${value.slice(0, 64)}' is not a built-in class: use ${builtins}` });
+    if (!BUILTIN_CLASSES[value])
+      ctx.addIssue({ code: 'custom', message: `'${value.slice(0, 64)}' is not a built-in class: use ${builtins}` });
   } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const v = value as Record<string, unknown>;
-    for (const key of Object.keys(v)) if (key !== 'module' && key !== 'export') ctx.addIssue({ code: 'custom', path: [key], message: `unknown key (a class has module and export)` });
-    if (typeof v.module !== 'string' || v.module === '') ctx.addIssue({ code: 'custom', path: ['module'], message: 'must be the path of a module (.js or .ts), relative to the config file' });
+    for (const key of Object.keys(v))
+      if (key !== 'module' && key !== 'export')
+        ctx.addIssue({ code: 'custom', path: [key], message: `unknown key (a class has module and export)` });
+    if (typeof v.module !== 'string' || v.module === '')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['module'],
+        message: 'must be the path of a module (.js or .ts), relative to the config file',
+      });
     if (v.export !== undefined && (typeof v.export !== 'string' || !/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(v.export))) {
-      ctx.addIssue({ code: 'custom', path: ['export'], message: 'must be the name the module exports the class under' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['export'],
+        message: 'must be the name the module exports the class under',
+      });
     }
   } else {
     ctx.addIssue({ code: 'custom', message: `must be ${builtins}` });
@@ -69,30 +81,58 @@ const classRef = z.unknown().superRefine((value, ctx) => {
 }) as z.ZodType<ClassRef>;
 
 const options = z.record(z.string(), z.unknown(), { error: 'must be a mapping of option names to values' }).default({});
-const processName = z.string({ error: 'must be a text' }).regex(PROCESS_NAME, { error: 'must be 1–31 letters, digits, _ or -' });
-const cameraList = z.array(z.string({ error: 'must be a camera name' }), { error: 'must be a list of camera names' }).min(1, { error: 'must name at least one camera (leave it out for all cameras)' }).optional();
+const processName = z
+  .string({ error: 'must be a text' })
+  .regex(PROCESS_NAME, { error: 'must be 1–31 letters, digits, _ or -' });
+const cameraList = z
+  .array(z.string({ error: 'must be a camera name' }), { error: 'must be a list of camera names' })
+  .min(1, { error: 'must name at least one camera (leave it out for all cameras)' })
+  .optional();
 /** A client-master group whose master serves remote clients may have no camera of its own (a detector host). */
-const cameraListOrNone = z.array(z.string({ error: 'must be a camera name' }), { error: 'must be a list of camera names' }).optional();
+const cameraListOrNone = z
+  .array(z.string({ error: 'must be a camera name' }), { error: 'must be a list of camera names' })
+  .optional();
 
 /** A remote master's name: one NATS subject token (<prefix>.frames.<name>). */
 export const REMOTE_NAME = /^[A-Za-z0-9_-]{1,31}$/;
-const remoteName = z.string({ error: 'must be a text' }).regex(REMOTE_NAME, { error: 'must be 1–31 letters, digits, _ or -' });
+const remoteName = z
+  .string({ error: 'must be a text' })
+  .regex(REMOTE_NAME, { error: 'must be 1–31 letters, digits, _ or -' });
 /** A master here (class, options; serve_remote: also serve clients of other hosts through NATS) or on a detector host. */
 const localMaster = z.strictObject({
   where: z.literal('local'),
   class: classRef,
   options,
   /** true: serve the clients of camera hosts under this group's name; a text: under that name. */
-  serve_remote: z.union([z.literal(true), remoteName], { error: 'must be true (serve under the group\'s name) or a name (1–31 letters, digits, _ or -)' }).optional(),
+  serve_remote: z
+    .union([z.literal(true), remoteName], {
+      error: "must be true (serve under the group's name) or a name (1–31 letters, digits, _ or -)",
+    })
+    .optional(),
 });
 const remoteMaster = z.strictObject({ where: z.literal('remote'), remote: remoteName });
 const masterSchema = z.preprocess(
-  (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? { ...v, where: 'remote' in v ? 'remote' : 'local' } : v),
-  z.discriminatedUnion('where', [localMaster, remoteMaster], { error: 'must be a mapping: { class, options } or { remote: name }' }),
+  (v) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? { ...v, where: 'remote' in v ? 'remote' : 'local' } : v,
+  z.discriminatedUnion('where', [localMaster, remoteMaster], {
+    error: 'must be a mapping: { class, options } or { remote: name }',
+  }),
 );
 
-const sharedGroup = z.strictObject({ shape: z.literal('shared'), name: processName, class: classRef, cameras: cameraList, options });
-const perCameraGroup = z.strictObject({ shape: z.literal('per-camera'), name: processName, class: classRef, cameras: cameraList, options });
+const sharedGroup = z.strictObject({
+  shape: z.literal('shared'),
+  name: processName,
+  class: classRef,
+  cameras: cameraList,
+  options,
+});
+const perCameraGroup = z.strictObject({
+  shape: z.literal('per-camera'),
+  name: processName,
+  class: classRef,
+  cameras: cameraList,
+  options,
+});
 const clientMasterGroup = z.strictObject({
   shape: z.literal('client-master'),
   name: processName,
@@ -101,21 +141,34 @@ const clientMasterGroup = z.strictObject({
   client: z.strictObject({ class: classRef, options }, { error: 'must be a mapping: { class, options }' }).optional(),
   master: masterSchema,
   /** The frames clients forward to the master: default the camera's own size. */
-  forward: z.strictObject({ width: int(LIMITS.minSize, LIMITS.maxSize).optional(), height: int(LIMITS.minSize, LIMITS.maxSize).optional(), slots: int(2, 64).optional() }).optional(),
+  forward: z
+    .strictObject({
+      width: int(LIMITS.minSize, LIMITS.maxSize).optional(),
+      height: int(LIMITS.minSize, LIMITS.maxSize).optional(),
+      slots: int(2, 64).optional(),
+    })
+    .optional(),
 });
 
 export const SHAPES = ['shared', 'per-camera', 'client-master'] as const;
 const group = z.preprocess(
   // shared is the default shape: one process for its cameras, the simplest thing that works.
-  (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) && (v as { shape?: unknown }).shape === undefined ? { ...v, shape: 'shared' } : v),
-  z.discriminatedUnion('shape', [sharedGroup, perCameraGroup, clientMasterGroup], { error: 'must be shared, per-camera or client-master' }),
+  (v) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) && (v as { shape?: unknown }).shape === undefined
+      ? { ...v, shape: 'shared' }
+      : v,
+  z.discriminatedUnion('shape', [sharedGroup, perCameraGroup, clientMasterGroup], {
+    error: 'must be shared, per-camera or client-master',
+  }),
 );
 
 const httpSchema = z.strictObject({
   host: text('a host name or address').default('127.0.0.1'),
   port: int(0, 65535).default(8321),
   /** Bearer token the HTTP side asks for; redacted everywhere. At least 8 characters, as startHttp asks. */
-  token: text().pipe(z.string().min(8, { error: 'must have at least 8 characters' })).optional(),
+  token: text()
+    .pipe(z.string().min(8, { error: 'must have at least 8 characters' }))
+    .optional(),
   mjpeg: z
     .strictObject({
       /** MJPEG viewers per camera; one more gets 503 TOO_MANY_CLIENTS. */
@@ -133,17 +186,34 @@ export const SUBJECT_PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 const natsSchema = z
   .strictObject({
     /** nats://host:port, one or a list (a cluster): the client tries them all and follows the cluster. */
-    servers: z.union([text('a nats:// URL'), z.array(text('a nats:// URL'), { error: 'must be a URL or a list of URLs' }).min(1, { error: 'must list at least one server' })], {
-      error: 'must be a nats:// URL or a list of them',
-    }).default(['nats://127.0.0.1:4222']),
+    servers: z
+      .union(
+        [
+          text('a nats:// URL'),
+          z
+            .array(text('a nats:// URL'), { error: 'must be a URL or a list of URLs' })
+            .min(1, { error: 'must list at least one server' }),
+        ],
+        {
+          error: 'must be a nats:// URL or a list of them',
+        },
+      )
+      .default(['nats://127.0.0.1:4222']),
     /** Credentials, usually ${NATS_USER} / ${NATS_PASSWORD} or ${NATS_TOKEN}: redacted everywhere. */
     user: text().optional(),
     password: text().optional(),
     token: text().optional(),
     /** Subjects: <prefix>.frames.<remote master>, <prefix>.replies.<host>.… */
-    prefix: z.string({ error: 'must be a text' }).regex(SUBJECT_PREFIX, { error: 'must be subject tokens (letters, digits, _ or -) joined by dots' }).max(64, { error: 'must be at most 64 characters' }).default('framering'),
+    prefix: z
+      .string({ error: 'must be a text' })
+      .regex(SUBJECT_PREFIX, { error: 'must be subject tokens (letters, digits, _ or -) joined by dots' })
+      .max(64, { error: 'must be at most 64 characters' })
+      .default('framering'),
     /** This host's name in reply subjects and in detector-host client names (default: the machine's host name). */
-    host: z.string({ error: 'must be a text' }).regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1–64 letters, digits, _ or -' }).optional(),
+    host: z
+      .string({ error: 'must be a text' })
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1–64 letters, digits, _ or -' })
+      .optional(),
     /** jpeg (default, sharp) or raw RGB24 (when a frame fits the server's max_payload; else JPEG). */
     encoding: z.enum(['jpeg', 'raw'], { error: 'must be jpeg or raw' }).default('jpeg'),
     jpeg_quality: int(1, 100).default(80),
@@ -155,15 +225,28 @@ const natsSchema = z
     max_clients: int(1, 1024).default(32),
   })
   .superRefine((v, ctx) => {
-    if (v.password !== undefined && v.user === undefined) ctx.addIssue({ code: 'custom', path: ['user'], message: 'is required with password' });
-    if (v.user !== undefined && v.password === undefined) ctx.addIssue({ code: 'custom', path: ['password'], message: 'is required with user' });
-    if (v.token !== undefined && v.user !== undefined) ctx.addIssue({ code: 'custom', path: ['token'], message: 'cannot go with user and password: use one or the other' });
+    if (v.password !== undefined && v.user === undefined)
+      ctx.addIssue({ code: 'custom', path: ['user'], message: 'is required with password' });
+    if (v.user !== undefined && v.password === undefined)
+      ctx.addIssue({ code: 'custom', path: ['password'], message: 'is required with user' });
+    if (v.token !== undefined && v.user !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['token'],
+        message: 'cannot go with user and password: use one or the other',
+      });
   });
 export type NatsConfig = z.infer<typeof natsSchema>;
 
 export const configSchema = z.strictObject({
-  cameras: z.record(z.string().regex(CAMERA_NAME, { error: 'camera names are 1–32 letters, digits, _ or -' }), cameraSchema, { error: 'must be a mapping of camera names to cameras' }),
-  processes: z.array(group, { error: 'must be a list of process groups' }).min(1, { error: 'must list at least one process group' }),
+  cameras: z.record(
+    z.string().regex(CAMERA_NAME, { error: 'camera names are 1–32 letters, digits, _ or -' }),
+    cameraSchema,
+    { error: 'must be a mapping of camera names to cameras' },
+  ),
+  processes: z
+    .array(group, { error: 'must be a list of process groups' })
+    .min(1, { error: 'must list at least one process group' }),
   http: httpSchema.default({ host: '127.0.0.1', port: 8321, mjpeg: { maxClientsPerCamera: 20, maxClients: 200 } }),
   events: z.strictObject({ recent: int(10, 100_000).default(1000) }).default({ recent: 1000 }),
   mqtt: mqttConfigSchema.optional(),

@@ -53,13 +53,18 @@ export function registerAuth(app: FastifyInstance, token: string): void {
       reply.header('www-authenticate', 'Bearer realm="framering"');
       return sendError(
         reply,
-        new HttpError(401, 'UNAUTHORIZED', 'this service needs its token: send "Authorization: Bearer <token>", or open /?token=<token> once in a browser'),
+        new HttpError(
+          401,
+          'UNAUTHORIZED',
+          'this service needs its token: send "Authorization: Bearer <token>", or open /?token=<token> once in a browser',
+        ),
       );
     }
     if (how === 'query') {
       reply.header('set-cookie', `${COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/`);
       // The dashboard drops the token from its address at once (history, screenshots, shoulder surfers).
-      if (req.method === 'GET' && req.routeOptions.url === '/') return reply.code(303).header('location', '/').header('cache-control', 'no-store').send();
+      if (req.method === 'GET' && req.routeOptions.url === '/')
+        return reply.code(303).header('location', '/').header('cache-control', 'no-store').send();
     }
   });
 }

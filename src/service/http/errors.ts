@@ -35,12 +35,18 @@ export class HttpError extends FrameringError<FrameringErrorCode> {
   }
 
   body(): { code: FrameringErrorCode; message: string; param?: string } {
-    return this.param ? { code: this.code, message: this.message, param: this.param } : { code: this.code, message: this.message };
+    return this.param
+      ? { code: this.code, message: this.message, param: this.param }
+      : { code: this.code, message: this.message };
   }
 }
 
 export function sendError(reply: FastifyReply, err: HttpError): FastifyReply {
-  return reply.code(err.status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(err.body());
+  return reply
+    .code(err.status)
+    .header('cache-control', 'no-store')
+    .type('application/json; charset=utf-8')
+    .send(err.body());
 }
 
 /** A 400 naming the first bad query parameter. */

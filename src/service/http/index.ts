@@ -39,8 +39,10 @@ export const DEFAULT_PORT = 8321;
 export async function startHttp(view: ServiceView, opts: HttpOptions = {}): Promise<HttpServer> {
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? DEFAULT_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new HttpError(0, 'INVALID_ARGUMENT', `port must be a whole number from 0 to 65535, got ${port}`);
-  if (opts.token !== undefined && opts.token.length < 8) throw new HttpError(0, 'INVALID_ARGUMENT', 'the token must have at least 8 characters');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new HttpError(0, 'INVALID_ARGUMENT', `port must be a whole number from 0 to 65535, got ${port}`);
+  if (opts.token !== undefined && opts.token.length < 8)
+    throw new HttpError(0, 'INVALID_ARGUMENT', 'the token must have at least 8 characters');
   const limits: HttpLimits = {
     maxMjpegClientsPerCamera: opts.mjpeg?.maxClientsPerCamera ?? 20,
     maxMjpegClients: opts.mjpeg?.maxClients ?? 200,
@@ -62,8 +64,12 @@ export async function startHttp(view: ServiceView, opts: HttpOptions = {}): Prom
     // Errors Fastify raises before routing (a malformed percent-escape, a too long parameter) quote the URL, and so
     // a ?token=: answered here, without the URL, like every other error.
     frameworkErrors: (err, _req, reply) => {
-      const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
-      void sendError(securityHeaders(reply), new HttpError(status, 'BAD_REQUEST', 'bad request: the URL is malformed or too long'));
+      const status =
+        typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+      void sendError(
+        securityHeaders(reply),
+        new HttpError(status, 'BAD_REQUEST', 'bad request: the URL is malformed or too long'),
+      );
     },
   });
 
@@ -71,12 +77,18 @@ export async function startHttp(view: ServiceView, opts: HttpOptions = {}): Prom
     securityHeaders(reply);
     return payload;
   });
-  app.setNotFoundHandler((_req, reply) => sendError(reply, new HttpError(404, 'NOT_FOUND', 'no such route; the API is listed in the README (HTTP section)')));
+  app.setNotFoundHandler((_req, reply) =>
+    sendError(reply, new HttpError(404, 'NOT_FOUND', 'no such route; the API is listed in the README (HTTP section)')),
+  );
   app.setErrorHandler((err: FastifyError | HttpError, _req, reply) => {
     if (err instanceof HttpError) return sendError(reply, err);
-    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    const status =
+      typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     // Fastify's own messages may quote the URL (and so a ?token=): say only what kind of error it was.
-    const e = status === 500 ? new HttpError(500, 'INTERNAL', 'internal error') : new HttpError(status, status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', 'bad request');
+    const e =
+      status === 500
+        ? new HttpError(500, 'INTERNAL', 'internal error')
+        : new HttpError(status, status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', 'bad request');
     return sendError(reply, e);
   });
   if (opts.token !== undefined) registerAuth(app, opts.token);
@@ -116,5 +128,8 @@ export type { ServiceView } from '../service_view.js';
 
 /** The headers every response carries (set in onSend, and by hand where Fastify answers before its hooks). */
 function securityHeaders<R extends { header(name: string, value: string): R }>(reply: R): R {
-  return reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('x-frame-options', 'DENY');
+  return reply
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('x-frame-options', 'DENY');
 }

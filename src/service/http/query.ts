@@ -24,7 +24,9 @@ export function numberParam(min: number, max: number) {
     .max(max, { error: `must be at most ${max}` });
 }
 
-export const flagParam = z.enum(['0', '1', 'true', 'false'], { error: "must be 0, 1, true or false" }).transform((v) => v === '1' || v === 'true');
+export const flagParam = z
+  .enum(['0', '1', 'true', 'false'], { error: 'must be 0, 1, true or false' })
+  .transform((v) => v === '1' || v === 'true');
 
 export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
   const r = schema.safeParse(query ?? {});

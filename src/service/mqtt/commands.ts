@@ -6,11 +6,19 @@
 import type { MqttTopics } from './topics.js';
 
 export type Command = { kind: 'detect'; camera: string; enabled: boolean };
-export type CommandResult = { command: Command } | { ignored: 'not-ours' | 'unknown-camera' } | { ignored: 'bad-payload'; camera: string; warning: string };
+export type CommandResult =
+  | { command: Command }
+  | { ignored: 'not-ours' | 'unknown-camera' }
+  | { ignored: 'bad-payload'; camera: string; warning: string };
 
 const MAX_SHOWN = 32;
 
-export function parseCommand(topic: string, payload: Buffer, topics: MqttTopics, hasCamera: (name: string) => boolean): CommandResult {
+export function parseCommand(
+  topic: string,
+  payload: Buffer,
+  topics: MqttTopics,
+  hasCamera: (name: string) => boolean,
+): CommandResult {
   const camera = topics.cameraOfDetectSet(topic);
   if (camera === null) return { ignored: 'not-ours' };
   if (!hasCamera(camera)) return { ignored: 'unknown-camera' };

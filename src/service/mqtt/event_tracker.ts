@@ -88,7 +88,10 @@ export class EventTracker {
     for (const [camera, live] of this.objects) {
       const gone = live.filter((o) => now - o.lastSeenMs >= this.timings.objectEndMs);
       if (gone.length === 0) continue;
-      this.objects.set(camera, live.filter((o) => !gone.includes(o)));
+      this.objects.set(
+        camera,
+        live.filter((o) => !gone.includes(o)),
+      );
       for (const o of gone) this.end(o);
       this.recount(camera);
     }

@@ -75,19 +75,36 @@ export class MqttBridge {
       will: { topic: this.topics.available, payload: 'offline' },
       queueSize: config.queue_size,
       reconnectMaxMs: config.reconnect_max * 1000,
-      ...(config.tls ? { tls: { rejectUnauthorized: config.tls.reject_unauthorized, ...(config.tls.ca_file ? { caFile: config.tls.ca_file } : {}) } } : {}),
+      ...(config.tls
+        ? {
+            tls: {
+              rejectUnauthorized: config.tls.reject_unauthorized,
+              ...(config.tls.ca_file ? { caFile: config.tls.ca_file } : {}),
+            },
+          }
+        : {}),
       required: config.required,
       log: (line) => this.log(this.publisher.redactor.redact(line)),
     });
     this.tracker = new EventTracker(
-      { motionOffMs: config.motion_off_delay * 1000, objectEndMs: config.object_end_delay * 1000, updateIntervalMs: config.update_interval * 1000 },
+      {
+        motionOffMs: config.motion_off_delay * 1000,
+        objectEndMs: config.object_end_delay * 1000,
+        updateIntervalMs: config.update_interval * 1000,
+      },
       {
         onObject: (type, o) => this.objectEvent(type, o),
         onCount: (camera, label, n) => this.send(this.topics.count(camera, label), String(n), true),
         onMotion: (camera, on) => this.send(this.topics.motion(camera), on ? 'ON' : 'OFF', true),
       },
     );
-    this.snapshots = config.snapshots.enabled ? new SnapshotGrabber({ intervalMs: config.snapshots.interval * 1000, height: config.snapshots.height, quality: config.snapshots.quality }) : null;
+    this.snapshots = config.snapshots.enabled
+      ? new SnapshotGrabber({
+          intervalMs: config.snapshots.interval * 1000,
+          height: config.snapshots.height,
+          quality: config.snapshots.quality,
+        })
+      : null;
     this.unregister = (view as ServiceView & BridgeHost).registerBridge?.('mqtt', () => this.stats()) ?? (() => {});
   }
 
@@ -97,7 +114,10 @@ export class MqttBridge {
     try {
       config = options.config ?? mqttConfigFor(options.url!);
     } catch {
-      throw new MqttError('MQTT_BAD_URL', 'the MQTT URL must be a broker URL: mqtt://host[:port] or mqtts://host[:port] (also ws://, wss://)');
+      throw new MqttError(
+        'MQTT_BAD_URL',
+        'the MQTT URL must be a broker URL: mqtt://host[:port] or mqtts://host[:port] (also ws://, wss://)',
+      );
     }
     const log = options.log ?? ((l: string) => process.stderr.write(`framering: ${l}\n`));
     const bridge = new MqttBridge(view, config, log, options.version ?? '0.0.0', options.env ?? process.env);
@@ -109,7 +129,12 @@ export class MqttBridge {
   publish(topic: string, payload: string | Buffer | object, options: { retain?: boolean; qos?: 0 | 1 } = {}): boolean {
     const full = this.topics.custom(topic);
     if (!full || full.endsWith('/detect/set')) return false;
-    this.publisher.publish({ topic: full, payload: toPayload(payload), retain: options.retain ?? false, qos: options.qos ?? 0 });
+    this.publisher.publish({
+      topic: full,
+      payload: toPayload(payload),
+      retain: options.retain ?? false,
+      qos: options.qos ?? 0,
+    });
     return true;
   }
 
@@ -134,7 +159,9 @@ export class MqttBridge {
   private async begin(): Promise<void> {
     const cameras = this.view.cameras().map((c) => c.name);
     if (cameras.includes(this.topics.instance)) {
-      this.log(`mqtt: the instance id '${this.topics.instance}' is also a camera name: their topics share <prefix>/${this.topics.instance}/; set mqtt.instance_id`);
+      this.log(
+        `mqtt: the instance id '${this.topics.instance}' is also a camera name: their topics share <prefix>/${this.topics.instance}/; set mqtt.instance_id`,
+      );
     }
     this.publisher.on('connect', () => this.announce());
     this.publisher.on('message', (topic: string, payload: Buffer) => this.message(topic, payload));
@@ -152,7 +179,10 @@ export class MqttBridge {
     this.view.on('event', this.onEvent);
     this.view.on('analysis', this.onAnalysis);
     const tick = setInterval(() => this.tracker.tick(), TICK_MS);
-    const stats = setInterval(() => this.send(this.topics.stats, JSON.stringify(this.view.stats()), false), this.config.stats_interval * 1000);
+    const stats = setInterval(
+      () => this.send(this.topics.stats, JSON.stringify(this.view.stats()), false),
+      this.config.stats_interval * 1000,
+    );
     for (const t of [tick, stats]) {
       t.unref();
       this.timers.push(t);
@@ -165,7 +195,8 @@ export class MqttBridge {
     const states = this.tracker.snapshot();
     const moving = new Set(states.motion.map(([c]) => c));
     for (const camera of this.view.cameras().map((c) => c.name)) {
-      if (this.config.discovery.enabled) for (const m of cameraDiscovery(this.ctx(), camera)) this.send(m.topic, m.payload, true, 1);
+      if (this.config.discovery.enabled)
+        for (const m of cameraDiscovery(this.ctx(), camera)) this.send(m.topic, m.payload, true, 1);
       this.send(this.topics.detectState(camera), this.view.isAnalysing(camera) ? 'ON' : 'OFF', true, 1);
       this.send(this.topics.motion(camera), moving.has(camera) ? 'ON' : 'OFF', true, 1);
       for (const label of this.labels.get(camera) ?? []) this.labelSeen(camera, label, true);
@@ -187,7 +218,9 @@ export class MqttBridge {
     if (set.has(label) && !again) return;
     if (!set.has(label) && set.size >= 64) return; // bounded: a process inventing labels cannot flood discovery
     set.add(label);
-    if (this.config.discovery.enabled) for (const m of labelDiscovery(this.ctx(), camera, label, this.snapshots !== null)) this.send(m.topic, m.payload, true, 1);
+    if (this.config.discovery.enabled)
+      for (const m of labelDiscovery(this.ctx(), camera, label, this.snapshots !== null))
+        this.send(m.topic, m.payload, true, 1);
   }
 
   private event(e: FrameringEvent): void {
@@ -197,12 +230,15 @@ export class MqttBridge {
       const own = e.data?.mqtt;
       if (own !== undefined) this.processMessage(e, own);
     } catch (err) {
-      if (this.warnings.allow('event-error')) this.log(`mqtt: an event could not be published: ${(err as Error).message}`);
+      if (this.warnings.allow('event-error'))
+        this.log(`mqtt: an event could not be published: ${(err as Error).message}`);
     }
   }
 
   private route(route: MqttRoute, e: FrameringEvent): void {
-    const topic = this.topics.custom(route.topic.replaceAll('{camera}', e.camera).replaceAll('{source}', e.source).replaceAll('{kind}', e.kind));
+    const topic = this.topics.custom(
+      route.topic.replaceAll('{camera}', e.camera).replaceAll('{source}', e.source).replaceAll('{kind}', e.kind),
+    );
     if (!topic || topic.endsWith('/detect/set')) return;
     this.send(topic, JSON.stringify(route.payload === 'data' ? (e.data ?? {}) : e), route.retain);
   }
@@ -211,11 +247,16 @@ export class MqttBridge {
   private processMessage(e: FrameringEvent, own: unknown): void {
     const m = own as { topic?: unknown; payload?: unknown; retain?: unknown };
     const levels = typeof m?.topic === 'string' ? m.topic.split('/').filter((l) => l !== '') : [];
-    const topic = levels.length > 0 && !RESERVED_FIRST_LEVELS.has(levels[0]!) ? this.topics.custom(`${e.camera}/${levels.join('/')}`) : null;
+    const topic =
+      levels.length > 0 && !RESERVED_FIRST_LEVELS.has(levels[0]!)
+        ? this.topics.custom(`${e.camera}/${levels.join('/')}`)
+        : null;
     const payload = m?.payload === undefined ? null : toPayload(m.payload as string | object);
     if (!topic || payload === null || payload.length > MAX_CUSTOM_PAYLOAD) {
       if (this.warnings.allow(`own:${e.source}`)) {
-        this.log(`mqtt: process ${e.source} sent an mqtt message that is not published: it needs mqtt.topic (not motion/… or detect/…) and a payload up to ${MAX_CUSTOM_PAYLOAD} bytes`);
+        this.log(
+          `mqtt: process ${e.source} sent an mqtt message that is not published: it needs mqtt.topic (not motion/… or detect/…) and a payload up to ${MAX_CUSTOM_PAYLOAD} bytes`,
+        );
       }
       return;
     }
@@ -225,7 +266,21 @@ export class MqttBridge {
   private objectEvent(type: ObjectEventType, o: TrackedObject): void {
     this.labelSeen(o.camera, o.label);
     const { id, camera, label, score, top_score, box, frame_time, start_time, end_time, source } = o;
-    const payload = { type, id, camera, label, score, top_score, box, frame_time, start_time, end_time, source, instance: this.topics.instance, has_snapshot: this.snapshots !== null };
+    const payload = {
+      type,
+      id,
+      camera,
+      label,
+      score,
+      top_score,
+      box,
+      frame_time,
+      start_time,
+      end_time,
+      source,
+      instance: this.topics.instance,
+      has_snapshot: this.snapshots !== null,
+    };
     this.send(this.topics.events, JSON.stringify(payload), false);
     if (type !== 'end' && o.score >= o.top_score) this.snapshot(o);
   }
@@ -252,13 +307,16 @@ export class MqttBridge {
       if (payload.toString().trim() === 'online') this.announce();
       return;
     }
-    const result = parseCommand(topic, payload, this.topics, (name) => this.view.cameras().some((c) => c.name === name));
+    const result = parseCommand(topic, payload, this.topics, (name) =>
+      this.view.cameras().some((c) => c.name === name),
+    );
     if ('command' in result) {
       const { camera, enabled } = result.command;
       this.log(`mqtt: ${topic} ${enabled ? 'ON' : 'OFF'}: analysis of ${camera} ${enabled ? 'on' : 'off'}`);
       this.view.setAnalysing(camera, enabled);
       // Confirmed even when nothing changed (no 'analysis' event then): the sender sees the state it asked for.
-      if (this.view.isAnalysing(camera) === enabled) this.send(this.topics.detectState(camera), enabled ? 'ON' : 'OFF', true, 1);
+      if (this.view.isAnalysing(camera) === enabled)
+        this.send(this.topics.detectState(camera), enabled ? 'ON' : 'OFF', true, 1);
     } else if (result.ignored === 'bad-payload' && this.warnings.allow(`cmd:${result.camera}`)) {
       this.log(result.warning);
     }
@@ -278,7 +336,8 @@ function matches(route: MqttRoute, e: FrameringEvent): boolean {
   if (route.kind && route.kind !== e.kind) return false;
   if (route.camera && route.camera !== e.camera) return false;
   if (route.source) {
-    if (route.source.endsWith('*') ? !e.source.startsWith(route.source.slice(0, -1)) : route.source !== e.source) return false;
+    if (route.source.endsWith('*') ? !e.source.startsWith(route.source.slice(0, -1)) : route.source !== e.source)
+      return false;
   }
   return true;
 }
@@ -299,4 +358,3 @@ function safeUrl(url: string): URL | null {
 function lowerFirst(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
 }
-

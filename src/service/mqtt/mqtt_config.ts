@@ -56,12 +56,20 @@ export const mqttConfigSchema = z.strictObject({
   url: z.string({ error: MQTT_URL_ERROR }).refine(isBrokerUrl, { error: MQTT_URL_ERROR }),
   username: text('a user name').optional(),
   password: text('a password').optional(),
-  client_id: z.string({ error: 'must be 1–64 letters, digits, _ or -' }).regex(TOPIC_WORD, { error: 'must be 1–64 letters, digits, _ or -' }).optional(),
+  client_id: z
+    .string({ error: 'must be 1–64 letters, digits, _ or -' })
+    .regex(TOPIC_WORD, { error: 'must be 1–64 letters, digits, _ or -' })
+    .optional(),
   topic_prefix: z
     .string({ error: 'must be topic levels of letters, digits, _ or - separated by /' })
-    .regex(/^[A-Za-z0-9_-]{1,64}(\/[A-Za-z0-9_-]{1,64}){0,4}$/, { error: 'must be topic levels of letters, digits, _ or - separated by /' })
+    .regex(/^[A-Za-z0-9_-]{1,64}(\/[A-Za-z0-9_-]{1,64}){0,4}$/, {
+      error: 'must be topic levels of letters, digits, _ or - separated by /',
+    })
     .default('framering'),
-  instance_id: z.string({ error: 'must be 1–64 letters, digits, _ or -' }).regex(TOPIC_WORD, { error: 'must be 1–64 letters, digits, _ or -' }).optional(),
+  instance_id: z
+    .string({ error: 'must be 1–64 letters, digits, _ or -' })
+    .regex(TOPIC_WORD, { error: 'must be 1–64 letters, digits, _ or -' })
+    .optional(),
   stats_interval: seconds(0.2, 86_400, 60),
   /** true: the service does not start unless the broker accepts us at start. */
   required: z.boolean({ error: 'must be true or false' }).default(false),
@@ -88,7 +96,10 @@ export const mqttConfigSchema = z.strictObject({
   discovery: z
     .strictObject({
       enabled: z.boolean({ error: 'must be true or false' }).default(true),
-      prefix: z.string({ error: 'must be a topic level' }).regex(TOPIC_WORD, { error: 'must be 1–64 letters, digits, _ or -' }).default('homeassistant'),
+      prefix: z
+        .string({ error: 'must be a topic level' })
+        .regex(TOPIC_WORD, { error: 'must be 1–64 letters, digits, _ or -' })
+        .default('homeassistant'),
     })
     .default({ enabled: true, prefix: 'homeassistant' }),
   snapshots: z

@@ -32,7 +32,8 @@ const AUTH_REASONS: Record<number, string> = {
   140: 'bad authentication method',
 };
 
-const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|EPROTO$|HOSTNAME_MISMATCH)/;
+const TLS_CODES =
+  /^(ERR_SSL_|ERR_TLS_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|EPROTO$|HOSTNAME_MISMATCH)/;
 
 /**
  * An mqtt.js or socket error as one of ours; `where` is the redacted URL. `firstTls`: an mqtts:// connection that
@@ -43,16 +44,34 @@ export function classify(err: unknown, where: string, secure: boolean, firstTls 
   const message = typeof e?.message === 'string' ? e.message : String(err);
   const code = e?.code;
   if (typeof code === 'number' && AUTH_REASONS[code]) {
-    return new MqttError('MQTT_AUTH_REFUSED', `the broker at ${where} refused the connection: ${AUTH_REASONS[code]} (check mqtt.username and mqtt.password)`);
+    return new MqttError(
+      'MQTT_AUTH_REFUSED',
+      `the broker at ${where} refused the connection: ${AUTH_REASONS[code]} (check mqtt.username and mqtt.password)`,
+    );
   }
-  if (typeof code === 'number') return new MqttError('MQTT_UNREACHABLE', `the broker at ${where} refused the connection (reason ${code}: ${message})`);
-  if (code === 'ENOTFOUND') return new MqttError('MQTT_BAD_URL', `the broker's host in ${where} does not resolve (check mqtt.url)`);
-  if (typeof code === 'string' && TLS_CODES.test(code)) return new MqttError('MQTT_TLS_FAILED', `TLS with the broker at ${where} failed: ${message} (${code}; check the broker's certificate, or mqtt.tls.ca_file)`);
+  if (typeof code === 'number')
+    return new MqttError(
+      'MQTT_UNREACHABLE',
+      `the broker at ${where} refused the connection (reason ${code}: ${message})`,
+    );
+  if (code === 'ENOTFOUND')
+    return new MqttError('MQTT_BAD_URL', `the broker's host in ${where} does not resolve (check mqtt.url)`);
+  if (typeof code === 'string' && TLS_CODES.test(code))
+    return new MqttError(
+      'MQTT_TLS_FAILED',
+      `TLS with the broker at ${where} failed: ${message} (${code}; check the broker's certificate, or mqtt.tls.ca_file)`,
+    );
   if (secure && /TLS|SSL|certificate|wrong version number/i.test(message)) {
-    return new MqttError('MQTT_TLS_FAILED', `TLS with the broker at ${where} failed: ${message} (is it an mqtts:// port?)`);
+    return new MqttError(
+      'MQTT_TLS_FAILED',
+      `TLS with the broker at ${where} failed: ${message} (is it an mqtts:// port?)`,
+    );
   }
   if (firstTls && (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(message))) {
-    return new MqttError('MQTT_TLS_FAILED', `TLS with the broker at ${where} failed: the connection was reset during the handshake (${code ?? message}; is it an mqtts:// port?)`);
+    return new MqttError(
+      'MQTT_TLS_FAILED',
+      `TLS with the broker at ${where} failed: the connection was reset during the handshake (${code ?? message}; is it an mqtts:// port?)`,
+    );
   }
   const why = typeof code === 'string' ? code : message;
   return new MqttError('MQTT_UNREACHABLE', `cannot reach the broker at ${where} (${why})`);

@@ -61,7 +61,10 @@ export class MqttPublisher extends EventEmitter {
 
   constructor(private readonly opts: PublisherOptions) {
     super();
-    this.redactor = Redactor.forUrl(opts.url, [opts.password ?? '', opts.username && opts.password ? Buffer.from(`${opts.username}:${opts.password}`).toString('base64') : '']);
+    this.redactor = Redactor.forUrl(opts.url, [
+      opts.password ?? '',
+      opts.username && opts.password ? Buffer.from(`${opts.username}:${opts.password}`).toString('base64') : '',
+    ]);
     this.where = this.redactor.redact(opts.url);
     this.secure = /^(mqtts|wss|ssl):/i.test(opts.url);
     this.queue = new MessageQueue(opts.queueSize, opts.queueBytes ?? 16 * 1024 * 1024);
@@ -91,7 +94,10 @@ export class MqttPublisher extends EventEmitter {
     try {
       client = mqtt.connect(this.opts.url, options);
     } catch (err) {
-      const e = new MqttError('MQTT_BAD_URL', `${this.where} is not a broker URL (${this.redactor.redact((err as Error).message)})`);
+      const e = new MqttError(
+        'MQTT_BAD_URL',
+        `${this.where} is not a broker URL (${this.redactor.redact((err as Error).message)})`,
+      );
       this.fail(e);
       return outcome;
     }
@@ -223,11 +229,17 @@ export class MqttPublisher extends EventEmitter {
     if (this.state === 'stopped' || this.state === 'failed') return;
     const wasConnected = this.state === 'connected';
     this.setState('reconnecting');
-    const why = this.lastError ?? (wasConnected ? `lost the broker at ${this.where} [MQTT_UNREACHABLE]` : `cannot reach the broker at ${this.where} [MQTT_UNREACHABLE]`);
+    const why =
+      this.lastError ??
+      (wasConnected
+        ? `lost the broker at ${this.where} [MQTT_UNREACHABLE]`
+        : `cannot reach the broker at ${this.where} [MQTT_UNREACHABLE]`);
     this.lastError = why;
     if (why !== this.lastLogged) {
       this.lastLogged = why;
-      this.opts.log(`mqtt: ${why}; retrying with backoff, messages wait in a queue of ${this.opts.queueSize} (oldest dropped)`);
+      this.opts.log(
+        `mqtt: ${why}; retrying with backoff, messages wait in a queue of ${this.opts.queueSize} (oldest dropped)`,
+      );
     }
     if (this.firstOutcome) {
       this.firstOutcome(new MqttError('MQTT_UNREACHABLE', why.replace(/ \[MQTT_UNREACHABLE\]$/, '')));

@@ -28,6 +28,11 @@ export function classifyNatsError(err: unknown): NatsBridgeErrorCode {
   const e = err as { name?: string; message?: string; code?: string; cause?: { code?: string } };
   const text = `${e?.name ?? ''} ${e?.message ?? ''} ${e?.code ?? ''} ${e?.cause?.code ?? ''}`;
   if (/authori[sz]ation|authentication|AuthorizationError/i.test(text)) return 'NATS_AUTH';
-  if (/ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|timeout|refused|unreachable/i.test(text)) return 'NATS_UNREACHABLE';
+  if (
+    /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|timeout|refused|unreachable/i.test(
+      text,
+    )
+  )
+    return 'NATS_UNREACHABLE';
   return 'NATS_ERROR';
 }

@@ -116,9 +116,14 @@ export class CameraSide {
 
   /** Starts forwarding a running client's frames to a remote master; the client listens to the replies. */
   async add(client: ClientProcess, remote: string, camera: string): Promise<void> {
-    if (this.clients.has(client.name)) throw new NatsBridgeError('ALREADY_FORWARDED', `client '${client.name}' is already forwarded to a remote master`);
+    if (this.clients.has(client.name))
+      throw new NatsBridgeError('ALREADY_FORWARDED', `client '${client.name}' is already forwarded to a remote master`);
     const ringInfo = await client.backend.frameRingInfo();
-    const replies = new DataRingServer({ name: `${this.o.ringPrefix}-r-${client.name}`, slots: 16, maxMessageBytes: 64 * 1024 });
+    const replies = new DataRingServer({
+      name: `${this.o.ringPrefix}-r-${client.name}`,
+      slots: 16,
+      maxMessageBytes: 64 * 1024,
+    });
     let reader: FrameRingClient | null = null;
     try {
       await client.backend.listenToDataRing(replies.info());
@@ -128,7 +133,19 @@ export class CameraSide {
       replies.close();
       throw err;
     }
-    const entry: Forwarded = { name: client.name, camera, remote, client, reader, replies, pending: new Map(), seq: 0, replied: 0, closing: false, busy: null };
+    const entry: Forwarded = {
+      name: client.name,
+      camera,
+      remote,
+      client,
+      reader,
+      replies,
+      pending: new Map(),
+      seq: 0,
+      replied: 0,
+      closing: false,
+      busy: null,
+    };
     this.clients.set(client.name, entry);
     if (!this.counters.has(remote)) this.counters.set(remote, new MasterCounters());
     reader.on('gone', () => void this.remove(client.name));
@@ -192,7 +209,10 @@ export class CameraSide {
   }
 
   get totals(): { sent: number; received: number; queued: number; skipped: number } {
-    let sent = 0, received = 0, skipped = 0, queued = 0;
+    let sent = 0,
+      received = 0,
+      skipped = 0,
+      queued = 0;
     for (const c of this.counters.values()) {
       sent += c.frames_sent;
       received += c.replied;
@@ -203,7 +223,9 @@ export class CameraSide {
   }
 
   private subscribe(nc: NatsConnection): void {
-    this.sub = nc.subscribe(`${this.replySubject}.>`, { callback: (err, msg) => (err ? undefined : this.onReply(msg)) });
+    this.sub = nc.subscribe(`${this.replySubject}.>`, {
+      callback: (err, msg) => (err ? undefined : this.onReply(msg)),
+    });
   }
 
   private onFrame(entry: Forwarded, frame: Frame): void | Promise<void> {
@@ -226,21 +248,32 @@ export class CameraSide {
     const placeholder: Pending = { frameNumber, sentAt: 0, bytes: 0, timer: undefined as unknown as NodeJS.Timeout };
     entry.pending.set(seq, placeholder);
     c.inflight_max_seen = Math.max(c.inflight_max_seen, entry.pending.size);
-    const work = this.send(entry, c, seq, placeholder, pixels, { width, height, frameNumber, timestampUs }).finally(() => {
-      if (entry.busy === work) entry.busy = null;
-    });
+    const work = this.send(entry, c, seq, placeholder, pixels, { width, height, frameNumber, timestampUs }).finally(
+      () => {
+        if (entry.busy === work) entry.busy = null;
+      },
+    );
     entry.busy = work;
     // The next frame comes after the encoding: a busy CPU makes the ring skip frames (counted), never queue them.
     return work;
   }
 
-  private async send(entry: Forwarded, c: MasterCounters, seq: number, p: Pending, pixels: Buffer, m: { width: number; height: number; frameNumber: number; timestampUs: number }): Promise<void> {
+  private async send(
+    entry: Forwarded,
+    c: MasterCounters,
+    seq: number,
+    p: Pending,
+    pixels: Buffer,
+    m: { width: number; height: number; frameNumber: number; timestampUs: number },
+  ): Promise<void> {
     let format: FrameFormat = this.o.encoding;
     if (format === 'raw' && pixels.byteLength + 1024 > this.link.maxPayload) {
       format = 'jpeg';
       if (!this.rawTooLargeLogged) {
         this.rawTooLargeLogged = true;
-        this.o.log(`nats: raw ${m.width}x${m.height} frames (${pixels.byteLength} bytes) exceed the server's max_payload (${this.link.maxPayload}); sending JPEG instead`);
+        this.o.log(
+          `nats: raw ${m.width}x${m.height} frames (${pixels.byteLength} bytes) exceed the server's max_payload (${this.link.maxPayload}); sending JPEG instead`,
+        );
       }
     }
     const t0 = performance.now();
@@ -262,7 +295,10 @@ export class CameraSide {
     }
     const origin = { host: this.o.host, client: entry.name, camera: entry.camera, ...m };
     try {
-      nc.publish(`${this.o.prefix}.frames.${entry.remote}`, data, { reply: `${this.replySubject}.${entry.name}.${seq}`, headers: frameHeaders(origin, format) });
+      nc.publish(`${this.o.prefix}.frames.${entry.remote}`, data, {
+        reply: `${this.replySubject}.${entry.name}.${seq}`,
+        headers: frameHeaders(origin, format),
+      });
     } catch (err) {
       entry.pending.delete(seq);
       c.skipped_disconnected++;
@@ -328,7 +364,10 @@ export class CameraSide {
     const frameNumber = p?.frameNumber ?? numberOr(h?.get(HEADER.frame), undefined);
     const timestampUs = numberOr(h?.get(HEADER.timestamp), undefined);
     try {
-      const sent = entry.replies.send(value, frameNumber === undefined ? undefined : { frameNumber, ...(timestampUs !== undefined ? { timestampUs } : {}) });
+      const sent = entry.replies.send(
+        value,
+        frameNumber === undefined ? undefined : { frameNumber, ...(timestampUs !== undefined ? { timestampUs } : {}) },
+      );
       if (sent === null) this.replyRingFull++;
       else {
         c.replied++;

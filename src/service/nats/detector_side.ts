@@ -138,7 +138,8 @@ export class DetectorSide {
   }
 
   get totals(): { received: number; sent: number } {
-    let received = 0, sent = 0;
+    let received = 0,
+      sent = 0;
     for (const s of this.served.values()) {
       received += s.received;
       sent += s.repliesSent;
@@ -169,8 +170,13 @@ export class DetectorSide {
     try {
       if (this.stopping) return;
       const h = readFrameHeaders(msg.headers);
-      if (s.master.state !== 'running') throw new NatsBridgeError('MASTER_DOWN', `master '${s.master.name}' is ${s.master.state}`);
-      if (s.decoding >= MAX_DECODING) throw new NatsBridgeError('DETECTOR_BUSY', `master '${s.master.name}' has ${MAX_DECODING} frames decoding already; frame skipped`);
+      if (s.master.state !== 'running')
+        throw new NatsBridgeError('MASTER_DOWN', `master '${s.master.name}' is ${s.master.state}`);
+      if (s.decoding >= MAX_DECODING)
+        throw new NatsBridgeError(
+          'DETECTOR_BUSY',
+          `master '${s.master.name}' has ${MAX_DECODING} frames decoding already; frame skipped`,
+        );
       s.decoding++;
       decoding = true;
       const t0 = performance.now();
@@ -186,7 +192,11 @@ export class DetectorSide {
         while (rc.waiting.size > WAITING_MAX) rc.waiting.delete(rc.waiting.keys().next().value!);
       }
       const seq = rc.ring.write(pixels, { frameNumber: h.frameNumber, timestampUs: h.timestampUs });
-      if (seq === null) throw new NatsBridgeError('DETECTOR_BUSY', `master '${s.master.name}' holds every slot of ${key}'s input ring; frame skipped`);
+      if (seq === null)
+        throw new NatsBridgeError(
+          'DETECTOR_BUSY',
+          `master '${s.master.name}' holds every slot of ${key}'s input ring; frame skipped`,
+        );
       s.written++;
     } catch (err) {
       this.reject(s, msg, err);
@@ -196,7 +206,12 @@ export class DetectorSide {
   }
 
   private reject(s: Served, msg: Msg, err: unknown): void {
-    const code: NatsBridgeErrorCode = err instanceof NatsBridgeError ? err.code : ((err as { code?: string }).code === 'TOO_MANY_CLIENTS' ? 'TOO_MANY_CLIENTS' : 'INVALID_ARGUMENT');
+    const code: NatsBridgeErrorCode =
+      err instanceof NatsBridgeError
+        ? err.code
+        : (err as { code?: string }).code === 'TOO_MANY_CLIENTS'
+          ? 'TOO_MANY_CLIENTS'
+          : 'INVALID_ARGUMENT';
     const message = `${(err as Error)?.message ?? String(err)} [${code}]`;
     const first = s.rejectedBy[code] === undefined;
     s.rejectedBy[code] = (s.rejectedBy[code] ?? 0) + 1;
@@ -215,7 +230,13 @@ export class DetectorSide {
   }
 
   /** The remote client's input ring, attached to the master (once; again when its frame size changes). */
-  private async clientFor(s: Served, key: string, camera: string, width: number, height: number): Promise<RemoteClient> {
+  private async clientFor(
+    s: Served,
+    key: string,
+    camera: string,
+    width: number,
+    height: number,
+  ): Promise<RemoteClient> {
     for (;;) {
       const pending = s.attaching.get(key);
       if (pending) {
@@ -239,7 +260,10 @@ export class DetectorSide {
 
   private async attach(s: Served, key: string, camera: string, width: number, height: number): Promise<RemoteClient> {
     if (s.clients.size >= this.o.maxClients) {
-      throw new NatsBridgeError('TOO_MANY_CLIENTS', `master '${s.master.name}' serves ${s.clients.size} remote clients (nats.max_clients ${this.o.maxClients}); ${key} refused`);
+      throw new NatsBridgeError(
+        'TOO_MANY_CLIENTS',
+        `master '${s.master.name}' serves ${s.clients.size} remote clients (nats.max_clients ${this.o.maxClients}); ${key} refused`,
+      );
     }
     const ring = new FrameRingServer({ name: `${this.o.ringPrefix}-in${++this.ringCounter}`, width, height, slots: 4 });
     let replies: DataRingClient;
@@ -304,7 +328,8 @@ export class DetectorSide {
   private async sweepIdle(): Promise<void> {
     const now = Date.now();
     for (const s of this.served.values()) {
-      for (const rc of [...s.clients.values()]) if (now - rc.lastFrameMs > IDLE_DETACH_MS) await this.detach(s, rc.key).catch(() => {});
+      for (const rc of [...s.clients.values()])
+        if (now - rc.lastFrameMs > IDLE_DETACH_MS) await this.detach(s, rc.key).catch(() => {});
     }
   }
 }

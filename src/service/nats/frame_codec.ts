@@ -43,9 +43,17 @@ export interface EncodedFrame {
 }
 
 /** RGB24 pixels (a copy the caller owns) → JPEG at `quality`, or the raw bytes themselves. */
-export async function encodeFrame(pixels: Buffer, width: number, height: number, format: FrameFormat, quality: number): Promise<EncodedFrame> {
+export async function encodeFrame(
+  pixels: Buffer,
+  width: number,
+  height: number,
+  format: FrameFormat,
+  quality: number,
+): Promise<EncodedFrame> {
   if (format === 'raw') return { data: pixels, format };
-  const data = await sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality, mozjpeg: false }).toBuffer();
+  const data = await sharp(pixels, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality, mozjpeg: false })
+    .toBuffer();
   return { data, format };
 }
 
@@ -66,7 +74,10 @@ export function frameHeaders(origin: FrameOrigin, format: FrameFormat): MsgHdrs 
 /** A frame message's headers, checked; FRAME_HEADERS when any is missing or wrong. */
 export function readFrameHeaders(h: MsgHdrs | undefined): FrameOrigin & { format: FrameFormat } {
   const bad = (what: string): never => {
-    throw new NatsBridgeError('FRAME_HEADERS', `frame message rejected: ${what} (framering ${WIRE_VERSION} headers expected)`);
+    throw new NatsBridgeError(
+      'FRAME_HEADERS',
+      `frame message rejected: ${what} (framering ${WIRE_VERSION} headers expected)`,
+    );
   };
   if (!h) return bad('no headers');
   const version = h.get(HEADER.version);
@@ -74,7 +85,8 @@ export function readFrameHeaders(h: MsgHdrs | undefined): FrameOrigin & { format
   const host = h.get(HEADER.host);
   const client = h.get(HEADER.client);
   const camera = h.get(HEADER.camera);
-  if (!NAME.test(host) || !NAME.test(client) || !NAME.test(camera)) bad('host, client and camera must be 1–64 letters, digits, _ or -');
+  if (!NAME.test(host) || !NAME.test(client) || !NAME.test(camera))
+    bad('host, client and camera must be 1–64 letters, digits, _ or -');
   const format = h.get(HEADER.format);
   if (format !== 'jpeg' && format !== 'raw') bad('format must be jpeg or raw');
   const int = (key: string, min: number, max: number): number => {
@@ -96,11 +108,19 @@ export function readFrameHeaders(h: MsgHdrs | undefined): FrameOrigin & { format
 }
 
 /** The RGB24 pixels of a frame message, exactly width × height × 3 bytes; FRAME_SIZE or FRAME_CORRUPT otherwise. */
-export async function decodeFrame(data: Uint8Array, format: FrameFormat, width: number, height: number): Promise<Buffer> {
+export async function decodeFrame(
+  data: Uint8Array,
+  format: FrameFormat,
+  width: number,
+  height: number,
+): Promise<Buffer> {
   const expected = width * height * 3;
   if (format === 'raw') {
     if (data.byteLength !== expected) {
-      throw new NatsBridgeError('FRAME_SIZE', `raw frame of ${data.byteLength} bytes rejected: ${width}x${height} RGB24 is ${expected} bytes`);
+      throw new NatsBridgeError(
+        'FRAME_SIZE',
+        `raw frame of ${data.byteLength} bytes rejected: ${width}x${height} RGB24 is ${expected} bytes`,
+      );
     }
     return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   }
@@ -112,11 +132,17 @@ export async function decodeFrame(data: Uint8Array, format: FrameFormat, width: 
       .raw()
       .toBuffer({ resolveWithObject: true });
   } catch (err) {
-    throw new NatsBridgeError('FRAME_CORRUPT', `JPEG frame of ${data.byteLength} bytes rejected: it does not decode (${(err as Error).message.split('\n')[0]})`);
+    throw new NatsBridgeError(
+      'FRAME_CORRUPT',
+      `JPEG frame of ${data.byteLength} bytes rejected: it does not decode (${(err as Error).message.split('\n')[0]})`,
+    );
   }
   const { info } = out;
   if (info.width !== width || info.height !== height || info.channels !== 3 || out.data.byteLength !== expected) {
-    throw new NatsBridgeError('FRAME_SIZE', `JPEG frame rejected: it holds ${info.width}x${info.height} (${info.channels} channels), its headers say ${width}x${height}`);
+    throw new NatsBridgeError(
+      'FRAME_SIZE',
+      `JPEG frame rejected: it holds ${info.width}x${info.height} (${info.channels} channels), its headers say ${width}x${height}`,
+    );
   }
   return out.data;
 }

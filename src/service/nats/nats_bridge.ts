@@ -70,8 +70,10 @@ export class NatsBridge {
 
   constructor(options: NatsBridgeOptions) {
     const servers = typeof options.servers === 'string' ? [options.servers] : options.servers;
-    if (!Array.isArray(servers) || servers.length === 0) throw new NatsBridgeError('INVALID_ARGUMENT', 'NatsBridge needs servers: a nats:// URL or a list of them');
-    if (options.password !== undefined && options.user === undefined) throw new NatsBridgeError('INVALID_ARGUMENT', 'NatsBridge: a password needs a user');
+    if (!Array.isArray(servers) || servers.length === 0)
+      throw new NatsBridgeError('INVALID_ARGUMENT', 'NatsBridge needs servers: a nats:// URL or a list of them');
+    if (options.password !== undefined && options.user === undefined)
+      throw new NatsBridgeError('INVALID_ARGUMENT', 'NatsBridge: a password needs a user');
     const secrets = [options.password, options.token].filter((s): s is string => typeof s === 'string' && s !== '');
     const redact =
       options.redact ??
@@ -80,8 +82,14 @@ export class NatsBridge {
         for (const s of secrets) out = out.split(s).join('***');
         return redactUrls(out);
       });
-    const log = (line: string) => (options.log ?? ((l: string) => process.stderr.write(`framering: ${l}\n`)))(redact(line));
-    this.host = options.host ?? (hostname().replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || 'host');
+    const log = (line: string) =>
+      (options.log ?? ((l: string) => process.stderr.write(`framering: ${l}\n`)))(redact(line));
+    this.host =
+      options.host ??
+      (hostname()
+        .replace(/[^A-Za-z0-9_-]/g, '_')
+        .slice(0, 64) ||
+        'host');
     const prefix = options.prefix ?? 'framering';
     const ringPrefix = `svc${process.pid}-nats${++bridgeCounter}`;
     this.link = new NatsLink({

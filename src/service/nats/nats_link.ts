@@ -148,7 +148,9 @@ export class NatsLink extends EventEmitter {
         if (this.stopped || this.ncValue !== nc) return;
         if (s.type === 'disconnect') {
           this.setState('reconnecting');
-          this.options.log(`nats: lost ${this.options.redact(s.server)}; frames for remote masters are skipped until it is back`);
+          this.options.log(
+            `nats: lost ${this.options.redact(s.server)}; frames for remote masters are skipped until it is back`,
+          );
         } else if (s.type === 'reconnect') {
           this.reconnects++;
           this.lastErrorValue = null;

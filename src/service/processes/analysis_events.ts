@@ -9,7 +9,14 @@ import type { DetectedObject, FrameringEvent } from '../service_view.js';
 export type ProcessEvent = Omit<FrameringEvent, 'source'>;
 
 export function motionEvent(camera: string, meta: SlotMeta, motion: MotionResult): ProcessEvent {
-  return { camera, frameNumber: meta.frameNumber, timestamp: Math.round(meta.timestampUs / 1000), kind: 'motion', objects: [], data: { changed: round(motion.fraction, 4) } };
+  return {
+    camera,
+    frameNumber: meta.frameNumber,
+    timestamp: Math.round(meta.timestampUs / 1000),
+    kind: 'motion',
+    objects: [],
+    data: { changed: round(motion.fraction, 4) },
+  };
 }
 
 /** Blobs as detected objects; the score is how much of its box actually changed (a solid blob scores near 1). */
@@ -19,7 +26,13 @@ export function objectsEvent(camera: string, meta: SlotMeta, blobs: readonly Blo
     score: round(Math.min(1, b.area / Math.max(1, b.width * b.height)), 3),
     box: { x: b.x, y: b.y, width: b.width, height: b.height },
   }));
-  return { camera, frameNumber: meta.frameNumber, timestamp: Math.round(meta.timestampUs / 1000), kind: 'objects', objects };
+  return {
+    camera,
+    frameNumber: meta.frameNumber,
+    timestamp: Math.round(meta.timestampUs / 1000),
+    kind: 'objects',
+    objects,
+  };
 }
 
 function round(value: number, digits: number): number {

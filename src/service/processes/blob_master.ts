@@ -27,7 +27,11 @@ export class BlobMaster extends MasterProcess {
     super(options);
     // Finer than the clients' by default (step 2): the heavier analysis the clients share.
     this.detectors = new MotionDetectors({ step: 2, ...motionPart(options) });
-    this.blobs = new BlobExtractor({ dilate: options.dilate ?? 2, minCells: options.minCells ?? 8, maxBlobs: options.maxBlobs ?? 16 });
+    this.blobs = new BlobExtractor({
+      dilate: options.dilate ?? 2,
+      minCells: options.minCells ?? 8,
+      maxBlobs: options.maxBlobs ?? 16,
+    });
     this.label = options.label ?? 'blob';
   }
 
@@ -37,7 +41,10 @@ export class BlobMaster extends MasterProcess {
     const motion = this.detectors.for(client, width, height).detect(frame.pixels);
     const boxes = this.blobs.extract(motion.mask, motion.grid.width, motion.grid.height, motion.grid.step);
     if (boxes.length > 0) this.sendOut(EVENT_NAME, objectsEvent(client, frame.meta, boxes, this.label));
-    const reply: BlobReply = { frameNumber, boxes: boxes.map(({ x, y, width: w, height: h }) => ({ x, y, width: w, height: h })) };
+    const reply: BlobReply = {
+      frameNumber,
+      boxes: boxes.map(({ x, y, width: w, height: h }) => ({ x, y, width: w, height: h })),
+    };
     // null: the client's reply ring is full; the next frame gets a reply.
     this.reply(client, reply);
   }

@@ -32,7 +32,8 @@ export const BUILTIN_CLASSES: Record<string, BuiltinClass> = {
     role: 'master',
     description: 'COCO object detection (CenterNet on tfjs-wasm, offline) → objects events, replies to the clients',
     options: objectDetectorOptionsSchema,
-    load: async () => (await import('./object_detector_master.js')).ObjectDetectorMaster as unknown as typeof MessageProcess,
+    load: async () =>
+      (await import('./object_detector_master.js')).ObjectDetectorMaster as unknown as typeof MessageProcess,
   },
   'blob-master': {
     role: 'master',

@@ -4,8 +4,16 @@
 
 import { z } from 'zod';
 
-const int = (min: number, max: number) => z.number({ error: `must be an integer ${min}–${max}` }).int({ error: `must be an integer ${min}–${max}` }).min(min, { error: `must be an integer ${min}–${max}` }).max(max, { error: `must be an integer ${min}–${max}` });
-const fraction = z.number({ error: 'must be a number above 0 and at most 1' }).gt(0, { error: 'must be a number above 0 and at most 1' }).max(1, { error: 'must be a number above 0 and at most 1' });
+const int = (min: number, max: number) =>
+  z
+    .number({ error: `must be an integer ${min}–${max}` })
+    .int({ error: `must be an integer ${min}–${max}` })
+    .min(min, { error: `must be an integer ${min}–${max}` })
+    .max(max, { error: `must be an integer ${min}–${max}` });
+const fraction = z
+  .number({ error: 'must be a number above 0 and at most 1' })
+  .gt(0, { error: 'must be a number above 0 and at most 1' })
+  .max(1, { error: 'must be a number above 0 and at most 1' });
 
 const motionFields = {
   /** Frame pixels per analysed pixel along each axis. */
@@ -30,7 +38,11 @@ export const blobMasterOptionsSchema = z.strictObject({
   /** At most this many boxes per frame, largest first. */
   maxBlobs: int(1, 256).optional(),
   /** The label of every box in the 'objects' events. */
-  label: z.string({ error: 'must be a text' }).min(1, { error: 'must not be empty' }).max(64, { error: 'must be at most 64 characters' }).optional(),
+  label: z
+    .string({ error: 'must be a text' })
+    .min(1, { error: 'must not be empty' })
+    .max(64, { error: 'must be at most 64 characters' })
+    .optional(),
 });
 export type BlobMasterSettings = z.infer<typeof blobMasterOptionsSchema>;
 
@@ -39,7 +51,11 @@ export const objectDetectorOptionsSchema = z.strictObject({
   /** Detections scoring less are dropped. */
   minScore: fraction.optional(),
   /** Only these labels (COCO names such as person, car, dog); all when absent. */
-  labels: z.array(z.string({ error: 'must be a label' }).min(1).max(64), { error: 'must be a list of labels' }).min(1).max(80).optional(),
+  labels: z
+    .array(z.string({ error: 'must be a label' }).min(1).max(64), { error: 'must be a list of labels' })
+    .min(1)
+    .max(80)
+    .optional(),
   /** Overlap above which near-duplicate boxes of one label merge. */
   iouThreshold: fraction.optional(),
   /** At most this many objects per frame. */
@@ -52,6 +68,7 @@ export type ObjectDetectorSettings = z.infer<typeof objectDetectorOptionsSchema>
 /** Splits the motion fields out of a settings object (the rest is the caller's). */
 export function motionPart(s: MotionSettings): MotionSettings {
   const out: MotionSettings = {};
-  for (const key of Object.keys(motionFields) as Array<keyof MotionSettings>) if (s[key] !== undefined) (out as Record<string, unknown>)[key] = s[key];
+  for (const key of Object.keys(motionFields) as Array<keyof MotionSettings>)
+    if (s[key] !== undefined) (out as Record<string, unknown>)[key] = s[key];
   return out;
 }

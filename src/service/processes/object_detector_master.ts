@@ -2,7 +2,12 @@
 // the clients forward, latest frame per client, skips counted) whose detections also become the service's
 // 'objects' events. Options come flat from the config (builtin_options.ts) and are handed to the detector.
 
-import { DetectorMaster, type DetectorMasterOptions, type DetectorReply, type MasterProcessOptions } from '../../process/index.js';
+import {
+  DetectorMaster,
+  type DetectorMasterOptions,
+  type DetectorReply,
+  type MasterProcessOptions,
+} from '../../process/index.js';
 import { EVENT_NAME } from '../events.js';
 import type { ProcessEvent } from './analysis_events.js';
 import type { ObjectDetectorSettings } from './builtin_options.js';
@@ -13,7 +18,13 @@ export class ObjectDetectorMaster extends DetectorMaster {
   constructor(options: MasterProcessOptions & ObjectDetectorSettings & DetectorMasterOptions) {
     const { minScore, labels, iouThreshold, maxDetections, threads, ...process } = options;
     // The backend is constructed again from the options the frontend kept (already nested under `detector`).
-    const detector = process.detector ?? { minScore, labels, iouThreshold, maxDetections, tfjsWasm: threads === undefined ? undefined : { threads } };
+    const detector = process.detector ?? {
+      minScore,
+      labels,
+      iouThreshold,
+      maxDetections,
+      tfjsWasm: threads === undefined ? undefined : { threads },
+    };
     super({ ...process, detector });
   }
 
@@ -25,7 +36,11 @@ export class ObjectDetectorMaster extends DetectorMaster {
       frameNumber: reply.frameNumber,
       timestamp: Math.round(reply.frameTimestampUs / 1000),
       kind: 'objects',
-      objects: reply.objects.map((o) => ({ label: o.label, score: o.score, box: { x: o.box.x, y: o.box.y, width: o.box.width, height: o.box.height } })),
+      objects: reply.objects.map((o) => ({
+        label: o.label,
+        score: o.score,
+        box: { x: o.box.x, y: o.box.y, width: o.box.width, height: o.box.height },
+      })),
       data: { model: reply.model, inferenceMs: reply.inferenceMs },
     };
     this.sendOut(EVENT_NAME, event);

@@ -47,7 +47,8 @@ export class StatsCollector {
     private readonly redactor: ServiceRedactor,
     private readonly version: string,
   ) {
-    for (const c of topology.cameras) this.rates.set(c.plan.name, { analysed: new RateMeter(), skipped: new RateMeter(), detected: new RateMeter() });
+    for (const c of topology.cameras)
+      this.rates.set(c.plan.name, { analysed: new RateMeter(), skipped: new RateMeter(), detected: new RateMeter() });
   }
 
   start(): void {
@@ -100,7 +101,11 @@ export class StatsCollector {
       cameras,
       processes,
       shm: { ...shmUsage(), slots_held: held },
-      service: { uptime_s: Math.round((Date.now() - this.startedMs) / 100) / 10, version: this.version, pid: process.pid },
+      service: {
+        uptime_s: Math.round((Date.now() - this.startedMs) / 100) / 10,
+        version: this.version,
+        pid: process.pid,
+      },
       bridges: this.topology.bridgeStats(),
     };
   }
@@ -124,11 +129,21 @@ export class StatsCollector {
     const previous = this.polls.get(p.plan.name);
     const usage = sampleUsage(p.process.pid);
     try {
-      const stats = (await withTimeout((p.process as unknown as { backend: { getStats(): Promise<unknown> } }).backend.getStats(), POLL_TIMEOUT_MS)) as Partial<ClientProcessStats>;
+      const stats = (await withTimeout(
+        (p.process as unknown as { backend: { getStats(): Promise<unknown> } }).backend.getStats(),
+        POLL_TIMEOUT_MS,
+      )) as Partial<ClientProcessStats>;
       const replies = p.plan.role === 'client' ? (stats.messages?.handled ?? 0) : 0;
       const forwardHeld = sum((stats.forward?.readers ?? []).map((r) => r.held));
       const history = [...(previous?.history ?? []), ...(usage ? [usage] : [])].slice(-(CPU_WINDOW_POLLS + 1));
-      this.polls.set(p.plan.name, { rings: stats.rings ?? {}, replies, forwardHeld, usage, history, cpuPercent: cpuPercent(history[0] ?? null, usage) });
+      this.polls.set(p.plan.name, {
+        rings: stats.rings ?? {},
+        replies,
+        forwardHeld,
+        usage,
+        history,
+        cpuPercent: cpuPercent(history[0] ?? null, usage),
+      });
     } catch {
       // A busy or exiting process: keep its last counts.
     }

@@ -24,7 +24,13 @@ export class Feed extends EventEmitter {
   latest: (JpegPicture & { atMs: number }) | null = null;
   /** fps wanted by each subscriber. */
   readonly wants = new Map<object, number>();
-  constructor(readonly id: string, readonly camera: string, readonly ring: string, readonly height: number, readonly quality: number) {
+  constructor(
+    readonly id: string,
+    readonly camera: string,
+    readonly ring: string,
+    readonly height: number,
+    readonly quality: number,
+  ) {
     super();
     this.setMaxListeners(0);
   }
@@ -67,7 +73,11 @@ export class EncoderHost {
   start(): void {
     if (this.child || this.closed) return;
     const { path, execArgv } = childPath();
-    const child = fork(path, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path, [], {
+      execArgv,
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.child = child;
     this.stats.pid = child.pid ?? null;
     child.on('message', (m: FromEncoder) => this.onMessage(m));
@@ -78,7 +88,8 @@ export class EncoderHost {
       this.stats.pid = null;
       // Totals survive a restart of the child (its own count starts again at 0).
       this.encodedBase = this.stats.encoded;
-      for (const [req, s] of this.snaps) this.failSnap(req, s, new HttpError(503, 'ENCODER_RESTARTING', 'the JPEG encoder restarted; try again'));
+      for (const [req, s] of this.snaps)
+        this.failSnap(req, s, new HttpError(503, 'ENCODER_RESTARTING', 'the JPEG encoder restarted; try again'));
       if (!this.closed) {
         this.stats.restarts++;
         this.restartTimer = setTimeout(() => {
@@ -123,12 +134,19 @@ export class EncoderHost {
       const fresh = this.feeds.get(`${camera}\u0000${height}\u0000${quality}`)?.latest;
       if (fresh && Date.now() - fresh.atMs < 500) return Promise.resolve(fresh);
     }
-    if (this.snaps.size >= MAX_PENDING_SNAPS) return Promise.reject(new HttpError(503, 'BUSY', 'too many snapshots in progress; try again shortly'));
-    if (!this.child) return Promise.reject(new HttpError(503, 'ENCODER_RESTARTING', 'the JPEG encoder is restarting; try again'));
+    if (this.snaps.size >= MAX_PENDING_SNAPS)
+      return Promise.reject(new HttpError(503, 'BUSY', 'too many snapshots in progress; try again shortly'));
+    if (!this.child)
+      return Promise.reject(new HttpError(503, 'ENCODER_RESTARTING', 'the JPEG encoder is restarting; try again'));
     const req = this.nextReq++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => this.failSnap(req, this.snaps.get(req), new HttpError(503, 'NO_FRAME', `camera '${camera}' delivered no frame within ${SNAP_TIMEOUT_MS / 1000} s`)),
+        () =>
+          this.failSnap(
+            req,
+            this.snaps.get(req),
+            new HttpError(503, 'NO_FRAME', `camera '${camera}' delivered no frame within ${SNAP_TIMEOUT_MS / 1000} s`),
+          ),
         SNAP_TIMEOUT_MS,
       );
       this.snaps.set(req, { resolve, reject, timer });
@@ -189,11 +207,20 @@ export class EncoderHost {
         if (!s) return;
         clearTimeout(s.timer);
         this.snaps.delete(m.req);
-        s.resolve({ data: Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength), frameNumber: m.frameNumber, width: m.width, height: m.height });
+        s.resolve({
+          data: Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength),
+          frameNumber: m.frameNumber,
+          width: m.width,
+          height: m.height,
+        });
         return;
       }
       case 'snap-error':
-        this.failSnap(m.req, this.snaps.get(m.req), new HttpError(503, m.code === 'TIMEOUT' ? 'NO_FRAME' : m.code, m.message));
+        this.failSnap(
+          m.req,
+          this.snaps.get(m.req),
+          new HttpError(503, m.code === 'TIMEOUT' ? 'NO_FRAME' : m.code, m.message),
+        );
         return;
       case 'stats':
         this.stats.encoded = this.encodedBase + m.encoded;

@@ -114,18 +114,30 @@ function boxesSvg(boxes: Box[], srcW: number, outW: number, outH: number): Buffe
   const k = outW / srcW;
   const line = Math.max(3, Math.round(outH / 120));
   const parts = boxes.slice(0, 64).map((b) => {
-    const x = (b.x * k).toFixed(1), y = (b.y * k).toFixed(1), w = (b.width * k).toFixed(1), h = (b.height * k).toFixed(1);
+    const x = (b.x * k).toFixed(1),
+      y = (b.y * k).toFixed(1),
+      w = (b.width * k).toFixed(1),
+      h = (b.height * k).toFixed(1);
     return `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="#ff3b30" stroke-width="${line}"/>`;
   });
-  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${outW}" height="${outH}">${parts.join('')}</svg>`);
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${outW}" height="${outH}">${parts.join('')}</svg>`,
+  );
 }
 
-async function encode(frame: Frame, height: number, quality: number, boxes: Box[] | null): Promise<{ data: Buffer; width: number; height: number }> {
+async function encode(
+  frame: Frame,
+  height: number,
+  quality: number,
+  boxes: Box[] | null,
+): Promise<{ data: Buffer; width: number; height: number }> {
   const { width: srcW, height: srcH } = frame.meta;
   const out = outputSize(srcW, srcH, height);
   let img = sharp(frame.pixels, { raw: { width: srcW, height: srcH, channels: 3 } });
-  if (out.width !== srcW || out.height !== srcH) img = img.resize(out.width, out.height, { fit: 'fill', kernel: 'linear' });
-  if (boxes && boxes.length > 0) img = img.composite([{ input: boxesSvg(boxes, srcW, out.width, out.height), top: 0, left: 0 }]);
+  if (out.width !== srcW || out.height !== srcH)
+    img = img.resize(out.width, out.height, { fit: 'fill', kernel: 'linear' });
+  if (boxes && boxes.length > 0)
+    img = img.composite([{ input: boxesSvg(boxes, srcW, out.width, out.height), top: 0, left: 0 }]);
   // Full-resolution colour at high quality (thin red box lines survive), 4:2:0 below (MJPEG, smaller).
   const data = await img.jpeg({ quality, chromaSubsampling: quality >= 90 ? '4:4:4' : '4:2:0' }).toBuffer();
   encoded++;
@@ -147,7 +159,16 @@ function onFrame(r: Reader, frame: Frame): Promise<void> | void {
     jobs.push(
       encode(frame, f.height, f.quality, null)
         .then((j) => {
-          if (feeds.get(f.id) === f) send({ t: 'jpeg', id: f.id, data: j.data, frameNumber: frame.meta.frameNumber, timestampUs: frame.meta.timestampUs, width: j.width, height: j.height });
+          if (feeds.get(f.id) === f)
+            send({
+              t: 'jpeg',
+              id: f.id,
+              data: j.data,
+              frameNumber: frame.meta.frameNumber,
+              timestampUs: frame.meta.timestampUs,
+              width: j.width,
+              height: j.height,
+            });
         })
         .catch(() => {})
         .finally(() => (f.busy = false)),
@@ -165,8 +186,17 @@ function onFrame(r: Reader, frame: Frame): Promise<void> | void {
     }
     jobs.push(
       job.then(
-        (j) => send({ t: 'snap', req: s.req, data: j.data, frameNumber: frame.meta.frameNumber, width: j.width, height: j.height }),
-        (err: Error) => send({ t: 'snap-error', req: s.req, code: 'ENCODE_FAILED', message: `JPEG encoding failed: ${err.message}` }),
+        (j) =>
+          send({
+            t: 'snap',
+            req: s.req,
+            data: j.data,
+            frameNumber: frame.meta.frameNumber,
+            width: j.width,
+            height: j.height,
+          }),
+        (err: Error) =>
+          send({ t: 'snap-error', req: s.req, code: 'ENCODE_FAILED', message: `JPEG encoding failed: ${err.message}` }),
       ),
     );
   }
@@ -185,7 +215,16 @@ process.on('message', (msg: ToEncoder) => {
       if (old && old.ring === msg.ring) {
         old.intervalMs = intervalMs;
         old.nextDueMs = Math.min(old.nextDueMs, Date.now() + intervalMs);
-      } else feeds.set(msg.id, { id: msg.id, ring: msg.ring, height: msg.height, quality: msg.quality, intervalMs, nextDueMs: 0, busy: false });
+      } else
+        feeds.set(msg.id, {
+          id: msg.id,
+          ring: msg.ring,
+          height: msg.height,
+          quality: msg.quality,
+          intervalMs,
+          nextDueMs: 0,
+          busy: false,
+        });
       readerFor(msg.ring);
       break;
     }

@@ -57,7 +57,11 @@ function makeTile(cam) {
   img.addEventListener('error', () => {
     // MJPEG refused (too many viewers) or broken: fall back to a snapshot a second.
     node.classList.add('nopic');
-    if (!t.fallback) t.fallback = setInterval(() => (img.src = `${cam.latest}?height=${Math.min(MJPEG.height, cam.height)}&_=${Date.now()}`), 1000);
+    if (!t.fallback)
+      t.fallback = setInterval(
+        () => (img.src = `${cam.latest}?height=${Math.min(MJPEG.height, cam.height)}&_=${Date.now()}`),
+        1000,
+      );
   });
   img.src = mjpeg;
   tiles.set(cam.name, t);
@@ -66,7 +70,8 @@ function makeTile(cam) {
 
 function drawBoxes(t, now) {
   const { canvas, cam } = t;
-  const w = canvas.clientWidth, h = canvas.clientHeight;
+  const w = canvas.clientWidth,
+    h = canvas.clientHeight;
   const dpr = window.devicePixelRatio || 1;
   if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
     canvas.width = Math.round(w * dpr);
@@ -77,14 +82,18 @@ function drawBoxes(t, now) {
   g.clearRect(0, 0, canvas.width, canvas.height);
   if (!t.boxes || now - t.boxesAt > BOX_TTL_MS) return;
   const k = Math.min(w / cam.width, h / cam.height) * dpr;
-  const ox = (canvas.width - cam.width * k) / 2, oy = (canvas.height - cam.height * k) / 2;
+  const ox = (canvas.width - cam.width * k) / 2,
+    oy = (canvas.height - cam.height * k) / 2;
   const alpha = 1 - Math.max(0, (now - t.boxesAt - BOX_TTL_MS / 2) / (BOX_TTL_MS / 2));
   g.globalAlpha = Math.max(0, alpha);
   g.lineWidth = 2 * dpr;
   g.font = `${600} ${11 * dpr}px system-ui, "DejaVu Sans", sans-serif`;
   for (const o of t.boxes) {
     const b = o.box;
-    const x = ox + b.x * k, y = oy + b.y * k, bw = b.width * k, bh = b.height * k;
+    const x = ox + b.x * k,
+      y = oy + b.y * k,
+      bw = b.width * k,
+      bh = b.height * k;
     const colour = o.label === 'motion' ? '#4cc2ff' : '#ff5b4f';
     g.strokeStyle = colour;
     g.strokeRect(x, y, bw, bh);
@@ -122,7 +131,10 @@ function showBridges(bridges) {
     chip.replaceChildren();
     const strong = document.createElement('b');
     strong.textContent = name;
-    chip.append(strong, ` ${b.state}${b.queued ? ` · ${b.queued} queued` : ''}${b.dropped ? ` · ${b.dropped} dropped` : ''}`);
+    chip.append(
+      strong,
+      ` ${b.state}${b.queued ? ` · ${b.queued} queued` : ''}${b.dropped ? ` · ${b.dropped} dropped` : ''}`,
+    );
   }
 }
 
@@ -171,7 +183,12 @@ function onStats(s) {
     meter.append(fill);
     wrap.append(meter, el('span', '', `${fmt1(p.cpu_percent)}%`));
     cpu.append(wrap);
-    tr.append(cpu, el('td', 'num', fmtBytes(p.rss_bytes)), el('td', 'num', p.frames.toLocaleString('en')), el('td', 'num', p.replies.toLocaleString('en')));
+    tr.append(
+      cpu,
+      el('td', 'num', fmtBytes(p.rss_bytes)),
+      el('td', 'num', p.frames.toLocaleString('en')),
+      el('td', 'num', p.replies.toLocaleString('en')),
+    );
     return tr;
   });
   const body = document.getElementById('procs');
@@ -189,7 +206,11 @@ function describe(ev) {
   if (ev.kind === 'objects') {
     const counts = {};
     for (const o of ev.objects) counts[o.label] = (counts[o.label] ?? 0) + 1;
-    return Object.entries(counts).map(([l, n]) => `${n} ${l}`).join(', ') || 'nothing';
+    return (
+      Object.entries(counts)
+        .map(([l, n]) => `${n} ${l}`)
+        .join(', ') || 'nothing'
+    );
   }
   if (ev.kind === 'motion') {
     // The built-in motion classes say which fraction of the picture changed.
@@ -217,7 +238,10 @@ function onEvent(ev) {
   const time = new Date(ev.timestamp || now).toLocaleTimeString('en-GB', { hour12: false });
   const d = el('span', 'd');
   const first = ev.objects?.[0];
-  d.append(el('span', `tag ${first ? first.label : ev.kind}`, ev.kind), document.createTextNode(`${describe(ev)}  #${ev.frameNumber}`));
+  d.append(
+    el('span', `tag ${first ? first.label : ev.kind}`, ev.kind),
+    document.createTextNode(`${describe(ev)}  #${ev.frameNumber}`),
+  );
   li.title = `${ev.kind} from ${ev.source}, frame ${ev.frameNumber}`;
   li.append(el('span', 't', time), el('span', 'c', ev.camera), d);
   const list = document.getElementById('events');
@@ -251,7 +275,9 @@ async function main() {
   const res = await fetch('/api/cameras', { credentials: 'same-origin' });
   if (!res.ok) {
     const body = await res.json().catch(() => ({}));
-    document.getElementById('grid').append(el('div', 'panel empty', `cannot list cameras: ${body.message ?? res.status}`));
+    document
+      .getElementById('grid')
+      .append(el('div', 'panel empty', `cannot list cameras: ${body.message ?? res.status}`));
     return;
   }
   const cams = await res.json();

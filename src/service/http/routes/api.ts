@@ -26,7 +26,11 @@ export function apiPlugin(ctx: HttpContext): FastifyPluginAsync {
   return async (app) => {
     app.get('/healthz', async (_req, reply) => {
       reply.header('cache-control', 'no-store');
-      return { status: 'ok', cameras: ctx.view.cameras().length, uptime_s: Math.round((Date.now() - ctx.startedAtMs) / 1000) };
+      return {
+        status: 'ok',
+        cameras: ctx.view.cameras().length,
+        uptime_s: Math.round((Date.now() - ctx.startedAtMs) / 1000),
+      };
     });
 
     app.get('/api/stats', async (req, reply) => {

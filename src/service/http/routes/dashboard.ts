@@ -57,7 +57,8 @@ function loadFiles(dir: string): Map<string, StaticFile> {
   return files;
 }
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export function dashboardPlugin(): FastifyPluginAsync {
   return async (app) => {
@@ -65,7 +66,11 @@ export function dashboardPlugin(): FastifyPluginAsync {
     const send = (name: string) => async (req: FastifyRequest, reply: FastifyReply) => {
       const f = files.get(name);
       if (!f) throw new HttpError(404, 'NOT_FOUND', 'no such file');
-      reply.header('content-type', f.type).header('etag', f.etag).header('cache-control', 'no-cache').header('content-security-policy', CSP);
+      reply
+        .header('content-type', f.type)
+        .header('etag', f.etag)
+        .header('cache-control', 'no-cache')
+        .header('content-security-policy', CSP);
       if (req.headers['if-none-match'] === f.etag) return reply.code(304).send();
       return reply.send(f.body);
     };

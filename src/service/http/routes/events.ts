@@ -29,7 +29,11 @@ export function eventsPlugin(ctx: HttpContext): FastifyPluginAsync {
     app.get('/api/events', async (req, reply) => {
       const q = parseQuery(eventsQuery, req.query);
       if (ctx.sse.size >= ctx.limits.maxSseClients)
-        throw new HttpError(503, 'TOO_MANY_CLIENTS', `the service already has ${ctx.limits.maxSseClients} event subscribers (the limit); try again later`);
+        throw new HttpError(
+          503,
+          'TOO_MANY_CLIENTS',
+          `the service already has ${ctx.limits.maxSseClients} event subscribers (the limit); try again later`,
+        );
       reply.hijack();
       let timer: NodeJS.Timeout | null = null;
       const client = new SseClient(

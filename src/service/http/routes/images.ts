@@ -43,9 +43,17 @@ export function imagesPlugin(ctx: HttpContext): FastifyPluginAsync {
       const height = outputSize(cam.width, cam.height, q.height).height;
       let set = ctx.mjpeg.get(cam.name);
       if ((set?.size ?? 0) >= ctx.limits.maxMjpegClientsPerCamera)
-        throw new HttpError(503, 'TOO_MANY_CLIENTS', `camera '${cam.name}' already has ${ctx.limits.maxMjpegClientsPerCamera} MJPEG viewers (the limit); try again later`);
+        throw new HttpError(
+          503,
+          'TOO_MANY_CLIENTS',
+          `camera '${cam.name}' already has ${ctx.limits.maxMjpegClientsPerCamera} MJPEG viewers (the limit); try again later`,
+        );
       if (ctx.mjpegClients >= ctx.limits.maxMjpegClients)
-        throw new HttpError(503, 'TOO_MANY_CLIENTS', `the service already has ${ctx.limits.maxMjpegClients} MJPEG viewers (the limit); try again later`);
+        throw new HttpError(
+          503,
+          'TOO_MANY_CLIENTS',
+          `the service already has ${ctx.limits.maxMjpegClients} MJPEG viewers (the limit); try again later`,
+        );
       if (!set) {
         set = new Set();
         ctx.mjpeg.set(cam.name, set);

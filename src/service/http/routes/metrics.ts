@@ -14,8 +14,10 @@ export function metricsPlugin(ctx: HttpContext): FastifyPluginAsync {
     collectDefaultMetrics({ register, prefix: 'framering_service_' });
     const cam = ['camera'] as const;
     const proc = ['process'] as const;
-    const g = (name: string, help: string, labelNames: readonly string[] = []) => new Gauge({ name, help, labelNames, registers: [register] });
-    const c = (name: string, help: string, labelNames: readonly string[] = []) => new Counter({ name, help, labelNames, registers: [register] });
+    const g = (name: string, help: string, labelNames: readonly string[] = []) =>
+      new Gauge({ name, help, labelNames, registers: [register] });
+    const c = (name: string, help: string, labelNames: readonly string[] = []) =>
+      new Counter({ name, help, labelNames, registers: [register] });
     const m = {
       camFps: g('framering_camera_fps', 'Frames per second in from ffmpeg (camera_fps)', cam),
       procFps: g('framering_camera_process_fps', 'Frames per second analysed (process_fps)', cam),
@@ -38,18 +40,34 @@ export function metricsPlugin(ctx: HttpContext): FastifyPluginAsync {
       mjpegDropped: c('framering_http_mjpeg_frames_dropped_total', 'MJPEG frames skipped for viewers that were behind'),
       sseDropped: c('framering_http_events_dropped_total', 'Events not sent to subscribers that were behind'),
       bridgeUp: g('framering_bridge_connected', '1 while a bridge (mqtt, nats) is connected, else 0', ['bridge']),
-      bridgeQueued: g('framering_bridge_queued_messages', 'Messages waiting in a bridge\'s bounded queue', ['bridge']),
+      bridgeQueued: g('framering_bridge_queued_messages', "Messages waiting in a bridge's bounded queue", ['bridge']),
       bridgeSent: c('framering_bridge_sent_total', 'Messages a bridge sent', ['bridge']),
       bridgeReceived: c('framering_bridge_received_total', 'Messages a bridge received', ['bridge']),
-      bridgeDropped: c('framering_bridge_dropped_total', 'Messages a bridge dropped (queue full, peer gone)', ['bridge']),
-      remoteSent: c('framering_remote_master_frames_sent_total', 'Frames sent to a remote master over NATS', ['master']),
+      bridgeDropped: c('framering_bridge_dropped_total', 'Messages a bridge dropped (queue full, peer gone)', [
+        'bridge',
+      ]),
+      remoteSent: c('framering_remote_master_frames_sent_total', 'Frames sent to a remote master over NATS', [
+        'master',
+      ]),
       remoteReplied: c('framering_remote_master_replies_total', 'Replies received from a remote master', ['master']),
-      remoteSkipped: c('framering_remote_master_frames_skipped_total', 'Frames not sent: in-flight limit or no connection', ['master']),
-      remoteTimedOut: c('framering_remote_master_timeouts_total', 'Frames whose reply did not come in time', ['master']),
-      remoteRtt: g('framering_remote_master_round_trip_ms', 'Round trip to a remote master, ms', ['master', 'quantile']),
-      remoteBytes: g('framering_remote_master_bytes_per_frame', 'Mean bytes of a frame message to a remote master', ['master']),
+      remoteSkipped: c(
+        'framering_remote_master_frames_skipped_total',
+        'Frames not sent: in-flight limit or no connection',
+        ['master'],
+      ),
+      remoteTimedOut: c('framering_remote_master_timeouts_total', 'Frames whose reply did not come in time', [
+        'master',
+      ]),
+      remoteRtt: g('framering_remote_master_round_trip_ms', 'Round trip to a remote master, ms', [
+        'master',
+        'quantile',
+      ]),
+      remoteBytes: g('framering_remote_master_bytes_per_frame', 'Mean bytes of a frame message to a remote master', [
+        'master',
+      ]),
     };
-    const setCounter = (counter: Counter<string>, labels: Record<string, string>, value: number) => counter.inc(labels, Math.max(0, value || 0));
+    const setCounter = (counter: Counter<string>, labels: Record<string, string>, value: number) =>
+      counter.inc(labels, Math.max(0, value || 0));
 
     app.addHook('onClose', async () => register.clear());
 
@@ -84,7 +102,8 @@ export function metricsPlugin(ctx: HttpContext): FastifyPluginAsync {
         setCounter(m.bridgeDropped, l, b.dropped);
       }
       // Per remote master (the NATS bridge's camera side): { masters: { name: RemoteMasterStats } }.
-      const masters = (s.bridges?.nats as { masters?: Record<string, Record<string, number | null>> } | undefined)?.masters ?? {};
+      const masters =
+        (s.bridges?.nats as { masters?: Record<string, Record<string, number | null>> } | undefined)?.masters ?? {};
       for (const [master, r] of Object.entries(masters)) {
         const l = { master };
         setCounter(m.remoteSent, l, Number(r.frames_sent));
