@@ -30,8 +30,8 @@ type DeclaredName<T> = Exclude<keyof T, typeof ANY_EVENT> & string;
 export type EventName<T> = IsAny<T> extends true ? DeclaredName<T> | (string & {}) : DeclaredName<T>;
 
 /** The listener arguments of event K in the map T. */
-// biome-ignore lint/suspicious/noExplicitAny: a class without an event map keeps its untyped payloads
 export type EventArgs<T, K> =
+  // biome-ignore lint/suspicious/noExplicitAny: a class without an event map keeps its untyped payloads
   K extends DeclaredName<T> ? (T[K] extends unknown[] ? T[K] : never) : IsAny<T> extends true ? [payload?: any] : never;
 
 export type EventListener<T, K> = (...args: EventArgs<T, K>) => void;
