@@ -66,7 +66,8 @@ static Napi::Value ClearSignal(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value SegmentName(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsString()) throw MakeError(info.Env(), "INVALID_ARGUMENT", "ring name must be a string");
+  if (info.Length() < 1 || !info[0].IsString())
+    throw MakeError(info.Env(), "INVALID_ARGUMENT", "ring name must be a string");
   try {
     return Napi::String::New(info.Env(), SegmentNameFor(info[0].As<Napi::String>().Utf8Value()));
   } catch (const RingError& e) {

@@ -87,7 +87,8 @@ bool DoorbellSender::Ring(dev_t dev, ino_t ino, uint64_t token) {
   double sent_ns = hops::kEnabled ? hops::NowNs() : 0;
   const void* bell = hops::kEnabled ? static_cast<const void*>(&sent_ns) : "w";
   size_t bell_bytes = hops::kEnabled ? sizeof sent_ns : 1;
-  ssize_t sent = sendto(fd_, bell, bell_bytes, MSG_DONTWAIT | MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&addr), len);
+  ssize_t sent =
+      sendto(fd_, bell, bell_bytes, MSG_DONTWAIT | MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&addr), len);
   if (hops::kEnabled) {
     hops::g_stamps[hops::kSend] = sent_ns;
     hops::Mark(hops::kSendReturned);

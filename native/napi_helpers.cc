@@ -19,7 +19,8 @@ double NumberOption(Napi::Object opts, const char* key, double fallback, double 
 
 std::string StringOption(Napi::Object opts, const char* key) {
   Napi::Value v = opts.Get(key);
-  if (!v.IsString()) throw MakeError(opts.Env(), "INVALID_ARGUMENT", std::string("option '") + key + "' must be a string");
+  if (!v.IsString())
+    throw MakeError(opts.Env(), "INVALID_ARGUMENT", std::string("option '") + key + "' must be a string");
   return v.As<Napi::String>().Utf8Value();
 }
 

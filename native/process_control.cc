@@ -49,8 +49,10 @@ Napi::Value SetParentDeathSignal(const Napi::CallbackInfo& info) {
     throw MakeError(env, "INVALID_ARGUMENT", "setParentDeathSignal(signal, expectedParentPid): two numbers");
   int sig = info[0].As<Napi::Number>().Int32Value();
   double parent = info[1].As<Napi::Number>().DoubleValue();
-  if (sig < 1 || sig > 64) throw MakeError(env, "INVALID_ARGUMENT", "setParentDeathSignal: signal must be a signal number (1..64)");
-  if (!ValidPid(parent)) throw MakeError(env, "INVALID_ARGUMENT", "setParentDeathSignal: expectedParentPid must be a process id");
+  if (sig < 1 || sig > 64)
+    throw MakeError(env, "INVALID_ARGUMENT", "setParentDeathSignal: signal must be a signal number (1..64)");
+  if (!ValidPid(parent))
+    throw MakeError(env, "INVALID_ARGUMENT", "setParentDeathSignal: expectedParentPid must be a process id");
   if (prctl(PR_SET_PDEATHSIG, sig) != 0) throw MakeError(env, "SYSTEM", "prctl(PR_SET_PDEATHSIG) failed");
   // The parent may have died between fork and here; then we were reparented and no signal will ever come.
   return Napi::Boolean::New(env, getppid() == static_cast<pid_t>(parent));
@@ -62,11 +64,13 @@ Napi::Value SetParentDeathSignal(const Napi::CallbackInfo& info) {
 Napi::Value StartOrphanWatchdog(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber())
-    throw MakeError(env, "INVALID_ARGUMENT", "startOrphanWatchdog(expectedParentPid, respondMs, limitMs): three numbers");
+    throw MakeError(env, "INVALID_ARGUMENT",
+                    "startOrphanWatchdog(expectedParentPid, respondMs, limitMs): three numbers");
   double parent = info[0].As<Napi::Number>().DoubleValue();
   int64_t respond_ms = info[1].As<Napi::Number>().Int64Value();
   int64_t limit_ms = info[2].As<Napi::Number>().Int64Value();
-  if (!ValidPid(parent)) throw MakeError(env, "INVALID_ARGUMENT", "startOrphanWatchdog: expectedParentPid must be a process id");
+  if (!ValidPid(parent))
+    throw MakeError(env, "INVALID_ARGUMENT", "startOrphanWatchdog: expectedParentPid must be a process id");
   if (respond_ms < 1 || limit_ms < respond_ms)
     throw MakeError(env, "INVALID_ARGUMENT", "startOrphanWatchdog: need 1 <= respondMs <= limitMs");
   if (watchdog_started.exchange(true)) return Napi::Boolean::New(env, false);
@@ -76,7 +80,8 @@ Napi::Value StartOrphanWatchdog(const Napi::CallbackInfo& info) {
     auto waited = [&] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - died).count();
     };
-    while (waited() < respond_ms && !orphan_acknowledged.load()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    while (waited() < respond_ms && !orphan_acknowledged.load())
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (orphan_acknowledged.load()) {
       while (waited() < limit_ms) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

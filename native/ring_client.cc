@@ -17,7 +17,8 @@ namespace {
 // Meta layout shared with RingClient.slotAt in src/shm/ring_client.ts.
 // kPtsUs is NaN when the frame has no presentation time (kNoPts), so JavaScript can tell it from any real time.
 enum MetaField {
-  kSeq, kBytes, kTimestampUs, kFrameNumber, kWidth, kHeight, kSlotId, kDroppedBefore, kPtsUs, kRestarts, kFormat, kMetaFields
+  kSeq, kBytes, kTimestampUs, kFrameNumber, kWidth, kHeight, kSlotId, kDroppedBefore, kPtsUs, kRestarts, kFormat,
+  kMetaFields
 };
 
 // What the waiter thread hands to the JavaScript thread.
@@ -31,11 +32,14 @@ struct Delivery {
 
 Napi::Function RingClient::Init(Napi::Env env) {
   return DefineClass(env, "RingClient",
-                     {InstanceMethod("buffer", &RingClient::Buffer), InstanceMethod("metaArray", &RingClient::MetaArray), InstanceMethod("layout", &RingClient::Layout),
+                     {InstanceMethod("buffer", &RingClient::Buffer),
+                      InstanceMethod("metaArray", &RingClient::MetaArray),
+                      InstanceMethod("layout", &RingClient::Layout),
                       InstanceMethod("tryAcquire", &RingClient::TryAcquire), InstanceMethod("pull", &RingClient::Pull),
                       InstanceMethod("release", &RingClient::Release), InstanceMethod("start", &RingClient::Start),
                       InstanceMethod("next", &RingClient::Next), InstanceMethod("stats", &RingClient::Stats),
-                      InstanceMethod("writerStatus", &RingClient::WriterStatus), InstanceMethod("wakeup", &RingClient::Wakeup),
+                      InstanceMethod("writerStatus", &RingClient::WriterStatus),
+                      InstanceMethod("wakeup", &RingClient::Wakeup),
                       InstanceMethod("close", &RingClient::Close), StaticMethod("hopStamps", &RingClient::HopStamps)});
 }
 
@@ -44,12 +48,14 @@ RingClient::RingClient(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingCl
   Napi::Env env = info.Env();
   Napi::Object opts = OptionsArg(info, 0);
   name_ = StringOption(opts, "name");
-  std::string policy = opts.Has("policy") && !opts.Get("policy").IsUndefined() ? StringOption(opts, "policy") : "latest";
+  std::string policy =
+      opts.Has("policy") && !opts.Get("policy").IsUndefined() ? StringOption(opts, "policy") : "latest";
   TrustOptions trust;
   trust.allow_foreign = BoolOption(opts, "allowForeign", false);
   if (policy != "latest" && policy != "every")
     throw MakeError(env, "INVALID_ARGUMENT", "policy must be 'latest' or 'every', got '" + policy + "'");
-  std::string wakeup = opts.Has("wakeup") && !opts.Get("wakeup").IsUndefined() ? StringOption(opts, "wakeup") : "doorbell";
+  std::string wakeup =
+      opts.Has("wakeup") && !opts.Get("wakeup").IsUndefined() ? StringOption(opts, "wakeup") : "doorbell";
   if (wakeup != "doorbell" && wakeup != "thread")
     throw MakeError(env, "INVALID_ARGUMENT", "wakeup must be 'doorbell' or 'thread', got '" + wakeup + "'");
   prefer_doorbell_ = wakeup == "doorbell";
@@ -148,7 +154,8 @@ Napi::Value RingClient::TryAcquire(const Napi::CallbackInfo& info) {
 Napi::Value RingClient::Pull(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
-  if (delivering_) throw MakeError(env, "INVALID_ARGUMENT", "pull() cannot be used while frames are delivered to a handler");
+  if (delivering_)
+    throw MakeError(env, "INVALID_ARGUMENT", "pull() cannot be used while frames are delivered to a handler");
   if (!meta_) throw MakeError(env, "INVALID_ARGUMENT", "call metaArray() before taking frames");
   double asked = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
   // Int32 would turn Infinity or 3e9 into 0: clamp instead (24 days is forever enough for a frame).
@@ -284,7 +291,8 @@ void RingClient::Deliver(Napi::Env env, int32_t index, const std::string& gone_w
     if (index >= 0)
       handler_.MakeCallback(env.Global(), {Napi::Number::New(env, index)});
     else
-      handler_.MakeCallback(env.Global(), {Napi::Number::New(env, -1), Napi::String::New(env, "ring '" + name_ + "': " + gone_why)});
+      handler_.MakeCallback(env.Global(),
+                            {Napi::Number::New(env, -1), Napi::String::New(env, "ring '" + name_ + "': " + gone_why)});
   } catch (const Napi::Error& e) {
     napi_fatal_exception(env, e.Value());  // as an exception in any event-loop callback: 'uncaughtException'
   }

@@ -289,7 +289,8 @@ bool RingCore::TryAcquire(AcquiredSlot* out) {
       if (seq > newest) continue;
       if (every) {
         // The oldest frame not yet read: in order, skipping only what was overwritten.
-        if (seq >= cursor && (pick < 0 || seq < pick_seq)) pick = static_cast<int32_t>(i), pick_seq = seq, pick_word = w;
+        if (seq >= cursor && (pick < 0 || seq < pick_seq))
+          pick = static_cast<int32_t>(i), pick_seq = seq, pick_word = w;
       } else if (seq > cursor && seq > pick_seq) {
         pick = static_cast<int32_t>(i), pick_seq = seq, pick_word = w;
       }

@@ -39,7 +39,8 @@ RingPump::RingPump(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingPump>(
   server_ = RingServer::Unwrap(info[0].As<Napi::Object>());
   if (!server_ || server_->closed()) throw MakeError(env, "CLOSED", "the pump's ring is closed");
   fd_ = info[1].As<Napi::Number>().Int32Value();
-  if (fd_ < 0 || fcntl(fd_, F_GETFD) < 0) throw MakeError(env, "INVALID_ARGUMENT", "the pump's file descriptor is not open");
+  if (fd_ < 0 || fcntl(fd_, F_GETFD) < 0)
+    throw MakeError(env, "INVALID_ARGUMENT", "the pump's file descriptor is not open");
   Napi::Object opts = info[2].As<Napi::Object>();
   frame_bytes_ = static_cast<uint64_t>(NumberOption(opts, "frameBytes", 0, 1, 1099511627776.0));
   width_ = static_cast<uint32_t>(NumberOption(opts, "width", 0, 0, kMaxDimension));
@@ -51,8 +52,9 @@ RingPump::RingPump(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingPump>(
   if (times_fd >= 0 && fcntl(times_fd, F_GETFD) < 0)
     throw MakeError(env, "INVALID_ARGUMENT", "the pump's timesFd is not open");
   if (frame_bytes_ > server_->core()->slot_bytes())
-    throw MakeError(env, "MESSAGE_TOO_LARGE", "frames of " + std::to_string(frame_bytes_) + " bytes do not fit the ring's " +
-                                                  std::to_string(server_->core()->slot_bytes()) + "-byte slots");
+    throw MakeError(env, "MESSAGE_TOO_LARGE",
+                    "frames of " + std::to_string(frame_bytes_) + " bytes do not fit the ring's " +
+                        std::to_string(server_->core()->slot_bytes()) + "-byte slots");
   times_ = std::make_unique<FrameTimeChannel>(times_fd);
   server_ref_ = Napi::Persistent(info[0].As<Napi::Object>());
   on_end_ = Napi::ThreadSafeFunction::New(env, info[3].As<Napi::Function>(), "framering-pump", 0, 1);
@@ -230,7 +232,8 @@ Napi::Value RingPump::Stats(const Napi::CallbackInfo& info) {
 Napi::Value CreatePipe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   double want = 1 << 20;
-  if (info.Length() > 0 && info[0].IsObject()) want = NumberOption(info[0].As<Napi::Object>(), "pipeBytes", want, 4096, 1 << 30);
+  if (info.Length() > 0 && info[0].IsObject())
+    want = NumberOption(info[0].As<Napi::Object>(), "pipeBytes", want, 4096, 1 << 30);
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw MakeError(env, "SYSTEM", "pipe: " + SystemMessage(errno));
   // Ask for the size wanted; unprivileged processes are capped by /proc/sys/fs/pipe-max-size, so step down.

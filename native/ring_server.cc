@@ -40,11 +40,13 @@ RingServer::RingServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RingSe
     }
   }
   if (!known)
-    throw MakeError(env, "INVALID_ARGUMENT", "format must be 'rgb24', 'bgr24', 'gray8' or 'data', got '" + format + "'");
+    throw MakeError(env, "INVALID_ARGUMENT",
+                    "format must be 'rgb24', 'bgr24', 'gray8' or 'data', got '" + format + "'");
   if (BoolOption(opts, "blocking", false)) g.flags |= kFlagBlocking;
   g.blocking_timeout_ms = static_cast<uint32_t>(NumberOption(opts, "blockingTimeoutMs", 1000, 0, 3600000));
   mode_t mode = static_cast<mode_t>(NumberOption(opts, "mode", 0600, 0, 0777));
-  if ((mode & 0600) != 0600) throw MakeError(env, "INVALID_ARGUMENT", "mode must give the owner read and write (0o600 at least)");
+  if ((mode & 0600) != 0600)
+    throw MakeError(env, "INVALID_ARGUMENT", "mode must give the owner read and write (0o600 at least)");
   try {
     OpenedRing ring = CreateRingSegment(name_, g, mode, static_cast<napi_env>(env));
     mapping_ = ring.mapping;
@@ -120,7 +122,8 @@ void RingServer::CheckOpen(Napi::Env env) {
 int32_t RingServer::SlotArg(const Napi::CallbackInfo& info, size_t i) {
   int32_t index = info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().Int32Value() : -1;
   if (!lent_.count(index))
-    throw MakeError(info.Env(), "INVALID_ARGUMENT", "slot " + std::to_string(index) + " is not lent out by ring '" + name_ + "'");
+    throw MakeError(info.Env(), "INVALID_ARGUMENT",
+                    "slot " + std::to_string(index) + " is not lent out by ring '" + name_ + "'");
   return index;
 }
 
@@ -179,8 +182,9 @@ Napi::Value RingServer::Commit(const Napi::CallbackInfo& info) {
                                                           std::to_string(core_->slot_bytes()) + ", got " +
                                                           info[1].ToString().Utf8Value());
     if (b > static_cast<double>(core_->slot_bytes()))
-      throw MakeError(info.Env(), "MESSAGE_TOO_LARGE", "commit of " + std::to_string((long long)b) + " bytes into a slot of " +
-                                                         std::to_string(core_->slot_bytes()) + " bytes");
+      throw MakeError(info.Env(), "MESSAGE_TOO_LARGE",
+                      "commit of " + std::to_string((long long)b) + " bytes into a slot of " +
+                          std::to_string(core_->slot_bytes()) + " bytes");
     bytes = static_cast<uint64_t>(b);
   } else {
     bytes = core_->slot_bytes();

@@ -322,8 +322,8 @@ OpenedRing CreateRingSegment(const std::string& name, const RingGeometry& g, mod
     // The stale ring we replace gives its pages back (unless a reader still maps it).
     uint64_t avail = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize + stale_bytes;
     if (total > avail)
-      throw RingError("NO_SPACE", "ring '" + name + "' needs " + std::to_string(total >> 20) + " MiB but /dev/shm has " +
-                                      std::to_string(avail >> 20) +
+      throw RingError("NO_SPACE", "ring '" + name + "' needs " + std::to_string(total >> 20) +
+                                      " MiB but /dev/shm has " + std::to_string(avail >> 20) +
                                       " MiB free; use fewer slots or smaller frames, remove dead rings with "
                                       "`npm run cleanup`, or enlarge /dev/shm (Docker: --shm-size)");
   }
@@ -349,18 +349,21 @@ OpenedRing CreateRingSegment(const std::string& name, const RingGeometry& g, mod
     close(fd);
     throw RingError(code, msg);
   };
-  if (!TryLockByte(fd, kWriterLockByte)) fail("RING_EXISTS", "ring /dev/shm/" + segment + " was claimed by another process right now");
+  if (!TryLockByte(fd, kWriterLockByte))
+    fail("RING_EXISTS", "ring /dev/shm/" + segment + " was claimed by another process right now");
   if (published) {
     // Created at its name: between the create and the lock another process may have taken it for stale and removed
     // it. Serve it only if the name is still this file.
     struct stat mine, at_name;
     if (fstat(fd, &mine) != 0 || lstat(PathOf(segment).c_str(), &at_name) != 0 || mine.st_ino != at_name.st_ino ||
         mine.st_dev != at_name.st_dev)
-      fail("RING_EXISTS", "ring /dev/shm/" + segment + " was replaced by another process while being created; try again");
+      fail("RING_EXISTS",
+           "ring /dev/shm/" + segment + " was replaced by another process while being created; try again");
   }
   fchmod(fd, mode);  // the open's mode is filtered by the umask; the caller's choice wins
   // The only ftruncate framering makes: on a file nobody else can have mapped yet.
-  if (ftruncate(fd, static_cast<off_t>(total)) != 0) fail("SYSTEM", "cannot size /dev/shm/" + segment + ": " + SystemMessage(errno));
+  if (ftruncate(fd, static_cast<off_t>(total)) != 0)
+    fail("SYSTEM", "cannot size /dev/shm/" + segment + ": " + SystemMessage(errno));
   // Reserve the pages now: a full /dev/shm is an error here, not a SIGBUS at the first frame.
   int rc = posix_fallocate(fd, 0, static_cast<off_t>(total));
   if (rc != 0)
@@ -501,7 +504,8 @@ SegmentInfo InspectSegment(const std::string& segment_name) {
   info.mode = st.st_mode & 07777;
   RingHeader h;
   if (info.bytes < sizeof(RingHeader) || !ReadHeader(fd, &h)) {
-    info.problem = "it is " + std::to_string(info.bytes) + " bytes, smaller than a ring header (truncated or not a framering ring)";
+    info.problem = "it is " + std::to_string(info.bytes) +
+                   " bytes, smaller than a ring header (truncated or not a framering ring)";
     info.writer_alive = ProbeByte(fd, kWriterLockByte) == LockProbe::Held;  // a creator filling it in
     close(fd);
     return info;
@@ -537,7 +541,8 @@ bool RemoveStaleSegment(const std::string& segment_name, bool force, std::string
   int fd = OpenRingFile(segment_name, O_RDWR, &kind);
   if (fd < 0) {
     int err = errno;
-    *why = !kind.empty() ? KindWords(kind) + ", not a framering ring: left alone" : "cannot open it: " + SystemMessage(err);
+    *why = !kind.empty() ? KindWords(kind) + ", not a framering ring: left alone"
+                         : "cannot open it: " + SystemMessage(err);
     return false;
   }
   struct stat st;

@@ -307,15 +307,17 @@ async function pipelineMain(argv: string[]): Promise<number> {
     pipelines.some((p) => !PIPELINES.includes(p))
   ) {
     process.stderr.write(
-      `bench: usage: npm run bench -- --pipeline [--seconds S (30)] [--cameras 1,2,4,8] [--pipelines ${PIPELINES.join(',')}] [--json FILE] [--plot FILE.png]\n`,
+      'bench: usage: npm run bench -- --pipeline [--seconds S (30)] [--cameras 1,2,4,8] ' +
+        `[--pipelines ${PIPELINES.join(',')}] [--json FILE] [--plot FILE.png]\n`,
     );
     return 2;
   }
   const log = (s: string) => process.stderr.write(s);
   log(
-    `bench: pipeline section, ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}, node ${process.version}, load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}\n`,
+    `bench: pipeline section, ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}, node ${process.version}, ` +
+      `load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}\n`,
   );
   await ensureBuild(log);
   const started = Date.now();
@@ -331,7 +333,8 @@ async function pipelineMain(argv: string[]): Promise<number> {
   });
   const goals = pipelineGoals(rows);
   process.stdout.write(
-    `\nPipeline (main3 shape): CPU of every process but ffmpeg over ${seconds} s, RSS at the end, frames handled per camera process / frames out of ffmpeg\n`,
+    `\nPipeline (main3 shape): CPU of every process but ffmpeg over ${seconds} s, RSS at the end, ` +
+      'frames handled per camera process / frames out of ffmpeg\n',
   );
   process.stdout.write(`${pipelineTable(rows)}\n\n${formatReport([], goals)}\n`);
   process.stdout.write(

@@ -502,7 +502,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const sources = process.argv[3] ? [process.argv[3] as 'synthetic' | 'h264'] : undefined;
   const rows = await benchIngest({ seconds, sources });
   console.log(
-    `ingest CPU per frame at 1920x1080 RGB24 30 fps, ${seconds} s windows (goals: framering <= 1.15 x floor, <= 0.5 x naive)`,
+    `ingest CPU per frame at 1920x1080 RGB24 30 fps, ${seconds} s windows ` +
+      '(goals: framering <= 1.15 x floor, <= 0.5 x naive)',
   );
   console.table(
     rows.map(

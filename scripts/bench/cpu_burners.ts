@@ -1,4 +1,7 @@
-/** `--burn N`: N busy processes beside the latency runs, so that the reader competes for a core as it does under load. */
+/**
+ * `--burn N`: N busy processes beside the latency runs, so that the reader competes for a core as it does under
+ * load.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { onTeardown } from './teardown.js';
 

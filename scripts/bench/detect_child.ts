@@ -25,7 +25,14 @@ for (let i = 0; i < runs; i++) {
 ms.sort((a, b) => a - b);
 const pct = (p: number) => Math.round(ms[Math.min(ms.length - 1, Math.ceil((p / 100) * ms.length) - 1)]! * 10) / 10;
 process.stdout.write(
-  `${JSON.stringify({ description: detector.description, loadMs: Math.round(loadMs), runs, p50_ms: pct(50), p99_ms: pct(99), objects })}\n`,
+  `${JSON.stringify({
+    description: detector.description,
+    loadMs: Math.round(loadMs),
+    runs,
+    p50_ms: pct(50),
+    p99_ms: pct(99),
+    objects,
+  })}\n`,
 );
 await detector.dispose();
 process.exit(0);

@@ -82,7 +82,8 @@ function panningVideo(photo: string, dir: string, seconds: number): string {
     '-i',
     join(ROOT, 'test', 'fixtures', 'photos', `${photo}.jpg`),
     '-filter_complex',
-    "[1:v]scale=640:360:force_original_aspect_ratio=decrease[p];[0:v][p]overlay=x='(W-w)/2+6*sin(2*PI*t)':y='(H-h)/2':shortest=1",
+    '[1:v]scale=640:360:force_original_aspect_ratio=decrease[p];' +
+      "[0:v][p]overlay=x='(W-w)/2+6*sin(2*PI*t)':y='(H-h)/2':shortest=1",
     '-t',
     String(seconds),
     '-c:v',

@@ -64,7 +64,9 @@ export function judge(rows: Row[]): GoalResult[] {
     const rounds = Array.isArray(r.p50_us_runs) ? `, medians of ${r.p50_us_runs.length} rounds` : '';
     goals.push({
       goal,
-      measured: `p50 ${r.p50_us.toFixed(1)} vs ${u.p50_us.toFixed(1)} us (${(r.p50_us / u.p50_us).toFixed(2)} x), p99 ${r.p99_us.toFixed(1)} vs ${u.p99_us.toFixed(1)} us (${(r.p99_us / u.p99_us).toFixed(2)} x)${rounds}`,
+      measured:
+        `p50 ${r.p50_us.toFixed(1)} vs ${u.p50_us.toFixed(1)} us (${(r.p50_us / u.p50_us).toFixed(2)} x), ` +
+        `p99 ${r.p99_us.toFixed(1)} vs ${u.p99_us.toFixed(1)} us (${(r.p99_us / u.p99_us).toFixed(2)} x)${rounds}`,
       pass: r.p50_us <= u.p50_us && r.p99_us <= u.p99_us,
     });
   }
@@ -94,11 +96,16 @@ export function judge(rows: Row[]): GoalResult[] {
   for (const r of rows.filter((x) => x.section === 'ingest' && !x.error && x.path === 'framering')) {
     const src = String(r.source);
     const runs = Array.isArray(r.floor_ratio_runs)
-      ? ` (median of ${(r.floor_ratio_runs as number[]).length} rounds: ${(r.floor_ratio_runs as number[]).map((x) => x.toFixed(2)).join(', ')}; quartiles ${num(r.floor_ratio_p25)}-${num(r.floor_ratio_p75)})`
+      ? ` (median of ${(r.floor_ratio_runs as number[]).length} rounds: ` +
+        `${(r.floor_ratio_runs as number[]).map((x) => x.toFixed(2)).join(', ')}; ` +
+        `quartiles ${num(r.floor_ratio_p25)}-${num(r.floor_ratio_p75)})`
       : '';
     goals.push({
       goal: `ingest ${src}: framering pump CPU <= 1.15 x the C read() floor`,
-      measured: `${num(r.floor_ratio)} x: ${num(r.cpu_us_per_frame)} vs floor ${num(r.floor_us_per_frame)} us/frame${runs}; pump thread alone ${num(r.pump_thread_us_per_frame)} us/frame; against the floor into 8 rotating shared buffers (where the pump writes) ${num(r.ring_floor_ratio)} x`,
+      measured:
+        `${num(r.floor_ratio)} x: ${num(r.cpu_us_per_frame)} vs floor ${num(r.floor_us_per_frame)} us/frame${runs}; ` +
+        `pump thread alone ${num(r.pump_thread_us_per_frame)} us/frame; ` +
+        `against the floor into 8 rotating shared buffers (where the pump writes) ${num(r.ring_floor_ratio)} x`,
       pass: typeof r.floor_ratio === 'number' ? r.floor_ratio <= 1.15 : null,
     });
     const naive = rows.find((x) => x.section === 'ingest' && x.path === 'naive' && x.source === r.source && !x.error);

@@ -47,7 +47,8 @@ export class HopRecorder {
   }
 }
 
-type HopStamps = Float64Array; // [send, poll, drained, call, nextEntry, armed, sendReturned], ns (native/doorbell_hops.h)
+// [send, poll, drained, call, nextEntry, armed, sendReturned], ns (native/doorbell_hops.h)
+type HopStamps = Float64Array;
 const hopStamps = (addon.RingClient as unknown as { hopStamps(): HopStamps | null }).hopStamps;
 
 /**
@@ -59,7 +60,8 @@ export function doorbellHopProbe(recorder: HopRecorder): { entered(payload: Uint
   return {
     entered(payload: Uint8Array): void {
       const entryNs = Number(process.hrtime.bigint());
-      const sentNs = Number(new DataView(payload.buffer, payload.byteOffset, 8).getBigUint64(0, true)); // frame_marks.ts
+      // frame_marks.ts
+      const sentNs = Number(new DataView(payload.buffer, payload.byteOffset, 8).getBigUint64(0, true));
       const s = hopStamps();
       if (!s) return;
       const [send, poll, drained, call, nextEntry, armed] = s;
@@ -84,7 +86,10 @@ export function doorbellHopProbe(recorder: HopRecorder): { entered(payload: Uint
   };
 }
 
-/** In the writer's process, after a commit stamped at sinceNs: how long its sendto() took, µs; null when it rang nobody. */
+/**
+ * In the writer's process, after a commit stamped at sinceNs: how long its sendto() took, µs; null when it rang
+ * nobody.
+ */
 export function writerSendtoUs(sinceNs: number): number | null {
   const s = hopStamps();
   if (!s || s[0] < sinceNs || s[6] < s[0]) return null;

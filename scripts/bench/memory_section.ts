@@ -78,7 +78,8 @@ export async function runMemorySection(o: {
   const bareScript = join(scratch, 'bare.mjs');
   writeFileSync(
     bareScript,
-    `await import(${JSON.stringify(pathToFileURL(indexJs).href)});\nprocess.send('ready');\nprocess.on('disconnect', () => process.exit(0));\n`,
+    `await import(${JSON.stringify(pathToFileURL(indexJs).href)});\nprocess.send('ready');\n` +
+      "process.on('disconnect', () => process.exit(0));\n",
   );
   const bare = fork(bareScript, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const driver = fork(driverJs ?? driverTs, [String(cameras), '1920', '1080', '5'], {
@@ -140,12 +141,18 @@ export async function runMemorySection(o: {
     const goals: GoalResult[] = [
       {
         goal: 'memory: analysis process (no analysis) RSS <= 1.5 x bare node importing framering',
-        measured: `${(worst / bareRss).toFixed(2)} x (worst ${worst.toFixed(1)} MB vs bare ${bareRss.toFixed(1)} MB; private (RssAnon) ${worstAnon.toFixed(1)} vs ${(rows[0]!.rss_anon_mb as number).toFixed(1)} MB)`,
+        measured:
+          `${(worst / bareRss).toFixed(2)} x (worst ${worst.toFixed(1)} MB vs bare ${bareRss.toFixed(1)} MB; ` +
+          `private (RssAnon) ${worstAnon.toFixed(1)} vs ${(rows[0]!.rss_anon_mb as number).toFixed(1)} MB)`,
         pass: worst / bareRss <= 1.5,
       },
       {
         goal: 'memory: each process maps each ring once (/proc/<pid>/smaps)',
-        measured: `analysis processes: ${analysis.map((r) => Object.values(r.ring_mappings as Record<string, number>).join('+') || '0').join(', ')} mapping(s) of their ring; main: ${Object.keys(mainMaps).length} rings, ${Object.values(mainMaps).join('+')} mapping(s)`,
+        measured:
+          `analysis processes: ${analysis
+            .map((r) => Object.values(r.ring_mappings as Record<string, number>).join('+') || '0')
+            .join(', ')} mapping(s) of their ring; ` +
+          `main: ${Object.keys(mainMaps).length} rings, ${Object.values(mainMaps).join('+')} mapping(s)`,
         pass: mapsOk && Object.keys(mainMaps).length === cameras && Object.values(mainMaps).every((n) => n === 1),
       },
     ];
@@ -194,7 +201,9 @@ export function formatMemory(r: MemoryResult): string {
       .join('  ')
       .trimEnd();
   return [
-    `Memory, 4 cameras at 1080p (main2 shape, no analysis), load ${r.load}: /dev/shm ${(r.shmBytes / 1048576).toFixed(1)} MiB in ring files (${(r.shmAllocated / 1048576).toFixed(1)} MiB allocated)`,
+    `Memory, 4 cameras at 1080p (main2 shape, no analysis), load ${r.load}: ` +
+      `/dev/shm ${(r.shmBytes / 1048576).toFixed(1)} MiB in ring files ` +
+      `(${(r.shmAllocated / 1048576).toFixed(1)} MiB allocated)`,
     fmt(header),
     widths.map((w) => '-'.repeat(w)).join('  '),
     ...lines.map(fmt),

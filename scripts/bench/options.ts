@@ -24,7 +24,9 @@ export interface BenchOptions {
 export const SECTIONS = ['throughput', 'readers', 'latency', 'ingest', 'detect'] as const;
 export type Section = (typeof SECTIONS)[number];
 
-export const USAGE = `usage: npm run bench -- [--seconds S] [--latency-seconds S] [--rate FPS] [--rounds N] [--json FILE] [--no-ingest] [--detect] [--only SECTION,...]
+export const USAGE =
+  'usage: npm run bench -- [--seconds S] [--latency-seconds S] [--rate FPS] [--rounds N] [--json FILE] ' +
+  `[--no-ingest] [--detect] [--only SECTION,...]
 
   --seconds S           length of each throughput run after a short warm-up (default 3)
   --latency-seconds S   length of each paced latency run (default 2)
@@ -39,7 +41,8 @@ export const USAGE = `usage: npm run bench -- [--seconds S] [--latency-seconds S
                         re-arm; Unix socket: write, data callback), with FRAMERING_HOPS=1
   --burn N              N busy processes beside the latency runs (latency under load; default 0)
   --only LIST           comma-separated subset of: ${SECTIONS.join(', ')}
-  --watch               only the MJPEG watching section: service CPU with 0, 1, 10, 30 viewers (--seconds per step, default 10)
+  --watch               only the MJPEG watching section: service CPU with 0, 1, 10, 30 viewers ` +
+  `(--seconds per step, default 10)
   -h, --help            this text`;
 
 export class UsageError extends Error {}

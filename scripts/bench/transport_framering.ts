@@ -127,7 +127,10 @@ export interface FrameringThroughputOptions {
   policy: 'latest' | 'every';
   /** Lossless ring: the writer waits for `every` readers. */
   blocking: boolean;
-  /** 'write' copies a 1080p frame into the slot (as from a JS buffer); 'lend' fills only the marks (as the native pump fills slots itself). */
+  /**
+   * 'write' copies a 1080p frame into the slot (as from a JS buffer); 'lend' fills only the marks (as the native pump
+   * fills slots itself).
+   */
   fill: 'write' | 'lend';
 }
 

@@ -138,19 +138,23 @@ export function formatWatch(rows: WatchRow[]): string {
   const one = rows.find((r) => r.viewers === 1);
   const idle = rows.find((r) => r.viewers === 0);
   const lines = [
-    '| MJPEG 640×360 at 5 fps | framering serve CPU % (serve process + encoder) | of which encoder | fps per viewer | × one viewer |',
+    '| MJPEG 640×360 at 5 fps | framering serve CPU % (serve process + encoder) | of which encoder | ' +
+      'fps per viewer | × one viewer |',
     '|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows)
     lines.push(
-      `| ${r.viewers} viewers | ${r.cpu_percent.toFixed(1)} | ${r.encoder_cpu_percent.toFixed(1)} | ${r.fps_per_viewer.toFixed(1)} | ${one && one.cpu_percent > 0 ? (r.cpu_percent / one.cpu_percent).toFixed(2) : '–'} |`,
+      `| ${r.viewers} viewers | ${r.cpu_percent.toFixed(1)} | ${r.encoder_cpu_percent.toFixed(1)} | ` +
+        `${r.fps_per_viewer.toFixed(1)} | ` +
+        `${one && one.cpu_percent > 0 ? (r.cpu_percent / one.cpu_percent).toFixed(2) : '–'} |`,
     );
   const thirty = rows.find((r) => r.viewers === 30);
   if (one && thirty) {
     const ratio = thirty.cpu_percent / one.cpu_percent;
     lines.push(
       '',
-      `goal: 30 viewers < 1.5 × one viewer's CPU: ${ratio.toFixed(2)} × — ${ratio < 1.5 ? 'met' : 'MISSED'}${idle ? ` (idle service with the camera: ${idle.cpu_percent.toFixed(1)} %)` : ''}`,
+      `goal: 30 viewers < 1.5 × one viewer's CPU: ${ratio.toFixed(2)} × — ${ratio < 1.5 ? 'met' : 'MISSED'}` +
+        `${idle ? ` (idle service with the camera: ${idle.cpu_percent.toFixed(1)} %)` : ''}`,
     );
   }
   return lines.join('\n');

@@ -12,7 +12,8 @@ export async function ensureBuild(log: (line: string) => void): Promise<boolean>
   const probe = fileURLToPath(import.meta.url);
   if (compiledCounterpart(probe)) return true;
   log(
-    'bench: dist/ is missing or older than the sources; building it (tsc -p tsconfig.json) so that no process runs through tsx ...\n',
+    'bench: dist/ is missing or older than the sources; building it (tsc -p tsconfig.json) ' +
+      'so that no process runs through tsx ...\n',
   );
   const root = fileURLToPath(new URL('../../../', import.meta.url));
   await promisify(execFile)(

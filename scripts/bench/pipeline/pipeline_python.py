@@ -9,9 +9,10 @@
 As Frigate does it: frames live in shared memory, queues carry names/indexes. The capture reads ffmpeg's stdout the
 way Frigate's capture_frames does (frigate/video.py: ffmpeg started with bufsize=frame_size*10, then
 `frame_buffer[:] = ffmpeg_process.stdout.read(frame_size)`: a bytes object per frame, copied into the slot), or, with
-FRAMERING_BENCH_PY_CAPTURE=readinto, the best a Python user can do: readinto() straight into the slot (no extra copy). Same work per frame as scripts/bench/pipeline/workload.ts (a byte every
-4 KiB summed; every 2nd frame forwarded). Talks to the bench on stdin/stdout: prints "ready" once frames flow, answers
-"sample" with one JSON line of counts, exits on "stop" or EOF.
+FRAMERING_BENCH_PY_CAPTURE=readinto, the best a Python user can do: readinto() straight into the slot (no extra copy).
+Same work per frame as scripts/bench/pipeline/workload.ts (a byte every 4 KiB summed; every 2nd frame forwarded). Talks
+to the bench on stdin/stdout: prints "ready" once frames flow, answers "sample" with one JSON line of counts, exits on
+"stop" or EOF.
 
     pipeline_python.py CAMERAS WIDTH HEIGHT FFMPEG ARG...   (ffmpeg's arguments, writing rawvideo to pipe:1)
 """
@@ -102,8 +103,12 @@ def main():
     master_q = ctx.Queue()
     counts = ctx.Array("q", cameras * 3, lock=False)
     master_count = ctx.Value("q", 0, lock=False)
-    procs = [ctx.Process(target=master, args=([f.name for f in fwds], frame_bytes, master_q, reply_qs, master_count), daemon=True)]
-    procs += [ctx.Process(target=worker, args=(i, rings[i].name, fwds[i].name, frame_bytes, frames_qs[i], master_q, reply_qs[i], counts), daemon=True)
+    procs = [ctx.Process(target=master, args=([f.name for f in fwds], frame_bytes, master_q, reply_qs, master_count),
+                         daemon=True)]
+    procs += [ctx.Process(target=worker,
+                          args=(i, rings[i].name, fwds[i].name, frame_bytes, frames_qs[i], master_q, reply_qs[i],
+                                counts),
+                          daemon=True)
               for i in range(cameras)]
     for p in procs:
         p.start()
@@ -151,8 +156,8 @@ def main():
         cmd = line.strip()
         if cmd == "sample":
             c = list(counts)
-            print(json.dumps({"decoded": sum(decoded), "handled": sum(c[0::3]), "forwarded": sum(c[1::3]), "replies": sum(c[2::3]),
-                              "masterHandled": master_count.value}), flush=True)
+            print(json.dumps({"decoded": sum(decoded), "handled": sum(c[0::3]), "forwarded": sum(c[1::3]),
+                              "replies": sum(c[2::3]), "masterHandled": master_count.value}), flush=True)
         elif cmd == "stop":
             break
     stopping.set()

@@ -27,7 +27,9 @@ export function pipelineTable(rows: Row[]): string {
     const per = [...byRole]
       .map(
         ([role, v]) =>
-          `${role} ${v.length > 1 ? `${v.length}x ${Math.min(...v).toFixed(0)}-${Math.max(...v).toFixed(0)}` : v[0]!.toFixed(0)}`,
+          `${role} ${
+            v.length > 1 ? `${v.length}x ${Math.min(...v).toFixed(0)}-${Math.max(...v).toFixed(0)}` : v[0]!.toFixed(0)
+          }`,
       )
       .join(', ');
     return [
@@ -65,7 +67,13 @@ export function pipelineGoals(rows: Row[]): GoalResult[] {
     ] as const) {
       const base = get(alt, n);
       if (alt === 'python-readinto' && !base) continue;
-      const goal = `pipeline ${n} cam: framering CPU <= ${factor} x ${alt === 'naive' ? 'naive Node' : alt === 'python' ? "Python, Frigate's capture" : 'Python, readinto (stricter, not the target)'}`;
+      const goal = `pipeline ${n} cam: framering CPU <= ${factor} x ${
+        alt === 'naive'
+          ? 'naive Node'
+          : alt === 'python'
+            ? "Python, Frigate's capture"
+            : 'Python, readinto (stricter, not the target)'
+      }`;
       if (!fr || !base) goals.push({ goal, measured: 'not measured', pass: null });
       else {
         const ratio = (fr.cpu_s as number) / (base.cpu_s as number);
@@ -85,7 +93,9 @@ export function pipelineGoals(rows: Row[]): GoalResult[] {
       const keepsUp = (fr.frames_per_s as number) >= 0.95 * (fr.decoded_per_s_expected as number);
       goals.push({
         goal: `pipeline ${n} cam: framering delivers >= 99% of decoded frames`,
-        measured: `${num((fr.delivered_ratio as number) * 100, 2)}% (decoded ${num(fr.frames_per_s, 1)}/s of ${fr.decoded_per_s_expected}${keepsUp ? '' : ': ffmpeg did not keep up'})`,
+        measured:
+          `${num((fr.delivered_ratio as number) * 100, 2)}% (decoded ${num(fr.frames_per_s, 1)}/s ` +
+          `of ${fr.decoded_per_s_expected}${keepsUp ? '' : ': ffmpeg did not keep up'})`,
         pass: keepsUp ? (fr.delivered_ratio as number) >= 0.99 : null,
       });
     }
@@ -122,7 +132,8 @@ export function pipelineSvg(rows: Row[], title: string): string {
   const y = (v: number) => H - B - ((H - T - B) * v) / maxY;
   const step = maxY > 2 ? 0.5 : maxY > 1 ? 0.25 : maxY > 0.4 ? 0.1 : 0.05;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans, Arial, sans-serif" font-size="13">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" ` +
+      'font-family="DejaVu Sans, Arial, sans-serif" font-size="13">',
     `<title>${escapeXml(title)}</title>`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${L}" y="28" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
@@ -138,7 +149,8 @@ export function pipelineSvg(rows: Row[], title: string): string {
     `<line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" stroke="black"/>`,
     `<line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="black"/>`,
     `<text x="${(L + W - R) / 2}" y="${H - 15}" text-anchor="middle">cameras (720p, 10 fps, H.264)</text>`,
-    `<text transform="translate(18 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">CPU, cores (all but ffmpeg)</text>`,
+    `<text transform="translate(18 ${(T + H - B) / 2}) rotate(-90)" ` +
+      'text-anchor="middle">CPU, cores (all but ffmpeg)</text>',
   );
   let legendY = T + 10;
   for (const kind of Object.keys(COLOURS)) {
@@ -146,14 +158,16 @@ export function pipelineSvg(rows: Row[], title: string): string {
     if (!pts.length) continue;
     const colour = COLOURS[kind]!;
     parts.push(
-      `<polyline fill="none" stroke="${colour}" stroke-width="2.5" points="${pts.map((r) => `${x(r.cameras as number)},${y(r.cpu_share_of_core as number)}`).join(' ')}"/>`,
+      `<polyline fill="none" stroke="${colour}" stroke-width="2.5" ` +
+        `points="${pts.map((r) => `${x(r.cameras as number)},${y(r.cpu_share_of_core as number)}`).join(' ')}"/>`,
     );
     for (const r of pts)
       parts.push(
         `<circle cx="${x(r.cameras as number)}" cy="${y(r.cpu_share_of_core as number)}" r="4" fill="${colour}"/>`,
       );
     parts.push(
-      `<line x1="${W - R + 15}" x2="${W - R + 40}" y1="${legendY}" y2="${legendY}" stroke="${colour}" stroke-width="2.5"/>`,
+      `<line x1="${W - R + 15}" x2="${W - R + 40}" y1="${legendY}" y2="${legendY}" ` +
+        `stroke="${colour}" stroke-width="2.5"/>`,
       `<text x="${W - R + 46}" y="${legendY + 4}">${escapeXml(LABELS[kind]!)}</text>`,
     );
     legendY += 22;
