@@ -50,39 +50,45 @@ async function expectCode(p: Promise<unknown>, code: string): Promise<DetectorEr
 }
 
 describe('ObjectDetector (CenterNet, tfjs-wasm)', () => {
-  it('finds the astronaut (person ≥ 0.5), the motorcycle and the cup, inside the frame and around the subject', async () => {
-    expect(detector.description).toMatch(/^centernet on tfjs-wasm .*input 512x512$/);
-    for (const [name, expected] of Object.entries(HAND_BOXES)) {
-      const photo = await loadPhoto(name);
-      const { objects, inferenceMs } = await detector.detect(photo.pixels, photo.width, photo.height);
-      const best = objects.find((o) => o.label === expected.label);
-      expect(best, `${name}: ${JSON.stringify(objects)}`).toBeDefined();
-      if (name === 'astronaut') expect(best!.score).toBeGreaterThanOrEqual(0.5);
-      else expect(best!.score).toBeGreaterThanOrEqual(0.3);
-      // Best first, and every box inside the frame.
-      expect(objects[0]!.score).toBeGreaterThanOrEqual(best!.score);
-      for (const o of objects) {
-        expect(o.box.x).toBeGreaterThanOrEqual(0);
-        expect(o.box.y).toBeGreaterThanOrEqual(0);
-        expect(o.box.x + o.box.width).toBeLessThanOrEqual(photo.width);
-        expect(o.box.y + o.box.height).toBeLessThanOrEqual(photo.height);
-        expect(COCO_LABELS[o.classId]).toBe(o.label);
+  it(
+    'finds the astronaut (person ≥ 0.5), the motorcycle ' + 'and the cup, inside the frame and around the subject',
+    async () => {
+      expect(detector.description).toMatch(/^centernet on tfjs-wasm .*input 512x512$/);
+      for (const [name, expected] of Object.entries(HAND_BOXES)) {
+        const photo = await loadPhoto(name);
+        const { objects, inferenceMs } = await detector.detect(photo.pixels, photo.width, photo.height);
+        const best = objects.find((o) => o.label === expected.label);
+        expect(best, `${name}: ${JSON.stringify(objects)}`).toBeDefined();
+        if (name === 'astronaut') expect(best!.score).toBeGreaterThanOrEqual(0.5);
+        else expect(best!.score).toBeGreaterThanOrEqual(0.3);
+        // Best first, and every box inside the frame.
+        expect(objects[0]!.score).toBeGreaterThanOrEqual(best!.score);
+        for (const o of objects) {
+          expect(o.box.x).toBeGreaterThanOrEqual(0);
+          expect(o.box.y).toBeGreaterThanOrEqual(0);
+          expect(o.box.x + o.box.width).toBeLessThanOrEqual(photo.width);
+          expect(o.box.y + o.box.height).toBeLessThanOrEqual(photo.height);
+          expect(COCO_LABELS[o.classId]).toBe(o.label);
+        }
+        expect(iou(best!.box, expected.box)).toBeGreaterThanOrEqual(0.5);
+        expect(inferenceMs).toBeGreaterThan(0);
       }
-      expect(iou(best!.box, expected.box)).toBeGreaterThanOrEqual(0.5);
-      expect(inferenceMs).toBeGreaterThan(0);
-    }
-  });
+    },
+  );
 
-  it('maps boxes back to the frame whatever its size and shape (a wide 640x360 camera frame of the motorcycle)', async () => {
-    const expected = HAND_BOXES.motorcycle;
-    const photo = await loadPhoto('motorcycle', { width: 640, height: 360 });
-    const { objects } = await detector.detect(photo.pixels, photo.width, photo.height);
-    const moto = objects.find((o) => o.label === 'motorcycle');
-    expect(moto, JSON.stringify(objects)).toBeDefined();
-    expect(iou(moto!.box, scaleBox(expected.box, expected.size, { width: 640, height: 360 }))).toBeGreaterThanOrEqual(
-      0.5,
-    );
-  });
+  it(
+    'maps boxes back to the frame whatever its size and ' + 'shape (a wide 640x360 camera frame of the motorcycle)',
+    async () => {
+      const expected = HAND_BOXES.motorcycle;
+      const photo = await loadPhoto('motorcycle', { width: 640, height: 360 });
+      const { objects } = await detector.detect(photo.pixels, photo.width, photo.height);
+      const moto = objects.find((o) => o.label === 'motorcycle');
+      expect(moto, JSON.stringify(objects)).toBeDefined();
+      expect(iou(moto!.box, scaleBox(expected.box, expected.size, { width: 640, height: 360 }))).toBeGreaterThanOrEqual(
+        0.5,
+      );
+    },
+  );
 
   it('a flat grey frame has no person in it', async () => {
     const grey = new Uint8Array(640 * 360 * 3).fill(128);

@@ -28,37 +28,40 @@ afterEach(() => {
 });
 
 describe('framering-cleanup', () => {
-  it('lists rings with owner and state, removes dead owners’ rings only, and live ones only with --all --yes', async () => {
-    const live = new FrameRingServer({ name: `t-clean-live-${process.pid}`, width: 16, height: 16 });
-    open.push(live);
-    const deadName = `t-clean-dead-${process.pid}`;
-    const writer = forkScript(WRITER, [deadName, '16', '16', '0']);
-    const { pid } = await nextMessage<{ pid: number }>(writer, (m) => (m as { ready?: boolean }).ready === true);
-    writer.kill('SIGKILL');
-    await exited(writer);
+  it(
+    'lists rings with owner and state, removes dead ' + 'owners’ rings only, and live ones only with --all --yes',
+    async () => {
+      const live = new FrameRingServer({ name: `t-clean-live-${process.pid}`, width: 16, height: 16 });
+      open.push(live);
+      const deadName = `t-clean-dead-${process.pid}`;
+      const writer = forkScript(WRITER, [deadName, '16', '16', '0']);
+      const { pid } = await nextMessage<{ pid: number }>(writer, (m) => (m as { ready?: boolean }).ready === true);
+      writer.kill('SIGKILL');
+      await exited(writer);
 
-    const dry = await cleanup('--dry-run');
-    expect(dry.code).toBe(0);
-    expect(dry.out).toMatch(new RegExp(`remove\\s+framering-${deadName}\\s.*owner pid ${pid} dead`));
-    expect(dry.out).toMatch(
-      new RegExp(`keep\\s+framering-${live.name}\\s.*16x16 rgb24 x8, owner pid ${process.pid} alive`),
-    );
-    expect(existsSync(shmPath(deadName))).toBe(true);
+      const dry = await cleanup('--dry-run');
+      expect(dry.code).toBe(0);
+      expect(dry.out).toMatch(new RegExp(`remove\\s+framering-${deadName}\\s.*owner pid ${pid} dead`));
+      expect(dry.out).toMatch(
+        new RegExp(`keep\\s+framering-${live.name}\\s.*16x16 rgb24 x8, owner pid ${process.pid} alive`),
+      );
+      expect(existsSync(shmPath(deadName))).toBe(true);
 
-    const normal = await cleanup();
-    expect(normal.code).toBe(0);
-    expect(existsSync(shmPath(deadName))).toBe(false);
-    expect(existsSync(shmPath(live.name))).toBe(true);
+      const normal = await cleanup();
+      expect(normal.code).toBe(0);
+      expect(existsSync(shmPath(deadName))).toBe(false);
+      expect(existsSync(shmPath(live.name))).toBe(true);
 
-    const refused = await cleanup('--all', 't-clean-*'); // no terminal to confirm on: refuses
-    expect(refused.code).toBe(1);
-    expect(refused.out).toMatch(/not removing live rings/);
-    expect(existsSync(shmPath(live.name))).toBe(true);
+      const refused = await cleanup('--all', 't-clean-*'); // no terminal to confirm on: refuses
+      expect(refused.code).toBe(1);
+      expect(refused.out).toMatch(/not removing live rings/);
+      expect(existsSync(shmPath(live.name))).toBe(true);
 
-    const forced = await cleanup('--all', '--yes', `t-clean-live-${process.pid}`);
-    expect(forced.code).toBe(0);
-    expect(existsSync(shmPath(live.name))).toBe(false);
-  });
+      const forced = await cleanup('--all', '--yes', `t-clean-live-${process.pid}`);
+      expect(forced.code).toBe(0);
+      expect(existsSync(shmPath(live.name))).toBe(false);
+    },
+  );
 
   it('rejects unknown options with usage', async () => {
     const r = await cleanup('--everything');

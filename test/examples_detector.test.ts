@@ -31,53 +31,57 @@ function rssKiB(pid: number): number {
 }
 
 describe('main3 with the CenterNet detector', { timeout: 150_000 }, () => {
-  it('finds the person on the astronaut camera and the motorcycle on the other, around the subject, labelled on snapshots', async () => {
-    const out = join(base, 'main3');
-    const run = await runExample(
-      'main3',
-      [astronaut, motorcycle, '--duration', '12', '--out', out, '--json', '--snapshot-interval', '1'],
-      { timeoutMs: 120_000 },
-    );
-    const json = expectCleanRun(run);
-    const master = processNamed(json, 'master') as ReturnType<typeof processNamed> & {
-      objects: Record<string, number>;
-      detector: { model: string; inference: Record<string, { p50: number; p99: number; count: number }> };
-    };
-    expect(master.detector.model).toBe('centernet');
-    expect(master.detector.inference.centernet!.count).toBeGreaterThan(5);
-    expect(master.objects.person).toBeGreaterThan(0);
-    expect(master.objects.motorcycle).toBeGreaterThan(0);
-    type Client = {
-      objects: Record<string, number>;
-      bestObjects: Record<string, { score: number; box: { x: number; y: number; width: number; height: number } }>;
-      replyLatencyMs: { p50: number; p99: number };
-      misrouted: number;
-      snapshots: number;
-    };
-    const cam0 = processNamed(json, 'client-cam0') as unknown as Client;
-    const cam1 = processNamed(json, 'client-cam1') as unknown as Client;
-    for (const [client, label, photo] of [
-      [cam0, 'person', 'astronaut'],
-      [cam1, 'motorcycle', 'motorcycle'],
-    ] as const) {
-      expect(client.misrouted).toBe(0);
-      const best = client.bestObjects[label];
-      expect(best, `${label}: ${JSON.stringify(client.bestObjects)}`).toBeDefined();
-      expect(best!.score).toBeGreaterThanOrEqual(label === 'person' ? 0.5 : 0.3);
-      expect(best!.box.x).toBeGreaterThanOrEqual(0);
-      expect(best!.box.x + best!.box.width).toBeLessThanOrEqual(VIDEO_W);
-      expect(best!.box.y + best!.box.height).toBeLessThanOrEqual(VIDEO_H);
-      expect(iou(best!.box, boxInVideo(photo))).toBeGreaterThanOrEqual(0.5);
-      expect(client.replyLatencyMs.p50).toBeGreaterThan(0);
-      expect(client.snapshots).toBeGreaterThan(0);
-    }
-    // Neither camera shows the other's subject.
-    expect(cam0.objects.motorcycle ?? 0).toBe(0);
-    expect(cam1.objects.person ?? 0).toBeLessThan(cam1.objects.motorcycle!);
-    const files = readdirSync(out);
-    expect(files.some((f) => f.startsWith('cam0-') && f.includes('person'))).toBe(true);
-    expect(files.some((f) => f.startsWith('cam1-') && f.includes('motorcycle'))).toBe(true);
-  });
+  it(
+    'finds the person on the astronaut camera and the motorcycle ' +
+      'on the other, around the subject, labelled on snapshots',
+    async () => {
+      const out = join(base, 'main3');
+      const run = await runExample(
+        'main3',
+        [astronaut, motorcycle, '--duration', '12', '--out', out, '--json', '--snapshot-interval', '1'],
+        { timeoutMs: 120_000 },
+      );
+      const json = expectCleanRun(run);
+      const master = processNamed(json, 'master') as ReturnType<typeof processNamed> & {
+        objects: Record<string, number>;
+        detector: { model: string; inference: Record<string, { p50: number; p99: number; count: number }> };
+      };
+      expect(master.detector.model).toBe('centernet');
+      expect(master.detector.inference.centernet!.count).toBeGreaterThan(5);
+      expect(master.objects.person).toBeGreaterThan(0);
+      expect(master.objects.motorcycle).toBeGreaterThan(0);
+      type Client = {
+        objects: Record<string, number>;
+        bestObjects: Record<string, { score: number; box: { x: number; y: number; width: number; height: number } }>;
+        replyLatencyMs: { p50: number; p99: number };
+        misrouted: number;
+        snapshots: number;
+      };
+      const cam0 = processNamed(json, 'client-cam0') as unknown as Client;
+      const cam1 = processNamed(json, 'client-cam1') as unknown as Client;
+      for (const [client, label, photo] of [
+        [cam0, 'person', 'astronaut'],
+        [cam1, 'motorcycle', 'motorcycle'],
+      ] as const) {
+        expect(client.misrouted).toBe(0);
+        const best = client.bestObjects[label];
+        expect(best, `${label}: ${JSON.stringify(client.bestObjects)}`).toBeDefined();
+        expect(best!.score).toBeGreaterThanOrEqual(label === 'person' ? 0.5 : 0.3);
+        expect(best!.box.x).toBeGreaterThanOrEqual(0);
+        expect(best!.box.x + best!.box.width).toBeLessThanOrEqual(VIDEO_W);
+        expect(best!.box.y + best!.box.height).toBeLessThanOrEqual(VIDEO_H);
+        expect(iou(best!.box, boxInVideo(photo))).toBeGreaterThanOrEqual(0.5);
+        expect(client.replyLatencyMs.p50).toBeGreaterThan(0);
+        expect(client.snapshots).toBeGreaterThan(0);
+      }
+      // Neither camera shows the other's subject.
+      expect(cam0.objects.motorcycle ?? 0).toBe(0);
+      expect(cam1.objects.person ?? 0).toBeLessThan(cam1.objects.motorcycle!);
+      const files = readdirSync(out);
+      expect(files.some((f) => f.startsWith('cam0-') && f.includes('person'))).toBe(true);
+      expect(files.some((f) => f.startsWith('cam1-') && f.includes('motorcycle'))).toBe(true);
+    },
+  );
 });
 
 describe('the detector master under overload', { timeout: 150_000 }, () => {

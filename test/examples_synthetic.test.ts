@@ -105,74 +105,80 @@ describe('examples on synthetic cameras', { timeout: 120_000 }, () => {
     },
   );
 
-  it('main3 stops cleanly on Ctrl-C to its whole process group: ffmpeg waits for the orderly stop, no restart', async () => {
-    const out = join(base, 'signal-group');
-    const run = await runExample(
-      'main3',
-      ['--detector', 'blobs', '--width', String(W), '--height', String(H), '--fps', '10', '--out', out, '--json'],
-      {
-        signalAfterMs: { signal: 'SIGINT', ms: 8000, toGroup: true },
-      },
-    );
-    expect(run.signal).toBeNull();
-    const json = expectCleanRun(run);
-    expect(run.stderr).toContain('stopping (Ctrl-C)');
-    for (const c of json.cameras) {
-      expect(c.restarts, `${c.name} restarts`).toBe(0);
-      expect(c.lastError, `${c.name} last error`).toBeUndefined();
-    }
-    expect(json.processes).toHaveLength(3);
-    for (const p of json.processes) expect(p.exited, `${p.name}`).toBeUndefined();
-  });
+  it(
+    'main3 stops cleanly on Ctrl-C to its whole process ' + 'group: ffmpeg waits for the orderly stop, no restart',
+    async () => {
+      const out = join(base, 'signal-group');
+      const run = await runExample(
+        'main3',
+        ['--detector', 'blobs', '--width', String(W), '--height', String(H), '--fps', '10', '--out', out, '--json'],
+        {
+          signalAfterMs: { signal: 'SIGINT', ms: 8000, toGroup: true },
+        },
+      );
+      expect(run.signal).toBeNull();
+      const json = expectCleanRun(run);
+      expect(run.stderr).toContain('stopping (Ctrl-C)');
+      for (const c of json.cameras) {
+        expect(c.restarts, `${c.name} restarts`).toBe(0);
+        expect(c.lastError, `${c.name} last error`).toBeUndefined();
+      }
+      expect(json.processes).toHaveLength(3);
+      for (const p of json.processes) expect(p.exited, `${p.name}`).toBeUndefined();
+    },
+  );
 });
 
 describe('a process that dies', { timeout: 120_000 }, () => {
-  it('main3 with a client killed by SIGKILL: the example stops, reports it (exit 1), and removes its rings', async () => {
-    const out = join(base, 'crash');
-    let killed = 0;
-    const run: ExampleRun = await runExample(
-      'main3',
-      [
-        '--detector',
-        'blobs',
-        '--width',
-        String(W),
-        '--height',
-        String(H),
-        '--fps',
-        '10',
-        '--duration',
-        '30',
-        '--out',
-        out,
-        '--json',
-      ],
-      {
-        during: async (pid, stderr) => {
-          // Kill the client once the example runs and has polled its processes (their pids are then in the summary).
-          for (let i = 0; i < 120 && !killed; i++) {
-            await new Promise((r) => setTimeout(r, 500));
-            if (!/client-cam1 \d+ fr/.test(stderr())) continue;
-            killed = Number(
-              execFileSync('pgrep', ['-P', String(pid), '-f', '^framering:client-cam1$'], { encoding: 'utf8' })
-                .trim()
-                .split('\n')[0],
-            );
-            process.kill(killed, 'SIGKILL');
-          }
+  it(
+    'main3 with a client killed by SIGKILL: the example ' + 'stops, reports it (exit 1), and removes its rings',
+    async () => {
+      const out = join(base, 'crash');
+      let killed = 0;
+      const run: ExampleRun = await runExample(
+        'main3',
+        [
+          '--detector',
+          'blobs',
+          '--width',
+          String(W),
+          '--height',
+          String(H),
+          '--fps',
+          '10',
+          '--duration',
+          '30',
+          '--out',
+          out,
+          '--json',
+        ],
+        {
+          during: async (pid, stderr) => {
+            // Kill the client once the example runs and has polled its processes (their pids are then in the summary).
+            for (let i = 0; i < 120 && !killed; i++) {
+              await new Promise((r) => setTimeout(r, 500));
+              if (!/client-cam1 \d+ fr/.test(stderr())) continue;
+              killed = Number(
+                execFileSync('pgrep', ['-P', String(pid), '-f', '^framering:client-cam1$'], { encoding: 'utf8' })
+                  .trim()
+                  .split('\n')[0],
+              );
+              process.kill(killed, 'SIGKILL');
+            }
+          },
         },
-      },
-    );
-    expect(killed).toBeGreaterThan(0);
-    expect(run.code, run.stderr).toBe(1);
-    expect(run.stderr).toContain('process client-cam1 killed by SIGKILL; stopping');
-    // the rings the killed client could not close were removed by the process layer, which says so
-    expect(run.stderr).toMatch(/removed the rings client-cam1 left: \S+/);
-    const json = run.json!;
-    const client = json.processes.find((p) => p.name === 'client-cam1')!;
-    expect(client.exited).toBe('killed by SIGKILL');
-    expect(client.pid).toBe(killed);
-    expect(json.processes.find((p) => p.name === 'client-cam0')!.exited).toBeUndefined();
-    expect(segmentsOf(run)).toEqual([]);
-  });
+      );
+      expect(killed).toBeGreaterThan(0);
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toContain('process client-cam1 killed by SIGKILL; stopping');
+      // the rings the killed client could not close were removed by the process layer, which says so
+      expect(run.stderr).toMatch(/removed the rings client-cam1 left: \S+/);
+      const json = run.json!;
+      const client = json.processes.find((p) => p.name === 'client-cam1')!;
+      expect(client.exited).toBe('killed by SIGKILL');
+      expect(client.pid).toBe(killed);
+      expect(json.processes.find((p) => p.name === 'client-cam0')!.exited).toBeUndefined();
+      expect(segmentsOf(run)).toEqual([]);
+    },
+  );
 });

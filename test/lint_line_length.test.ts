@@ -32,12 +32,15 @@ function file(name: string, text: string): string {
 }
 
 describe('line length check', () => {
-  it('passes lines of 120 characters, counting code points (a line of 120 "é" or emoji is 120, not 240 or 480)', async () => {
-    const ok = file('ok.ts', `${'x'.repeat(120)}\n${'é'.repeat(120)}\r\n${'😀'.repeat(120)}\n`);
-    const r = await check(ok);
-    expect(r.stdout).toContain('no line over 120 characters');
-    expect(r.code).toBe(0);
-  });
+  it(
+    'passes lines of 120 characters, counting code points ' + '(a line of 120 "é" or emoji is 120, not 240 or 480)',
+    async () => {
+      const ok = file('ok.ts', `${'x'.repeat(120)}\n${'é'.repeat(120)}\r\n${'😀'.repeat(120)}\n`);
+      const r = await check(ok);
+      expect(r.stdout).toContain('no line over 120 characters');
+      expect(r.code).toBe(0);
+    },
+  );
 
   it('fails on a line of 121 characters and names each long line as path:line with its length', async () => {
     const ok = file('fine.cc', 'int x;\n');

@@ -202,20 +202,23 @@ describe('ClientProcess and MasterProcess', () => {
     await expectRingsRemovedOnExit(c);
   });
 
-  it('the rings of a client killed with SIGKILL are gone from /dev/shm when its exit event fires, and listed', async () => {
-    const c = await client('killed9');
-    const [frame, data] = await Promise.all([c.backend.frameRingInfo(), c.backend.dataRingInfo()]);
-    expect(shmFiles(frame.name)).toHaveLength(1);
-    expect(shmFiles(data.name)).toHaveLength(1);
-    const seenAtExit = new Promise<{ info: ExitInfo; left: string[] }>((resolve) =>
-      c.once('exit', (info) => resolve({ info, left: shmFiles(c.name) })),
-    );
-    process.kill(c.pid!, 'SIGKILL');
-    const { info, left } = await seenAtExit;
-    expect(info).toMatchObject({ signal: 'SIGKILL', requested: false });
-    expect(left).toEqual([]);
-    expect([...info.removedRings].sort()).toEqual([frame.name, data.name].sort());
-  });
+  it(
+    'the rings of a client killed with SIGKILL are gone ' + 'from /dev/shm when its exit event fires, and listed',
+    async () => {
+      const c = await client('killed9');
+      const [frame, data] = await Promise.all([c.backend.frameRingInfo(), c.backend.dataRingInfo()]);
+      expect(shmFiles(frame.name)).toHaveLength(1);
+      expect(shmFiles(data.name)).toHaveLength(1);
+      const seenAtExit = new Promise<{ info: ExitInfo; left: string[] }>((resolve) =>
+        c.once('exit', (info) => resolve({ info, left: shmFiles(c.name) })),
+      );
+      process.kill(c.pid!, 'SIGKILL');
+      const { info, left } = await seenAtExit;
+      expect(info).toMatchObject({ signal: 'SIGKILL', requested: false });
+      expect(left).toEqual([]);
+      expect([...info.removedRings].sort()).toEqual([frame.name, data.name].sort());
+    },
+  );
 
   it('an orderly stop removes nothing on the frontend: the backend closed its own rings', async () => {
     const c = await client('orderly-client');

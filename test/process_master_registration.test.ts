@@ -85,27 +85,33 @@ describe('a client dying mid-registration', () => {
     await expectMasterStillServes(master);
   });
 
-  it('killed at random moments of registration: either registered (then reported gone) or CLIENT_GONE; never half', async () => {
-    const master = await started(new HashingMaster({ name: `${tag}-mc` }));
-    const outcomes: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      const client = await started(new ForwardingClient({ name: `${tag}-cc${i}`, forward }));
-      const gone = waitEvent(master, 'client-gone', (e: { client: string }) => e.client === client.name, 10_000).catch(
-        () => null,
-      );
-      const registration = master.registerClientProcess(client).then(
-        () => 'registered',
-        (e: { code?: string }) => e.code ?? 'no code',
-      );
-      await new Promise((r) => setTimeout(r, i * 4));
-      client.kill('SIGKILL');
-      const outcome = await registration;
-      outcomes.push(outcome);
-      expect(['registered', 'CLIENT_GONE']).toContain(outcome);
-      if (outcome === 'registered') expect(await gone).toMatchObject({ client: client.name });
-      await expectMasterClean(master, client);
-    }
-    console.log(`[registration] random kills: ${outcomes.join(', ')}`);
-    await expectMasterStillServes(master);
-  });
+  it(
+    'killed at random moments of registration: either ' + 'registered (then reported gone) or CLIENT_GONE; never half',
+    async () => {
+      const master = await started(new HashingMaster({ name: `${tag}-mc` }));
+      const outcomes: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const client = await started(new ForwardingClient({ name: `${tag}-cc${i}`, forward }));
+        const gone = waitEvent(
+          master,
+          'client-gone',
+          (e: { client: string }) => e.client === client.name,
+          10_000,
+        ).catch(() => null);
+        const registration = master.registerClientProcess(client).then(
+          () => 'registered',
+          (e: { code?: string }) => e.code ?? 'no code',
+        );
+        await new Promise((r) => setTimeout(r, i * 4));
+        client.kill('SIGKILL');
+        const outcome = await registration;
+        outcomes.push(outcome);
+        expect(['registered', 'CLIENT_GONE']).toContain(outcome);
+        if (outcome === 'registered') expect(await gone).toMatchObject({ client: client.name });
+        await expectMasterClean(master, client);
+      }
+      console.log(`[registration] random kills: ${outcomes.join(', ')}`);
+      await expectMasterStillServes(master);
+    },
+  );
 });

@@ -148,20 +148,23 @@ describe('MessageProcess lifecycle', () => {
     expect(p.state).toBe('exited');
   });
 
-  it('a start that overruns startTimeoutMs is killed and rejected; a failing postRun is reported by stop()', async () => {
-    const slow = track(new EchoProcess({ name: 'slowstart', slowPreRunMs: 60_000, startTimeoutMs: 500 }));
-    await expect(slow.start()).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining('500 ms') });
-    const info = slow.exitInfo ?? (await nextExit(slow));
-    expect(info.signal).toBe('SIGKILL');
+  it(
+    'a start that overruns startTimeoutMs is killed and ' + 'rejected; a failing postRun is reported by stop()',
+    async () => {
+      const slow = track(new EchoProcess({ name: 'slowstart', slowPreRunMs: 60_000, startTimeoutMs: 500 }));
+      await expect(slow.start()).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining('500 ms') });
+      const info = slow.exitInfo ?? (await nextExit(slow));
+      expect(info.signal).toBe('SIGKILL');
 
-    const p = track(new EchoProcess({ name: 'badpostrun', failInPostRun: true }));
-    await p.start();
-    await expect(p.stop()).resolves.toMatchObject({
-      code: 1,
-      requested: true,
-      error: { message: 'postRun could not flush' },
-    });
-  });
+      const p = track(new EchoProcess({ name: 'badpostrun', failInPostRun: true }));
+      await p.start();
+      await expect(p.stop()).resolves.toMatchObject({
+        code: 1,
+        requested: true,
+        error: { message: 'postRun could not flush' },
+      });
+    },
+  );
 
   it('a class that does not say where it lives, or a wrong export name, is a clear error', async () => {
     class Unlocated extends EchoProcess {}

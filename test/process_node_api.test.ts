@@ -60,19 +60,22 @@ describe('AbortSignal and timeouts on what waits', () => {
     expect(p.state).toBe('exited');
   });
 
-  it('start() with a signal that already fired rejects at once and forks nothing; start({ timeoutMs }) is TIMEOUT', async () => {
-    const p = track(new EchoProcess({ name: 'abort-early' }));
-    await expect(p.start({ signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORTED' });
-    expect(p.pid).toBeNull();
-    expect(p.state).toBe('new');
+  it(
+    'start() with a signal that already fired rejects at ' + 'once and forks nothing; start({ timeoutMs }) is TIMEOUT',
+    async () => {
+      const p = track(new EchoProcess({ name: 'abort-early' }));
+      await expect(p.start({ signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORTED' });
+      expect(p.pid).toBeNull();
+      expect(p.state).toBe('new');
 
-    const slow = track(new EchoProcess({ name: 'start-timeout', slowPreRunMs: 20_000 }));
-    await expect(slow.start({ timeoutMs: 1000 })).rejects.toMatchObject({
-      code: 'TIMEOUT',
-      message: expect.stringContaining('1000 ms'),
-    });
-    expect((await slow.waitStop(5000)).signal).toBe('SIGKILL');
-  });
+      const slow = track(new EchoProcess({ name: 'start-timeout', slowPreRunMs: 20_000 }));
+      await expect(slow.start({ timeoutMs: 1000 })).rejects.toMatchObject({
+        code: 'TIMEOUT',
+        message: expect.stringContaining('1000 ms'),
+      });
+      expect((await slow.waitStop(5000)).signal).toBe('SIGKILL');
+    },
+  );
 
   it('bad wait options are INVALID_ARGUMENT', async () => {
     const p = track(new EchoProcess({ name: 'bad-wait' }));
@@ -116,92 +119,102 @@ describe('AbortSignal and timeouts on what waits', () => {
     expect(b).toMatchObject({ status: 'fulfilled', value: { killed: false, code: 0 } });
   });
 
-  it('nextEvent() resolves with the next event, times out with TIMEOUT, aborts, and rejects when the process exits', async () => {
-    const p = track(new TickingProcess({ name: 'next-event' }));
-    await p.start();
-    const next = p.nextEvent('tick', { timeoutMs: 10_000 });
-    await p.backend.ticks(3);
-    expect(await next).toEqual([1]);
-    await expect(p.nextEvent('tick', { timeoutMs: 200 })).rejects.toMatchObject({
-      code: 'TIMEOUT',
-      message: expect.stringContaining("event 'tick'"),
-    });
-    const ac = new AbortController();
-    const aborted = p.nextEvent('tick', { signal: ac.signal }).catch((e: unknown) => e);
-    ac.abort();
-    expect(await aborted).toMatchObject({ code: 'ABORTED' });
-    // Nothing left behind by settled waits.
-    expect(p.listenerCount('tick')).toBe(0);
-    expect(p.listenerCount('exit')).toBe(0);
-    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+  it(
+    'nextEvent() resolves with the next event, times out ' + 'with TIMEOUT, aborts, and rejects when the process exits',
+    async () => {
+      const p = track(new TickingProcess({ name: 'next-event' }));
+      await p.start();
+      const next = p.nextEvent('tick', { timeoutMs: 10_000 });
+      await p.backend.ticks(3);
+      expect(await next).toEqual([1]);
+      await expect(p.nextEvent('tick', { timeoutMs: 200 })).rejects.toMatchObject({
+        code: 'TIMEOUT',
+        message: expect.stringContaining("event 'tick'"),
+      });
+      const ac = new AbortController();
+      const aborted = p.nextEvent('tick', { signal: ac.signal }).catch((e: unknown) => e);
+      ac.abort();
+      expect(await aborted).toMatchObject({ code: 'ABORTED' });
+      // Nothing left behind by settled waits.
+      expect(p.listenerCount('tick')).toBe(0);
+      expect(p.listenerCount('exit')).toBe(0);
+      expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
 
-    const crashing = p.nextEvent('tick');
-    await p.backend.crashLater(100);
-    await expect(crashing).rejects.toMatchObject({
-      code: 'BACKEND_EXITED',
-      message: expect.stringContaining('crashes on purpose'),
-    });
-    await expect(p.nextEvent('tick')).rejects.toMatchObject({ code: 'BACKEND_EXITED' });
-    // After the exit, the exit is the only event left: it comes at once.
-    const [info] = await p.nextEvent('exit', { timeoutMs: 1000 });
-    expect(info).toBe(p.exitInfo);
-  });
+      const crashing = p.nextEvent('tick');
+      await p.backend.crashLater(100);
+      await expect(crashing).rejects.toMatchObject({
+        code: 'BACKEND_EXITED',
+        message: expect.stringContaining('crashes on purpose'),
+      });
+      await expect(p.nextEvent('tick')).rejects.toMatchObject({ code: 'BACKEND_EXITED' });
+      // After the exit, the exit is the only event left: it comes at once.
+      const [info] = await p.nextEvent('exit', { timeoutMs: 1000 });
+      expect(info).toBe(p.exitInfo);
+    },
+  );
 });
 
 describe('registerClientProcess({ signal, timeoutMs })', () => {
-  it('an abort mid-registration rejects with ABORTED, undoes the master side, and the next registration works', async () => {
-    const forward = { width: 16, height: 8 };
-    const master = track(new HashingMaster({ name: 'abort-reg-master' }));
-    const stalling = track(new StallingClient({ name: 'abort-reg-client', forward, stallListenMs: 3000 }));
-    await Promise.all([master.start(), stalling.start()]);
-    const ac = new AbortController();
-    stalling.once('stalling', () => ac.abort(new Error('registration cancelled')));
-    const err = await master.registerClientProcess(stalling, { signal: ac.signal }).catch((e: unknown) => e);
-    expect(err).toMatchObject({
-      name: 'AbortError',
-      code: 'ABORTED',
-      message: expect.stringContaining('registration cancelled'),
-    });
-    expect(master.registeredClients()).toEqual([]);
-    expect(await master.backend.clients()).toEqual([]);
-    expect(shmFiles(`${master.name}-`)).toEqual([]);
+  it(
+    'an abort mid-registration rejects with ABORTED, ' + 'undoes the master side, and the next registration works',
+    async () => {
+      const forward = { width: 16, height: 8 };
+      const master = track(new HashingMaster({ name: 'abort-reg-master' }));
+      const stalling = track(new StallingClient({ name: 'abort-reg-client', forward, stallListenMs: 3000 }));
+      await Promise.all([master.start(), stalling.start()]);
+      const ac = new AbortController();
+      stalling.once('stalling', () => ac.abort(new Error('registration cancelled')));
+      const err = await master.registerClientProcess(stalling, { signal: ac.signal }).catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        name: 'AbortError',
+        code: 'ABORTED',
+        message: expect.stringContaining('registration cancelled'),
+      });
+      expect(master.registeredClients()).toEqual([]);
+      expect(await master.backend.clients()).toEqual([]);
+      expect(shmFiles(`${master.name}-`)).toEqual([]);
 
-    const next = track(new ForwardingClient({ name: 'abort-reg-next', forward }));
-    await next.start();
-    await master.registerClientProcess(next, { timeoutMs: 10_000 });
-    expect(master.registeredClients()).toEqual(['abort-reg-next']);
-    await expect(master.registerClientProcess(next, { timeoutMs: -5 })).rejects.toMatchObject({
-      code: 'INVALID_ARGUMENT',
-    });
-    expect(master.registeredClients()).toEqual(['abort-reg-next']);
-  });
+      const next = track(new ForwardingClient({ name: 'abort-reg-next', forward }));
+      await next.start();
+      await master.registerClientProcess(next, { timeoutMs: 10_000 });
+      expect(master.registeredClients()).toEqual(['abort-reg-next']);
+      await expect(master.registerClientProcess(next, { timeoutMs: -5 })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
+      expect(master.registeredClients()).toEqual(['abort-reg-next']);
+    },
+  );
 });
 
 describe('events as async iterables', () => {
-  it('for await over p.events() gets every event in order, with listener arguments, and ends when the process exits', async () => {
-    const p = track(new TickingProcess({ name: 'iterate' }));
-    await p.start();
-    const seen: number[] = [];
-    const loop = (async () => {
-      for await (const [count] of p.events('tick')) {
-        seen.push(count);
-        // A slow loop body: events that arrive meanwhile are queued, not lost.
-        if (count === 1) await new Promise((r) => setTimeout(r, 300));
-      }
-      return 'ended';
-    })();
-    // Events a method sends arrive before its result: wait for 'done' from before the call.
-    const done = p.nextEvent('done', { timeoutMs: 10_000 });
-    await p.backend.ticks(50);
-    await done;
-    await p.stop();
-    expect(await loop).toBe('ended');
-    expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-    expect(p.listenerCount('tick')).toBe(0);
-    expect(p.listenerCount('exit')).toBe(0);
-    // Over an exited process there is nothing to wait for: the loop ends at once.
-    for await (const _ of p.events('tick')) throw new Error('no events after the exit');
-  });
+  it(
+    'for await over p.events() gets every event in order, ' +
+      'with listener arguments, and ends when the process exits',
+    async () => {
+      const p = track(new TickingProcess({ name: 'iterate' }));
+      await p.start();
+      const seen: number[] = [];
+      const loop = (async () => {
+        for await (const [count] of p.events('tick')) {
+          seen.push(count);
+          // A slow loop body: events that arrive meanwhile are queued, not lost.
+          if (count === 1) await new Promise((r) => setTimeout(r, 300));
+        }
+        return 'ended';
+      })();
+      // Events a method sends arrive before its result: wait for 'done' from before the call.
+      const done = p.nextEvent('done', { timeoutMs: 10_000 });
+      await p.backend.ticks(50);
+      await done;
+      await p.stop();
+      expect(await loop).toBe('ended');
+      expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      expect(p.listenerCount('tick')).toBe(0);
+      expect(p.listenerCount('exit')).toBe(0);
+      // Over an exited process there is nothing to wait for: the loop ends at once.
+      for await (const _ of p.events('tick')) throw new Error('no events after the exit');
+    },
+  );
 
   it('a signal ends the loop with an AbortError and removes its listeners', async () => {
     const p = track(new TickingProcess({ name: 'iterate-abort' }));

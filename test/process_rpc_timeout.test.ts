@@ -20,23 +20,27 @@ afterEach(async () => {
 });
 
 describe('backend call timeouts', () => {
-  it('a hung method fails its caller after callTimeoutMs with RPC_TIMEOUT naming method and process; the process still answers', async () => {
-    const p = await stubborn('hung', { callTimeoutMs: 300 });
-    const t0 = Date.now();
-    const err = await p.backend.hang().catch((e: unknown) => e);
-    const waited = Date.now() - t0;
-    expect(err).toBeInstanceOf(ProcessError);
-    expect(err).toMatchObject({
-      code: 'RPC_TIMEOUT',
-      message: expect.stringContaining("hang() to process 'rpc-hung'"),
-    });
-    expect((err as Error).message).toContain('300 ms');
-    expect(waited).toBeGreaterThanOrEqual(290);
-    expect(waited).toBeLessThan(1500);
-    console.log(`[rpc] hung call rejected after ${waited} ms (callTimeoutMs 300)`);
-    expect(p.pendingCalls).toBe(0);
-    expect(await p.backend.add(2, 3)).toBe(5);
-  });
+  it(
+    'a hung method fails its caller after callTimeoutMs with ' +
+      'RPC_TIMEOUT naming method and process; the process still answers',
+    async () => {
+      const p = await stubborn('hung', { callTimeoutMs: 300 });
+      const t0 = Date.now();
+      const err = await p.backend.hang().catch((e: unknown) => e);
+      const waited = Date.now() - t0;
+      expect(err).toBeInstanceOf(ProcessError);
+      expect(err).toMatchObject({
+        code: 'RPC_TIMEOUT',
+        message: expect.stringContaining("hang() to process 'rpc-hung'"),
+      });
+      expect((err as Error).message).toContain('300 ms');
+      expect(waited).toBeGreaterThanOrEqual(290);
+      expect(waited).toBeLessThan(1500);
+      console.log(`[rpc] hung call rejected after ${waited} ms (callTimeoutMs 300)`);
+      expect(p.pendingCalls).toBe(0);
+      expect(await p.backend.add(2, 3)).toBe(5);
+    },
+  );
 
   it('backendWith({ timeoutMs }) overrides the default per call, both shorter and longer', async () => {
     const p = await stubborn('percall', { callTimeoutMs: 600 });

@@ -25,7 +25,8 @@ function typeCheck(): Promise<{ code: number; output: string }> {
 }
 
 describe('typed process events', () => {
-  it('the process tests and fixtures type-check, and tsc rejects every wrong event name and payload (typed_events.ts)', async () => {
+  it('the process tests and fixtures type-check, and tsc rejects ' +
+    'every wrong event name and payload (typed_events.ts)', async () => {
     const { code, output } = await typeCheck();
     expect(output).toBe('');
     expect(code).toBe(0);

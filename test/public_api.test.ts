@@ -114,7 +114,8 @@ describe('public API', () => {
     expect(errors[0]).toMatch(/switch_missing_case\.ts.*"RING_UNTRUSTED"' is not assignable to type 'never'/);
   });
 
-  it('the README program (await using, for await over frames, an RPC call with a signal, switch on err.code) compiles with tsc --strict against the package by name and runs as JavaScript', {
+  it('the README program (await using, for await over frames, an RPC call with a signal, switch ' +
+    'on err.code) compiles with tsc --strict against the package by name and runs as JavaScript', {
     timeout: 120_000,
   }, async () => {
     const dir = join(scratch, 'readme');

@@ -78,7 +78,9 @@ ${PROCESSES}`;
   });
 
   it('an unknown key, at the top (naming the keys a config has) and deeper', () => {
-    const top = `cameras:\n  front: { source: synthetic://testsrc2 }\n${PROCESSES}mqtt: { url: "mqtt://127.0.0.1" }\nwebhooks:\n  url: x\n`;
+    const top =
+      `cameras:\n  front: { source: synthetic://testsrc2 }\n` +
+      `${PROCESSES}mqtt: { url: "mqtt://127.0.0.1" }\nwebhooks:\n  url: x\n`;
     expectError(
       errorOf(() => parseConfigText(top)),
       'CONFIG_UNKNOWN_KEY',
@@ -111,7 +113,9 @@ ${PROCESSES}`;
   });
 
   it('a process that names a camera the config does not have', () => {
-    const yaml = `cameras:\n  front: { source: synthetic://testsrc2 }\nprocesses:\n  - name: motion\n    class: motion\n    cameras:\n      - front\n      - back\n`;
+    const yaml =
+      `cameras:\n  front: { source: synthetic://testsrc2 }\nprocesses:\n` +
+      `  - name: motion\n    class: motion\n    cameras:\n      - front\n      - back\n`;
     expectError(
       errorOf(() => parseConfigText(yaml)),
       'CONFIG_UNKNOWN_CAMERA',
@@ -122,7 +126,9 @@ ${PROCESSES}`;
   });
 
   it('a missing key, a bad shape, a bad built-in option, colliding names', () => {
-    const missing = `cameras:\n  front: { source: synthetic://testsrc2 }\nprocesses:\n  - name: d\n    shape: client-master\n    client: { class: motion-client }\n`;
+    const missing =
+      `cameras:\n  front: { source: synthetic://testsrc2 }\nprocesses:\n` +
+      `  - name: d\n    shape: client-master\n    client: { class: motion-client }\n`;
     expectError(
       errorOf(() => parseConfigText(missing)),
       'CONFIG_INVALID',
@@ -138,7 +144,9 @@ ${PROCESSES}`;
       5,
       /must be shared, per-camera or client-master/,
     );
-    const option = `cameras:\n  front: { source: synthetic://testsrc2 }\nprocesses:\n  - name: m\n    class: motion\n    options:\n      threshold: 300\n`;
+    const option =
+      `cameras:\n  front: { source: synthetic://testsrc2 }\nprocesses:\n` +
+      `  - name: m\n    class: motion\n    options:\n      threshold: 300\n`;
     expectError(
       errorOf(() => parseConfigText(option)),
       'CONFIG_INVALID',
@@ -146,7 +154,9 @@ ${PROCESSES}`;
       7,
       /must be an integer 1–255/,
     );
-    const clash = `cameras:\n  a: { source: synthetic://testsrc2 }\nprocesses:\n  - { name: m-a, class: motion }\n  - { name: m, shape: per-camera, class: motion }\n`;
+    const clash =
+      `cameras:\n  a: { source: synthetic://testsrc2 }\nprocesses:\n` +
+      `  - { name: m-a, class: motion }\n  - { name: m, shape: per-camera, class: motion }\n`;
     expect(errorOf(() => parseConfigText(clash)).code).toBe('CONFIG_DUPLICATE_NAME');
   });
 
@@ -170,7 +180,10 @@ ${PROCESSES}`;
     );
     const notAClass = await planError(`${base}      module: ${FIXTURE}\n      export: NotAProcess\n`);
     expectError(notAClass, 'CONFIG_CLASS_INVALID', 'processes[0].class.export', 7, /is not a framering process class/);
-    const wrongPlace = `cameras:\n  front: { source: synthetic://testsrc2 }\nprocesses:\n  - name: d\n    shape: client-master\n    client: { class: motion-client }\n    master:\n      class: { module: ${FIXTURE}, export: BrightnessProcess }\n`;
+    const wrongPlace =
+      `cameras:\n  front: { source: synthetic://testsrc2 }\nprocesses:\n  - name: d\n` +
+      `    shape: client-master\n    client: { class: motion-client }\n` +
+      `    master:\n      class: { module: ${FIXTURE}, export: BrightnessProcess }\n`;
     expectError(
       await planError(wrongPlace),
       'CONFIG_CLASS_INVALID',
@@ -181,7 +194,9 @@ ${PROCESSES}`;
   });
 
   it('JSON configs get the same errors and lines', () => {
-    const json = `{\n  "cameras": {\n    "front": { "source": "synthetic://testsrc2", "height": 1.5 }\n  },\n  "processes": [{ "name": "m", "class": "motion" }]\n}\n`;
+    const json =
+      `{\n  "cameras": {\n    "front": { "source": "synthetic://testsrc2", "height": 1.5 }\n` +
+      `  },\n  "processes": [{ "name": "m", "class": "motion" }]\n}\n`;
     expectError(
       errorOf(() => parseConfigText(json)),
       'CONFIG_INVALID',
@@ -192,7 +207,9 @@ ${PROCESSES}`;
   });
 
   it('never echoes a secret value in an error', () => {
-    const yaml = `cameras:\n  front:\n    source: rtsp://admin:s3cret-pw@192.0.2.10/stream1\n    transport: quic\n${PROCESSES}`;
+    const yaml =
+      `cameras:\n  front:\n    source: rtsp://admin:s3cret-pw@192.0.2.10/stream1\n` +
+      `    transport: quic\n${PROCESSES}`;
     const err = errorOf(() => parseConfigText(yaml));
     expectError(err, 'CONFIG_INVALID', 'cameras.front.transport', 4, /must be tcp or udp/);
     expect(err.message).not.toContain('s3cret-pw');
@@ -278,7 +295,10 @@ nats:
     expect(r.stdout).toMatch(/detect-front\s+motion-client \(built-in\)\s+reads front, forwards to detect-master/);
     expect(r.stdout).toMatch(/http: 127\.0\.0\.1:9999 \(token required\)/);
     expect(r.stdout).toMatch(
-      /nats: nats:\/\/localhost:4222 as host '[^']+', subjects framering\.frames\.<master>; jpeg q80, 2 in flight per client, 2000 ms timeout/,
+      new RegExp(
+        String.raw`nats: nats:\/\/localhost:4222 as host '[^']+', subjects ` +
+          String.raw`framering\.frames\.<master>; jpeg q80, 2 in flight per client, 2000 ms timeout`,
+      ),
     );
     expect(r.stdout).toMatch(/password: "\*\*\*"|password: \*\*\*/);
   });

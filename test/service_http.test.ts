@@ -43,10 +43,12 @@ describe('service HTTP', () => {
   beforeAll(async () => {
     rtsp = await RtspTestServer.start({ width: 320, height: 240, fps: 10, user: 'admin', password: PASSWORD });
     // The password and the token only in the environment; the config names them.
-    const yaml = `cameras:
+    const yaml =
+      `cameras:
   front: { source: synthetic://testsrc2, width: 320, height: 240, fps: 10, slots: 6 }
   wide: { source: synthetic://testsrc, width: 640, height: 360, fps: 10, slots: 6 }
-  secure: { source: "rtsp://admin:\${SECURE_PASSWORD}@127.0.0.1:${rtsp.securePort}/secure", width: 320, height: 240, fps: 10, slots: 6 }
+  secure: { source: "rtsp://admin:\${SECURE_PASSWORD}@127.0.0.1:${rtsp.securePort}/secure", ` +
+      `width: 320, height: 240, fps: 10, slots: 6 }
 processes:
   - name: detect              # motion clients on the moving cameras, the blob master answering them
     shape: client-master

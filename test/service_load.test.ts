@@ -110,9 +110,13 @@ http:
       const metrics = parsePrometheus((await rawGet(http.url, '/metrics')).body.toString());
       const dropped = metrics.samples.find((s) => s.name === 'framering_http_mjpeg_frames_dropped_total')!.value;
       console.log(
-        `load: ${result.viewers.length} viewers, fps min ${minFps.toFixed(2)} mean ${meanFps.toFixed(2)} (asked ${FPS}); ` +
-          `camera fps min ${Math.min(...camFps).toFixed(1)}, analysed min ${Math.min(...analysedFps).toFixed(1)}; service RSS ${(rssBefore / 2 ** 20).toFixed(0)} → peak ${(peakRss / 2 ** 20).toFixed(0)} MiB; ` +
-          `encoder RSS peak ${(Math.max(...encoderRss) / 2 ** 20).toFixed(0)} MiB; frames dropped for slow viewers ${dropped}`,
+        `load: ${result.viewers.length} viewers, fps min ` +
+          `${minFps.toFixed(2)} mean ${meanFps.toFixed(2)} (asked ${FPS}); ` +
+          `camera fps min ${Math.min(...camFps).toFixed(1)}, analysed min ` +
+          `${Math.min(...analysedFps).toFixed(1)}; service RSS ` +
+          `${(rssBefore / 2 ** 20).toFixed(0)} → peak ${(peakRss / 2 ** 20).toFixed(0)} MiB; ` +
+          `encoder RSS peak ${(Math.max(...encoderRss) / 2 ** 20).toFixed(0)} ` +
+          `MiB; frames dropped for slow viewers ${dropped}`,
       );
       for (const v of result.viewers) expect(v.status).toBe(200);
       expect(minFps).toBeGreaterThan(FPS * 0.8);

@@ -122,22 +122,26 @@ function replies(file: string): ReplyEvent[] {
 }
 
 describe.skipIf(!netnsWorks())('remote masters across network namespaces', { timeout: 120_000 }, () => {
-  it('camera host and two detector hosts on their own network stacks; a detector host whose link is cut silently loses its share once the server gives up on it', async () => {
-    makeNetwork();
-    // The server gives up on a client whose writes block for 1 s (default 10 s), and pings idle ones every second.
-    const conf = join(dir, 'nats.conf');
-    writeFileSync(conf, 'listen: "0.0.0.0:4222"\nping_interval: "1s"\nping_max: 2\nwrite_deadline: "1s"\n');
-    const nats = inNs(NS.nats, 'nats-server', ['-c', conf], 'nats-server');
-    const natsFor = (host: keyof typeof NS, name: string) =>
-      `nats: { servers: "nats://${SERVER_OF(LINKS.find(([h]) => h === host)![1])}:4222", host: ${name}, timeout_ms: 1000 }\n`;
-    const detector = (host: 'd1' | 'd2') => `${natsFor(host, host)}cameras: {}
+  it(
+    'camera host and two detector hosts on their own network stacks; a detector ' +
+      'host whose link is cut silently loses its share once the server gives up on it',
+    async () => {
+      makeNetwork();
+      // The server gives up on a client whose writes block for 1 s (default 10 s), and pings idle ones every second.
+      const conf = join(dir, 'nats.conf');
+      writeFileSync(conf, 'listen: "0.0.0.0:4222"\nping_interval: "1s"\nping_max: 2\nwrite_deadline: "1s"\n');
+      const nats = inNs(NS.nats, 'nats-server', ['-c', conf], 'nats-server');
+      const natsFor = (host: keyof typeof NS, name: string) =>
+        `nats: { servers: "nats://${SERVER_OF(LINKS.find(([h]) => h === host)![1])}:4222", ` +
+        `host: ${name}, timeout_ms: 1000 }\n`;
+      const detector = (host: 'd1' | 'd2') => `${natsFor(host, host)}cameras: {}
 processes:
   - name: detector
     shape: client-master
     cameras: []
     master: { class: { module: ${ECHO_MASTER}, export: EchoMaster }, options: { tag: ${host} }, serve_remote: true }
 `;
-    const camera = `${natsFor('cam', 'cam')}cameras:
+      const camera = `${natsFor('cam', 'cam')}cameras:
   c0: { source: synthetic://testsrc2, width: 160, height: 120, fps: 10 }
 processes:
   - name: detect
@@ -145,65 +149,67 @@ processes:
     client: { class: { module: ${REPLY_CLIENT}, export: ReplyClient } }
     master: { remote: detector }
 `;
-    const d1 = serveIn(NS.d1, detector('d1'), 'd1');
-    const d2 = serveIn(NS.d2, detector('d2'), 'd2');
-    await until(
-      'both detector hosts connected',
-      () => /nats: connected/.test(d1.output()) && /nats: connected/.test(d2.output()),
-      45_000,
-    ).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${nats.output()}\n${d1.output()}\n${d2.output()}`);
-    });
-    const events = join(dir, 'events.jsonl');
-    const cam = serveIn(NS.cam, camera, 'cam', events);
-    await until(
-      'replies from both detector hosts',
-      () => ['d1', 'd2'].every((t) => replies(events).some((r) => r.data.reply.tag === t)),
-      45_000,
-    ).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${cam.output()}`);
-    });
-    for (const r of replies(events)) expect(r.data.metaFrame).toBe(r.data.reply.frameNumber);
-    await until(
-      'the full rate before the cut',
-      () => replies(events).filter((r) => r.timestamp > Date.now() - 3000).length >= 20,
-      20_000,
-    );
+      const d1 = serveIn(NS.d1, detector('d1'), 'd1');
+      const d2 = serveIn(NS.d2, detector('d2'), 'd2');
+      await until(
+        'both detector hosts connected',
+        () => /nats: connected/.test(d1.output()) && /nats: connected/.test(d2.output()),
+        45_000,
+      ).catch((err) => {
+        throw new Error(`${(err as Error).message}\n${nats.output()}\n${d1.output()}\n${d2.output()}`);
+      });
+      const events = join(dir, 'events.jsonl');
+      const cam = serveIn(NS.cam, camera, 'cam', events);
+      await until(
+        'replies from both detector hosts',
+        () => ['d1', 'd2'].every((t) => replies(events).some((r) => r.data.reply.tag === t)),
+        45_000,
+      ).catch((err) => {
+        throw new Error(`${(err as Error).message}\n${cam.output()}`);
+      });
+      for (const r of replies(events)) expect(r.data.metaFrame).toBe(r.data.reply.frameNumber);
+      await until(
+        'the full rate before the cut',
+        () => replies(events).filter((r) => r.timestamp > Date.now() - 3000).length >= 20,
+        20_000,
+      );
 
-    // Cut d1's link: no FIN, no RST reaches anybody. The server still routes d1 its share (NATS 2.9 does not ping a
-    // client it keeps sending to) until its writes to d1 block for write_deadline once the socket buffer is full.
-    // Meanwhile the frames sent to d1 time out (counted) and the clients get the replies from d2.
-    const steadyBefore = replies(events).filter((r) => r.timestamp > Date.now() - 3000).length;
-    ip('-n', NS.nats, 'link', 'set', `${tag}d1n`, 'down');
-    const cutAt = Date.now();
-    const recovered = await until(
-      'd2 alone at the full rate',
-      () => {
-        const recent = replies(events).filter((r) => r.timestamp > Date.now() - 2000);
-        return recent.length >= Math.max(10, (steadyBefore * 2) / 3 - 4) &&
-          recent.every((r) => r.data.reply.tag === 'd2')
-          ? Date.now() - 2000
-          : null;
-      },
-      40_000,
-    );
-    const after = replies(events).filter((r) => r.timestamp > cutAt);
-    const times = [cutAt, ...after.map((r) => r.timestamp)];
-    let longestGap = 0;
-    for (let i = 1; i < times.length; i++) longestGap = Math.max(longestGap, times[i]! - times[i - 1]!);
-    const lastD1 = Math.max(cutAt, ...after.filter((r) => r.data.reply.tag === 'd1').map((r) => r.timestamp));
-    console.log(
-      `netns: d1's link cut; d2 had everything ${recovered - cutAt} ms later; longest gap between replies meanwhile ${longestGap} ms; ${steadyBefore} replies in the 3 s before the cut`,
-    );
-    expect(lastD1 - cutAt).toBeLessThan(500); // nothing from d1 once its link is down (what was on its way may land)
-    expect(longestGap).toBeLessThan(6000); // the clients were never left without replies for long
-    expect(cam.child.exitCode).toBeNull();
+      // Cut d1's link: no FIN, no RST reaches anybody. The server still routes d1 its share (NATS 2.9 does not ping a
+      // client it keeps sending to) until its writes to d1 block for write_deadline once the socket buffer is full.
+      // Meanwhile the frames sent to d1 time out (counted) and the clients get the replies from d2.
+      const steadyBefore = replies(events).filter((r) => r.timestamp > Date.now() - 3000).length;
+      ip('-n', NS.nats, 'link', 'set', `${tag}d1n`, 'down');
+      const cutAt = Date.now();
+      const recovered = await until(
+        'd2 alone at the full rate',
+        () => {
+          const recent = replies(events).filter((r) => r.timestamp > Date.now() - 2000);
+          return recent.length >= Math.max(10, (steadyBefore * 2) / 3 - 4) &&
+            recent.every((r) => r.data.reply.tag === 'd2')
+            ? Date.now() - 2000
+            : null;
+        },
+        40_000,
+      );
+      const after = replies(events).filter((r) => r.timestamp > cutAt);
+      const times = [cutAt, ...after.map((r) => r.timestamp)];
+      let longestGap = 0;
+      for (let i = 1; i < times.length; i++) longestGap = Math.max(longestGap, times[i]! - times[i - 1]!);
+      const lastD1 = Math.max(cutAt, ...after.filter((r) => r.data.reply.tag === 'd1').map((r) => r.timestamp));
+      console.log(
+        `netns: d1's link cut; d2 had everything ${recovered - cutAt} ms later; longest gap between ` +
+          `replies meanwhile ${longestGap} ms; ${steadyBefore} replies in the 3 s before the cut`,
+      );
+      expect(lastD1 - cutAt).toBeLessThan(500); // nothing from d1 once its link is down (what was on its way may land)
+      expect(longestGap).toBeLessThan(6000); // the clients were never left without replies for long
+      expect(cam.child.exitCode).toBeNull();
 
-    // Orderly stops (d1 too, its NATS gone); nothing left in /dev/shm by any host (one mount namespace for all).
-    const hosts = [cam, d1, d2];
-    const pids = hosts.map((h) => h.child.pid!);
-    for (const h of hosts) h.child.kill('SIGTERM');
-    for (const h of hosts) expect((await exited(h.child)).code).toBe(0);
-    expect(listSegments().filter((s) => pids.some((p) => s.name.startsWith(`svc${p}-`)))).toEqual([]);
-  });
+      // Orderly stops (d1 too, its NATS gone); nothing left in /dev/shm by any host (one mount namespace for all).
+      const hosts = [cam, d1, d2];
+      const pids = hosts.map((h) => h.child.pid!);
+      for (const h of hosts) h.child.kill('SIGTERM');
+      for (const h of hosts) expect((await exited(h.child)).code).toBe(0);
+      expect(listSegments().filter((s) => pids.some((p) => s.name.startsWith(`svc${p}-`)))).toEqual([]);
+    },
+  );
 });

@@ -118,29 +118,32 @@ describe.each(['doorbell', 'thread'] as const)('frames() loop (wakeup %s)', (wak
     expect(client.stats().held).toBe(0);
   });
 
-  it('abort mid-wait ends the loop promptly with ABORTED, holding nothing; disposal then frees the reader entry', async () => {
-    const { child, name } = await writer();
-    const controller = new AbortController();
-    let code: string | undefined;
-    let abortedAfterMs = 0;
-    {
-      using client = FrameRingClient.open(name, { policy: 'every', wakeup });
-      const loop = (async () => {
-        for await (const frame of client.frames({ signal: controller.signal })) frame.release();
-      })();
-      await new Promise((r) => setTimeout(r, 300)); // the loop is asleep on the wakeup now
-      const t0 = performance.now();
-      controller.abort();
-      code = await codeOf(loop);
-      abortedAfterMs = performance.now() - t0;
-      expect(client.stats().held).toBe(0);
-      expect((await writerStats(child)).readers).toHaveLength(1);
-      expect((await writerStats(child)).readers[0]!.held).toBe(0);
-    }
-    expect(code).toBe('ABORTED');
-    expect(abortedAfterMs).toBeLessThan(2000); // promptly: not after a liveness period or a frame
-    expect((await writerStats(child)).readers).toHaveLength(0); // `using` closed the client: its entry is free
-  });
+  it(
+    'abort mid-wait ends the loop promptly with ABORTED, ' + 'holding nothing; disposal then frees the reader entry',
+    async () => {
+      const { child, name } = await writer();
+      const controller = new AbortController();
+      let code: string | undefined;
+      let abortedAfterMs = 0;
+      {
+        using client = FrameRingClient.open(name, { policy: 'every', wakeup });
+        const loop = (async () => {
+          for await (const frame of client.frames({ signal: controller.signal })) frame.release();
+        })();
+        await new Promise((r) => setTimeout(r, 300)); // the loop is asleep on the wakeup now
+        const t0 = performance.now();
+        controller.abort();
+        code = await codeOf(loop);
+        abortedAfterMs = performance.now() - t0;
+        expect(client.stats().held).toBe(0);
+        expect((await writerStats(child)).readers).toHaveLength(1);
+        expect((await writerStats(child)).readers[0]!.held).toBe(0);
+      }
+      expect(code).toBe('ABORTED');
+      expect(abortedAfterMs).toBeLessThan(2000); // promptly: not after a liveness period or a frame
+      expect((await writerStats(child)).readers).toHaveLength(0); // `using` closed the client: its entry is free
+    },
+  );
 
   it('ends quietly when the writer closes the ring, after the frames it had written', async () => {
     const { child, name } = await writer();

@@ -45,7 +45,8 @@ describe('frame ring across processes', () => {
     for (let n = 1; n <= 5; n++) {
       fillFrame(pixels, n);
       expect(s.write(pixels, { slotId: 7 })).toBe(n);
-      await until('got.every((g) => g.length >= n)', () => got.every((g) => g.length >= n), 10_000); // paced: nobody is lapped
+      // paced: nobody is lapped
+      await until('got.every((g) => g.length >= n)', () => got.every((g) => g.length >= n), 10_000);
     }
     for (const g of got) {
       expect(g.map((f) => f.frame)).toEqual([1, 2, 3, 4, 5]);
@@ -54,41 +55,44 @@ describe('frame ring across processes', () => {
     expect(s.stats().readers).toHaveLength(3);
   });
 
-  it('never yields a torn frame to a slow reader while the writer runs at full speed, and counts drops exactly', async () => {
-    const s = server({ width: 320, height: 240, slots: 4 });
-    const slow = reader(s.name, 'every', 'handler', 3);
-    const frames = collect(slow);
-    await nextMessage(slow, (m) => m.ready === true);
-    const pixels = new Uint8Array(s.frameBytes);
-    const total = 3000;
-    let placed = 0;
-    for (let n = 1; n <= total; n++) {
-      fillFrame(pixels, n);
-      if (s.write(pixels) !== null) placed++;
-      if (n % 200 === 0) await new Promise((r) => setImmediate(r));
-    }
-    // The writer never waits for the slow reader: it only skipped a slot the reader held.
-    expect(placed).toBeGreaterThan(total - 50);
-    await until(
-      'frames.length > 0 && frames[frames.length - 1].frame === total',
-      () => frames.length > 0 && frames[frames.length - 1].frame === total,
-      10_000,
-    );
-    expect(frames.every((f) => f.ok)).toBe(true);
-    // In order, with gaps exactly where the reader was lapped.
-    let expectedDrops = 0;
-    for (let i = 1; i < frames.length; i++) {
-      expect(frames[i].seq).toBeGreaterThan(frames[i - 1].seq);
-      expect(frames[i].droppedBefore).toBe(frames[i].seq - frames[i - 1].seq - 1);
-      expectedDrops += frames[i].droppedBefore;
-    }
-    slow.send({ stats: true });
-    const { stats } = await nextMessage<{ stats: { dropped: number; delivered: number } }>(slow, (m) => 'stats' in m);
-    expect(stats.delivered).toBe(frames.length);
-    expect(stats.dropped).toBe(expectedDrops + frames[0].droppedBefore);
-    expect(stats.dropped).toBeGreaterThan(0);
-    expect(stats.delivered + stats.dropped).toBe(placed);
-  });
+  it(
+    'never yields a torn frame to a slow reader while the ' + 'writer runs at full speed, and counts drops exactly',
+    async () => {
+      const s = server({ width: 320, height: 240, slots: 4 });
+      const slow = reader(s.name, 'every', 'handler', 3);
+      const frames = collect(slow);
+      await nextMessage(slow, (m) => m.ready === true);
+      const pixels = new Uint8Array(s.frameBytes);
+      const total = 3000;
+      let placed = 0;
+      for (let n = 1; n <= total; n++) {
+        fillFrame(pixels, n);
+        if (s.write(pixels) !== null) placed++;
+        if (n % 200 === 0) await new Promise((r) => setImmediate(r));
+      }
+      // The writer never waits for the slow reader: it only skipped a slot the reader held.
+      expect(placed).toBeGreaterThan(total - 50);
+      await until(
+        'frames.length > 0 && frames[frames.length - 1].frame === total',
+        () => frames.length > 0 && frames[frames.length - 1].frame === total,
+        10_000,
+      );
+      expect(frames.every((f) => f.ok)).toBe(true);
+      // In order, with gaps exactly where the reader was lapped.
+      let expectedDrops = 0;
+      for (let i = 1; i < frames.length; i++) {
+        expect(frames[i].seq).toBeGreaterThan(frames[i - 1].seq);
+        expect(frames[i].droppedBefore).toBe(frames[i].seq - frames[i - 1].seq - 1);
+        expectedDrops += frames[i].droppedBefore;
+      }
+      slow.send({ stats: true });
+      const { stats } = await nextMessage<{ stats: { dropped: number; delivered: number } }>(slow, (m) => 'stats' in m);
+      expect(stats.delivered).toBe(frames.length);
+      expect(stats.dropped).toBe(expectedDrops + frames[0].droppedBefore);
+      expect(stats.dropped).toBeGreaterThan(0);
+      expect(stats.delivered + stats.dropped).toBe(placed);
+    },
+  );
 
   it('latest jumps to the newest frame', () => {
     const s = server();
@@ -267,16 +271,19 @@ describe('frame ring across processes', () => {
     expect(writerView.byteLength).toBe(0);
   });
 
-  it('closing a reader invalidates the frames it still had out, instead of leaving views the writer may overwrite', () => {
-    const s = server();
-    const c = FrameRingClient.open(s.name, { policy: 'every' });
-    const pixels = new Uint8Array(s.frameBytes);
-    fillFrame(pixels, 1);
-    s.write(pixels);
-    const f = c.pull(100)!.retain();
-    c.close();
-    expect(() => f.pixels).toThrow(/reader closed/);
-  });
+  it(
+    'closing a reader invalidates the frames it still had ' + 'out, instead of leaving views the writer may overwrite',
+    () => {
+      const s = server();
+      const c = FrameRingClient.open(s.name, { policy: 'every' });
+      const pixels = new Uint8Array(s.frameBytes);
+      fillFrame(pixels, 1);
+      s.write(pixels);
+      const f = c.pull(100)!.retain();
+      c.close();
+      expect(() => f.pixels).toThrow(/reader closed/);
+    },
+  );
 
   it('forgotten lends cannot take the whole ring: the last free slot is refused with advice', () => {
     const s = server({ slots: 3 });

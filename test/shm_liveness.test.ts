@@ -108,7 +108,8 @@ describe('liveness the kernel vouches for', () => {
       await new Promise((r) => setTimeout(r, 1500)); // longer than any liveness check
       expect(framesOf(insideMessages).length).toBeGreaterThan(50);
       expect(goneOf(insideMessages)).toEqual([]);
-      expect((await writerStats(writer)).readers).toHaveLength(1); // its pid is another namespace's: only the lock counts
+      // its pid is another namespace's: only the lock counts
+      expect((await writerStats(writer)).readers).toHaveLength(1);
       inside.kill('SIGKILL');
       let t0 = Date.now();
       for (;;) {
@@ -138,42 +139,45 @@ describe('liveness the kernel vouches for', () => {
 });
 
 describe('a stopped process stops nobody', () => {
-  it('SIGSTOP of a reader 100 times at random moments: the writer and the other reader keep their frame rate', async () => {
-    const name = ringName();
-    const writer = child(WRITER, [name, '100']);
-    await nextMessage(writer, (m) => m.ready === true);
-    const stopped = child(READER, [name, 'latest', 'handler', '2']);
-    const steady = child(READER, [name, 'latest', 'handler']);
-    const steadyMessages = record(steady);
-    await Promise.all([nextMessage(stopped, (m) => m.ready === true), nextMessage(steady, (m) => m.ready === true)]);
-    await new Promise((r) => setTimeout(r, 500));
+  it(
+    'SIGSTOP of a reader 100 times at random moments: ' + 'the writer and the other reader keep their frame rate',
+    async () => {
+      const name = ringName();
+      const writer = child(WRITER, [name, '100']);
+      await nextMessage(writer, (m) => m.ready === true);
+      const stopped = child(READER, [name, 'latest', 'handler', '2']);
+      const steady = child(READER, [name, 'latest', 'handler']);
+      const steadyMessages = record(steady);
+      await Promise.all([nextMessage(stopped, (m) => m.ready === true), nextMessage(steady, (m) => m.ready === true)]);
+      await new Promise((r) => setTimeout(r, 500));
 
-    const rates = async (during: () => Promise<void>) => {
-      const w0 = (await writerStats(writer)).written;
-      const r0 = framesOf(steadyMessages).length;
-      const t0 = performance.now();
-      await during();
-      const seconds = (performance.now() - t0) / 1000;
-      return {
-        writer: ((await writerStats(writer)).written - w0) / seconds,
-        reader: (framesOf(steadyMessages).length - r0) / seconds,
+      const rates = async (during: () => Promise<void>) => {
+        const w0 = (await writerStats(writer)).written;
+        const r0 = framesOf(steadyMessages).length;
+        const t0 = performance.now();
+        await during();
+        const seconds = (performance.now() - t0) / 1000;
+        return {
+          writer: ((await writerStats(writer)).written - w0) / seconds,
+          reader: (framesOf(steadyMessages).length - r0) / seconds,
+        };
       };
-    };
-    const calm = await rates(() => new Promise((r) => setTimeout(r, 3000)));
-    const stormy = await rates(async () => {
-      for (let i = 0; i < 100; i++) {
-        await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
-        stopped.kill('SIGSTOP');
-        await new Promise((r) => setTimeout(r, 5 + Math.random() * 30));
-        stopped.kill('SIGCONT');
-      }
-    });
-    expect(calm.writer).toBeGreaterThan(80);
-    expect(stormy.writer).toBeGreaterThan(calm.writer * 0.9);
-    expect(stormy.reader).toBeGreaterThan(calm.reader * 0.9);
-    expect(goneOf(steadyMessages)).toEqual([]);
-    expect((await writerStats(writer)).readers).toHaveLength(2); // the stopped one was never judged dead
-  });
+      const calm = await rates(() => new Promise((r) => setTimeout(r, 3000)));
+      const stormy = await rates(async () => {
+        for (let i = 0; i < 100; i++) {
+          await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+          stopped.kill('SIGSTOP');
+          await new Promise((r) => setTimeout(r, 5 + Math.random() * 30));
+          stopped.kill('SIGCONT');
+        }
+      });
+      expect(calm.writer).toBeGreaterThan(80);
+      expect(stormy.writer).toBeGreaterThan(calm.writer * 0.9);
+      expect(stormy.reader).toBeGreaterThan(calm.reader * 0.9);
+      expect(goneOf(steadyMessages)).toEqual([]);
+      expect((await writerStats(writer)).readers).toHaveLength(2); // the stopped one was never judged dead
+    },
+  );
 });
 
 describe('termination signals and a blocked pull()', () => {

@@ -39,7 +39,8 @@ describe('worker_threads terminated at random moments', () => {
   const TERMINATIONS = 500;
   const CONCURRENT = 4; // workers alive at once: 500 in well under a minute on two busy cores
 
-  it(`${TERMINATIONS} workers with a busy reader and a busy pump are terminated without a crash or a leftover`, async () => {
+  it(`${TERMINATIONS} workers with a busy reader and a ` +
+    `busy pump are terminated without a crash or a leftover`, async () => {
     const workerFile = bundleWorker();
     cleanups.push(() => rmSync(workerFile, { force: true }));
     const ring = new FrameRingServer({ name: ringName('main'), width: 32, height: 24, slots: 8 });
@@ -144,7 +145,8 @@ describe('readers close on every catchable way out of their process', () => {
 });
 
 describe('objects garbage-collected without close()', () => {
-  it('leave no ArrayBuffer attached: views read as detached, and reopening the same ring many times is safe', async () => {
+  it('leave no ArrayBuffer attached: views read as detached, ' +
+    'and reopening the same ring many times is safe', async () => {
     const name = ringName('gc');
     const child = fork(fileURLToPath(new URL('./fixtures/shm/gc_drop_child.ts', import.meta.url)), [name, '60'], {
       execArgv: ['--expose-gc', '--import', 'tsx'],

@@ -31,7 +31,8 @@ async function flow(s: FrameRingServer, reader: ChildProcess, frames: number): P
     fillFrame(pixels, n);
     s.write(pixels);
     const before = got.length;
-    await until('got.length > before', () => got.length > before, 2000); // each frame reaches the sleeping reader on its own
+    // each frame reaches the sleeping reader on its own
+    await until('got.length > before', () => got.length > before, 2000);
   }
   return got;
 }
@@ -110,27 +111,30 @@ describe('reader wakeups', () => {
     },
   );
 
-  it('FRAMERING_HOPS=1 stamps each hop of a doorbell delivery in trip order; without it there are no stamps', async () => {
-    // This process loaded the addon without the switch: nothing is stamped, nothing to read.
-    expect((addon.RingClient as unknown as { hopStamps(): unknown }).hopStamps()).toBeNull();
-    const child = fork(fileURLToPath(HOPS_CHILD), [ringName()], {
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, FRAMERING_HOPS: '1' },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    children.push(child);
-    const { frames } = await nextMessage<{
-      frames: Array<{ stamps: number[] | null; entryNs: number; writtenNs: number }>;
-    }>(child, (m) => 'frames' in m);
-    expect(frames.length).toBe(10);
-    for (const f of frames) {
-      const [send, poll, drained, call] = f.stamps!;
-      // written → ring sent → poll callback → recv done → MakeCallback → handler, all in this delivery
-      expect(send).toBeGreaterThanOrEqual(f.writtenNs);
-      expect(poll).toBeGreaterThanOrEqual(send);
-      expect(drained).toBeGreaterThanOrEqual(poll);
-      expect(call).toBeGreaterThanOrEqual(drained);
-      expect(f.entryNs).toBeGreaterThanOrEqual(call);
-    }
-  });
+  it(
+    'FRAMERING_HOPS=1 stamps each hop of a doorbell ' + 'delivery in trip order; without it there are no stamps',
+    async () => {
+      // This process loaded the addon without the switch: nothing is stamped, nothing to read.
+      expect((addon.RingClient as unknown as { hopStamps(): unknown }).hopStamps()).toBeNull();
+      const child = fork(fileURLToPath(HOPS_CHILD), [ringName()], {
+        execArgv: ['--import', 'tsx'],
+        env: { ...process.env, FRAMERING_HOPS: '1' },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      children.push(child);
+      const { frames } = await nextMessage<{
+        frames: Array<{ stamps: number[] | null; entryNs: number; writtenNs: number }>;
+      }>(child, (m) => 'frames' in m);
+      expect(frames.length).toBe(10);
+      for (const f of frames) {
+        const [send, poll, drained, call] = f.stamps!;
+        // written → ring sent → poll callback → recv done → MakeCallback → handler, all in this delivery
+        expect(send).toBeGreaterThanOrEqual(f.writtenNs);
+        expect(poll).toBeGreaterThanOrEqual(send);
+        expect(drained).toBeGreaterThanOrEqual(poll);
+        expect(call).toBeGreaterThanOrEqual(drained);
+        expect(f.entryNs).toBeGreaterThanOrEqual(call);
+      }
+    },
+  );
 });

@@ -66,7 +66,11 @@ describe('inspect() of every public object', () => {
     );
     expectNoSecret(show(stream));
     expect(inspect(stream, { breakLength: Infinity })).toMatch(
-      /^LiveStream \{ name: 'test-creds-\d+-\d+', source: 'rtsp:\/\/\*\*\*@127\.0\.0\.1:9\/live\?token=\*\*\*&channel=3 \(rtsp over tcp\)', state: 'idle'/,
+      new RegExp(
+        String.raw`^LiveStream \{ name: 'test-creds-\d+-\d+',` +
+          String.raw` source: 'rtsp:\/\/\*\*\*@127\.0\.0\.1:9\/live\?token=\*\*\*&channel=3` +
+          String.raw` \(rtsp over tcp\)', state: 'idle'`,
+      ),
     );
     // Running: the ffmpeg child (whose spawnargs hold the URL) exists now.
     await stream.start();
@@ -160,7 +164,9 @@ describe('malformed URLs', () => {
 
 describe('query values', () => {
   it('every value is masked unless its key is allow-listed', () => {
-    const url = `rtsp://cam/x?channel=1&subtype=0&apikey=${TOKEN}&X-Amz-Signature=${PASSWORD}&a=${USER}&Profile=main&${TOKEN}x`;
+    const url =
+      `rtsp://cam/x?channel=1&subtype=0&apikey=${TOKEN}&X-Amz-Signature=${PASSWORD}` +
+      `&a=${USER}&Profile=main&${TOKEN}x`;
     const texts = [
       describeSource(parseSource(url)),
       Redactor.forUrl(url).redact(`open ${url} failed`),

@@ -208,7 +208,8 @@ describe('LiveStream with broken ffmpeg output', () => {
     const wrapper = join(tmp, 'cut-ffmpeg.sh');
     writeFileSync(
       wrapper,
-      `#!/bin/sh\ncase "$*" in\n  *pipe:1*) /usr/bin/ffmpeg "$@" | head -c ${frameBytes * 1.5}; exit 0;;\nesac\nexec /usr/bin/ffmpeg "$@"\n`,
+      `#!/bin/sh\ncase "$*" in\n  *pipe:1*) /usr/bin/ffmpeg "$@" | head ` +
+        `-c ${frameBytes * 1.5}; exit 0;;\nesac\nexec /usr/bin/ffmpeg "$@"\n`,
     );
     chmodSync(wrapper, 0o755);
     const stream = track(

@@ -310,55 +310,59 @@ describe('the meta fields through a ring written from JavaScript', () => {
 });
 
 describe('the pump pairs frames with their times by index', () => {
-  it('a missing, NOPTS or early line affects only its own frame; lines may come in pieces; numbering starts where told', async () => {
-    const server = new FrameRingServer({ name: ringName(), width: 2, height: 2, pixelFormat: 'gray8', slots: 16 });
-    const client = FrameRingClient.open(server.info(), { policy: 'every' });
-    const frames = createPipe();
-    const times = createPipe();
-    const pump = new RingPump(server, frames.readFd, { timesFd: times.readFd, firstFrameNumber: 100, restarts: 3 });
-    const ended = new Promise<PumpEnd>((resolve) => pump.on('end', resolve));
-    try {
-      pump.start();
-      const frame = (n: number) => writeSync(frames.writeFd, new Uint8Array(4).fill(n));
-      const line = (text: string) => writeSync(times.writeFd, text);
-      line('frame:0    pts:1000    pts_time:0.001\nframering=1\n');
-      frame(0);
-      frame(1); // no line for frame 1
-      line('frame:2    pts:NOPTS   pts_time:NOPTS\n');
-      frame(2);
-      line('frame:3 pts:-5\nsomething else\nframe:4 pts:9000\n'); // frame 4's line early
-      frame(3);
-      frame(4);
-      line('frame:5 pt');
-      line('s:7000\n');
-      frame(5);
-      line('frame:7 pts:1\n'); // a line for a frame that comes later; frame 6 has none
-      frame(6);
-      frame(7);
-      closeFd(frames.writeFd);
-      closeFd(times.writeFd);
-      expect((await ended).reason).toBe('eof');
-      const seen: Array<[number, number | null, number, number]> = [];
-      for (let f = client.pull(1000); f; f = client.pull(50)) {
-        seen.push([f.meta.frameNumber, f.meta.ptsUs, f.meta.restarts, f.pixels[0]!]);
-        f.release();
+  it(
+    'a missing, NOPTS or early line affects only its own frame; ' +
+      'lines may come in pieces; numbering starts where told',
+    async () => {
+      const server = new FrameRingServer({ name: ringName(), width: 2, height: 2, pixelFormat: 'gray8', slots: 16 });
+      const client = FrameRingClient.open(server.info(), { policy: 'every' });
+      const frames = createPipe();
+      const times = createPipe();
+      const pump = new RingPump(server, frames.readFd, { timesFd: times.readFd, firstFrameNumber: 100, restarts: 3 });
+      const ended = new Promise<PumpEnd>((resolve) => pump.on('end', resolve));
+      try {
+        pump.start();
+        const frame = (n: number) => writeSync(frames.writeFd, new Uint8Array(4).fill(n));
+        const line = (text: string) => writeSync(times.writeFd, text);
+        line('frame:0    pts:1000    pts_time:0.001\nframering=1\n');
+        frame(0);
+        frame(1); // no line for frame 1
+        line('frame:2    pts:NOPTS   pts_time:NOPTS\n');
+        frame(2);
+        line('frame:3 pts:-5\nsomething else\nframe:4 pts:9000\n'); // frame 4's line early
+        frame(3);
+        frame(4);
+        line('frame:5 pt');
+        line('s:7000\n');
+        frame(5);
+        line('frame:7 pts:1\n'); // a line for a frame that comes later; frame 6 has none
+        frame(6);
+        frame(7);
+        closeFd(frames.writeFd);
+        closeFd(times.writeFd);
+        expect((await ended).reason).toBe('eof');
+        const seen: Array<[number, number | null, number, number]> = [];
+        for (let f = client.pull(1000); f; f = client.pull(50)) {
+          seen.push([f.meta.frameNumber, f.meta.ptsUs, f.meta.restarts, f.pixels[0]!]);
+          f.release();
+        }
+        expect(seen).toEqual([
+          [100, 1000, 3, 0],
+          [101, null, 3, 1],
+          [102, null, 3, 2],
+          [103, -5, 3, 3],
+          [104, 9000, 3, 4],
+          [105, 7000, 3, 5],
+          [106, null, 3, 6],
+          [107, 1, 3, 7],
+        ]);
+      } finally {
+        pump.stop();
+        client.close();
+        server.close();
       }
-      expect(seen).toEqual([
-        [100, 1000, 3, 0],
-        [101, null, 3, 1],
-        [102, null, 3, 2],
-        [103, -5, 3, 3],
-        [104, 9000, 3, 4],
-        [105, 7000, 3, 5],
-        [106, null, 3, 6],
-        [107, 1, 3, 7],
-      ]);
-    } finally {
-      pump.stop();
-      client.close();
-      server.close();
-    }
-  });
+    },
+  );
 });
 
 describe('readers that assume RGB24', () => {
@@ -433,7 +437,8 @@ describe('LiveStream.whenState with an AbortSignal', () => {
       code: 'ABORTED',
     });
     expect(stream.state).toBe('streaming');
-    await expect(stream.whenState('streaming', { signal: AbortSignal.abort() })).resolves.toBeUndefined(); // already there
+    // already there
+    await expect(stream.whenState('streaming', { signal: AbortSignal.abort() })).resolves.toBeUndefined();
     await expect(stream.whenState('reconnecting', 50)).rejects.toMatchObject({ code: 'TIMEOUT' });
   });
 });

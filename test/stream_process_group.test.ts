@@ -61,33 +61,37 @@ afterEach(async () => {
 });
 
 describe('ffmpeg in its own process group', { timeout: 90_000 }, () => {
-  it("Ctrl-C to the application's process group leaves ffmpeg to the orderly stop(): no restart, no fault, nothing left", async () => {
-    const name = ringName();
-    const app = startApp(['handles-sigint', name, '1500']);
-    const { ffmpegPid } = await nextMessage<{ ready: boolean; ffmpegPid: number }>(app, (m) => m.ready, 60_000);
-    ffmpegs.push(ffmpegPid);
-    expect(pgid(app.pid!)).toBe(app.pid);
-    expect(pgid(ffmpegPid)).toBe(ffmpegPid); // not in the application's group: the group signal cannot reach it
+  it(
+    "Ctrl-C to the application's process group leaves ffmpeg " +
+      'to the orderly stop(): no restart, no fault, nothing left',
+    async () => {
+      const name = ringName();
+      const app = startApp(['handles-sigint', name, '1500']);
+      const { ffmpegPid } = await nextMessage<{ ready: boolean; ffmpegPid: number }>(app, (m) => m.ready, 60_000);
+      ffmpegs.push(ffmpegPid);
+      expect(pgid(app.pid!)).toBe(app.pid);
+      expect(pgid(ffmpegPid)).toBe(ffmpegPid); // not in the application's group: the group signal cannot reach it
 
-    const result = nextMessage<{ stats: LiveStreamStats; beforeStop: LiveStreamStats; ffmpegAliveBeforeStop: boolean }>(
-      app,
-      (m) => 'stats' in m,
-      60_000,
-    );
-    process.kill(-app.pid!, 'SIGINT'); // what the terminal does on Ctrl-C
-    const { stats, beforeStop, ffmpegAliveBeforeStop } = await result;
+      const result = nextMessage<{
+        stats: LiveStreamStats;
+        beforeStop: LiveStreamStats;
+        ffmpegAliveBeforeStop: boolean;
+      }>(app, (m) => 'stats' in m, 60_000);
+      process.kill(-app.pid!, 'SIGINT'); // what the terminal does on Ctrl-C
+      const { stats, beforeStop, ffmpegAliveBeforeStop } = await result;
 
-    // Until stop(), the same ffmpeg ran on: the signal did not end it, so nothing was restarted or reported.
-    expect(ffmpegAliveBeforeStop).toBe(true);
-    expect(beforeStop).toMatchObject({ ffmpegPid, restarts: 0, lastError: null });
-    expect(stats).toMatchObject({ state: 'stopped', restarts: 0, lastError: null, ffmpegPid: null });
-    expect(stats.framesDelivered).toBeGreaterThan(0);
+      // Until stop(), the same ffmpeg ran on: the signal did not end it, so nothing was restarted or reported.
+      expect(ffmpegAliveBeforeStop).toBe(true);
+      expect(beforeStop).toMatchObject({ ffmpegPid, restarts: 0, lastError: null });
+      expect(stats).toMatchObject({ state: 'stopped', restarts: 0, lastError: null, ffmpegPid: null });
+      expect(stats.framesDelivered).toBeGreaterThan(0);
 
-    expect(await exited(app)).toEqual({ code: 0, signal: null });
-    // stop() reaped it: gone, not a zombie nor an orphan; and the ring is unlinked.
-    expect(existsSync(`/proc/${ffmpegPid}`)).toBe(false);
-    expect(existsSync(`/dev/shm/framering-${name}`)).toBe(false);
-  });
+      expect(await exited(app)).toEqual({ code: 0, signal: null });
+      // stop() reaped it: gone, not a zombie nor an orphan; and the ring is unlinked.
+      expect(existsSync(`/proc/${ffmpegPid}`)).toBe(false);
+      expect(existsSync(`/dev/shm/framering-${name}`)).toBe(false);
+    },
+  );
 
   const waysOut = [
     {

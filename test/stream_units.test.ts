@@ -238,7 +238,8 @@ describe('ffmpeg capabilities', () => {
     ).toBe('-timeout');
     expect(
       parseRtspTimeoutOption(
-        '  -timeout <int> .D... set maximum timeout (in seconds) to wait for incoming connections\n  -stimeout <int> .D... set timeout (in microseconds) of socket TCP I/O operations',
+        '  -timeout <int> .D... set maximum timeout (in seconds) to wait for incoming connections\n' +
+          '  -stimeout <int> .D... set timeout (in microseconds) of socket TCP I/O operations',
       ),
     ).toBe('-stimeout');
     expect(parseRtspTimeoutOption('')).toBeNull();

@@ -1,5 +1,6 @@
 // A real mosquitto broker for the MQTT tests: on 127.0.0.1, on a free port, with a generated config (and a password
-// file when asked), no persistence. stop() kills it (SIGKILL, like a crash) and start() brings it back on the same port.
+// file when asked), no persistence. stop() kills it (SIGKILL, like a crash) and start() brings it back on the same
+// port.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -16,7 +16,8 @@ export default class PlainSummaryReporter implements Reporter {
         else if (state === 'failed') failed++;
         else skipped++;
       }
-      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed++; // a file that failed to load
+      // a file that failed to load
+      if (module.state() === 'failed' && [...module.children.allTests()].length === 0) failed++;
     }
     failed += unhandledErrors.length;
     console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
