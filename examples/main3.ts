@@ -8,7 +8,8 @@
 //                                 └──────────── reply ring ─────────┤
 //   cam1 ─ffmpeg─▶ ring ─▶ MotionClient "client-cam1" ─forward ring─┘   (and a reply ring to client-cam1)
 //
-// npm run main3 -- [camera URL ...] [--detector centernet|blobs] [--width W] [--height H] [--fps F] [--duration S] [--out DIR] [--json]
+// npm run main3 -- [camera URL ...] [--detector centernet|blobs] [--width W] [--height H] [--fps F] [--duration S]
+//                  [--out DIR] [--json]
 
 import { stopAll } from '../src/process/index.js';
 import { runExample } from './cli/runtime.js';

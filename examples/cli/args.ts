@@ -63,10 +63,13 @@ type ValueOption = (typeof VALUE_OPTIONS)[number];
 
 export function usage(program: string): string {
   return [
-    `usage: npm run ${program} -- [camera URL ...] [--width W] [--height H] [--fps F] [--duration S] [--out DIR] [--json]`,
+    `usage: npm run ${program} -- [camera URL ...] [--width W] [--height H] [--fps F] ` +
+      `[--duration S] [--out DIR] [--json]`,
     '',
-    '  camera URL        rtsp://[user:pass@]host[:port]/path, http(s)://…, a video file, or synthetic://[testsrc2|testsrc|smptebars]',
-    `                    none: ${DEFAULTS.syntheticCameras} built-in synthetic cameras (ffmpeg test patterns with motion)`,
+    '  camera URL        rtsp://[user:pass@]host[:port]/path, http(s)://…, a video file, ' +
+      'or synthetic://[testsrc2|testsrc|smptebars]',
+    `                    none: ${DEFAULTS.syntheticCameras} built-in synthetic cameras ` +
+      `(ffmpeg test patterns with motion)`,
     `  --width W         frame width in pixels, ${LIMITS.minSize}..${LIMITS.maxSize} (default ${DEFAULTS.width})`,
     `  --height H        frame height in pixels, ${LIMITS.minSize}..${LIMITS.maxSize} (default ${DEFAULTS.height})`,
     `  --fps F           frames per second per camera, above 0 and at most ${LIMITS.maxFps} (default ${DEFAULTS.fps})`,

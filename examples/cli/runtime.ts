@@ -60,7 +60,8 @@ export async function runExample(program: string, build: BuildTopology): Promise
     accessSync(options.outDir, constants.W_OK);
   } catch (err) {
     process.stderr.write(
-      `${program}: cannot write snapshots to ${options.outDir} (${(err as NodeJS.ErrnoException).code ?? oneLine(err)}): pick another folder with --out DIR\n`,
+      `${program}: cannot write snapshots to ${options.outDir} ` +
+        `(${(err as NodeJS.ErrnoException).code ?? oneLine(err)}): pick another folder with --out DIR\n`,
     );
     process.exit(2);
   }
@@ -95,7 +96,8 @@ class ExampleRun {
     this.installSignals();
     const o = this.options;
     this.status.log(
-      `${this.program}: ${o.cameras.length} camera(s) at ${o.width}x${o.height} @ ${o.fps} fps: ${o.cameras.map((c) => `${c.name}=${c.label}`).join(', ')}` +
+      `${this.program}: ${o.cameras.length} camera(s) at ${o.width}x${o.height} @ ${o.fps} fps: ` +
+        `${o.cameras.map((c) => `${c.name}=${c.label}`).join(', ')}` +
         (o.durationS ? `; stopping after ${o.durationS} s` : '; Ctrl-C to stop'),
     );
     const settings: AnalysisSettings = { outDir: o.outDir, snapshotIntervalMs: Math.round(o.snapshotIntervalS * 1000) };

@@ -123,7 +123,8 @@ export class BackendChild {
               giveUp(
                 new ProcessError(
                   'TIMEOUT',
-                  `process '${this.name}' did not finish starting (module load + preRun) within ${wait.timeoutMs} ms; it was killed`,
+                  `process '${this.name}' did not finish starting (module load + preRun) ` +
+                    `within ${wait.timeoutMs} ms; it was killed`,
                 ),
               ),
             wait.timeoutMs,
@@ -144,7 +145,8 @@ export class BackendChild {
     if (this.stateValue !== 'new') {
       throw new ProcessError(
         this.stateValue === 'exited' ? 'STOPPED' : 'ALREADY_STARTED',
-        `process '${this.name}' was already started (state: ${this.stateValue}); a process runs once, create a new object to run it again`,
+        `process '${this.name}' was already started (state: ${this.stateValue}); ` +
+          `a process runs once, create a new object to run it again`,
       );
     }
   }
@@ -193,11 +195,14 @@ export class BackendChild {
         this.stateValue === 'new' || this.stateValue === 'starting'
           ? new ProcessError(
               'NOT_STARTED',
-              `cannot call ${method}(): process '${this.name}' is ${this.stateValue === 'new' ? 'not started' : 'still starting'}; await start() first`,
+              `cannot call ${method}(): process '${this.name}' ` +
+                `is ${this.stateValue === 'new' ? 'not started' : 'still starting'}; await start() first`,
             )
           : new ProcessError(
               'STOPPED',
-              `cannot call ${method}(): process '${this.name}' ${this.stateValue === 'stopping' ? 'is stopping' : `has ended (${this.describeExit()})`}; a process runs once, create a new object to run it again`,
+              `cannot call ${method}(): process '${this.name}' ` +
+                `${this.stateValue === 'stopping' ? 'is stopping' : `has ended (${this.describeExit()})`}; ` +
+                `a process runs once, create a new object to run it again`,
             );
       return Promise.reject(err);
     }
@@ -351,7 +356,8 @@ export class BackendChild {
     const runtime = msg.t === 'hello' ? msg.runtime : 'its runtime';
     const err = new ProcessError(
       'PROTOCOL_MISMATCH',
-      `process '${this.name}': the backend (${runtime}) speaks ${theirs}, this frontend speaks protocol ${PROTOCOL_VERSION}: ` +
+      `process '${this.name}': the backend (${runtime}) speaks ${theirs}, ` +
+        `this frontend speaks protocol ${PROTOCOL_VERSION}: ` +
         `they come from different framering versions. Make the parent and the child load the same framering install ` +
         `(look for two copies in node_modules, or rebuild a stale dist/ with npm run build)`,
     );

@@ -12,7 +12,8 @@ export function sendEventToFrontend(name: string, payload: unknown): boolean {
   if (typeof name !== 'string' || name.length === 0 || RESERVED_EVENTS.has(name)) {
     throw new ProcessError(
       'INVALID_ARGUMENT',
-      `sendOut: event name must be a non-empty string other than ${[...RESERVED_EVENTS].join(', ')}; got ${String(name)}`,
+      `sendOut: event name must be a non-empty string ` +
+        `other than ${[...RESERVED_EVENTS].join(', ')}; got ${String(name)}`,
     );
   }
   if (!process.connected || !process.send) return false;

@@ -41,7 +41,8 @@ export class BackendHost {
   listen(): void {
     if (!process.send) {
       console.error(
-        'framering backend runtime: started without an IPC channel; it is forked by MessageProcess.start(), not run directly',
+        'framering backend runtime: started without an IPC channel; ' +
+          'it is forked by MessageProcess.start(), not run directly',
       );
       process.exit(2);
     }
@@ -99,7 +100,8 @@ export class BackendHost {
       t: 'start-failed',
       error: errorOf(
         'PROTOCOL_MISMATCH',
-        `the backend runtime ${process.argv[1] ?? ''} speaks protocol ${PROTOCOL_VERSION}, its frontend speaks ${spoken}: they come ` +
+        `the backend runtime ${process.argv[1] ?? ''} speaks protocol ${PROTOCOL_VERSION}, ` +
+          `its frontend speaks ${spoken}: they come ` +
           `from different framering versions; make the parent and the child load the same framering install`,
       ),
     });
@@ -257,7 +259,8 @@ async function loadProcessClass(moduleUrl: string, exportName: string): Promise<
     );
     throw new ProcessError(
       'START_FAILED',
-      `module ${moduleUrl} has no export named '${exportName}' (process classes it exports: ${exported.join(', ') || 'none'}); ` +
+      `module ${moduleUrl} has no export named '${exportName}' ` +
+        `(process classes it exports: ${exported.join(', ') || 'none'}); ` +
         `export the class under its own name, or set a static exportName on it`,
     );
   }

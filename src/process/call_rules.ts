@@ -28,12 +28,18 @@ export function refuseCall(instance: object, processName: string, method: string
   const where = `process '${processName}' (class ${ctor.name})`;
   if (typeof method !== 'string' || method.length === 0) return `invalid method name ${String(method)}`;
   if (method.startsWith('_') || method === 'constructor' || method in machinery || LIFECYCLE_HOOKS.has(method)) {
-    return `${method} is not callable from the frontend of ${where}: it is part of the process machinery or a lifecycle hook`;
+    return (
+      `${method} is not callable from the frontend of ${where}: ` +
+      `it is part of the process machinery or a lifecycle hook`
+    );
   }
   const base = machinery.constructor;
   for (let c: ProcessClassLike | null = ctor; c && c !== base; c = Object.getPrototypeOf(c)) {
     if (Object.hasOwn(c, 'frontendMethods') && c.frontendMethods?.includes(method)) {
-      return `${method}() runs in the frontend of ${where}; call it on the process object in the parent, not through p.backend`;
+      return (
+        `${method}() runs in the frontend of ${where}; ` +
+        `call it on the process object in the parent, not through p.backend`
+      );
     }
   }
   // Look at the descriptor, not the value: reading a getter here could run frontend-only code.

@@ -67,7 +67,8 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
     ) {
       throw new ProcessError(
         'INVALID_ARGUMENT',
-        `ClientProcess '${this.name}' needs forward: { width, height, slots? } (positive whole numbers): the geometry of the frames it forwards to its master`,
+        `ClientProcess '${this.name}' needs forward: { width, height, slots? } ` +
+          `(positive whole numbers): the geometry of the frames it forwards to its master`,
       );
     }
     this.forwardGeometry = { width: f.width, height: f.height, slots: f.slots ?? 4 };
@@ -145,7 +146,8 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
     if (this.replyReader) {
       throw new ProcessError(
         'ALREADY_REGISTERED',
-        `process '${this.name}' already listens to data ring '${this.replyReader.name}'; call stopListeningToDataRing() first`,
+        `process '${this.name}' already listens to data ring '${this.replyReader.name}'; ` +
+          `call stopListeningToDataRing() first`,
       );
     }
     const reader = options.waitMs

@@ -34,7 +34,10 @@ export interface DetectorReply {
   frameNumber: number;
   width: number;
   height: number;
-  /** When the frame was written to the client's forward ring (µs, CLOCK_REALTIME; the camera's time if the client passed it on). */
+  /**
+   * When the frame was written to the client's forward ring (µs, CLOCK_REALTIME; the camera's time if the client
+   * passed it on).
+   */
   frameTimestampUs: number;
   model: string;
   objects: Detection[];

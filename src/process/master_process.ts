@@ -136,13 +136,15 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
         'ALREADY_REGISTERED',
         existing.client === client
           ? `client '${client.name}' is already registered with master '${this.name}'`
-          : `another client named '${client.name}' is already registered with master '${this.name}'; client names must be unique per master`,
+          : `another client named '${client.name}' is already registered with master '${this.name}'; ` +
+              `client names must be unique per master`,
       );
     }
     if (this.registered.size >= this.maxClients) {
       throw new ProcessError(
         'TOO_MANY_CLIENTS',
-        `master '${this.name}' already has ${this.registered.size} clients (maxClients ${this.maxClients}); deregister one or raise maxClients`,
+        `master '${this.name}' already has ${this.registered.size} clients (maxClients ${this.maxClients}); ` +
+          `deregister one or raise maxClients`,
       );
     }
     // Reserve the name at once, so that a concurrent second registration fails instead of racing; and watch the
@@ -179,7 +181,8 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
         if ((client.state as ProcessState) !== 'exited') await client.waitStop(CLIENT_EXIT_WAIT_MS).catch(() => {});
         throw new ProcessError(
           'CLIENT_GONE',
-          `client '${client.name}' went away while master '${this.name}' was registering it (${gone}); the master freed its side ` +
+          `client '${client.name}' went away while master '${this.name}' was registering it (${gone}); ` +
+            `the master freed its side ` +
             `and the client's rings were removed. Start a new client and register that`,
           { cause: err },
         );
@@ -196,7 +199,8 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
     if (!entry || entry.client !== client) {
       throw new ProcessError(
         'NOT_REGISTERED',
-        `${client instanceof ClientProcess ? `client '${client.name}'` : describe(client)} is not registered with master '${this.name}' ` +
+        `${client instanceof ClientProcess ? `client '${client.name}'` : describe(client)} ` +
+          `is not registered with master '${this.name}' ` +
           `(registered: ${[...this.registered.keys()].join(', ') || 'none'})`,
       );
     }
@@ -232,7 +236,8 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
     const entry = this.registered.get(name);
     if (!entry) return;
     if (!entry.complete) {
-      // Mid-registration: registerClientProcess fails with CLIENT_GONE and cleans up; no event for a client never registered.
+      // Mid-registration: registerClientProcess fails with CLIENT_GONE and cleans up; no event for a client never
+      // registered.
       entry.goneDuringRegistration ??= reason;
       return;
     }
@@ -308,7 +313,8 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
     if (!entry) {
       throw new ProcessError(
         'NOT_REGISTERED',
-        `master '${this.name}' has no client named '${client}' (clients: ${[...this.attached.keys()].join(', ') || 'none'})`,
+        `master '${this.name}' has no client named '${client}' ` +
+          `(clients: ${[...this.attached.keys()].join(', ') || 'none'})`,
       );
     }
     return entry.replyServer.send(

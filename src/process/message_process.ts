@@ -189,7 +189,8 @@ export class MessageProcess<Events extends ProcessEventMap<Events> = AnyEvents> 
     if (!moduleUrl) {
       throw new ProcessError(
         'INVALID_ARGUMENT',
-        `process class ${ctor.name} does not say where it is defined: add \`static moduleUrl = import.meta.url;\` to the class ` +
+        `process class ${ctor.name} does not say where it is defined: add \`static moduleUrl = import.meta.url;\` ` +
+          `to the class ` +
           `(in the module that defines and exports it), or pass the moduleUrl option`,
       );
     }

@@ -44,8 +44,10 @@ export class PendingCalls {
             id,
             new ProcessError(
               'RPC_TIMEOUT',
-              `call ${method}() to process '${this.processName}' got no reply within ${timeoutMs} ms: the backend is stuck in it or ` +
-                `busy (it may still finish; its result will be dropped). If the method is slow on purpose, give it more time with ` +
+              `call ${method}() to process '${this.processName}' got no reply within ${timeoutMs} ms: ` +
+                `the backend is stuck in it or ` +
+                `busy (it may still finish; its result will be dropped). ` +
+                `If the method is slow on purpose, give it more time with ` +
                 `p.backendWith({ timeoutMs }) or the callTimeoutMs option`,
             ),
           );

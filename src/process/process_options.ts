@@ -4,7 +4,10 @@
 import { ProcessError, type SerializedError } from './process_error.js';
 
 export interface MessageProcessOptions {
-  /** Shown in errors, events, `ps` (process title framering:<name>) and ring names. [A-Za-z0-9._-], 1..64 chars. Default: the class name. */
+  /**
+   * Shown in errors, events, `ps` (process title framering:<name>) and ring names. [A-Za-z0-9._-], 1..64 chars.
+   * Default: the class name.
+   */
   name?: string;
   /** Where the class is defined (file: URL or absolute path). Default: the class's own static `moduleUrl`. */
   moduleUrl?: string;
@@ -16,9 +19,15 @@ export interface MessageProcessOptions {
   env?: Record<string, string>;
   /** How long start() waits for the module to load and preRun to finish before it kills the child. Default 30 000. */
   startTimeoutMs?: number;
-  /** How long stop()/waitStop() wait for postRun and the exit before they kill the child and all it started. Default 10 000. */
+  /**
+   * How long stop()/waitStop() wait for postRun and the exit before they kill the child and all it started.
+   * Default 10 000.
+   */
   stopTimeoutMs?: number;
-  /** How long a backend call waits for its reply before it rejects with RPC_TIMEOUT. Infinity: no limit. Default 30 000. */
+  /**
+   * How long a backend call waits for its reply before it rejects with RPC_TIMEOUT. Infinity: no limit.
+   * Default 30 000.
+   */
   callTimeoutMs?: number;
 }
 

@@ -25,6 +25,7 @@ export function frontendOnlyError(what: string, processName: string): ProcessErr
 export function backendOnlyError(what: string, processName: string): ProcessError {
   return new ProcessError(
     'WRONG_SIDE',
-    `${what}() runs in the backend of process '${processName}'; from the frontend use p.backend.${what}(...) after start()`,
+    `${what}() runs in the backend of process '${processName}'; ` +
+      `from the frontend use p.backend.${what}(...) after start()`,
   );
 }

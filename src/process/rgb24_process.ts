@@ -9,7 +9,10 @@ import type { AnyEvents, ProcessEventMap } from './process_events.js';
 import { ProcessError } from './process_error.js';
 
 export interface RGB24ClientOptions {
-  /** 'latest' (default): jump to the newest frame, skipping what a slow handler missed. 'every': in order, drops counted. */
+  /**
+   * 'latest' (default): jump to the newest frame, skipping what a slow handler missed. 'every': in order, drops
+   * counted.
+   */
   policy?: ReadPolicy;
   /** The name handleFrame receives as `source` and deactivateRGB24Client takes. Default: the ring's name. */
   source?: string;
@@ -106,7 +109,8 @@ export class RGB24Process<Events extends ProcessEventMap<Events> = AnyEvents> ex
     if (this.activeRings.has(source)) {
       throw new ProcessError(
         'ALREADY_REGISTERED',
-        `process '${this.name}' already reads a ring as '${source}'; deactivateRGB24Client('${source}') first, or pick another source name`,
+        `process '${this.name}' already reads a ring as '${source}'; ` +
+          `deactivateRGB24Client('${source}') first, or pick another source name`,
       );
     }
     const policy = options.policy ?? 'latest';
@@ -150,7 +154,8 @@ export class RGB24Process<Events extends ProcessEventMap<Events> = AnyEvents> ex
     if (!entry) {
       throw new ProcessError(
         'NOT_FOUND',
-        `process '${this.name}' reads no ring as '${source}' (active: ${[...this.activeRings.keys()].join(', ') || 'none'})`,
+        `process '${this.name}' reads no ring as '${source}' ` +
+          `(active: ${[...this.activeRings.keys()].join(', ') || 'none'})`,
       );
     }
     this.activeRings.delete(source);

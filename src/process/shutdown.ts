@@ -24,7 +24,8 @@ export async function stopAll(
 }
 
 /**
- * Stops groups one after the other, each group in parallel: `await stopInOrder([clientA, clientB], [master], [stream])`.
+ * Stops groups one after the other, each group in parallel:
+ * `await stopInOrder([clientA, clientB], [master], [stream])`.
  * A failure in one group does not keep the next from stopping; the first failure is rethrown at the end.
  */
 export async function stopInOrder(...groups: Array<Iterable<Stoppable>>): Promise<void> {

@@ -34,7 +34,9 @@ export function formatCheckReport(plan: TopologyPlan, origin: string): string {
     const n = plan.nats;
     const auth = n.user !== undefined ? ', user and password' : n.token !== undefined ? ', token' : '';
     out.push(
-      `nats: ${n.servers.join(', ')} as host '${n.host}', subjects ${n.prefix}.frames.<master>${auth}; ${n.encoding}${n.encoding === 'jpeg' ? ` q${n.jpegQuality}` : ''}, ${n.inflight} in flight per client, ${n.timeoutMs} ms timeout`,
+      `nats: ${n.servers.join(', ')} as host '${n.host}', subjects ${n.prefix}.frames.<master>${auth}; ` +
+        `${n.encoding}${n.encoding === 'jpeg' ? ` q${n.jpegQuality}` : ''}, ` +
+        `${n.inflight} in flight per client, ${n.timeoutMs} ms timeout`,
     );
   }
   if (plan.notYetUsed.length > 0) out.push(`accepted but not used yet: ${plan.notYetUsed.join(', ')}`);

@@ -2,7 +2,8 @@
 // framering serve [--config FILE] [--port N] [--host H] [--mqtt URL] [--check] [--events-jsonl FILE]
 //
 // Starts the cameras and processes a config describes (a built-in one without --config), the MQTT bridge (when
-// the config has mqtt: or --mqtt is given) and the HTTP side, and prints the URL to open. --check only validates and prints the resolved topology (secrets redacted): exit 0/1.
+// the config has mqtt: or --mqtt is given) and the HTTP side, and prints the URL to open. --check only validates
+// and prints the resolved topology (secrets redacted): exit 0/1.
 // Ctrl-C / SIGTERM stop everything in order (HTTP first, then readers before writers) and exit 0.
 
 import { createWriteStream, type WriteStream } from 'node:fs';

@@ -77,7 +77,8 @@ export async function loadProcessClass(ref: ClassRef, baseDir: string, site: Cla
     return fail(
       'CONFIG_CLASS_NOT_FOUND',
       ['module'],
-      `the module ${ref.module} has no default export and not exactly one process class: name it with export: ClassName`,
+      `the module ${ref.module} has no default export and not exactly one process class: ` +
+        `name it with export: ClassName`,
     );
   const cls = mod[exportName];
   if (cls === undefined) {
@@ -85,14 +86,16 @@ export async function loadProcessClass(ref: ClassRef, baseDir: string, site: Cla
     return fail(
       'CONFIG_CLASS_NOT_FOUND',
       ['export'],
-      `the module ${ref.module} does not export ${exportName} (process classes it exports: ${exported.join(', ') || 'none'})`,
+      `the module ${ref.module} does not export ${exportName} ` +
+        `(process classes it exports: ${exported.join(', ') || 'none'})`,
     );
   }
   if (!isProcessClass(cls))
     return fail(
       'CONFIG_CLASS_INVALID',
       ['export'],
-      `${exportName} in ${ref.module} is not a framering process class (extend RGB24Process, ClientProcess or MasterProcess)`,
+      `${exportName} in ${ref.module} is not a framering process class ` +
+        `(extend RGB24Process, ClientProcess or MasterProcess)`,
     );
   const role = roleOf(cls);
   if (!role)

@@ -1,6 +1,7 @@
 /**
  * The contract between the service core (config, topology, processes, events) and its HTTP side (and later MQTT,
- * NATS). The core builds one ServiceView; every outlet reads only this. Credentials never appear in anything it returns.
+ * NATS). The core builds one ServiceView; every outlet reads only this. Credentials never appear in anything
+ * it returns.
  */
 import type { EventEmitter } from 'node:events';
 
@@ -52,7 +53,10 @@ export interface CameraStats {
   dropped: number;
   restarts: number;
   last_error: string | null; // redacted
-  /** False while analysis of this camera is switched off (setAnalysing, MQTT …/detect/set OFF): its readers are detached. */
+  /**
+   * False while analysis of this camera is switched off (setAnalysing, MQTT …/detect/set OFF): its readers are
+   * detached.
+   */
   detection_enabled: boolean;
 }
 

@@ -71,7 +71,9 @@ export class DataRingClient extends RingClient {
     return this.messageLoop(this.asyncSlots(), opts.signal);
   }
 
-  /** The next message without blocking the event loop: null after timeoutMs (if given); see FrameRingClient.pullAsync. */
+  /**
+   * The next message without blocking the event loop: null after timeoutMs (if given); see FrameRingClient.pullAsync.
+   */
   async pullAsync(opts: PullOptions = {}): Promise<DataMessage | null> {
     const slots = this.asyncSlots();
     const step = await slots.take({ signal: opts.signal, timeoutMs: pullTimeout(opts.timeoutMs) });

@@ -71,7 +71,8 @@ export class DataRingServer extends RingServer {
     if (bytes.byteLength > this.maxMessageBytes)
       throw new RingError(
         'MESSAGE_TOO_LARGE',
-        `message of ${bytes.byteLength} bytes (serialised) exceeds data ring '${this.name}' maximum of ${this.maxMessageBytes} bytes; ` +
+        `message of ${bytes.byteLength} bytes (serialised) exceeds data ring '${this.name}' ` +
+          `maximum of ${this.maxMessageBytes} bytes; ` +
           'nothing was sent (create the ring with a larger maxMessageBytes, or send less)',
       );
     return bytes;

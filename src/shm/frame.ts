@@ -47,7 +47,10 @@ export class Frame {
     return BYTES_PER_PIXEL[this.format];
   }
 
-  /** The pixels, row-major in `format` (RGB24 unless the ring says otherwise), in the slot itself. Valid until release(). */
+  /**
+   * The pixels, row-major in `format` (RGB24 unless the ring says otherwise), in the slot itself. Valid until
+   * release().
+   */
   get pixels(): Uint8Array {
     if (this.released)
       throw new RingError(

@@ -163,7 +163,8 @@ export class FrameRingClient extends RingClient {
       if (p.width !== this.layout.width || p.height !== this.layout.height)
         throw new RingError(
           'RING_INVALID',
-          `ring '${this.name}' holds ${this.layout.width}x${this.layout.height} frames but ${p.width}x${p.height} were expected ` +
+          `ring '${this.name}' holds ${this.layout.width}x${this.layout.height} frames ` +
+            `but ${p.width}x${p.height} were expected ` +
             '(the ring was recreated with another size; fetch its info() again)',
         );
     }

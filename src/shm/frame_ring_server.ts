@@ -113,7 +113,8 @@ export class FrameRingServer extends RingServer {
     if (pixels.byteLength !== this.frameBytes)
       throw new RingError(
         'INVALID_ARGUMENT',
-        `frame of ${pixels.byteLength} bytes does not match ring '${this.name}' (${this.width}x${this.height} ${this.pixelFormat} = ${this.frameBytes} bytes); nothing was written`,
+        `frame of ${pixels.byteLength} bytes does not match ring '${this.name}' ` +
+          `(${this.width}x${this.height} ${this.pixelFormat} = ${this.frameBytes} bytes); nothing was written`,
       );
   }
 

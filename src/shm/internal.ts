@@ -3,7 +3,8 @@
 export { RingPump, createPipe, closeFd, type PumpEnd, type PumpStats, type RingPumpOptions } from './ring_pump.js';
 export { removeSegment, SHM_DIR, SEGMENT_PREFIX } from './segments.js';
 export { closeOnExit, forgetOnExit, type ClosesOnExit } from './exit_cleanup.js';
-// The native server behind a ring, invalidating a frame whose reader closed, and the whole-number check every layer shares.
+// The native server behind a ring, invalidating a frame whose reader closed, and the whole-number check every
+// layer shares.
 export { nativeServerOf } from './ring_server.js';
 export { invalidateFrame } from './frame.js';
 export { wholeNumberProblem } from './options.js';

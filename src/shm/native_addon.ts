@@ -147,7 +147,8 @@ function load(): NativeAddon {
     throw new Error(`framering: FRAMERING_ADDON names ${path}, which does not exist (npm run build:asan?)`);
   if (!existsSync(path))
     throw new Error(
-      `framering: the native addon is not built (${path} is missing); run \`npm install\` or \`npm run build:native\` ` +
+      `framering: the native addon is not built (${path} is missing); ` +
+        `run \`npm install\` or \`npm run build:native\` ` +
         '(needs cmake and a C++17 compiler)',
     );
   return createRequire(import.meta.url)(path) as NativeAddon;

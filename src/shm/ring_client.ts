@@ -55,7 +55,9 @@ export interface WaitOptions extends OpenOptions {
 export interface PullOptions {
   /** Ends the wait at once with an ABORTED error. */
   signal?: AbortSignal;
-  /** Resolve null when nothing came within this many ms (default: wait until a frame, the signal or the writer's end). */
+  /**
+   * Resolve null when nothing came within this many ms (default: wait until a frame, the signal or the writer's end).
+   */
   timeoutMs?: number;
 }
 
@@ -265,7 +267,8 @@ export class RingClient extends EventEmitter implements Disposable {
     if (this.delivering)
       throw new RingError(
         'INVALID_ARGUMENT',
-        `pull() cannot read ring '${this.name}' while a handler or an async loop reads it; use one way of reading per client`,
+        `pull() cannot read ring '${this.name}' while a handler or an async loop reads it; ` +
+          `use one way of reading per client`,
       );
     // A termination signal ends the wait (INTERRUPTED), so that Node can run its handler.
     watchTerminationSignals();

@@ -81,7 +81,8 @@ function checkTimeout(timeoutMs: number | undefined, where: string): number {
 function checkNetworkUrl(url: unknown, expected: 'rtsp' | 'http'): string {
   if (typeof url !== 'string' || url.trim() === '')
     throw invalid(
-      `the ${expected} source has an empty URL: give e.g. ${expected === 'rtsp' ? 'rtsp://camera-host:554/stream' : 'http://camera-host/video.mjpg'}`,
+      `the ${expected} source has an empty URL: ` +
+        `give e.g. ${expected === 'rtsp' ? 'rtsp://camera-host:554/stream' : 'http://camera-host/video.mjpg'}`,
     );
   let parsed: URL;
   try {
@@ -188,7 +189,8 @@ function parseSourceString(text: string): CameraSource {
   if (kind === 'rtsp') return parseSource({ kind: 'rtsp', url: s });
   if (kind === 'http') return parseSource({ kind: 'http', url: s });
   throw invalid(
-    `unknown source scheme "${scheme}:" in ${shown(s)}: use rtsp://, rtsps://, http://, https://, file:// or synthetic://`,
+    `unknown source scheme "${scheme}:" in ${shown(s)}: ` +
+      `use rtsp://, rtsps://, http://, https://, file:// or synthetic://`,
   );
 }
 

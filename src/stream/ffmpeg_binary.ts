@@ -54,7 +54,8 @@ export function resolveFfmpeg(opts: ResolveFfmpegOptions = {}): ResolvedFfmpeg {
     const what = origin === 'option' ? 'the ffmpegPath option' : 'FFMPEG_PATH';
     throw new StreamError(
       'FFMPEG_NOT_FOUND',
-      `${what} points to ${path}, which cannot be used: ${problem}. Fix ${what} or unset it to let framering find ffmpeg.`,
+      `${what} points to ${path}, which cannot be used: ${problem}. ` +
+        `Fix ${what} or unset it to let framering find ffmpeg.`,
     );
   }
   tried.push('FFMPEG_PATH (not set)');
@@ -75,7 +76,9 @@ export function resolveFfmpeg(opts: ResolveFfmpegOptions = {}): ResolvedFfmpeg {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       tried.push(
-        `${origin} (${code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND' ? 'not installed' : (err as Error).message})`,
+        `${origin} (${
+          code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND' ? 'not installed' : (err as Error).message
+        })`,
       );
       continue;
     }
@@ -98,6 +101,7 @@ export function resolveFfmpeg(opts: ResolveFfmpegOptions = {}): ResolvedFfmpeg {
   throw new StreamError(
     'FFMPEG_NOT_FOUND',
     `no usable ffmpeg found; tried: ${tried.join('; ')}. ` +
-      'Install ffmpeg (e.g. `apt-get install ffmpeg`), or `npm install @ffmpeg-installer/ffmpeg`, or set FFMPEG_PATH to an ffmpeg binary.',
+      'Install ffmpeg (e.g. `apt-get install ffmpeg`), or `npm install @ffmpeg-installer/ffmpeg`, ' +
+      'or set FFMPEG_PATH to an ffmpeg binary.',
   );
 }

@@ -48,7 +48,8 @@ export function probeFfmpeg(path: string): Promise<FfmpegCapabilities> {
       } catch (err) {
         throw new StreamError(
           'FFMPEG_SPAWN_FAILED',
-          `cannot run ${path} -version: ${(err as Error).message}. Check that it is an ffmpeg binary for this machine, or set FFMPEG_PATH.`,
+          `cannot run ${path} -version: ${(err as Error).message}. ` +
+            `Check that it is an ffmpeg binary for this machine, or set FFMPEG_PATH.`,
           { cause: err },
         );
       }

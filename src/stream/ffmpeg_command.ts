@@ -103,7 +103,9 @@ export function buildFfmpegCommand(
 // printed pts_time has 6 significant digits only). The metadata filter prints only frames that carry the key, so the
 // first one adds it. direct=1: unbuffered, so a frame's line is in the pipe before its bytes (frame_time_channel.h).
 // The file name is escaped twice (graph, then option level): with one backslash ffmpeg would write a file named "pipe".
-const FRAME_TIMES_FILTERS = `settb=AVTB,metadata=mode=add:key=framering:value=1,metadata=mode=print:key=framering:file=pipe\\\\:${FRAME_TIMES_FD}:direct=1`;
+const FRAME_TIMES_FILTERS =
+  `settb=AVTB,metadata=mode=add:key=framering:value=1,` +
+  `metadata=mode=print:key=framering:file=pipe\\\\:${FRAME_TIMES_FD}:direct=1`;
 
 /** ffmpeg's arguments (without the binary) for `source`, writing rawvideo to stdout (pipe:1). */
 export function buildFfmpegArgs(

@@ -28,7 +28,10 @@ export interface LiveStreamOptions {
   slotId?: number;
   /** Restart ffmpeg when no frame arrived for this long (ms). Default 20 000, like Frigate. */
   watchdogMs?: number;
-  /** Report 'stalled' after this long without a frame (ms). Default: 10 frame intervals, at least 2 s, at most watchdogMs. */
+  /**
+   * Report 'stalled' after this long without a frame (ms). Default: 10 frame intervals, at least 2 s, at most
+   * watchdogMs.
+   */
   stallMs?: number;
   /** Reconnect delays; resetAfterMs: a run that streamed this long starts the backoff over (default 10 000). */
   backoff?: BackoffOptions & { resetAfterMs?: number };

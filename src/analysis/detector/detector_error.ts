@@ -6,7 +6,8 @@ export type DetectorErrorCode =
   | 'INVALID_FRAME' // the pixels do not hold width × height RGB24
   | 'MODEL_NOT_FOUND' // the model file (or a weights file it names) is missing
   | 'MODEL_INVALID' // the model file is there but cannot be read as the model the options describe
-  | 'INFERENCE_UNAVAILABLE' // the inference backend's packages are not installed, or it failed to initialise (was BACKEND_UNAVAILABLE)
+  | 'INFERENCE_UNAVAILABLE' // the inference backend's packages are not installed, or it failed to initialise
+  //   (was BACKEND_UNAVAILABLE)
   | 'INFERENCE_FAILED' // the backend threw while running the model
   | 'DISPOSED'; // detect() after dispose()
 

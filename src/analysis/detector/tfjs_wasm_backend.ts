@@ -48,7 +48,8 @@ async function initRuntime(options: TfjsWasmOptions): Promise<TfjsRuntime> {
   } catch (err) {
     throw new DetectorError(
       'INFERENCE_UNAVAILABLE',
-      `the tfjs-wasm detector backend needs @tensorflow/tfjs-core, @tensorflow/tfjs-converter and @tensorflow/tfjs-backend-wasm: ` +
+      `the tfjs-wasm detector backend needs @tensorflow/tfjs-core, @tensorflow/tfjs-converter and ` +
+        `@tensorflow/tfjs-backend-wasm: ` +
         `npm install them (${(err as Error).message})`,
       { cause: err },
     );
@@ -84,7 +85,8 @@ async function initRuntime(options: TfjsWasmOptions): Promise<TfjsRuntime> {
   } catch (err) {
     throw new DetectorError(
       'INFERENCE_UNAVAILABLE',
-      `the TensorFlow.js wasm backend failed to start (simd ${simd}, threads ${threads ? threadCount : 0}): ${messageOf(err)}`,
+      `the TensorFlow.js wasm backend failed to start ` +
+        `(simd ${simd}, threads ${threads ? threadCount : 0}): ${messageOf(err)}`,
       { cause: err },
     );
   } finally {
@@ -153,7 +155,8 @@ export async function createTfjsWasmBackend(
   if (!inputName || !outputName || !size) {
     throw new DetectorError(
       'MODEL_INVALID',
-      `model ${files.path}: cannot tell its input ([1, H, W, 3]) and detections output ([1, N, 6]) from its signature; give model.inputName and model.outputName`,
+      `model ${files.path}: cannot tell its input ([1, H, W, 3]) and detections output ([1, N, 6]) ` +
+        `from its signature; give model.inputName and model.outputName`,
     );
   }
   let model: import('@tensorflow/tfjs-converter').GraphModel;

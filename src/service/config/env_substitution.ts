@@ -26,7 +26,8 @@ export function substituteText(
     if (name === undefined || !VAR_NAME.test(name)) {
       throw new ConfigError(
         'CONFIG_INVALID',
-        `'\${${name ?? ''}}' is not a variable reference: use \${NAME} with letters, digits and _ (write $\${ for a literal \${)`,
+        `'\${${name ?? ''}}' is not a variable reference: ` +
+          `use \${NAME} with letters, digits and _ (write $\${ for a literal \${)`,
         where(),
       );
     }

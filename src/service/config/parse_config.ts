@@ -217,7 +217,8 @@ function checkReferences(
             fail(
               'CONFIG_INVALID',
               [...groupPath, 'forward'],
-              `the built-in motion-client forwards whole frames: width and height must be the camera's (${camera} is ${c.width}x${c.height}); leave them out`,
+              `the built-in motion-client forwards whole frames: ` +
+                `width and height must be the camera's (${camera} is ${c.width}x${c.height}); leave them out`,
             );
           }
         }

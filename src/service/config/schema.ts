@@ -51,7 +51,8 @@ const cameraSchema = z.strictObject({
 export type ClassRef = string | { module: string; export?: string };
 
 const classRef = z.unknown().superRefine((value, ctx) => {
-  const builtins = `one of the built-in classes (${BUILTIN_NAMES.join(', ')}) or { module: ./file.js, export: ClassName }`;
+  const builtins =
+    `one of the built-in classes (${BUILTIN_NAMES.join(', ')}) ` + `or { module: ./file.js, export: ClassName }`;
   if (value === undefined) {
     ctx.addIssue({ code: 'custom', message: `is required: ${builtins}` });
   } else if (typeof value === 'string') {
@@ -98,7 +99,9 @@ export const REMOTE_NAME = /^[A-Za-z0-9_-]{1,31}$/;
 const remoteName = z
   .string({ error: 'must be a text' })
   .regex(REMOTE_NAME, { error: 'must be 1–31 letters, digits, _ or -' });
-/** A master here (class, options; serve_remote: also serve clients of other hosts through NATS) or on a detector host. */
+/**
+ * A master here (class, options; serve_remote: also serve clients of other hosts through NATS) or on a detector host.
+ */
 const localMaster = z.strictObject({
   where: z.literal('local'),
   class: classRef,

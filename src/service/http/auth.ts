@@ -56,7 +56,8 @@ export function registerAuth(app: FastifyInstance, token: string): void {
         new HttpError(
           401,
           'UNAUTHORIZED',
-          'this service needs its token: send "Authorization: Bearer <token>", or open /?token=<token> once in a browser',
+          'this service needs its token: send "Authorization: Bearer <token>", ' +
+            'or open /?token=<token> once in a browser',
         ),
       );
     }

@@ -64,7 +64,9 @@ export class MjpegClient {
     }
     this.behindSinceMs = null;
     this.nextDueMs = Math.max(this.nextDueMs + this.intervalMs, now - this.intervalMs / 2);
-    const head = `--${BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${p.data.length}\r\nX-Frame-Number: ${p.frameNumber}\r\n\r\n`;
+    const head =
+      `--${BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${p.data.length}\r\n` +
+      `X-Frame-Number: ${p.frameNumber}\r\n\r\n`;
     const sock = this.res.socket;
     sock?.cork();
     this.res.write(head);

@@ -29,7 +29,9 @@ export function parseCommand(
   return {
     ignored: 'bad-payload',
     camera,
-    warning: `mqtt: ignored ${topic}: the payload must be ON or OFF (got '${shown}'${payload.length > MAX_SHOWN ? '…' : ''})`,
+    warning:
+      `mqtt: ignored ${topic}: the payload must be ON or OFF ` +
+      `(got '${shown}'${payload.length > MAX_SHOWN ? '…' : ''})`,
   };
 }
 

@@ -125,7 +125,9 @@ export class MqttBridge {
     return bridge;
   }
 
-  /** Publishes a message of your own under <prefix>/ through the bridge's connection (queued while the broker is away). */
+  /**
+   * Publishes a message of your own under <prefix>/ through the bridge's connection (queued while the broker is away).
+   */
   publish(topic: string, payload: string | Buffer | object, options: { retain?: boolean; qos?: 0 | 1 } = {}): boolean {
     const full = this.topics.custom(topic);
     if (!full || full.endsWith('/detect/set')) return false;
@@ -160,7 +162,8 @@ export class MqttBridge {
     const cameras = this.view.cameras().map((c) => c.name);
     if (cameras.includes(this.topics.instance)) {
       this.log(
-        `mqtt: the instance id '${this.topics.instance}' is also a camera name: their topics share <prefix>/${this.topics.instance}/; set mqtt.instance_id`,
+        `mqtt: the instance id '${this.topics.instance}' is also a camera name: ` +
+          `their topics share <prefix>/${this.topics.instance}/; set mqtt.instance_id`,
       );
     }
     this.publisher.on('connect', () => this.announce());
@@ -255,7 +258,8 @@ export class MqttBridge {
     if (!topic || payload === null || payload.length > MAX_CUSTOM_PAYLOAD) {
       if (this.warnings.allow(`own:${e.source}`)) {
         this.log(
-          `mqtt: process ${e.source} sent an mqtt message that is not published: it needs mqtt.topic (not motion/… or detect/…) and a payload up to ${MAX_CUSTOM_PAYLOAD} bytes`,
+          `mqtt: process ${e.source} sent an mqtt message that is not published: ` +
+            `it needs mqtt.topic (not motion/… or detect/…) and a payload up to ${MAX_CUSTOM_PAYLOAD} bytes`,
         );
       }
       return;

@@ -32,8 +32,10 @@ const AUTH_REASONS: Record<number, string> = {
   140: 'bad authentication method',
 };
 
-const TLS_CODES =
-  /^(ERR_SSL_|ERR_TLS_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|EPROTO$|HOSTNAME_MISMATCH)/;
+const TLS_CODES = new RegExp(
+  '^(ERR_SSL_|ERR_TLS_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|' +
+    'UNABLE_TO_|EPROTO$|HOSTNAME_MISMATCH)',
+);
 
 /**
  * An mqtt.js or socket error as one of ours; `where` is the redacted URL. `firstTls`: an mqtts:// connection that
@@ -59,7 +61,8 @@ export function classify(err: unknown, where: string, secure: boolean, firstTls 
   if (typeof code === 'string' && TLS_CODES.test(code))
     return new MqttError(
       'MQTT_TLS_FAILED',
-      `TLS with the broker at ${where} failed: ${message} (${code}; check the broker's certificate, or mqtt.tls.ca_file)`,
+      `TLS with the broker at ${where} failed: ${message} ` +
+        `(${code}; check the broker's certificate, or mqtt.tls.ca_file)`,
     );
   if (secure && /TLS|SSL|certificate|wrong version number/i.test(message)) {
     return new MqttError(
@@ -70,7 +73,8 @@ export function classify(err: unknown, where: string, secure: boolean, firstTls 
   if (firstTls && (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(message))) {
     return new MqttError(
       'MQTT_TLS_FAILED',
-      `TLS with the broker at ${where} failed: the connection was reset during the handshake (${code ?? message}; is it an mqtts:// port?)`,
+      `TLS with the broker at ${where} failed: the connection was reset during the handshake ` +
+        `(${code ?? message}; is it an mqtts:// port?)`,
     );
   }
   const why = typeof code === 'string' ? code : message;

@@ -71,7 +71,10 @@ export class MqttPublisher extends EventEmitter {
     this.backoff = new Backoff({ initialMs: 500, maxMs: opts.reconnectMaxMs });
   }
 
-  /** Connects; resolves with null once the broker accepted us, or with the first error (the bridge keeps trying unless it is permanent). */
+  /**
+   * Connects; resolves with null once the broker accepted us, or with the first error (the bridge keeps trying
+   * unless it is permanent).
+   */
   start(): Promise<MqttError | null> {
     const outcome = new Promise<MqttError | null>((resolve) => (this.firstOutcome = resolve));
     const options: IClientOptions = {

@@ -73,7 +73,10 @@ export class MqttTopics {
   }
   /** homeassistant/<component>/<node>/<object>/config */
   discovery(component: string, objectId: string): string {
-    return `${this.discoveryPrefix}/${component}/${topicWord(`framering_${this.instance}`)}/${topicWord(objectId)}/config`;
+    return (
+      `${this.discoveryPrefix}/${component}/` +
+      `${topicWord(`framering_${this.instance}`)}/${topicWord(objectId)}/config`
+    );
   }
   /** A route's or a process's own topic, under the prefix; levels made safe, no wildcards, no empty level. */
   custom(topic: string): string | null {

@@ -272,7 +272,8 @@ export class CameraSide {
       if (!this.rawTooLargeLogged) {
         this.rawTooLargeLogged = true;
         this.o.log(
-          `nats: raw ${m.width}x${m.height} frames (${pixels.byteLength} bytes) exceed the server's max_payload (${this.link.maxPayload}); sending JPEG instead`,
+          `nats: raw ${m.width}x${m.height} frames (${pixels.byteLength} bytes) ` +
+            `exceed the server's max_payload (${this.link.maxPayload}); sending JPEG instead`,
         );
       }
     }
@@ -338,7 +339,8 @@ export class CameraSide {
       free();
       c.no_responders++;
       c.remote_errors++;
-      c.last_remote_error = `no detector host serves '${entry.remote}' (no responders on ${this.o.prefix}.frames.${entry.remote})`;
+      c.last_remote_error =
+        `no detector host serves '${entry.remote}' ` + `(no responders on ${this.o.prefix}.frames.${entry.remote})`;
       return;
     }
     const remoteError = h?.get(HEADER.error);

@@ -262,7 +262,8 @@ export class DetectorSide {
     if (s.clients.size >= this.o.maxClients) {
       throw new NatsBridgeError(
         'TOO_MANY_CLIENTS',
-        `master '${s.master.name}' serves ${s.clients.size} remote clients (nats.max_clients ${this.o.maxClients}); ${key} refused`,
+        `master '${s.master.name}' serves ${s.clients.size} remote clients ` +
+          `(nats.max_clients ${this.o.maxClients}); ${key} refused`,
       );
     }
     const ring = new FrameRingServer({ name: `${this.o.ringPrefix}-in${++this.ringCounter}`, width, height, slots: 4 });
@@ -314,7 +315,9 @@ export class DetectorSide {
     const data = encodeReply(value);
     if (data.byteLength > this.link.maxPayload) {
       s.rejectedBy.NATS_PAYLOAD_TOO_LARGE = (s.rejectedBy.NATS_PAYLOAD_TOO_LARGE ?? 0) + 1;
-      s.lastRejection = `a reply of ${data.byteLength} bytes exceeds the server's max_payload (${this.link.maxPayload}) [NATS_PAYLOAD_TOO_LARGE]`;
+      s.lastRejection =
+        `a reply of ${data.byteLength} bytes ` +
+        `exceeds the server's max_payload (${this.link.maxPayload}) [NATS_PAYLOAD_TOO_LARGE]`;
       return;
     }
     try {

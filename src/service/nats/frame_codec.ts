@@ -141,7 +141,8 @@ export async function decodeFrame(
   if (info.width !== width || info.height !== height || info.channels !== 3 || out.data.byteLength !== expected) {
     throw new NatsBridgeError(
       'FRAME_SIZE',
-      `JPEG frame rejected: it holds ${info.width}x${info.height} (${info.channels} channels), its headers say ${width}x${height}`,
+      `JPEG frame rejected: it holds ${info.width}x${info.height} (${info.channels} channels), ` +
+        `its headers say ${width}x${height}`,
     );
   }
   return out.data;

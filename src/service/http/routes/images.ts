@@ -46,7 +46,8 @@ export function imagesPlugin(ctx: HttpContext): FastifyPluginAsync {
         throw new HttpError(
           503,
           'TOO_MANY_CLIENTS',
-          `camera '${cam.name}' already has ${ctx.limits.maxMjpegClientsPerCamera} MJPEG viewers (the limit); try again later`,
+          `camera '${cam.name}' already has ${ctx.limits.maxMjpegClientsPerCamera} MJPEG viewers (the limit); ` +
+            `try again later`,
         );
       if (ctx.mjpegClients >= ctx.limits.maxMjpegClients)
         throw new HttpError(
