@@ -364,3 +364,25 @@ describe('disposal', () => {
     );
   });
 });
+
+describe('writing with a signal', () => {
+  it('writeAsync() and sendAsync() with a fired signal reject with RingError ABORTED, and write nothing', async () => {
+    const frames = new FrameRingServer({ name: ringName(), width: 8, height: 8, slots: 4 });
+    const data = new DataRingServer({ name: ringName(), slots: 4, maxMessageBytes: 1024 });
+    cleanups.push(
+      () => frames.close(),
+      () => data.close(),
+    );
+    const signal = AbortSignal.abort(new Error('caller gave up'));
+    const pixels = new Uint8Array(frames.frameBytes);
+    await expect(frames.writeAsync(pixels, undefined, { signal })).rejects.toMatchObject({
+      name: 'RingError',
+      code: 'ABORTED',
+    });
+    await expect(data.sendAsync({ n: 1 }, undefined, { signal })).rejects.toMatchObject({
+      name: 'RingError',
+      code: 'ABORTED',
+    });
+    expect(frames.stats().written).toBe(0);
+  });
+});

@@ -318,3 +318,38 @@ describe('LiveStream options', () => {
     await expect(stream.start()).rejects.toMatchObject({ code: 'STOPPED' });
   });
 });
+
+describe('LiveStream waits and stops', () => {
+  it('whenState: Infinity means no limit (the signal ends it), a bad timeout is INVALID_ARGUMENT', async () => {
+    const stream = new LiveStream({
+      source: 'synthetic://testsrc2',
+      width: 160,
+      height: 120,
+      fps: 5,
+      name: ringName(),
+    });
+    try {
+      const controller = new AbortController();
+      const waiting = stream.whenState('streaming', { timeoutMs: Infinity, signal: controller.signal });
+      const early = await Promise.race([
+        waiting.then(
+          () => 'resolved',
+          (e) => e,
+        ),
+        sleep(300).then(() => 'waiting'),
+      ]);
+      expect(early).toBe('waiting'); // not a TIMEOUT at once, as setTimeout(…, Infinity) would give
+      controller.abort();
+      await expect(waiting).rejects.toMatchObject({ name: 'AbortError', code: 'ABORTED' });
+      await expect(stream.whenState('streaming', { timeoutMs: Number.NaN })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
+    } finally {
+      await stream.stop();
+    }
+  });
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

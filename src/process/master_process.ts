@@ -171,6 +171,10 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
       if (registration.goneDuringRegistration) throw new Error(registration.goneDuringRegistration);
     } catch (err) {
       this.forget(client.name);
+      // A listen that was aborted or timed out may still run in the client: undo it first (IPC keeps the order), so
+      // the client does not see the master close a reply ring it opened meanwhile as 'master-gone'.
+      if ((client.state as ProcessState) === 'running')
+        await client.backend.stopListeningToDataRing().catch(() => false);
       // Free the master's side (its reader of the client's ring, the reply ring); false when it never got that far.
       if (this.state === 'running') await this.own.detachClient(client.name).catch(() => false);
       const gone =

@@ -50,6 +50,22 @@ export interface MessageProcess<Events extends ProcessEventMap<Events> = AnyEven
   on<K extends EventName<FrontendEvents<Events>>>(event: K, listener: EventListener<FrontendEvents<Events>, K>): this;
   once<K extends EventName<FrontendEvents<Events>>>(event: K, listener: EventListener<FrontendEvents<Events>, K>): this;
   off<K extends EventName<FrontendEvents<Events>>>(event: K, listener: EventListener<FrontendEvents<Events>, K>): this;
+  addListener<K extends EventName<FrontendEvents<Events>>>(
+    event: K,
+    listener: EventListener<FrontendEvents<Events>, K>,
+  ): this;
+  prependListener<K extends EventName<FrontendEvents<Events>>>(
+    event: K,
+    listener: EventListener<FrontendEvents<Events>, K>,
+  ): this;
+  prependOnceListener<K extends EventName<FrontendEvents<Events>>>(
+    event: K,
+    listener: EventListener<FrontendEvents<Events>, K>,
+  ): this;
+  removeListener<K extends EventName<FrontendEvents<Events>>>(
+    event: K,
+    listener: EventListener<FrontendEvents<Events>, K>,
+  ): this;
 }
 
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above only retypes on/once/off

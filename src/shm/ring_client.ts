@@ -70,7 +70,13 @@ export interface IterateOptions {
 /** The end of ring_core.cc's WriterGone message when the writer closed the ring on purpose (not a crash). */
 const CLOSED_BY_WRITER = "the ring's writer closed it";
 
-export class RingClient extends EventEmitter implements Disposable {
+/** What a client emits: `gone` when its server closed the ring or died; `error` for a handler's failure. */
+export interface RingClientEvents {
+  gone: [err: RingError];
+  error: [err: unknown];
+}
+
+export class RingClient extends EventEmitter<RingClientEvents> implements Disposable {
   readonly name: string;
   readonly policy: ReadPolicy;
   readonly layout: NativeLayout;

@@ -3,6 +3,7 @@
  * catchable exit, stats. FrameRingServer and DataRingServer add what their payloads need. (Called RingWriter before
  * the names agreed with the C++ side: a ring has one server, which writes, and clients, which read.)
  */
+import { abortedError } from './aborted.js';
 import { closeOnExit, forgetOnExit } from './exit_cleanup.js';
 import { RingError, native } from './ring_error.js';
 import { addon, type NativeRingServer } from './native_addon.js';
@@ -122,7 +123,7 @@ export class RingServer implements Disposable {
     const deadline = Date.now() + this.blockingTimeoutMs;
     for (let delay = 1; ; delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS)) {
       this.checkOpen();
-      signal?.throwIfAborted();
+      if (signal?.aborted) throw abortedError(`writing to ring '${this.name}'`);
       const last = !this.blocking || Date.now() >= deadline;
       // A try that waits 0 ms counts no drop; the last one counts it when it fails.
       const seq = native(() => this.nativeServer.write(bytes, meta, last ? 1 : 0));

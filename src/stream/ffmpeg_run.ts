@@ -91,7 +91,16 @@ export class FfmpegRun {
       this.#pumpEnd = info;
       this.#resolveEnded();
     });
-    this.#pump.start();
+    try {
+      this.#pump.start();
+    } catch (err) {
+      // The pump never ran (e.g. out of descriptors for its eventfd): stop() closes the read ends it owns; the write
+      // ends are still ours. Without this each retry of LiveStream's loop would leak two more descriptors.
+      this.#pump.stop();
+      closeFd(frames.writeFd);
+      if (times) closeFd(times.writeFd);
+      throw err;
+    }
     opts.tail.clear();
     try {
       // Our write ends become ffmpeg's stdout (and fd 3); the parent's copies are closed right after, so the pump sees

@@ -70,6 +70,9 @@ export interface LiveStreamEvents {
 
 let streamCounter = 0;
 
+/** The longest delay Node's timers hold (about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncDisposable {
   readonly name: string;
   readonly ffmpeg: ResolvedFfmpeg;
@@ -213,6 +216,10 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
   whenState(state: StreamState, timeoutOrOptions: number | WhenStateOptions = 30_000): Promise<void> {
     const { timeoutMs = 30_000, signal } =
       typeof timeoutOrOptions === 'number' ? { timeoutMs: timeoutOrOptions } : timeoutOrOptions;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))
+      return Promise.reject(
+        new StreamError('INVALID_ARGUMENT', `whenState: timeoutMs must be a number ≥ 0 (Infinity: no limit)`),
+      );
     if (this.#currentState === state) return Promise.resolve();
     if (this.#currentState === 'stopped')
       return Promise.reject(new StreamError('STOPPED', `stream ${this.name} is stopped`));
@@ -224,17 +231,21 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
           done(new StreamError('STOPPED', `stream ${this.name} stopped before reaching '${state}'`));
       };
       const onAbort = () => done(this.#aborted(state, signal?.reason));
-      const timer = setTimeout(
-        () =>
-          done(
-            new StreamError(
-              'TIMEOUT',
-              `stream ${this.name} did not reach '${state}' within ${timeoutMs} ms ` +
-                `(state: ${this.#currentState}, last error: ${this.#lastError?.message ?? 'none'})`,
-            ),
-          ),
-        timeoutMs,
-      );
+      // Node's timers hold at most 2^31-1 ms (a longer one fires at once): beyond that, and for Infinity, no limit.
+      const timer =
+        timeoutMs > MAX_TIMER_MS
+          ? undefined
+          : setTimeout(
+              () =>
+                done(
+                  new StreamError(
+                    'TIMEOUT',
+                    `stream ${this.name} did not reach '${state}' within ${timeoutMs} ms ` +
+                      `(state: ${this.#currentState}, last error: ${this.#lastError?.message ?? 'none'})`,
+                  ),
+                ),
+              timeoutMs,
+            );
       const done = (err?: Error) => {
         clearTimeout(timer);
         this.off('state', onState);
@@ -310,6 +321,8 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
     try {
       while (!this.#stopping) {
         this.#setState('connecting');
+        // A 'state' listener may have called stop() just now, with no run yet for it to end: launch nothing.
+        if (this.#stopping) break;
         let run: FfmpegRun | null = null;
         let outcome: StreamError | 'end';
         try {
