@@ -3,7 +3,6 @@ import { deserialize } from 'node:v8';
 import type { AsyncSlots } from './async_slots.js';
 import { RingError } from './ring_error.js';
 import type { DataRingInfo } from './data_ring_server.js';
-import { pullTimeout } from './options.js';
 import {
   RingClient,
   type IterateOptions,
@@ -75,10 +74,7 @@ export class DataRingClient extends RingClient {
    * The next message without blocking the event loop: null after timeoutMs (if given); see FrameRingClient.pullAsync.
    */
   async pullAsync(opts: PullOptions = {}): Promise<DataMessage | null> {
-    const slots = this.asyncSlots();
-    const step = await slots.take({ signal: opts.signal, timeoutMs: pullTimeout(opts.timeoutMs) });
-    if (step === 'end') throw slots.ending;
-    return step ? this.take(step) : null;
+    return this.pullAsyncWith(opts, (slot) => this.take(slot));
   }
 
   private async *messageLoop(slots: AsyncSlots, signal?: AbortSignal): AsyncGenerator<DataMessage, void, undefined> {

@@ -3,7 +3,6 @@ import type { AsyncSlots } from './async_slots.js';
 import { Frame, invalidateFrame } from './frame.js';
 import { RingError } from './ring_error.js';
 import type { FrameRingInfo } from './frame_ring_server.js';
-import { pullTimeout } from './options.js';
 import {
   RingClient,
   type IterateOptions,
@@ -101,10 +100,7 @@ export class FrameRingClient extends RingClient {
    * WRITER_GONE when the writer closed or died, CLOSED when this client closed meanwhile. The caller releases it.
    */
   async pullAsync(opts: PullOptions = {}): Promise<Frame | null> {
-    const slots = this.asyncSlots();
-    const step = await slots.take({ signal: opts.signal, timeoutMs: pullTimeout(opts.timeoutMs) });
-    if (step === 'end') throw slots.ending;
-    return step ? this.frameOf(step) : null;
+    return this.pullAsyncWith(opts, (slot) => this.frameOf(slot));
   }
 
   private async *frameLoop(slots: AsyncSlots, signal?: AbortSignal): AsyncGenerator<Frame, void, undefined> {

@@ -11,7 +11,7 @@ import { AsyncSlots } from './async_slots.js';
 import { RingError, native } from './ring_error.js';
 import { onPullInterrupted, watchTerminationSignals } from './exit_cleanup.js';
 import { addon, type NativeLayout, type NativeRingClient } from './native_addon.js';
-import { readPolicy, ringName, type ReadPolicy } from './options.js';
+import { pullTimeout, readPolicy, ringName, type ReadPolicy } from './options.js';
 import { formatOfTag } from './pixel_format.js';
 import type { SlotMeta } from './slot_meta.js';
 
@@ -246,6 +246,14 @@ export class RingClient extends EventEmitter<RingClientEvents> implements Dispos
    * The slots async reads take: one queue per client, on the handler's delivery (doorbell or waiter thread), so a
    * loop never polls. Throws INVALID_ARGUMENT when a handler reads this client already.
    */
+  /** pullAsync() of both clients: the next slot, made into what the client hands out; null after timeoutMs. */
+  protected async pullAsyncWith<T>(opts: PullOptions, make: (slot: TakenSlot) => T): Promise<T | null> {
+    const slots = this.asyncSlots();
+    const step = await slots.take({ signal: opts.signal, timeoutMs: pullTimeout(opts.timeoutMs) });
+    if (step === 'end') throw slots.ending;
+    return step ? make(step) : null;
+  }
+
   protected asyncSlots(): AsyncSlots {
     this.checkOpen();
     if (this.asyncReads) return this.asyncReads;
