@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 
@@ -14,6 +15,8 @@ namespace {
 // Lines kept that no frame claimed yet: bounds memory if a writer sends lines for frames that never come.
 constexpr size_t kMaxPending = 4096;
 constexpr size_t kMaxLine = 4096;
+// 64 KiB of time lines per frame: ~1,500 lines, far more than ffmpeg writes per frame.
+constexpr int kMaxReadsPerFrame = 16;
 
 // The integer after `key` in `line`, e.g. "pts:" → 266667; false if absent or not a number (NOPTS).
 bool IntegerAfter(const std::string& line, const char* key, long long* out) {
@@ -43,17 +46,24 @@ void FrameTimeChannel::Close() {
 
 int64_t FrameTimeChannel::PtsOf(uint64_t index) {
   Drain();
-  while (!times_.empty() && times_.front().first < index) times_.pop_front();
-  if (times_.empty() || times_.front().first != index) return kNoPts;
-  int64_t pts = times_.front().second;
-  times_.pop_front();
-  return pts;
+  // Lines come in frame order, but a stray one (a far-future index) must not hide this frame's line behind it: look
+  // through the pending lines (at most kMaxPending) and drop the match with everything before it.
+  for (auto it = times_.begin(); it != times_.end(); ++it) {
+    if (it->first != index) continue;
+    int64_t pts = it->second;
+    times_.erase(times_.begin(), it + 1);
+    return pts;
+  }
+  times_.erase(std::remove_if(times_.begin(), times_.end(), [index](const auto& t) { return t.first < index; }),
+               times_.end());
+  return kNoPts;
 }
 
 void FrameTimeChannel::Drain() {
   if (fd_ < 0) return;
   char buf[4096];
-  for (;;) {
+  // A bounded read per frame: a peer that floods the channel must not starve the frames (or a stop()) behind it.
+  for (int reads = 0; reads < kMaxReadsPerFrame; reads++) {
     ssize_t n = read(fd_, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {

@@ -3,6 +3,7 @@
  * handler (the doorbell, or the waiter thread), never a poll: the native side takes the next slot only when a
  * consumer asks for one, so at most one slot waits here between consumers (taken when a consumer had just given up).
  */
+import { onAbort } from './abort_listeners.js';
 import { abortedError } from './aborted.js';
 import { RingError } from './ring_error.js';
 import type { TakenSlot } from './ring_client.js';
@@ -69,12 +70,13 @@ export class AsyncSlots {
     }
     return new Promise<SlotStep>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
+      let forgetAbort: (() => void) | undefined;
       const settle = (): void => {
         if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        forgetAbort?.();
         this.waiter = null;
       };
-      const onAbort = (): void => {
+      const aborted = (): void => {
         settle();
         reject(abortedError(`reading ring '${this.name}'`));
       };
@@ -88,7 +90,7 @@ export class AsyncSlots {
           reject(err);
         },
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal) forgetAbort = onAbort(signal, aborted);
       if (timeoutMs !== undefined) timer = setTimeout(() => this.waiter?.resolve(null), timeoutMs);
       try {
         this.askForNext();

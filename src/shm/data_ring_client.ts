@@ -36,7 +36,7 @@ export class DataRingClient extends RingClient {
       client.close();
       throw new RingError(
         'RING_INVALID',
-        `ring '${client.name}' carries RGB24 frames, not data messages; use FrameRingClient`,
+        `ring '${client.name}' carries ${client.layout.format} frames, not data messages; use FrameRingClient`,
       );
     }
     return client;

@@ -4,9 +4,9 @@
  * names agreed with the C++ RingClient.)
  */
 import { EventEmitter } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { closeOnExit, forgetOnExit } from './exit_cleanup.js';
 import { abortedError } from './aborted.js';
+import { onAbort } from './abort_listeners.js';
 import { AsyncSlots } from './async_slots.js';
 import { RingError, native } from './ring_error.js';
 import { onPullInterrupted, watchTerminationSignals } from './exit_cleanup.js';
@@ -124,6 +124,11 @@ export class RingClient extends EventEmitter<RingClientEvents> implements Dispos
     opts: { timeoutMs?: number; signal?: AbortSignal } = {},
   ): Promise<T> {
     const { timeoutMs = 10_000, signal } = opts;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))
+      throw new RingError(
+        'INVALID_ARGUMENT',
+        `waitFor: timeoutMs must be a number ≥ 0 (Infinity: no limit), got ${String(timeoutMs)}`,
+      );
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (signal?.aborted) throw abortedError(`waiting for ring '${name}'`);
@@ -139,7 +144,7 @@ export class RingClient extends EventEmitter<RingClientEvents> implements Dispos
           );
       }
       // The ring's appearance has no wakeup to wait on: a short sleep, which the signal cuts short.
-      await sleep(25, undefined, { signal }).catch(() => undefined);
+      await pause(25, signal);
     }
   }
 
@@ -347,4 +352,18 @@ export class RingClient extends EventEmitter<RingClientEvents> implements Dispos
   protected checkOpen(): void {
     if (this.closed) throw new RingError('CLOSED', `reader of ring '${this.name}' is closed`);
   }
+}
+
+/** ms of sleep that `signal` cuts short, with one shared abort listener per signal (abort_listeners.ts). */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const forget = signal ? onAbort(signal, () => done()) : undefined;
+    const timer = setTimeout(() => done(), ms);
+    const done = (): void => {
+      clearTimeout(timer);
+      forget?.();
+      resolve();
+    };
+  });
 }
