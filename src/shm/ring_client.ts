@@ -199,6 +199,7 @@ export class RingClient extends EventEmitter<RingClientEvents> implements Dispos
     }
     this.delivering = true;
     let deliveredThisPeriod = false; // since the last liveness look (below)
+    let closedSeenAt = 0; // the liveness look that first saw the writer's close() (not its death)
     // Runs one delivery; true when it finished synchronously.
     const runOne = (index: number): boolean => {
       deliveredThisPeriod = true;
@@ -236,7 +237,12 @@ export class RingClient extends EventEmitter<RingClientEvents> implements Dispos
         return;
       }
       const gone = this.closed ? null : this.client.writerStatus();
-      if (gone) this.markGone(`ring '${this.name}': ${gone}`);
+      if (!gone) return;
+      // WAIT-10: frames committed before close() come first. close() rang this client, and timers run before I/O in
+      // a turn of the event loop: give that ring one period to be handled (the native delivery then reports the end
+      // after the frames). A writer that died rang nobody: marked gone now.
+      if (gone.endsWith(CLOSED_BY_WRITER) && closedSeenAt++ === 0) return;
+      this.markGone(`ring '${this.name}': ${gone}`);
     }, LIVENESS_CHECK_MS).unref();
     this.client.start((index, goneReason) => {
       if (index < 0) {
@@ -247,10 +253,6 @@ export class RingClient extends EventEmitter<RingClientEvents> implements Dispos
     });
   }
 
-  /**
-   * The slots async reads take: one queue per client, on the handler's delivery (doorbell or waiter thread), so a
-   * loop never polls. Throws INVALID_ARGUMENT when a handler reads this client already.
-   */
   /** pullAsync() of both clients: the next slot, made into what the client hands out; null after timeoutMs. */
   protected async pullAsyncWith<T>(opts: PullOptions, make: (slot: TakenSlot) => T): Promise<T | null> {
     const slots = this.asyncSlots();
@@ -259,6 +261,10 @@ export class RingClient extends EventEmitter<RingClientEvents> implements Dispos
     return step ? make(step) : null;
   }
 
+  /**
+   * The slots async reads take: one queue per client, on the handler's delivery (doorbell or waiter thread), so a
+   * loop never polls. Throws INVALID_ARGUMENT when a handler reads this client already.
+   */
   protected asyncSlots(): AsyncSlots {
     this.checkOpen();
     if (this.asyncReads) return this.asyncReads;
