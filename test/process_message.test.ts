@@ -3,26 +3,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { afterAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { BackendError, MasterProcess, type MessageProcess, ProcessError, type ExitInfo } from '../src/process/index.js';
 import { EchoProcess } from './fixtures/process/echo_process.js';
+import { pidExists, trackProcesses } from './support/started_processes.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'framering-process-test-'));
-const started: MessageProcess[] = [];
-
-function track<T extends MessageProcess>(p: T): T {
-  started.push(p);
-  return p;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const track = trackProcesses();
 
 function journal(name: string): string {
   return join(scratch, `${name}.journal`);
@@ -43,12 +30,6 @@ function nextExit(p: MessageProcess): Promise<ExitInfo> {
   return new Promise((resolve) => p.once('exit', resolve));
 }
 
-afterEach(async () => {
-  await Promise.all(
-    started.splice(0).map((p) => (p.state === 'new' || p.state === 'exited' ? undefined : p.stop(5000))),
-  );
-});
-
 afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
@@ -64,14 +45,14 @@ describe('MessageProcess lifecycle', () => {
     expect(steps(file)).toEqual(['preRun']);
     const pid = p.pid!;
     expect(pid).not.toBe(process.pid);
-    expect(isAlive(pid)).toBe(true);
+    expect(pidExists(pid)).toBe(true);
 
     const info = await p.stop();
     expect(info).toMatchObject({ code: 0, signal: null, requested: true, killed: false });
     expect(info.error).toBeUndefined();
     expect(steps(file)).toEqual(['preRun', 'postRun']);
     expect(p.state).toBe('exited');
-    expect(isAlive(pid)).toBe(false);
+    expect(pidExists(pid)).toBe(false);
   });
 
   it('calls before start and after stop are clear errors, and a process runs once', async () => {
@@ -131,7 +112,7 @@ describe('MessageProcess lifecycle', () => {
     const pid = p.pid!;
     const info = await p.stop(500);
     expect(info).toMatchObject({ signal: 'SIGKILL', killed: true, requested: true });
-    expect(isAlive(pid)).toBe(false);
+    expect(pidExists(pid)).toBe(false);
   });
 
   it('a failing preRun rejects start() with the backend message and leaves no child', async () => {

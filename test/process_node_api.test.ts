@@ -3,8 +3,8 @@
 // deprecated Valkka names. Real forked backends.
 
 import { getEventListeners } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ClientProcess, MasterProcess, stopAll, type MessageProcess } from '../src/process/index.js';
+import { describe, expect, it } from 'vitest';
+import { ClientProcess, MasterProcess, stopAll } from '../src/process/index.js';
 import { DataRingClient } from '../src/shm/index.js';
 import { EchoProcess } from './fixtures/process/echo_process.js';
 import { ForwardingClient } from './fixtures/process/forwarding_client.js';
@@ -12,28 +12,9 @@ import { HashingMaster } from './fixtures/process/hashing_master.js';
 import { StallingClient } from './fixtures/process/stalling_registration.js';
 import { shmFiles } from './fixtures/process/test_helpers.js';
 import { TickingProcess } from './fixtures/process/ticking_process.js';
+import { pidExists, trackProcesses } from './support/started_processes.js';
 
-const started: MessageProcess[] = [];
-
-function track<T extends MessageProcess>(p: T): T {
-  started.push(p);
-  return p;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-afterEach(async () => {
-  await Promise.all(
-    started.splice(0).map((p) => (p.state === 'new' || p.state === 'exited' ? undefined : p.stop(5000))),
-  );
-});
+const track = trackProcesses();
 
 describe('AbortSignal and timeouts on what waits', () => {
   it('start({ signal }) aborted during a slow preRun rejects with ABORTED and kills the child', async () => {
@@ -56,7 +37,7 @@ describe('AbortSignal and timeouts on what waits', () => {
     const info = await p.waitStop(5000);
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(info.signal).toBe('SIGKILL');
-    expect(isAlive(pid)).toBe(false);
+    expect(pidExists(pid)).toBe(false);
     expect(p.state).toBe('exited');
   });
 
@@ -268,7 +249,7 @@ describe('await using', () => {
     }
     expect(outside.state).toBe('exited');
     expect(outside.exitInfo).toMatchObject({ code: 0, requested: true });
-    expect(isAlive(pid)).toBe(false);
+    expect(pidExists(pid)).toBe(false);
     await outside[Symbol.asyncDispose]();
     expect(outside.exitInfo).toMatchObject({ code: 0, requested: true });
   });
@@ -282,7 +263,7 @@ describe('await using', () => {
       throw new Error('the user code failed');
     })().catch((e: unknown) => e);
     expect(thrown).toMatchObject({ message: 'the user code failed' });
-    expect(isAlive(pid)).toBe(false);
+    expect(pidExists(pid)).toBe(false);
     {
       await using idle = new EchoProcess({ name: 'never-started' });
       expect(idle.state).toBe('new');
@@ -304,7 +285,7 @@ describe('await using', () => {
     }
     expect(masterSeen.registeredClients()).toEqual([]);
     expect(masterSeen.exitInfo).toMatchObject({ code: 0, requested: true });
-    expect(pids.every((pid) => !isAlive(pid))).toBe(true);
+    expect(pids.every((pid) => !pidExists(pid))).toBe(true);
   });
 });
 

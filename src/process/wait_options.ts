@@ -11,8 +11,8 @@ export interface ProcessWaitOptions {
   timeoutMs?: number;
 }
 
-// setTimeout cannot wait longer (it would fire at once); a longer timeout is as good as none.
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+// setTimeout cannot wait longer than MAX_TIMER_MS (it would fire at once); a longer timeout is as good as none.
+export { MAX_TIMER_MS } from '../shm/internal.js';
 
 /** Validates a timeout given by the user: a positive number of ms, or Infinity for none. */
 export function checkTimeout(value: unknown, what: string): number {

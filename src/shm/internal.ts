@@ -7,4 +7,4 @@ export { closeOnExit, forgetOnExit, type ClosesOnExit } from './exit_cleanup.js'
 // layer shares.
 export { nativeServerOf } from './ring_server.js';
 export { invalidateFrame } from './frame.js';
-export { wholeNumberProblem } from './options.js';
+export { MAX_TIMER_MS, wholeNumberProblem } from './options.js';

@@ -21,7 +21,7 @@ export function wholeNumber(what: string, value: unknown, min: number, max: numb
 }
 
 /** The longest timer Node keeps (about 24.8 days); a longer timeoutMs would fire at once. */
-const MAX_TIMER_MS = 2_147_483_647;
+export const MAX_TIMER_MS = 2_147_483_647;
 
 /** A pullAsync() timeout: undefined (no timeout) or whole milliseconds a timer can hold. */
 export function pullTimeout(value: unknown): number | undefined {

@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import { FrameRingServer, type FrameRingInfo, type PixelFormat, type RingServerStats } from '../shm/index.js';
+import { MAX_TIMER_MS } from '../shm/internal.js';
 import { Backoff } from './backoff.js';
 import { describeSource, parseSource, sourceUrl, type CameraSource } from './camera_source.js';
 import { resolveFfmpeg, type ResolvedFfmpeg } from './ffmpeg_binary.js';
@@ -69,9 +70,6 @@ export interface LiveStreamEvents {
 }
 
 let streamCounter = 0;
-
-/** The longest delay Node's timers hold (about 24.8 days). */
-const MAX_TIMER_MS = 2_147_483_647;
 
 export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncDisposable {
   readonly name: string;

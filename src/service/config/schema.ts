@@ -51,8 +51,8 @@ const cameraSchema = z.strictObject({
 export type ClassRef = string | { module: string; export?: string };
 
 const classRef = z.unknown().superRefine((value, ctx) => {
-  const builtins =
-    `one of the built-in classes (${BUILTIN_NAMES.join(', ')}) ` + `or { module: ./file.js, export: ClassName }`;
+  const ownClass = '{ module: ./file.js, export: ClassName }';
+  const builtins = `one of the built-in classes (${BUILTIN_NAMES.join(', ')}) or ${ownClass}`;
   if (value === undefined) {
     ctx.addIssue({ code: 'custom', message: `is required: ${builtins}` });
   } else if (typeof value === 'string') {
