@@ -45,18 +45,26 @@ void FrameTimeChannel::Close() {
 }
 
 int64_t FrameTimeChannel::PtsOf(uint64_t index) {
+  // One read() usually brings the lines of several frames: a frame whose line is already here costs no system call.
+  int64_t pts = kNoPts;
+  if (TakePending(index, &pts)) return pts;
   Drain();
-  // Lines come in frame order, but a stray one (a far-future index) must not hide this frame's line behind it: look
-  // through the pending lines (at most kMaxPending) and drop the match with everything before it.
-  for (auto it = times_.begin(); it != times_.end(); ++it) {
-    if (it->first != index) continue;
-    int64_t pts = it->second;
-    times_.erase(times_.begin(), it + 1);
-    return pts;
-  }
+  if (TakePending(index, &pts)) return pts;
   times_.erase(std::remove_if(times_.begin(), times_.end(), [index](const auto& t) { return t.first < index; }),
                times_.end());
   return kNoPts;
+}
+
+// Lines come in frame order, but a stray one (a far-future index) must not hide this frame's line behind it: look
+// through the pending lines (at most kMaxPending) and drop the match with everything before it.
+bool FrameTimeChannel::TakePending(uint64_t index, int64_t* pts) {
+  for (auto it = times_.begin(); it != times_.end(); ++it) {
+    if (it->first != index) continue;
+    *pts = it->second;
+    times_.erase(times_.begin(), it + 1);
+    return true;
+  }
+  return false;
 }
 
 void FrameTimeChannel::Drain() {

@@ -28,6 +28,7 @@ class FrameTimeChannel {
 
  private:
   void Drain();
+  bool TakePending(uint64_t index, int64_t* pts);
   void ParseLine(const std::string& line);
 
   int fd_;
