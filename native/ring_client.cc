@@ -8,7 +8,7 @@
 #include "doorbell_hops.h"
 #include "napi_helpers.h"
 #include "termination_signal.h"
-#include "uv_poll_glue.h"
+#include "uv_glue.h"
 
 namespace framering {
 
@@ -138,6 +138,7 @@ int32_t RingClient::Handed(const AcquiredSlot& slot) {
   meta_[kPtsUs] = slot.meta.pts_us == kNoPts ? std::nan("") : static_cast<double>(slot.meta.pts_us);
   meta_[kRestarts] = slot.meta.restarts;
   meta_[kFormat] = slot.meta.format;
+  PushLookBack();
   return slot.index;
 }
 
@@ -192,6 +193,7 @@ Napi::Value RingClient::Start(const Napi::CallbackInfo& info) {
   handler_ = Napi::Persistent(info[0].As<Napi::Function>());
   delivering_ = true;
   if (!(prefer_doorbell_ && StartDoorbell(env))) StartWaiter(env, true);
+  StartLook(env);
   return env.Undefined();
 }
 
@@ -247,6 +249,7 @@ void RingClient::OnPoll(uv_poll_s* handle, int status, int events) {
   if (!self) return;
   if (status < 0) {  // the poll failed (libuv stopped it): the waiter thread takes over
     Napi::Env env = self->Env();
+    Napi::HandleScope scope(env);
     bool waiting = self->sleeping_;
     self->StopDoorbell();
     self->StartWaiter(env, waiting);
@@ -283,6 +286,7 @@ void RingClient::Deliver(Napi::Env env, int32_t index, const std::string& gone_w
   if (index < 0) {
     if (gone_reported_) return;
     gone_reported_ = true;
+    StopLook();
     // Nothing more will come: a reader left open must not keep the process alive.
     if (poll_) uv_unref(static_cast<uv_handle_s*>(poll_));
   }
@@ -408,6 +412,7 @@ Napi::Value RingClient::Stats(const Napi::CallbackInfo& info) {
   o.Set("dropped", static_cast<double>(e.dropped));
   o.Set("held", static_cast<double>(held_.size()));
   o.Set("written", static_cast<double>(__atomic_load_n(&core_->header()->written, __ATOMIC_RELAXED)));
+  o.Set("livenessLooks", static_cast<double>(liveness_looks_));
   return o;
 }
 
@@ -416,15 +421,20 @@ Napi::Value RingClient::Stats(const Napi::CallbackInfo& info) {
 Napi::Value RingClient::WriterStatus(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
+  std::string why = LookAtWriter();
+  return why.empty() ? env.Null() : Napi::String::New(env, why);
+}
+
+std::string RingClient::LookAtWriter() {
   std::string why;
   if (core_->WriterGone(&why)) {
     if (poll_) uv_unref(static_cast<uv_handle_s*>(poll_));
-    return Napi::String::New(env, why);
+    return why;
   }
   if (poll_ && core_->DoorbellRefused()) {
     bool waiting = sleeping_;
     StopDoorbell();
-    StartWaiter(env, waiting);
+    StartWaiter(Env(), waiting);
   } else if (poll_ && sleeping_ && !core_->DoorbellArmed()) {
     // The armed bit lives in shared memory another process could clear: when it is gone while we sleep (rung and the
     // ring still on its way, or cleared by someone else), look again, so a lost ring costs at most one timer period,
@@ -432,12 +442,59 @@ Napi::Value RingClient::WriterStatus(const Napi::CallbackInfo& info) {
     // would cost a sendto, a recv and a loop wakeup per reader four times a second (half a master's syscalls).
     doorbell_->RingSelf();
   }
-  return env.Null();
+  return "";
+}
+
+void RingClient::StartLook(Napi::Env env) {
+  uv_loop_s* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop) return;
+  void* timer = calloc(1, uv_handle_size(kUvTimerHandle));
+  if (!timer) return;
+  if (uv_timer_init(loop, static_cast<uv_timer_s*>(timer)) != 0) {
+    free(timer);
+    return;
+  }
+  UvHandleData(timer) = this;
+  uv_unref(static_cast<uv_handle_s*>(timer));  // a reader left open must not keep the process alive
+  look_timer_ = timer;
+  PushLookBack();
+}
+
+void RingClient::PushLookBack() {
+  // Restarting a libuv timer moves it in the loop's heap: no system call, and the loop's next sleep uses the new time.
+  if (look_timer_) uv_timer_start(static_cast<uv_timer_s*>(look_timer_), &RingClient::OnLook, kLivenessCheckMs, 0);
+}
+
+void RingClient::StopLook() {
+  if (!look_timer_) return;
+  uv_timer_stop(static_cast<uv_timer_s*>(look_timer_));
+  UvHandleData(look_timer_) = nullptr;
+  uv_close(static_cast<uv_handle_s*>(look_timer_), [](uv_handle_s* h) { free(h); });
+  look_timer_ = nullptr;
+}
+
+void RingClient::OnLook(uv_timer_s* handle) {
+  auto* self = static_cast<RingClient*>(UvHandleData(handle));
+  if (self) self->Look();
+}
+
+void RingClient::Look() {
+  if (closed_ || gone_reported_ || !delivering_) return;
+  Napi::Env env = Env();
+  Napi::HandleScope scope(env);  // a switch to the waiter thread makes handles
+  liveness_looks_++;
+  std::string why = LookAtWriter();
+  // WAIT-10: frames committed before close() come first. close() rang this client, and timers run before I/O in a
+  // turn of the event loop: give that ring one period to be handled (the delivery then reports the end after the
+  // frames). A writer that died rang nobody: reported now.
+  if (why.empty() || (why == kClosedByWriter && closed_seen_++ == 0)) return PushLookBack();
+  Deliver(env, -1, why);
 }
 
 void RingClient::Shutdown() {
   closed_ = true;
   env_hook_.Remove();
+  StopLook();
   StopWaiter();
   StopDoorbell();
   delivering_ = false;

@@ -17,7 +17,7 @@
 #include "env_cleanup.h"
 #include "doorbell.h"
 #include "ring_core.h"
-#include "uv_poll_glue.h"
+#include "uv_glue.h"
 
 namespace framering {
 
@@ -53,6 +53,15 @@ class RingClient : public Napi::ObjectWrap<RingClient> {
   void Deliver(Napi::Env env, int32_t index, const std::string& gone_why);
   static Napi::Value HopStamps(const Napi::CallbackInfo& info);
   static void OnPoll(::uv_poll_s* handle, int status, int events);
+  // The liveness look (PROTOCOL.md WAIT-11): one period after the last frame handed out, not every period, so a reader
+  // whose frames keep coming never wakes for it. A native timer, because a JavaScript timer pushed back per frame
+  // still wakes the loop at its first deadline (Node re-arms lists lazily).
+  void StartLook(Napi::Env env);
+  void StopLook();
+  void PushLookBack();
+  void Look();
+  static void OnLook(::uv_timer_s* handle);
+  std::string LookAtWriter();  // why the writer is gone ("" while it serves); repairs a lost or refused doorbell
   void Shutdown();
   void TeardownForEnv();  // the environment goes away with the reader still open
 
@@ -73,6 +82,9 @@ class RingClient : public Napi::ObjectWrap<RingClient> {
   bool delivering_ = false;
   bool gone_reported_ = false;
   bool sleeping_ = false;  // armed and waiting for a ring (not inside a delivery)
+  void* look_timer_ = nullptr;  // uv_timer_t, sized at run time; while frames are delivered to a handler
+  int closed_seen_ = 0;         // looks that saw the writer's close() (WAIT-10 gives its ring one period)
+  uint64_t liveness_looks_ = 0;  // looks made (stats): a reader whose frames keep coming makes none
 
   // Waiter thread.
   std::thread waiter_;

@@ -17,7 +17,6 @@ namespace framering {
 
 namespace {
 
-constexpr int kLivenessCheckMs = 250;  // readers notice a dead writer within a second; the longest single wait
 constexpr uint64_t kReclaimEveryUs = 500000;
 constexpr int kClaimAttempts = 64;     // lock-free races lost in a row before a take gives up for now
 
@@ -334,7 +333,7 @@ bool RingCore::WriterGone(std::string* why) {
     return true;
   }
   if (__atomic_load_n(&header_->closed, __ATOMIC_ACQUIRE)) {
-    if (why) *why = "the ring's writer closed it";
+    if (why) *why = kClosedByWriter;
     return true;
   }
   // The writer's lock byte is free only when no process serves the ring; an error probing it counts as alive.

@@ -15,6 +15,11 @@
 
 namespace framering {
 
+// The longest single wait, and the period of a client's liveness look: a dead writer is noticed within it.
+constexpr int kLivenessCheckMs = 250;
+// WriterGone's reason when the writer closed the ring on purpose (TypeScript: CLOSED_BY_WRITER in ring_client.ts).
+constexpr const char* kClosedByWriter = "the ring's writer closed it";
+
 struct CommitMeta {
   uint64_t bytes = 0;
   uint64_t timestamp_us = 0;  // 0: now

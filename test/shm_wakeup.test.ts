@@ -137,4 +137,33 @@ describe('reader wakeups', () => {
       }
     },
   );
+
+  for (const wakeup of ['doorbell', 'thread'] as const) {
+    it(`the liveness look comes one period after the last frame, not every period (${wakeup})`, async () => {
+      const s = server();
+      const c = FrameRingClient.open(s.name, { policy: 'every', wakeup });
+      cleanups.push(() => c.close());
+      let got = 0;
+      c.onFrame(() => {
+        got++;
+      });
+      const pixels = new Uint8Array(s.frameBytes);
+      // 1.5 s of frames every 40 ms: each pushes the look back, so none is made (each would be a wakeup for nothing).
+      const writes = setInterval(() => s.write(pixels), 40);
+      await new Promise((r) => setTimeout(r, 1500));
+      clearInterval(writes);
+      await until('the last frame', () => got >= 30, 2000);
+      expect(c.stats().livenessLooks).toBeLessThanOrEqual(1);
+      // Quiet: one look per 250 ms period.
+      const quietFrom = c.stats().livenessLooks;
+      await new Promise((r) => setTimeout(r, 1100));
+      const looks = c.stats().livenessLooks - quietFrom;
+      expect(looks).toBeGreaterThanOrEqual(3);
+      expect(looks).toBeLessThanOrEqual(5);
+      // The looks still end the reader when the writer goes (close rings it first; the look is the fallback).
+      const gone = new Promise((resolve) => c.once('gone', resolve));
+      s.close();
+      await gone;
+    });
+  }
 });

@@ -22,5 +22,6 @@ export {
 } from './data_ring_server.js';
 export { DataRingClient, type DataMessage, type MessageHandler } from './data_ring_client.js';
 export type { IterateOptions, OpenOptions, PullOptions, WaitOptions } from './ring_client.js';
+export type { RingClientStats } from './native_addon.js';
 export { listSegments, type SegmentEntry } from './segments.js';
 // Plumbing (the pump, pipes, segment removal, exit cleanup) is in ./internal.ts.

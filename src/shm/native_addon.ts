@@ -37,6 +37,20 @@ export interface NativeRingServer {
   close(unlink?: boolean): void;
 }
 
+/** A client's counts (RingClient.stats()). */
+export interface RingClientStats {
+  /** Frames or messages handed to this client. */
+  delivered: number;
+  /** Frames or messages this client missed (`latest`: skipped; `every`: evicted by a non-blocking writer). */
+  dropped: number;
+  /** Slots this client holds now. */
+  held: number;
+  /** Slots the writer has committed in all. */
+  written: number;
+  /** Liveness looks made: one per quiet period (250 ms without a frame); a reader fed more often makes none. */
+  livenessLooks: number;
+}
+
 export interface NativeRingClient {
   buffer(): ArrayBuffer;
   layout(): NativeLayout;
@@ -54,7 +68,7 @@ export interface NativeRingClient {
   start(callback: (index: number, goneReason?: string) => void): void;
   /** Takes the next ready frame on this thread (index, meta in the array), or re-arms the waiter and returns -1. */
   next(takeHere?: boolean): number;
-  stats(): { delivered: number; dropped: number; held: number; written: number };
+  stats(): RingClientStats;
   writerStatus(): string | null;
   /** How frames reach the handler: 'doorbell' (the event loop polls a per-reader socket) or 'thread'. */
   wakeup(): 'doorbell' | 'thread';

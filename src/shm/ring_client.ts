@@ -10,7 +10,7 @@ import { onAbort } from './abort_listeners.js';
 import { AsyncSlots } from './async_slots.js';
 import { RingError, native } from './ring_error.js';
 import { onPullInterrupted, watchTerminationSignals } from './exit_cleanup.js';
-import { addon, type NativeLayout, type NativeRingClient } from './native_addon.js';
+import { addon, type NativeLayout, type NativeRingClient, type RingClientStats } from './native_addon.js';
 import { pullTimeout, readPolicy, ringName, type ReadPolicy } from './options.js';
 import { formatOfTag } from './pixel_format.js';
 import type { SlotMeta } from './slot_meta.js';
@@ -41,9 +41,6 @@ export interface OpenOptions {
   wakeup?: 'doorbell' | 'thread';
 }
 
-/** How often a delivering reader checks that its writer lives (and that its doorbell is reachable). */
-const LIVENESS_CHECK_MS = 250;
-
 export interface WaitOptions extends OpenOptions {
   /** How long to wait for the ring to appear, in ms (default 10 000). */
   timeoutMs?: number;
@@ -67,7 +64,7 @@ export interface IterateOptions {
   signal?: AbortSignal;
 }
 
-/** The end of ring_core.cc's WriterGone message when the writer closed the ring on purpose (not a crash). */
+/** The end of the native WriterGone message when the writer closed the ring on purpose (kClosedByWriter). */
 const CLOSED_BY_WRITER = "the ring's writer closed it";
 
 /** What a client emits: `gone` when its server closed the ring or died; `error` for a handler's failure. */
@@ -86,7 +83,6 @@ export class RingClient extends EventEmitter<RingClientEvents> implements Dispos
   private delivering = false;
   /** Set once frames()/messages()/pullAsync() started reading: they, not a handler, get the slots. */
   private asyncReads: AsyncSlots | null = null;
-  private livenessTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private goneError: RingError | null = null;
   /** The writer closed the ring on purpose (loops end quietly), rather than dying (they throw WRITER_GONE). */
@@ -198,11 +194,8 @@ export class RingClient extends EventEmitter<RingClientEvents> implements Dispos
       );
     }
     this.delivering = true;
-    let deliveredThisPeriod = false; // since the last liveness look (below)
-    let closedSeenAt = 0; // the liveness look that first saw the writer's close() (not its death)
     // Runs one delivery; true when it finished synchronously.
     const runOne = (index: number): boolean => {
-      deliveredThisPeriod = true;
       let result: void | Promise<void>;
       try {
         result = deliver(this.slotAt(index));
@@ -228,22 +221,8 @@ export class RingClient extends EventEmitter<RingClientEvents> implements Dispos
         if (index < 0 || !runOne(index)) return;
       }
     };
-    // The writer's death, and a doorbell the writer cannot reach, are seen here (a closed ring rings at once). A period
-    // in which frames arrived needs no look: the writer was alive and reached us, and the period after the last frame
-    // looks. That spares a busy reader its lock probes (a master with 8 clients made ~30 a second for nothing).
-    this.livenessTimer = setInterval(() => {
-      if (deliveredThisPeriod) {
-        deliveredThisPeriod = false;
-        return;
-      }
-      const gone = this.closed ? null : this.client.writerStatus();
-      if (!gone) return;
-      // WAIT-10: frames committed before close() come first. close() rang this client, and timers run before I/O in
-      // a turn of the event loop: give that ring one period to be handled (the native delivery then reports the end
-      // after the frames). A writer that died rang nobody: marked gone now.
-      if (gone.endsWith(CLOSED_BY_WRITER) && closedSeenAt++ === 0) return;
-      this.markGone(`ring '${this.name}': ${gone}`);
-    }, LIVENESS_CHECK_MS).unref();
+    // The writer's death, a doorbell the writer cannot reach and a lost ring are seen by the native liveness look,
+    // one period (250 ms) after the last frame handed out: it reports a gone writer through this callback (index -1).
     this.client.start((index, goneReason) => {
       if (index < 0) {
         this.markGone(goneReason ?? `ring '${this.name}': writer gone`);
@@ -307,7 +286,7 @@ export class RingClient extends EventEmitter<RingClientEvents> implements Dispos
     }
   }
 
-  stats(): { delivered: number; dropped: number; held: number; written: number } {
+  stats(): RingClientStats {
     this.checkOpen();
     return this.client.stats();
   }
@@ -330,7 +309,6 @@ export class RingClient extends EventEmitter<RingClientEvents> implements Dispos
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.livenessTimer) clearInterval(this.livenessTimer);
     forgetOnExit(this.exitHook);
     this.client.close();
     this.asyncReads?.close(new RingError('CLOSED', `reader of ring '${this.name}' is closed`));
@@ -343,7 +321,6 @@ export class RingClient extends EventEmitter<RingClientEvents> implements Dispos
 
   private markGone(reason: string): void {
     if (this.goneError) return;
-    if (this.livenessTimer) clearInterval(this.livenessTimer);
     this.goneError = new RingError('WRITER_GONE', reason);
     this.goneCleanly = reason.endsWith(CLOSED_BY_WRITER);
     this.asyncReads?.end(this.goneError, this.goneCleanly);

@@ -8,10 +8,9 @@ import { closeOnExit, forgetOnExit } from './exit_cleanup.js';
 import { RingError, native } from './ring_error.js';
 import { addon, type NativeRingServer } from './native_addon.js';
 import type { PayloadFormat } from './pixel_format.js';
+import { onReclaimTick } from './reclaim_ticker.js';
 import { fileMode, MAX_SLOTS, ringName, wholeNumber, type ReadPolicy } from './options.js';
 
-/** How often a writer frees the table entries of readers that died, also while it writes nothing. */
-const RECLAIM_EVERY_MS = 1000;
 /** writeAsync() on a blocking ring retries from timers, backing off up to this. */
 const MAX_RETRY_DELAY_MS = 16;
 
@@ -56,7 +55,7 @@ export class RingServer implements Disposable {
   readonly blockingTimeoutMs: number;
   private closed = false;
   private readonly exitHook = { closeForExit: () => this.close() };
-  private readonly reclaimTimer: NodeJS.Timeout;
+  private readonly stopReclaiming: () => void;
 
   protected constructor(
     opts: RingServerOptions,
@@ -83,7 +82,7 @@ export class RingServer implements Disposable {
     nativeServers.set(this, this.nativeServer);
     closeOnExit(this.exitHook);
     // Readers that died free their entries and slots even while nothing is written (write() and lend() do it too).
-    this.reclaimTimer = setInterval(() => this.nativeServer.reclaimDeadReaders(), RECLAIM_EVERY_MS).unref();
+    this.stopReclaiming = onReclaimTick(() => this.nativeServer.reclaimDeadReaders());
   }
 
   stats(): RingServerStats {
@@ -100,7 +99,7 @@ export class RingServer implements Disposable {
     if (this.closed) return;
     this.closed = true;
     forgetOnExit(this.exitHook);
-    clearInterval(this.reclaimTimer);
+    this.stopReclaiming();
     this.nativeServer.close();
   }
 
