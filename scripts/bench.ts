@@ -20,6 +20,7 @@ import { frameringLatency, frameringThroughput } from './bench/transport_frameri
 import { memcpyThroughput } from './bench/transport_memcpy.js';
 import { processSendLatency, processSendThroughput } from './bench/transport_process_send.js';
 import { unixSocketLatency, unixSocketThroughput } from './bench/transport_unix_socket.js';
+import { wakeupFloorLatency, type FloorPlacement } from './bench/wakeup_floor.js';
 
 interface Run {
   id: string;
@@ -160,9 +161,34 @@ function plan(o: BenchOptions): Run[] {
       section: 'latency',
       run: () => frameringLatency({ name: thread, bytes: 64, mode: 'thread', ...lat }),
     };
+    // The floor under pull(): the same wakeup in C (a futex, two processes, no ring), with the processes across two
+    // CPUs and on one, and pull() itself placed across CPUs, in the same rounds (scripts/bench/wakeup_floor.ts).
+    const pullAcrossRun: Run = {
+      id: 'latency-framering-pull-64-across',
+      name: 'framering pull() 64 B, across CPUs',
+      section: 'latency',
+      run: () =>
+        frameringLatency({
+          name: 'framering pull() 64 B, across CPUs',
+          bytes: 64,
+          mode: 'pull',
+          placement: 'across CPUs',
+          ...lat,
+        }),
+    };
+    const floorRun = (kind: 'futex' | 'socket', placement: FloorPlacement): Run => {
+      const name = `C ${kind === 'futex' ? 'futex' : 'Unix datagram + epoll'} wakeup, ${placement}`;
+      return {
+        id: `latency-floor-${kind}-${placement === 'same CPU' ? 'same' : 'across'}`,
+        name,
+        section: 'latency',
+        run: () => wakeupFloorLatency({ name, kind, placement, ...lat }),
+      };
+    };
     for (let i = 0; i < o.rounds; i++) {
       for (const size of LATENCY_SIZES) runs.push(latencyRun('framering', size), latencyRun('unix', size));
-      runs.push(threadRun, pullRun);
+      runs.push(threadRun, pullRun, pullAcrossRun, floorRun('futex', 'across CPUs'), floorRun('futex', 'same CPU'));
+      runs.push(floorRun('socket', 'across CPUs'));
     }
     // process.send once (far off the others), and not at all when timing hops (it has none to show).
     if (!o.hops) for (const size of LATENCY_SIZES) runs.push(latencyRun('process.send', size));

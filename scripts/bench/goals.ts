@@ -70,16 +70,7 @@ export function judge(rows: Row[]): GoalResult[] {
       pass: r.p50_us <= u.p50_us && r.p99_us <= u.p99_us,
     });
   }
-  const pull = byId(rows, 'latency-framering-pull-64');
-  goals.push(
-    pull?.samples && pull.p50_us !== null
-      ? {
-          goal: 'framering pull() 64 B: p50 <= 30 us',
-          measured: `p50 ${pull.p50_us.toFixed(1)} us, p99 ${(pull.p99_us ?? NaN).toFixed(1)} us`,
-          pass: pull.p50_us <= 30,
-        }
-      : { goal: 'framering pull() 64 B: p50 <= 30 us', measured: 'not measured', pass: null },
-  );
+  goals.push(pullGoal(rows));
   const one = rate(rows, 'framering');
   const four = rate(rows, 'framering-4');
   if (one === null || four === null)
@@ -147,4 +138,26 @@ export function goalRows(goals: GoalResult[]): Row[] {
     measured: g.measured,
     pass: g.pass,
   }));
+}
+
+/**
+ * pull() p50 <= 30 us, with the floor beside it: the same wakeup in C across two CPUs (wakeup_floor.c), and pull()
+ * placed the same way. Where the floor itself is above 30 us the goal is out of this machine's reach, and says so.
+ */
+function pullGoal(rows: Row[]): GoalResult {
+  const goal = 'framering pull() 64 B: p50 <= 30 us';
+  const pull = byId(rows, 'latency-framering-pull-64');
+  if (!pull?.samples || pull.p50_us === null) return { goal, measured: 'not measured', pass: null };
+  const across = byId(rows, 'latency-framering-pull-64-across');
+  const floor = byId(rows, 'latency-floor-futex-across');
+  const same = byId(rows, 'latency-floor-futex-same');
+  let measured = `p50 ${pull.p50_us.toFixed(1)} us, p99 ${(pull.p99_us ?? NaN).toFixed(1)} us`;
+  if (floor?.p50_us != null && across?.p50_us != null) {
+    measured +=
+      `; across CPUs ${across.p50_us.toFixed(1)} us vs the C futex floor ${floor.p50_us.toFixed(1)} us ` +
+      `(${(across.p50_us / floor.p50_us).toFixed(2)} x)`;
+    if (same?.p50_us != null) measured += `, floor on one CPU ${same.p50_us.toFixed(1)} us`;
+    if (floor.p50_us > 30) measured += ': the floor across CPUs is above 30 us on this machine';
+  }
+  return { goal, measured, pass: pull.p50_us <= 30 };
 }

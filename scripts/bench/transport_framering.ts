@@ -11,6 +11,7 @@ import { ReaderProcess } from './reader_process.js';
 import type { ReaderHandle } from './reader_worker.js';
 import { latencyRow, type Row, type RowSection } from './rows.js';
 import { SampleList, summarize } from './stats.js';
+import { pinProcess, placementCpus, type FloorPlacement } from './wakeup_floor.js';
 import { onTeardown } from './teardown.js';
 import { runFlatOut, runPaced } from './timed_loop.js';
 
@@ -209,6 +210,8 @@ export async function frameringLatency(o: {
   seconds: number;
   rate: number;
   mode?: 'handler' | 'pull' | 'thread';
+  /** Pins the writer (this process) and the reader as the wakeup floor's runs are (wakeup_floor.ts). */
+  placement?: FloorPlacement;
 }): Promise<Row> {
   const { width, height } = geometryFor(o.bytes);
   const ring = await openRing({
@@ -220,7 +223,14 @@ export async function frameringLatency(o: {
     policy: 'latest',
     mode: o.mode,
   });
+  const cpus = o.placement ? placementCpus(o.placement) : null;
+  const readerPid = ring.readers[0]?.child.pid;
   try {
+    if (o.placement && (!cpus || readerPid === undefined)) throw new Error(`cannot place the reader ${o.placement}`);
+    if (cpus && readerPid !== undefined) {
+      pinProcess(process.pid, cpus[0]);
+      pinProcess(readerPid, cpus[1]);
+    }
     const { server } = ring;
     let frameNumber = 0;
     const sendtoUs = new SampleList(); // --hops: the writer's sendto() of each ring
@@ -246,8 +256,10 @@ export async function frameringLatency(o: {
       meta_p99_us: r.metaLatency?.p99,
       dropped: r.dropped,
       hops: r.hops && { 'sendto() itself (writer)': summarize(sendtoUs.values()), ...r.hops },
+      placement: o.placement,
     };
   } finally {
+    if (cpus) pinProcess(process.pid, null);
     await ring.end();
   }
 }
