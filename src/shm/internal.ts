@@ -8,3 +8,5 @@ export { closeOnExit, forgetOnExit, type ClosesOnExit } from './exit_cleanup.js'
 export { nativeServerOf } from './ring_server.js';
 export { invalidateFrame } from './frame.js';
 export { MAX_TIMER_MS, wholeNumberProblem } from './options.js';
+// One timer per period per process for periodic looks (ring reclaim, live streams' ticks).
+export { onSharedTick } from './shared_tick.js';

@@ -8,9 +8,14 @@ import { closeOnExit, forgetOnExit } from './exit_cleanup.js';
 import { RingError, native } from './ring_error.js';
 import { addon, type NativeRingServer } from './native_addon.js';
 import type { PayloadFormat } from './pixel_format.js';
-import { onReclaimTick } from './reclaim_ticker.js';
+import { onSharedTick } from './shared_tick.js';
 import { fileMode, MAX_SLOTS, ringName, wholeNumber, type ReadPolicy } from './options.js';
 
+/**
+ * How often a server frees the entries of readers that died while it writes nothing (a server that writes reclaims in
+ * the native lend as well); one timer per process for all servers (shared_tick.ts).
+ */
+const RECLAIM_EVERY_MS = 1000;
 /** writeAsync() on a blocking ring retries from timers, backing off up to this. */
 const MAX_RETRY_DELAY_MS = 16;
 
@@ -82,7 +87,7 @@ export class RingServer implements Disposable {
     nativeServers.set(this, this.nativeServer);
     closeOnExit(this.exitHook);
     // Readers that died free their entries and slots even while nothing is written (write() and lend() do it too).
-    this.stopReclaiming = onReclaimTick(() => this.nativeServer.reclaimDeadReaders());
+    this.stopReclaiming = onSharedTick(RECLAIM_EVERY_MS, () => this.nativeServer.reclaimDeadReaders());
   }
 
   stats(): RingServerStats {

@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import { FrameRingServer, type FrameRingInfo, type PixelFormat, type RingServerStats } from '../shm/index.js';
-import { MAX_TIMER_MS } from '../shm/internal.js';
+import { MAX_TIMER_MS, onSharedTick } from '../shm/internal.js';
 import { Backoff } from './backoff.js';
 import { describeSource, parseSource, sourceUrl, type CameraSource } from './camera_source.js';
 import { resolveFfmpeg, type ResolvedFfmpeg } from './ffmpeg_binary.js';
@@ -92,7 +92,8 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
   #startPromise: Promise<void> | null = null;
   #stopping = false;
   #wakeSleep: (() => void) | null = null;
-  #tick: NodeJS.Timeout | null = null;
+  /** Stops this stream's 250 ms tick (rates, watchdog), one timer shared by every stream of the process. */
+  #stopTick: (() => void) | null = null;
   // Totals of finished runs; the current run's pump counts are added on top.
   #doneIn = 0;
   #doneDelivered = 0;
@@ -192,8 +193,7 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
       inputArgs: this.#raw.inputArgs,
       frameTimes: this.#frameTimes,
     });
-    this.#tick = setInterval(() => this.#onTick(), 250);
-    this.#tick.unref();
+    this.#stopTick = onSharedTick(250, () => this.#onTick());
     let launched!: () => void;
     const firstLaunch = new Promise<void>((resolve) => (launched = resolve));
     // loop() handles its own faults; the catch only keeps an impossible rejection from crashing the process.
@@ -295,7 +295,7 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
         this.#wakeSleep?.();
         this.#run?.end('stop');
         await this.#loopDone?.catch(() => {});
-        if (this.#tick) clearInterval(this.#tick);
+        this.#stopTick?.();
         this.#ring.close();
         this.#setState('stopped');
       })();
