@@ -28,6 +28,20 @@ struct Delivery {
   std::string why;
 };
 
+// Runs `body` from a libuv callback, where no JavaScript call is on the stack to take an exception: a C++ exception
+// must not unwind through libuv's C frames (std::terminate). It becomes an uncaught JavaScript exception instead.
+template <typename Body>
+void RaiseFromLoop(Napi::Env env, Body body) {
+  try {
+    body();
+  } catch (const Napi::Error& e) {
+    napi_fatal_exception(env, e.Value());
+  } catch (const std::exception& e) {
+    Napi::HandleScope scope(env);
+    napi_fatal_exception(env, Napi::Error::New(env, std::string("framering: ") + e.what()).Value());
+  }
+}
+
 }  // namespace
 
 Napi::Function RingClient::Init(Napi::Env env) {
@@ -190,10 +204,12 @@ Napi::Value RingClient::Start(const Napi::CallbackInfo& info) {
   if (delivering_) throw MakeError(env, "INVALID_ARGUMENT", "frames are already delivered to a handler");
   if (info.Length() < 1 || !info[0].IsFunction()) throw MakeError(env, "INVALID_ARGUMENT", "start() takes a callback");
   if (!meta_) throw MakeError(env, "INVALID_ARGUMENT", "call metaArray() before taking frames");
+  // The look first: without it a reader on a doorbell would never learn that its writer died.
+  if (!StartLook(env)) throw MakeError(env, "SYSTEM", "could not start the liveness timer of ring '" + name_ + "'");
   handler_ = Napi::Persistent(info[0].As<Napi::Function>());
   delivering_ = true;
   if (!(prefer_doorbell_ && StartDoorbell(env))) StartWaiter(env, true);
-  StartLook(env);
+  PushLookBack();
   return env.Undefined();
 }
 
@@ -249,10 +265,12 @@ void RingClient::OnPoll(uv_poll_s* handle, int status, int events) {
   if (!self) return;
   if (status < 0) {  // the poll failed (libuv stopped it): the waiter thread takes over
     Napi::Env env = self->Env();
-    Napi::HandleScope scope(env);
-    bool waiting = self->sleeping_;
-    self->StopDoorbell();
-    self->StartWaiter(env, waiting);
+    RaiseFromLoop(env, [self, env] {
+      Napi::HandleScope scope(env);
+      bool waiting = self->sleeping_;
+      self->StopDoorbell();
+      self->StartWaiter(env, waiting);
+    });
     return;
   }
   self->OnDoorbell();
@@ -287,8 +305,10 @@ void RingClient::Deliver(Napi::Env env, int32_t index, const std::string& gone_w
     if (gone_reported_) return;
     gone_reported_ = true;
     StopLook();
-    // Nothing more will come: a reader left open must not keep the process alive.
+    // Nothing more will come: a reader left open must not keep the process alive (a parked waiter thread's
+    // thread-safe function would, when the look reported the end first).
     if (poll_) uv_unref(static_cast<uv_handle_s*>(poll_));
+    else if (waiter_.joinable()) deliver_.Unref(env);
   }
   hops::Mark(hops::kCall);
   try {
@@ -331,6 +351,9 @@ void RingClient::WaiterLoop() {
       if (closed_) return;  // delivered after close(): close released every hold already
       if (d->gone) {
         deliver_.Unref(env);  // nothing more will come: a reader left open must not keep the process alive
+        if (gone_reported_) return;  // the liveness look reported it first
+        gone_reported_ = true;
+        StopLook();
         cb.Call({Napi::Number::New(env, -1), Napi::String::New(env, "ring '" + name_ + "': " + d->why)});
       } else {
         cb.Call({Napi::Number::New(env, Handed(d->slot))});
@@ -416,21 +439,21 @@ Napi::Value RingClient::Stats(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// writerStatus() → null while the writer lives, else why it is gone. Called from a timer while frames are delivered:
-// it is also where a doorbell the writer cannot reach (another network namespace) is noticed.
+// writerStatus() → null while the writer lives, else why it is gone (RingClient.writerGone()); the same look as the
+// liveness timer's, which also notices a doorbell the writer cannot reach (another network namespace).
 Napi::Value RingClient::WriterStatus(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
   std::string why = LookAtWriter();
-  return why.empty() ? env.Null() : Napi::String::New(env, why);
+  if (why.empty()) return env.Null();
+  if (poll_) uv_unref(static_cast<uv_handle_s*>(poll_));  // the writer is gone: nothing will ring
+  return Napi::String::New(env, why);
 }
 
+// Not unref'ing anything here: a look that defers a clean close (WAIT-10) still needs the loop to run its next look.
 std::string RingClient::LookAtWriter() {
   std::string why;
-  if (core_->WriterGone(&why)) {
-    if (poll_) uv_unref(static_cast<uv_handle_s*>(poll_));
-    return why;
-  }
+  if (core_->WriterGone(&why)) return why;
   if (poll_ && core_->DoorbellRefused()) {
     bool waiting = sleeping_;
     StopDoorbell();
@@ -445,19 +468,19 @@ std::string RingClient::LookAtWriter() {
   return "";
 }
 
-void RingClient::StartLook(Napi::Env env) {
+bool RingClient::StartLook(Napi::Env env) {
   uv_loop_s* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop) return;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop) return false;
   void* timer = calloc(1, uv_handle_size(kUvTimerHandle));
-  if (!timer) return;
+  if (!timer) return false;
   if (uv_timer_init(loop, static_cast<uv_timer_s*>(timer)) != 0) {
     free(timer);
-    return;
+    return false;
   }
   UvHandleData(timer) = this;
   uv_unref(static_cast<uv_handle_s*>(timer));  // a reader left open must not keep the process alive
   look_timer_ = timer;
-  PushLookBack();
+  return true;
 }
 
 void RingClient::PushLookBack() {
@@ -475,7 +498,7 @@ void RingClient::StopLook() {
 
 void RingClient::OnLook(uv_timer_s* handle) {
   auto* self = static_cast<RingClient*>(UvHandleData(handle));
-  if (self) self->Look();
+  if (self) RaiseFromLoop(self->Env(), [self] { self->Look(); });
 }
 
 void RingClient::Look() {

@@ -56,7 +56,7 @@ class RingClient : public Napi::ObjectWrap<RingClient> {
   // The liveness look (PROTOCOL.md WAIT-11): one period after the last frame handed out, not every period, so a reader
   // whose frames keep coming never wakes for it. A native timer, because a JavaScript timer pushed back per frame
   // still wakes the loop at its first deadline (Node re-arms lists lazily).
-  void StartLook(Napi::Env env);
+  bool StartLook(Napi::Env env);
   void StopLook();
   void PushLookBack();
   void Look();

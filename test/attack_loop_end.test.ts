@@ -1,5 +1,5 @@
 // Attack: frames committed before the writer's close() must reach an `every` loop (PROTOCOL WAIT-10), also when the
-// client's liveness check (every 250 ms) happens to run before the doorbell is handled.
+// client's liveness look (a native timer, 250 ms after the last frame) happens to run before the doorbell is handled.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -13,8 +13,8 @@ describe('attack: an every loop and the writer closing', () => {
     for (let round = 0; round < 5; round++) {
       const server = new FrameRingServer({ name: `atk-end-${process.pid}-${++seq}`, width: 4, height: 4, slots: 8 });
       const client = FrameRingClient.open(server.info(), { policy: 'every' });
-      // Due together with the client's liveness interval (250 ms, created when the loop starts): timers due at the
-      // same time run before the poll phase, where the doorbell of these frames would be handled.
+      // Due together with the client's liveness look (250 ms after the loop starts, no frame having come): timers due
+      // at the same time run before the poll phase, where the doorbell of these frames would be handled.
       setTimeout(() => {
         for (let i = 0; i < 3; i++) server.write(new Uint8Array(server.frameBytes).fill(i));
         server.close();

@@ -3,37 +3,44 @@
  * streams' rate and watchdog ticks), instead of one timer per object: each timer is its own wakeup of the event loop,
  * and a process with 8 cameras or 8 reply rings woke 8 times per period for looks that nearly always found nothing.
  */
+/** One registration (an object, so that the same function registered twice is two entries). */
+interface Entry {
+  callback: () => void;
+}
+
 interface Ticker {
   timer: NodeJS.Timeout;
-  callbacks: Set<() => void>;
+  entries: Set<Entry>;
 }
 
 const tickers = new Map<number, Ticker>();
 
-function run(callbacks: Set<() => void>): void {
-  let first: unknown = null;
-  for (const callback of callbacks) {
+function run(entries: Set<Entry>): void {
+  for (const entry of entries) {
     try {
-      callback();
+      entry.callback();
     } catch (err) {
-      first ??= err; // the others still run; the first error is thrown as from a timer of its own
+      // The others still run; each error is thrown as from a timer of its own (an uncaught exception).
+      process.nextTick(() => {
+        throw err;
+      });
     }
   }
-  if (first !== null) throw first;
 }
 
 /** Calls `callback` every `periodMs` with every other callback of that period, until the returned function runs. */
 export function onSharedTick(periodMs: number, callback: () => void): () => void {
   let ticker = tickers.get(periodMs);
   if (!ticker) {
-    const callbacks = new Set<() => void>();
-    ticker = { timer: setInterval(() => run(callbacks), periodMs).unref(), callbacks };
+    const entries = new Set<Entry>();
+    ticker = { timer: setInterval(() => run(entries), periodMs).unref(), entries };
     tickers.set(periodMs, ticker);
   }
   const mine = ticker;
-  mine.callbacks.add(callback);
+  const entry: Entry = { callback };
+  mine.entries.add(entry);
   return () => {
-    if (!mine.callbacks.delete(callback) || mine.callbacks.size > 0) return;
+    if (!mine.entries.delete(entry) || mine.entries.size > 0) return;
     clearInterval(mine.timer);
     if (tickers.get(periodMs) === mine) tickers.delete(periodMs);
   };
