@@ -324,16 +324,18 @@ async function pipelineMain(argv: string[]): Promise<number> {
   const { ensureBuild } = await import('./bench/pipeline/ensure_build.js');
   const seconds = Number(flagValue(argv, '--seconds') ?? 30);
   const cameras = (flagValue(argv, '--cameras') ?? '1,2,4,8').split(',').map(Number);
+  const rounds = Number(flagValue(argv, '--rounds') ?? 1);
   const pipelines = (flagValue(argv, '--pipelines') ?? PIPELINES.join(',')).split(',') as Array<
     (typeof PIPELINES)[number]
   >;
   if (
     !(seconds >= 1 && seconds <= 600) ||
+    !(Number.isInteger(rounds) && rounds >= 1 && rounds <= 20) ||
     cameras.some((n) => !(Number.isInteger(n) && n >= 1 && n <= 32)) ||
     pipelines.some((p) => !PIPELINES.includes(p))
   ) {
     process.stderr.write(
-      'bench: usage: npm run bench -- --pipeline [--seconds S (30)] [--cameras 1,2,4,8] ' +
+      'bench: usage: npm run bench -- --pipeline [--seconds S (30)] [--rounds N (1)] [--cameras 1,2,4,8] ' +
         `[--pipelines ${PIPELINES.join(',')}] [--json FILE] [--plot FILE.png]\n`,
     );
     return 2;
@@ -349,6 +351,7 @@ async function pipelineMain(argv: string[]): Promise<number> {
   const started = Date.now();
   const rows = await runPipelineSection({
     seconds,
+    rounds,
     cameras,
     pipelines,
     width: 1280,

@@ -27,6 +27,8 @@ export type PipelineKind = (typeof PIPELINES)[number];
 
 export interface PipelineOptions {
   seconds: number;
+  /** Rounds per camera count: every pipeline once a round, their order turned each round (medians count). */
+  rounds?: number;
   cameras: number[];
   pipelines: PipelineKind[];
   width: number;
@@ -274,30 +276,61 @@ async function measureOne(kind: PipelineKind, cameras: number, clip: string, o: 
 export async function runPipelineSection(o: PipelineOptions): Promise<Row[]> {
   const clip = await clipFor(o);
   const rows: Row[] = [];
+  const rounds = o.rounds ?? 1;
   for (const n of o.cameras) {
-    for (const kind of o.pipelines) {
-      o.log(`bench: ${kind}, ${n} camera(s), ${o.seconds} s ...`);
-      const t = Date.now();
-      try {
-        const row = await measureOne(kind, n, clip, o);
-        rows.push(row);
-        o.log(` cpu ${row.cpu_s} s, delivered ${row.delivered_ratio}, ${((Date.now() - t) / 1000).toFixed(0)} s\n`);
-      } catch (err) {
-        rows.push({
-          name: `pipeline ${kind}, ${n} cameras`,
-          section: 'pipeline',
-          frames_per_s: null,
-          p50_us: null,
-          p99_us: null,
-          pipeline: kind,
-          cameras: n,
-          error: err instanceof Error ? err.message : String(err),
-        });
-        o.log(` FAILED: ${err instanceof Error ? err.message : String(err)}\n`);
+    // Each round runs every pipeline once, in an order turned by one each round, so that the pipelines compared
+    // share moments of the machine; a round's ratio compares its own runs (pipeline_report.ts).
+    const runs = new Map<PipelineKind, Row[]>(o.pipelines.map((k) => [k, []]));
+    for (let r = 0; r < rounds; r++) {
+      const order = o.pipelines.map((_, i) => o.pipelines[(i + r) % o.pipelines.length]!);
+      for (const kind of order) {
+        const roundNote = rounds > 1 ? ` (round ${r + 1} of ${rounds})` : '';
+        o.log(`bench: ${kind}, ${n} camera(s), ${o.seconds} s${roundNote} ...`);
+        const t = Date.now();
+        const row = await measureOneOrFailed(kind, n, clip, o);
+        runs.get(kind)!.push(row);
+        o.log(
+          row.error
+            ? ` FAILED: ${row.error}\n`
+            : ` cpu ${row.cpu_s} s, delivered ${row.delivered_ratio}, ${((Date.now() - t) / 1000).toFixed(0)} s\n`,
+        );
       }
     }
+    for (const kind of o.pipelines) rows.push(mergeRounds(runs.get(kind)!));
   }
   return rows;
+}
+
+async function measureOneOrFailed(kind: PipelineKind, n: number, clip: string, o: PipelineOptions): Promise<Row> {
+  try {
+    return await measureOne(kind, n, clip, o);
+  } catch (err) {
+    return {
+      name: `pipeline ${kind}, ${n} cameras`,
+      section: 'pipeline',
+      frames_per_s: null,
+      p50_us: null,
+      p99_us: null,
+      pipeline: kind,
+      cameras: n,
+      error: err instanceof Error ? err.message : String(err),
+    };
+  }
+}
+
+/** One row per pipeline and camera count: the round with the median CPU, and every round's CPU in `cpu_s_runs`. */
+function mergeRounds(runs: Row[]): Row {
+  if (runs.length === 1) return runs[0]!;
+  const good = runs.filter((r) => !r.error);
+  if (good.length === 0) return runs[0]!;
+  const sorted = [...good].sort((a, b) => (a.cpu_s as number) - (b.cpu_s as number));
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  return {
+    ...median,
+    cpu_s_runs: runs.map((r) => (r.error ? null : (r.cpu_s as number))),
+    delivered_ratio_min: Math.min(...good.map((r) => r.delivered_ratio as number)),
+    load_avg_1m_runs: runs.map((r) => r.load_avg_1m ?? null),
+  };
 }
 
 function round(x: number, digits = 3): number {
