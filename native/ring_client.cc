@@ -152,6 +152,7 @@ int32_t RingClient::Handed(const AcquiredSlot& slot) {
   meta_[kPtsUs] = slot.meta.pts_us == kNoPts ? std::nan("") : static_cast<double>(slot.meta.pts_us);
   meta_[kRestarts] = slot.meta.restarts;
   meta_[kFormat] = slot.meta.format;
+  if (delivering_) in_delivery_ = true;
   PushLookBack();
   return slot.index;
 }
@@ -374,6 +375,7 @@ void RingClient::WaiterLoop() {
 // once. next(false) always hands back: the caller yields to the event loop.
 Napi::Value RingClient::Next(const Napi::CallbackInfo& info) {
   hops::Mark(hops::kNextEntry);
+  in_delivery_ = false;  // the delivery before is done; a frame taken below starts the next one
   if (closed_ || !delivering_) return Napi::Number::New(info.Env(), -1);
   bool take_here = !(info.Length() > 0 && info[0].IsBoolean() && !info[0].As<Napi::Boolean>().Value());
   AcquiredSlot slot;
@@ -391,6 +393,9 @@ Napi::Value RingClient::Next(const Napi::CallbackInfo& info) {
     }
     sleeping_ = true;
     hops::Mark(hops::kArmed);
+    // WAIT-8: the ring close() sent may have been drained with an earlier frame's; the last frame is delivered, so
+    // the end is reported now (on the next turn, by OnDoorbell), not by the liveness look periods later.
+    if (core_->Closed()) doorbell_->RingSelf();
     return Napi::Number::New(info.Env(), -1);
   }
   {
@@ -510,7 +515,13 @@ void RingClient::Look() {
   // WAIT-10: frames committed before close() come first. close() rang this client, and timers run before I/O in a
   // turn of the event loop: give that ring one period to be handled (the delivery then reports the end after the
   // frames). A writer that died rang nobody: reported now.
-  if (why.empty() || (why == kClosedByWriter && closed_seen_++ == 0)) return PushLookBack();
+  if (why.empty()) return PushLookBack();
+  // A clean close while JavaScript still holds a delivery (a slow async handler, a loop whose consumer is not asking):
+  // frames may wait behind it, and its next() reports the end after them (WAIT-10). Up to 10 s: a handler that never
+  // settles must not hide the end for good.
+  constexpr int kMaxDeferredLooks = 10000 / kLivenessCheckMs;
+  if (why == kClosedByWriter && in_delivery_ && closed_seen_++ < kMaxDeferredLooks) return PushLookBack();
+  if (why == kClosedByWriter && !in_delivery_ && closed_seen_++ == 0) return PushLookBack();
   Deliver(env, -1, why);
 }
 

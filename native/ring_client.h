@@ -82,8 +82,9 @@ class RingClient : public Napi::ObjectWrap<RingClient> {
   bool delivering_ = false;
   bool gone_reported_ = false;
   bool sleeping_ = false;  // armed and waiting for a ring (not inside a delivery)
+  bool in_delivery_ = false;  // JavaScript holds a delivery (a handler or a loop step runs): next() not yet called
   void* look_timer_ = nullptr;  // uv_timer_t, sized at run time; while frames are delivered to a handler
-  int closed_seen_ = 0;         // looks that saw the writer's close() (WAIT-10 gives its ring one period)
+  int closed_seen_ = 0;         // looks that saw the writer's close() and waited (WAIT-10)
   uint64_t liveness_looks_ = 0;  // looks made (stats): a reader whose frames keep coming makes none
 
   // Waiter thread.

@@ -83,6 +83,8 @@ class RingCore {
   void DisarmDoorbell();
   bool DoorbellArmed();    // our bit is still set: the writer's next commit rings us
   bool DoorbellRefused();  // the writer could not reach our doorbell: use the waiter thread instead
+  // The writer closed the ring (one load, no lock probe: cheap enough for every arm).
+  bool Closed() const { return __atomic_load_n(&header_->closed, __ATOMIC_ACQUIRE) != 0; }
   uint64_t token() const { return token_; }
   int32_t reader() const { return reader_; }
 
