@@ -519,9 +519,10 @@ void RingClient::Look() {
   // A clean close while JavaScript still holds a delivery (a slow async handler, a loop whose consumer is not asking):
   // frames may wait behind it, and its next() reports the end after them (WAIT-10). Up to 10 s: a handler that never
   // settles must not hide the end for good.
-  constexpr int kMaxDeferredLooks = 10000 / kLivenessCheckMs;
-  if (why == kClosedByWriter && in_delivery_ && closed_seen_++ < kMaxDeferredLooks) return PushLookBack();
-  if (why == kClosedByWriter && !in_delivery_ && closed_seen_++ == 0) return PushLookBack();
+  if (why == kClosedByWriter) {
+    const int deferrals = in_delivery_ ? 10000 / kLivenessCheckMs : 1;
+    if (closed_seen_++ < deferrals) return PushLookBack();
+  }
   Deliver(env, -1, why);
 }
 

@@ -4,23 +4,14 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FrameRingClient, FrameRingServer } from '../src/shm/index.js';
-import { removeSegment } from '../src/shm/internal.js';
 import type { RingError } from '../src/shm/ring_error.js';
 import { exited, forkScript, nextMessage } from './support/child_script.js';
-import { trackCleanups } from './support/test_scope.js';
+import { scratchRingNames, trackCleanups } from './support/test_scope.js';
 import { until } from './support/wait.js';
 
 const WRITER = new URL('./fixtures/shm/paced_writer_child.ts', import.meta.url);
 const { cleanups, children } = trackCleanups();
-let seq = 0;
-function ringName(): string {
-  const name = `t-alk-${process.pid}-${++seq}`;
-  cleanups.push(() => {
-    removeSegment(`framering-${name}`);
-    expect(existsSync(`/dev/shm/framering-${name}`)).toBe(false);
-  });
-  return name;
-}
+const ringName = scratchRingNames('t-alk', cleanups);
 function child(args: string[]): ChildProcess {
   const c = forkScript(WRITER, args);
   children.push(c);

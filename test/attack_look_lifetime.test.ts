@@ -1,25 +1,15 @@
 // Attack on the native liveness look's lifetime: thousands of clients opened and closed (from handlers too), clients
 // dropped and collected, Workers terminated with the look pending or frames arriving.
 import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FrameRingClient, FrameRingServer } from '../src/shm/index.js';
-import { removeSegment } from '../src/shm/internal.js';
 import { exited, nextMessage } from './support/child_script.js';
-import { trackCleanups } from './support/test_scope.js';
+import { scratchRingNames, trackCleanups } from './support/test_scope.js';
 import { until } from './support/wait.js';
 
 const { cleanups, children } = trackCleanups();
-let seq = 0;
-function ringName(): string {
-  const name = `t-all-${process.pid}-${++seq}`;
-  cleanups.push(() => {
-    removeSegment(`framering-${name}`);
-    expect(existsSync(`/dev/shm/framering-${name}`)).toBe(false);
-  });
-  return name;
-}
+const ringName = scratchRingNames('t-all', cleanups);
 function forkGc(script: string, args: string[]) {
   const c = fork(fileURLToPath(new URL(script, import.meta.url)), args, {
     execArgv: ['--import', 'tsx', '--expose-gc'],

@@ -4,27 +4,15 @@
  * into one buffer. Also the CPU clocks the ingest section reads, all in ns: a process's threads
  * (/proc/<pid>/task/<tid>/schedstat), and this process's pump thread (named framering-pump by native/ring_pump.cc).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { closeFd, createPipe } from '../../src/shm/internal.js';
+import { compileBenchC } from './compile_c.js';
 import { lineQueue } from './line_queue.js';
 
-/** read_floor.c next to this file (sources) or in the package's scripts/bench (compiled bench in dist/). */
-function floorSource(): string {
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  for (const candidate of [join(here, 'read_floor.c'), join(here, '../../../scripts/bench/read_floor.c')])
-    if (existsSync(candidate)) return candidate;
-  throw new Error('scripts/bench/read_floor.c not found');
-}
-
 /** Compiles the floor into `dir` with the system cc; the binary's path. */
-export async function compileFloor(dir: string): Promise<string> {
-  const out = join(dir, 'read_floor');
-  await promisify(execFile)(process.env.CC ?? 'cc', ['-O2', '-o', out, floorSource()]);
-  return out;
+export function compileFloor(dir: string): Promise<string> {
+  return compileBenchC('read_floor', dir);
 }
 
 /** CPU time of every thread of `pid` so far, ns (threads that already exited are not counted). */

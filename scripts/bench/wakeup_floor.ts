@@ -6,30 +6,19 @@
  * costs the hypervisor's wakeup of a halted vCPU, which no user-space path can go under.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { compileBenchC } from './compile_c.js';
 import type { Row } from './rows.js';
 
 export type FloorPlacement = 'across CPUs' | 'same CPU';
 
 let binary: Promise<string> | null = null;
 
-function source(): string {
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  for (const candidate of [join(here, 'wakeup_floor.c'), join(here, '../../../scripts/bench/wakeup_floor.c')])
-    if (existsSync(candidate)) return candidate;
-  throw new Error('scripts/bench/wakeup_floor.c not found');
-}
-
 function compiled(): Promise<string> {
-  binary ??= (async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'framering-wakeup-floor-')), 'wakeup_floor');
-    await promisify(execFile)(process.env.CC ?? 'cc', ['-O2', '-o', out, source()]);
-    return out;
-  })();
+  binary ??= compileBenchC('wakeup_floor', mkdtempSync(join(tmpdir(), 'framering-wakeup-floor-')));
   return binary;
 }
 
