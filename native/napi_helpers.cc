@@ -76,6 +76,8 @@ Napi::Object LayoutObject(Napi::Env env, const RingCore& core) {
   o.Set("blocking", (g.flags & kFlagBlocking) != 0);
   o.Set("writerPid", core.header()->writer_pid);
   o.Set("totalBytes", static_cast<double>(SegmentBytesFor(g)));
+  // With the name, the ring's identity: a ring made again under the same name has another creation time.
+  o.Set("createdUs", static_cast<double>(core.header()->created_us));
   return o;
 }
 

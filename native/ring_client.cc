@@ -49,7 +49,9 @@ Napi::Function RingClient::Init(Napi::Env env) {
                      {InstanceMethod("buffer", &RingClient::Buffer),
                       InstanceMethod("metaArray", &RingClient::MetaArray),
                       InstanceMethod("layout", &RingClient::Layout),
-                      InstanceMethod("tryAcquire", &RingClient::TryAcquire), InstanceMethod("pull", &RingClient::Pull),
+                      InstanceMethod("tryAcquire", &RingClient::TryAcquire),
+                      InstanceMethod("tryAcquireSlot", &RingClient::TryAcquireSlot),
+                      InstanceMethod("pull", &RingClient::Pull),
                       InstanceMethod("release", &RingClient::Release), InstanceMethod("start", &RingClient::Start),
                       InstanceMethod("next", &RingClient::Next), InstanceMethod("stats", &RingClient::Stats),
                       InstanceMethod("writerStatus", &RingClient::WriterStatus),
@@ -163,6 +165,26 @@ Napi::Value RingClient::TryAcquire(const Napi::CallbackInfo& info) {
   AcquiredSlot slot;
   if (!core_->TryAcquire(&slot)) return Napi::Number::New(info.Env(), -1);
   return Napi::Number::New(info.Env(), Handed(slot));
+}
+
+// tryAcquireSlot(index, seq) → index, its meta in the array, or -1 when that slot no longer holds frame `seq`.
+Napi::Value RingClient::TryAcquireSlot(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  if (!meta_) throw MakeError(env, "INVALID_ARGUMENT", "call metaArray() before taking frames");
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber())
+    throw MakeError(env, "INVALID_ARGUMENT", "tryAcquireSlot(index, seq) takes two numbers");
+  double index = info[0].As<Napi::Number>().DoubleValue();
+  double seq = info[1].As<Napi::Number>().DoubleValue();
+  // Whole numbers in range only: a reference is data from another process.
+  if (!(index >= 0) || index != std::floor(index) || !(seq >= 1) || seq != std::floor(seq) || seq > 9007199254740991.0)
+    return Napi::Number::New(env, -1);
+  if (index >= core_->slot_count()) return Napi::Number::New(env, -1);
+  uint32_t i = static_cast<uint32_t>(index);
+  if (held_.count(static_cast<int32_t>(i))) return Napi::Number::New(env, -1);  // held by this client already
+  AcquiredSlot slot;
+  if (!core_->TryAcquireSlot(i, static_cast<uint64_t>(seq), &slot)) return Napi::Number::New(env, -1);
+  return Napi::Number::New(env, Handed(slot));
 }
 
 // pull(timeoutMs) → slot index (meta in the array) or -1 on timeout; throws WRITER_GONE, or INTERRUPTED when SIGTERM,

@@ -32,6 +32,7 @@ class RingClient : public Napi::ObjectWrap<RingClient> {
   Napi::Value MetaArray(const Napi::CallbackInfo& info);
   Napi::Value Layout(const Napi::CallbackInfo& info);
   Napi::Value TryAcquire(const Napi::CallbackInfo& info);
+  Napi::Value TryAcquireSlot(const Napi::CallbackInfo& info);
   Napi::Value Pull(const Napi::CallbackInfo& info);
   Napi::Value Release(const Napi::CallbackInfo& info);
   Napi::Value Start(const Napi::CallbackInfo& info);

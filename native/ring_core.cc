@@ -318,6 +318,29 @@ bool RingCore::TryAcquire(AcquiredSlot* out) {
   return false;
 }
 
+bool RingCore::TryAcquireSlot(uint32_t index, uint64_t seq, AcquiredSlot* out) {
+  if (Evicted() || index >= slot_count() || seq == 0 || seq > Load(&header_->write_seq)) return false;
+  ReaderEntry& e = header_->readers[reader_];
+  SlotMeta& s = SlotsOf(header_)[index];
+  const uint64_t bit = 1ull << reader_;
+  const uint64_t want = PackSeqState(seq, SlotState::Ready);
+  if (Load(&s.seq_state) != want) return false;  // overwritten (or being written) already: no hold to take
+  // The Dekker pair (SLOT-2), as in TryAcquire: our bit first, then the word reread.
+  if (__atomic_fetch_or(&s.hold_mask, bit, __ATOMIC_SEQ_CST) & bit) return false;  // SLOT-7: ours already
+  if (Load(&s.seq_state) != want) {
+    __atomic_and_fetch(&s.hold_mask, ~bit, __ATOMIC_SEQ_CST);
+    Bump(&header_->release_futex, &header_->release_waiters);
+    return false;
+  }
+  __atomic_add_fetch(&e.delivered, 1, __ATOMIC_RELAXED);
+  __atomic_add_fetch(&e.held, 1, __ATOMIC_RELAXED);
+  out->index = static_cast<int32_t>(index);
+  out->meta = s;
+  out->seq = seq;
+  out->dropped_before = 0;
+  return true;
+}
+
 void RingCore::Release(int32_t index) {
   if (reader_ < 0 || Evicted()) return;
   const uint64_t bit = 1ull << reader_;

@@ -73,6 +73,9 @@ class RingCore {
   int32_t RegisterReader(ReadPolicy policy);  // throws TOO_MANY_READERS
   void UnregisterReader();
   bool TryAcquire(AcquiredSlot* out);
+  // Takes slot `index` only if it still holds frame `seq` (a reference another process passed on: SLOT-8).
+  // Neither cursor nor drop counts move: the frame was chosen by whoever sent the reference.
+  bool TryAcquireSlot(uint32_t index, uint64_t seq, AcquiredSlot* out);
   void Release(int32_t index);
   // Waits until TryAcquire succeeds, the writer is gone, timeout_ms passes (-1: forever) or *stop turns true.
   WaitResult WaitAcquire(int timeout_ms, const std::atomic<bool>* stop, AcquiredSlot* out);

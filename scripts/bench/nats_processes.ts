@@ -23,7 +23,7 @@ export class BenchClient extends ClientProcess {
   }
 
   protected override async preRun(): Promise<void> {
-    const { width, height } = (this.options as ClientProcessOptions).forward;
+    const { width, height } = (this.options as ClientProcessOptions).forward as { width: number; height: number };
     // Camera-like content (smooth shading, edges, a moving box): what JPEG makes of it is close to a real scene.
     const base = Buffer.alloc(width * height * 3);
     for (let y = 0; y < height; y++)

@@ -6,6 +6,8 @@
 import {
   DataRingClient,
   DataRingServer,
+  Frame,
+  FrameRefSender,
   FrameRingServer,
   type DataRingInfo,
   type FrameRingInfo,
@@ -21,9 +23,22 @@ import type { MessageProcessOptions } from './message_process.js';
 import { ProcessError } from './process_error.js';
 import { RGB24Process, type RGB24RingStats } from './rgb24_process.js';
 
+/**
+ * How a client forwards frames to its master. Copies: into a frame ring of its own, of this geometry (often smaller
+ * than the camera's: downscale into lendForwardSlot()). By reference: the master takes the camera frame itself, where
+ * it lies, with no copy; the client keeps its hold on the last `hold` frames forwarded (default 2) for at most
+ * `holdMs` (default 1000), and a master later than that finds the frame overwritten and counts it dropped.
+ */
+export type ForwardOptions =
+  | { width: number; height: number; slots?: number }
+  | { byReference: true; hold?: number; holdMs?: number };
+
+/** What a master attaches to: the client's forward ring, or its ring of frame references. */
+export type ForwardInfo = { mode: 'copy'; ring: FrameRingInfo } | { mode: 'reference'; ring: DataRingInfo };
+
 export interface ClientProcessOptions extends MessageProcessOptions {
-  /** Geometry of the frames this client forwards to a master (often smaller than the camera's). */
-  forward: { width: number; height: number; slots?: number };
+  /** How frames go to the master: `{ width, height, slots? }` (copied) or `{ byReference: true }` (not copied). */
+  forward: ForwardOptions;
   /** The data ring for downstream consumers (defaults: 16 slots of 1 MiB). */
   data?: { slots?: number; maxMessageBytes?: number };
 }
@@ -36,7 +51,8 @@ export interface MasterGoneEvent {
 
 export interface ClientProcessStats {
   rings: Record<string, RGB24RingStats>;
-  forward: RingServerStats;
+  /** The forward ring's counters (the reference ring's, with `holding`, when forwarding by reference). */
+  forward: RingServerStats & { mode: 'copy' | 'reference'; holding?: number };
   /** Replies received from the master: handled by handleMessage, failed, and the ring listened to (if any). */
   messages: { handled: number; errors: number; lastError?: string; listening: string | null };
 }
@@ -50,28 +66,37 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
   ClientEvents & Events
 > {
   static override moduleUrl = import.meta.url;
-  private readonly forwardGeometry: { width: number; height: number; slots: number };
+  private readonly forwardGeometry: { width: number; height: number; slots: number } | null;
+  private readonly forwardHolds: { hold?: number; holdMs?: number } | null;
   private frameServer: FrameRingServer | null = null;
+  private refSender: FrameRefSender | null = null;
   private dataServer: DataRingServer | null = null;
   private replyReader: DataRingClient | null = null;
   private readonly messageCounts = { handled: 0, errors: 0, lastError: undefined as string | undefined };
 
   constructor(options: ClientProcessOptions) {
     super(options);
-    const f = options?.forward;
-    if (
-      !f ||
-      !isPositiveInt(f.width) ||
-      !isPositiveInt(f.height) ||
-      (f.slots !== undefined && !isPositiveInt(f.slots))
+    const f = options?.forward as Partial<Record<string, unknown>> | undefined;
+    const optional = (v: unknown): boolean => v === undefined || isPositiveInt(v);
+    if (f && f.byReference === true && optional(f.hold) && optional(f.holdMs)) {
+      this.forwardGeometry = null;
+      this.forwardHolds = { hold: f.hold as number | undefined, holdMs: f.holdMs as number | undefined };
+    } else if (
+      f &&
+      f.byReference === undefined &&
+      isPositiveInt(f.width) &&
+      isPositiveInt(f.height) &&
+      optional(f.slots)
     ) {
+      this.forwardGeometry = { width: f.width, height: f.height, slots: (f.slots as number | undefined) ?? 4 };
+      this.forwardHolds = null;
+    } else {
       throw new ProcessError(
         'INVALID_ARGUMENT',
-        `ClientProcess '${this.name}' needs forward: { width, height, slots? } ` +
-          `(positive whole numbers): the geometry of the frames it forwards to its master`,
+        `ClientProcess '${this.name}' needs forward: { width, height, slots? } (positive whole numbers: the geometry ` +
+          `of the frames it copies to its master) or { byReference: true, hold?, holdMs? } (frames not copied)`,
       );
     }
-    this.forwardGeometry = { width: f.width, height: f.height, slots: f.slots ?? 4 };
   }
 
   /** Backend: a reply from the master (or any data ring listened to). Override it. */
@@ -88,7 +113,8 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
   protected override async [SETUP_BACKEND](): Promise<void> {
     await super[SETUP_BACKEND]();
     const base = `${this.name}-${process.pid}`;
-    this.frameServer = new FrameRingServer({ name: `${base}-fwd`, ...this.forwardGeometry });
+    if (this.forwardGeometry) this.frameServer = new FrameRingServer({ name: `${base}-fwd`, ...this.forwardGeometry });
+    else this.refSender = new FrameRefSender({ name: `${base}-refs`, ...this.forwardHolds });
     const data = (this.options as ClientProcessOptions).data ?? {};
     this.dataServer = new DataRingServer({
       name: `${base}-data`,
@@ -102,12 +128,20 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
     this.closeReplyReader();
     await super[TEARDOWN_BACKEND]();
     this.frameServer?.close();
+    this.refSender?.close();
     this.dataServer?.close();
   }
 
-  /** Backend: the frame ring this client forwards into (name and geometry: what a master attaches to). */
+  /** Backend: the frame ring this client forwards into (name and geometry). Not there when forwarding by reference. */
   frameRingInfo(): FrameRingInfo {
     return this.ownFrameServer('frameRingInfo').info();
+  }
+
+  /** Backend: what a master attaches to (registerClientProcess asks it): the forward ring or the reference ring. */
+  forwardInfo(): ForwardInfo {
+    this.assertBackend('forwardInfo');
+    if (this.forwardGeometry) return { mode: 'copy', ring: this.ownFrameServer('forwardInfo').info() };
+    return { mode: 'reference', ring: this.ownRefSender('forwardInfo').info() };
   }
 
   /** Backend: this client's data ring, for downstream consumers (`DataRingClient.open(info)`). */
@@ -125,9 +159,27 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
     return this.dataRingInfo();
   }
 
-  /** Backend: copies a frame into the forward ring. Returns its seq, or null when every slot was held. */
-  forwardFrame(pixels: Uint8Array, meta?: WriteMeta): number | null {
-    return this.ownFrameServer('forwardFrame').write(pixels, meta);
+  /**
+   * Backend: forwards a frame to the master. Copying (forward: { width, height }): the pixels, or a Frame's pixels
+   * with its frameNumber and timestamp, go into the forward ring. By reference: pass the Frame from handleFrame;
+   * the master takes it where it lies. Returns a seq, or null when the master had not taken enough of the earlier ones
+   * (every forward slot held, or every reference unread): the frame was not forwarded.
+   */
+  forwardFrame(frame: Frame | Uint8Array, meta?: WriteMeta): number | null {
+    if (this.forwardHolds) {
+      if (!(frame instanceof Frame)) {
+        throw new ProcessError(
+          'INVALID_ARGUMENT',
+          `forwardFrame: client '${this.name}' forwards by reference, so it takes the Frame from handleFrame, ` +
+            `not pixels; forward: { width, height } copies pixels instead`,
+        );
+      }
+      return this.ownRefSender('forwardFrame').send(frame);
+    }
+    const server = this.ownFrameServer('forwardFrame');
+    if (!(frame instanceof Frame)) return server.write(frame, meta);
+    const { frameNumber, timestampUs, slotId } = frame.meta;
+    return server.write(frame.pixels, meta ?? { frameNumber, timestampUs, slotId });
   }
 
   /** Backend: a free slot of the forward ring to fill in place (e.g. downscale straight into it); commit() it. */
@@ -197,7 +249,10 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
     const { handled, errors, lastError } = this.messageCounts;
     const messages: ClientProcessStats['messages'] = { handled, errors, listening: this.replyReader?.name ?? null };
     if (lastError !== undefined) messages.lastError = lastError;
-    return { ...base, forward: this.ownFrameServer('getStats').stats(), messages };
+    const forward: ClientProcessStats['forward'] = this.forwardHolds
+      ? { ...this.ownRefSender('getStats').stats(), mode: 'reference' }
+      : { ...this.ownFrameServer('getStats').stats(), mode: 'copy' };
+    return { ...base, forward, messages };
   }
 
   private closeReplyReader(): boolean {
@@ -221,9 +276,23 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
 
   private ownFrameServer(what: string): FrameRingServer {
     this.assertBackend(what);
+    if (!this.forwardGeometry) {
+      throw new ProcessError(
+        'INVALID_ARGUMENT',
+        `${what}: client '${this.name}' forwards by reference and has no forward ring; ` +
+          `forward: { width, height } gives it one`,
+      );
+    }
     if (!this.frameServer)
       throw new ProcessError('STOPPED', `${what}: the forward ring of process '${this.name}' is closed`);
     return this.frameServer;
+  }
+
+  private ownRefSender(what: string): FrameRefSender {
+    this.assertBackend(what);
+    if (!this.refSender)
+      throw new ProcessError('STOPPED', `${what}: the reference ring of process '${this.name}' is closed`);
+    return this.refSender;
   }
 
   private ownDataServer(what: string): DataRingServer {

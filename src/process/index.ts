@@ -14,6 +14,8 @@ export {
   type ClientEvents,
   type ClientProcessOptions,
   type ClientProcessStats,
+  type ForwardInfo,
+  type ForwardOptions,
   type MasterGoneEvent,
 } from './client_process.js';
 export { MasterProcess, type MasterEvents, type MasterProcessOptions, type ClientGoneEvent } from './master_process.js';

@@ -27,3 +27,6 @@ export const RING_GONE = Symbol('framering.process.ringGone');
 
 /** Framework notice that a frame is about to go to handleFrame (MasterProcess remembers it to stamp its replies). */
 export const FRAME_TAKEN = Symbol('framering.process.frameTaken');
+
+/** Framework step: read frames passed by reference through a data ring (MasterProcess, for by-reference clients). */
+export const ACTIVATE_FRAME_REFS = Symbol('framering.process.activateFrameRefs');

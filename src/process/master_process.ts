@@ -5,8 +5,8 @@
 
 import type { BackendApi } from './backend_api.js';
 import { DataRingServer, type DataRingInfo, type FrameRingInfo, type ReadPolicy, type SlotMeta } from '../shm/index.js';
-import { ClientProcess } from './client_process.js';
-import { FRAME_TAKEN, FRONTEND_ONLY, RING_GONE, TEARDOWN_BACKEND } from './internal_symbols.js';
+import { ClientProcess, type ForwardInfo } from './client_process.js';
+import { ACTIVATE_FRAME_REFS, FRAME_TAKEN, FRONTEND_ONLY, RING_GONE, TEARDOWN_BACKEND } from './internal_symbols.js';
 import type { ExitInfo, MessageProcessOptions, ProcessState } from './message_process.js';
 import { EventEmitter } from 'node:events';
 import { sendEventToFrontend } from './backend_events.js';
@@ -165,8 +165,8 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
       throw err;
     };
     try {
-      const frameRing = await clientCalls.frameRingInfo().catch(clientDied);
-      const replyPars = await ownCalls.attachClient(client.name, frameRing);
+      const forward = await clientCalls.forwardInfo().catch(clientDied);
+      const replyPars = await ownCalls.attachClient(client.name, forward);
       await clientCalls.listenToDataRing(replyPars).catch(clientDied);
       if (registration.goneDuringRegistration) throw new Error(registration.goneDuringRegistration);
     } catch (err) {
@@ -258,8 +258,11 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
 
   // ---------------------------------------------------------------- backend
 
-  /** Backend (driven by registerClientProcess): read the client's frames and open a reply ring for it. */
-  async attachClient(client: string, frameRing: FrameRingInfo): Promise<DataRingInfo> {
+  /**
+   * Backend (driven by registerClientProcess): read the client's frames (its forward ring, or the frames it passes by
+   * reference) and open a reply ring for it.
+   */
+  async attachClient(client: string, forward: ForwardInfo | FrameRingInfo): Promise<DataRingInfo> {
     this.assertBackend('attachClient');
     if (this.attached.has(client))
       throw new ProcessError('ALREADY_REGISTERED', `master '${this.name}' already serves a client named '${client}'`);
@@ -276,11 +279,11 @@ export class MasterProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
       maxMessageBytes: reply.maxMessageBytes ?? 64 * 1024,
     });
     this.attached.set(client, { replyServer });
+    const policy = (this.options as MasterProcessOptions).policy ?? 'latest';
     try {
-      await this.activateRGB24Client(frameRing, {
-        source: client,
-        policy: (this.options as MasterProcessOptions).policy ?? 'latest',
-      });
+      if ('mode' in forward && forward.mode === 'reference')
+        await this[ACTIVATE_FRAME_REFS](forward.ring, { source: client, policy });
+      else await this.activateRGB24Client('mode' in forward ? forward.ring : forward, { source: client, policy });
     } catch (err) {
       this.attached.delete(client);
       replyServer.close();

@@ -1,9 +1,17 @@
 // RGB24Process: a MessageProcess whose backend reads frame rings (usually LiveStreams') and hands every frame to
 // handleFrame(frame, source). Several rings at once (one process for all cameras), each with its own counters.
 
-import { FrameRingClient, type Frame, type FrameRingInfo, type ReadPolicy, type SlotMeta } from '../shm/index.js';
+import {
+  FrameRefReceiver,
+  FrameRingClient,
+  type DataRingInfo,
+  type Frame,
+  type FrameRingInfo,
+  type ReadPolicy,
+  type SlotMeta,
+} from '../shm/index.js';
 import { sendEventToFrontend } from './backend_events.js';
-import { FRAME_TAKEN, RING_GONE, TEARDOWN_BACKEND } from './internal_symbols.js';
+import { ACTIVATE_FRAME_REFS, FRAME_TAKEN, RING_GONE, TEARDOWN_BACKEND } from './internal_symbols.js';
 import { MessageProcess } from './message_process.js';
 import type { AnyEvents, ProcessEventMap } from './process_events.js';
 import { ProcessError } from './process_error.js';
@@ -37,7 +45,8 @@ interface ActiveRing {
   source: string;
   ring: string;
   policy: ReadPolicy;
-  client: FrameRingClient;
+  /** A frame ring, or the reference ring of a client that passes its frames on by reference. */
+  client: FrameRingClient | FrameRefReceiver;
   handled: number;
   dropped: number;
   errors: number;
@@ -131,6 +140,25 @@ export class RGB24Process<Events extends ProcessEventMap<Events> = AnyEvents> ex
       client.close();
       throw new ProcessError('ALREADY_REGISTERED', `process '${this.name}' already reads a ring as '${source}'`);
     }
+    this.readFrom(source, ring, policy, client);
+    return source;
+  }
+
+  /** Framework step: read the frames a client passes on by reference (FrameRefSender) through `refs`. */
+  protected async [ACTIVATE_FRAME_REFS](
+    refs: DataRingInfo,
+    options: { source: string; policy: ReadPolicy },
+  ): Promise<void> {
+    const { source, policy } = options;
+    if (this.activeRings.has(source))
+      throw new ProcessError('ALREADY_REGISTERED', `process '${this.name}' already reads a ring as '${source}'`);
+    // 'latest' here is the newest reference: a busy reader skips to the newest frame it was passed.
+    const receiver = FrameRefReceiver.open(refs, { policy, pixelFormat: 'rgb24' });
+    receiver.on('error', (err) => console.error(`framering process '${this.name}': '${source}':`, err));
+    this.readFrom(source, refs.name, policy, receiver);
+  }
+
+  private readFrom(source: string, ring: string, policy: ReadPolicy, client: FrameRingClient | FrameRefReceiver): void {
     const entry: ActiveRing = { source, ring, policy, client, handled: 0, dropped: 0, errors: 0, lastErrorEventMs: 0 };
     this.activeRings.set(source, entry);
     client.on('gone', (err: Error) => void this.ringGone(entry, err.message));
@@ -144,7 +172,6 @@ export class RGB24Process<Events extends ProcessEventMap<Events> = AnyEvents> ex
         this.frameFailed(entry, err);
       }
     });
-    return source;
   }
 
   /** Backend: stop reading the ring activated as `source`. */
@@ -173,12 +200,17 @@ export class RGB24Process<Events extends ProcessEventMap<Events> = AnyEvents> ex
     this.assertBackend('getStats');
     const rings: Record<string, RGB24RingStats> = {};
     for (const e of this.activeRings.values()) {
+      let dropped = e.dropped;
+      if (e.client instanceof FrameRefReceiver && !e.client.isClosed) {
+        const refs = e.client.stats();
+        dropped += refs.skipped + refs.lost;
+      }
       rings[e.source] = {
         source: e.source,
         ring: e.ring,
         policy: e.policy,
         handled: e.handled,
-        dropped: e.dropped,
+        dropped,
         errors: e.errors,
       };
       if (e.lastError !== undefined) rings[e.source]!.lastError = e.lastError;

@@ -1,10 +1,13 @@
 /** One frame lent to a reader: a zero-copy view into its ring slot, held until released. */
 import { RingError } from './ring_error.js';
 import { BYTES_PER_PIXEL, type PixelFormat } from './pixel_format.js';
+import type { FrameRef } from './frame_ref.js';
 import type { SlotMeta } from './slot_meta.js';
 
 export interface SlotOwner {
   readonly name: string;
+  /** The ring's creation time: with its name, the ring's identity in a FrameRef. */
+  readonly createdUs: number;
   release(index: number, frame: Frame): void;
 }
 
@@ -72,6 +75,14 @@ export class Frame {
 
   get isReleased(): boolean {
     return this.released;
+  }
+
+  /**
+   * Where this frame lies (ring, slot, seq), for another process to take it there without a copy
+   * (FrameRingClient.takeRef). Only good while some reader holds the frame: retain() it until the other side took it.
+   */
+  ref(): FrameRef {
+    return { ring: this.owner.name, createdUs: this.owner.createdUs, index: this.index, seq: this.meta.seq };
   }
 
   /** Gives the slot back to the writer. Idempotent. */

@@ -1,6 +1,7 @@
 /** Reads frames (rgb24, bgr24 or gray8) from a FrameRingServer in any process, zero-copy. */
 import type { AsyncSlots } from './async_slots.js';
 import { Frame, invalidateFrame } from './frame.js';
+import type { FrameRef } from './frame_ref.js';
 import { RingError } from './ring_error.js';
 import type { FrameRingInfo } from './frame_ring_server.js';
 import {
@@ -75,6 +76,22 @@ export class FrameRingClient extends RingClient {
         return (result as Promise<void>).finally(settle);
       settle();
     });
+  }
+
+  /**
+   * The frame a reference names (Frame.ref() in another process), taken in place without a copy, or null when its
+   * slot no longer holds it (overwritten). Works beside onFrame and the loops; the caller releases it. A reference to
+   * another ring, or to an earlier ring of the same name, is INVALID_ARGUMENT.
+   */
+  takeRef(ref: FrameRef): Frame | null {
+    if (ref.ring !== this.name || ref.createdUs !== this.createdUs)
+      throw new RingError(
+        'INVALID_ARGUMENT',
+        `takeRef: the reference names ring '${ref.ring}' made at ${ref.createdUs}, ` +
+          `but this client reads '${this.name}' made at ${this.createdUs}`,
+      );
+    const slot = this.takeSlot(ref.index, ref.seq);
+    return slot ? this.frameOf(slot) : null;
   }
 
   /** Blocks this thread up to timeoutMs for the next frame; null on timeout. The caller releases it. */

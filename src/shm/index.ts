@@ -24,4 +24,12 @@ export { DataRingClient, type DataMessage, type MessageHandler } from './data_ri
 export type { IterateOptions, OpenOptions, PullOptions, WaitOptions } from './ring_client.js';
 export type { RingClientStats } from './native_addon.js';
 export { listSegments, type SegmentEntry } from './segments.js';
+export type { FrameRef } from './frame_ref.js';
+export { FrameRefSender, type FrameRefSenderOptions, type FrameRefSenderStats } from './frame_ref_sender.js';
+export {
+  FrameRefReceiver,
+  type FrameRefReceiverEvents,
+  type FrameRefReceiverOptions,
+  type FrameRefReceiverStats,
+} from './frame_ref_receiver.js';
 // Plumbing (the pump, pipes, segment removal, exit cleanup) is in ./internal.ts.

@@ -18,6 +18,8 @@ export interface NativeLayout {
   blocking: boolean;
   writerPid: number;
   totalBytes: number;
+  /** When the ring was made (µs since the epoch): with its name, it tells a ring from one made again later. */
+  createdUs: number;
 }
 
 export interface NativeRingServer {
@@ -61,6 +63,8 @@ export interface NativeRingClient {
   metaArray(): Float64Array;
   /** Index of a frame taken now (meta in the array), or -1. */
   tryAcquire(): number;
+  /** Takes slot `index` if it still holds frame `seq` (a reference passed on by another process), else -1. */
+  tryAcquireSlot(index: number, seq: number): number;
   /** Index of a frame taken within timeoutMs (meta in the array), or -1; throws WRITER_GONE. */
   pull(timeoutMs: number): number;
   release(index: number): void;

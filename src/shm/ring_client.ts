@@ -178,6 +178,18 @@ export class RingClient extends EventEmitter<RingClientEvents> implements Dispos
     if (!this.closed) this.client.release(index);
   }
 
+  /** When the ring was made (µs since the epoch): with the name, what tells this ring from one made again later. */
+  get createdUs(): number {
+    return this.layout.createdUs;
+  }
+
+  /** Takes slot `index` if it still holds frame `seq` (a reference from another process); null when it does not. */
+  protected takeSlot(index: number, seq: number): TakenSlot | null {
+    this.checkOpen();
+    const taken = this.client.tryAcquireSlot(index, seq);
+    return taken < 0 ? null : this.slotAt(taken);
+  }
+
   /**
    * Starts delivery: `deliver` gets each slot and returns when (or a promise of when) it is done with it. `by` says
    * who reads: a handler (onFrame/onMessage) or the async loops, which share one delivery.

@@ -23,11 +23,20 @@ export interface DriverArgs {
   width: number;
   height: number;
   fps: number;
+  /** How the framering clients forward: by reference (default) or by copy. */
+  forward: 'reference' | 'copy';
 }
 
 export function driverArgs(argv = process.argv.slice(2)): DriverArgs {
-  const [cameras, clip, width, height, fps] = argv;
-  return { cameras: Number(cameras), clip: clip!, width: Number(width), height: Number(height), fps: Number(fps) };
+  const [cameras, clip, width, height, fps, forward] = argv;
+  return {
+    cameras: Number(cameras),
+    clip: clip!,
+    width: Number(width),
+    height: Number(height),
+    fps: Number(fps),
+    forward: forward === 'copy' ? 'copy' : 'reference',
+  };
 }
 
 /** Runs the driver: answers samples with `counts()`, stops with `stop()`, reports a failure and exits 1. */

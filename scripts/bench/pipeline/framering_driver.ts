@@ -21,7 +21,11 @@ serveDriver(async () => {
   );
   const master = new BenchMaster({ name: `${tag}-master`, maxClients: a.cameras });
   const clients = streams.map(
-    (_, i) => new BenchClient({ name: `${tag}-client${i}`, forward: { width: a.width, height: a.height, slots: 4 } }),
+    (_, i) =>
+      new BenchClient({
+        name: `${tag}-client${i}`,
+        forward: a.forward === 'copy' ? { width: a.width, height: a.height, slots: 4 } : { byReference: true },
+      }),
   );
   await Promise.all([master.start(), ...clients.map((c) => c.start())]);
   for (const c of clients) await master.registerClientProcess(c);

@@ -10,11 +10,7 @@ export class BenchClient extends ClientProcess {
   protected override async handleFrame(frame: Frame): Promise<void> {
     sample(frame.pixels);
     this.counts.handled++;
-    if (
-      frame.meta.frameNumber % FORWARD_EVERY === 0 &&
-      this.forwardFrame(frame.pixels, { frameNumber: frame.meta.frameNumber }) !== null
-    )
-      this.counts.forwarded++;
+    if (frame.meta.frameNumber % FORWARD_EVERY === 0 && this.forwardFrame(frame) !== null) this.counts.forwarded++;
   }
 
   protected override async handleMessage(): Promise<void> {

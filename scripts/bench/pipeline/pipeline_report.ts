@@ -122,12 +122,14 @@ export function pipelineGoals(rows: Row[]): GoalResult[] {
 
 const COLOURS: Record<string, string> = {
   framering: '#1f77b4',
+  'framering-copy': '#9ecae1',
   naive: '#d62728',
   python: '#2ca02c',
   'python-readinto': '#98df8a',
 };
 const LABELS: Record<string, string> = {
-  framering: 'framering',
+  framering: 'framering (forward by reference)',
+  'framering-copy': 'framering (forward by copy)',
   naive: 'naive Node (process.send)',
   python: "Python, Frigate's capture",
   'python-readinto': 'Python, readinto (best case)',

@@ -22,7 +22,8 @@ import type { FromDriver, PipelineCounts } from './driver_ipc.js';
 import { treeInfo, type ProcInfo } from './proc_tree.js';
 import { lineQueue } from '../line_queue.js';
 
-export const PIPELINES = ['framering', 'naive', 'python', 'python-readinto'] as const;
+/** framering forwards by reference (the master takes the camera frame in place); framering-copy copies it. */
+export const PIPELINES = ['framering', 'framering-copy', 'naive', 'python', 'python-readinto'] as const;
 export type PipelineKind = (typeof PIPELINES)[number];
 
 export interface PipelineOptions {
@@ -200,12 +201,13 @@ async function measureOne(kind: PipelineKind, cameras: number, clip: string, o: 
   const name = `pipeline ${kind}, ${cameras} camera${cameras > 1 ? 's' : ''}`;
   const driver = kind.startsWith('python')
     ? await pythonDriver(o, cameras, clip, kind === 'python-readinto')
-    : nodeDriver(kind as 'framering' | 'naive', [
+    : nodeDriver(kind === 'naive' ? 'naive' : 'framering', [
         String(cameras),
         clip,
         String(o.width),
         String(o.height),
         String(o.fps),
+        kind === 'framering-copy' ? 'copy' : 'reference',
       ]);
   try {
     await driver.ready;
@@ -265,7 +267,9 @@ async function measureOne(kind: PipelineKind, cameras: number, clip: string, o: 
       decoded_per_s_expected: cameras * o.fps,
       ffmpeg_cpu_s: round(ffmpegNs / 1e9, 2),
       processes: procs,
-      compiled: kind.startsWith('python') ? undefined : driverCommand(kind as 'framering' | 'naive').compiled,
+      compiled: kind.startsWith('python')
+        ? undefined
+        : driverCommand(kind === 'naive' ? 'naive' : 'framering').compiled,
       load_avg_1m: load,
     };
   } finally {

@@ -1,0 +1,187 @@
+// Frames passed by reference (PROTOCOL.md SLOT-8): FrameRingClient.takeRef takes a slot only while it holds the
+// referenced frame, FrameRefSender bounds the holds it keeps, FrameRefReceiver takes frames where they lie and counts
+// what it could not take (overwritten, junk, ring made again, wrong format). Same process here; the process test
+// (process_forward_reference.test.ts) runs it across processes.
+import { describe, expect, it } from 'vitest';
+import {
+  DataRingServer,
+  type Frame,
+  FrameRefReceiver,
+  FrameRefSender,
+  FrameRingClient,
+  FrameRingServer,
+} from '../src/shm/index.js';
+import { trackCleanups } from './support/test_scope.js';
+import { until } from './support/wait.js';
+
+const W = 16;
+const H = 8;
+let n = 0;
+const ringName = (what: string) => `t-refs-${process.pid}-${what}-${++n}`;
+const { cleanups } = trackCleanups();
+
+function pattern(seed: number, format: 'rgb24' | 'gray8' = 'rgb24'): Uint8Array {
+  const bytes = new Uint8Array(W * H * (format === 'gray8' ? 1 : 3));
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (seed * 29 + i) & 0xff;
+  return bytes;
+}
+
+function camera(slots = 4, pixelFormat: 'rgb24' | 'gray8' = 'rgb24'): FrameRingServer {
+  const s = new FrameRingServer({ name: ringName('cam'), width: W, height: H, slots, pixelFormat });
+  cleanups.push(() => s.close());
+  return s;
+}
+
+function reader(cam: FrameRingServer, policy: 'every' | 'latest' = 'every'): FrameRingClient {
+  const c = FrameRingClient.open(cam.info(), { policy });
+  cleanups.push(() => c.close());
+  return c;
+}
+
+/** A frame taken by `c` (the one just written). */
+function take(c: FrameRingClient): Frame {
+  const f = c.pull(1000);
+  if (!f) throw new Error('no frame');
+  return f;
+}
+
+describe('FrameRingClient.takeRef', () => {
+  it('takes the referenced frame in place and holds it: the writer laps around it', () => {
+    const cam = camera(4);
+    const a = reader(cam);
+    const b = reader(cam);
+    cam.write(pattern(1), { frameNumber: 1 });
+    const original = take(a);
+    const ref = original.ref();
+    expect(ref).toEqual({ ring: cam.name, createdUs: b.createdUs, index: expect.any(Number), seq: 1 });
+    const taken = b.takeRef(ref)!;
+    original.release(); // only b's hold keeps the slot now
+    expect(taken.meta).toMatchObject({ seq: 1, frameNumber: 1 });
+    for (let i = 2; i <= 20; i++) cam.write(pattern(i), { frameNumber: i });
+    expect(taken.pixels).toEqual(pattern(1)); // never overwritten while held
+    expect(b.stats().held).toBe(1);
+    expect(b.takeRef(ref)).toBeNull(); // held by b already: not twice
+    taken.release();
+    for (let i = 21; i <= 25; i++) cam.write(pattern(i), { frameNumber: i });
+    expect(b.takeRef(ref)).toBeNull(); // overwritten now: nothing, never the newer frame in that slot
+  });
+
+  it('refuses a reference to another ring, or to an earlier ring of the same name', () => {
+    const cam = camera(4);
+    const a = reader(cam);
+    cam.write(pattern(1));
+    const ref = take(a).ref();
+    expect(() => a.takeRef({ ...ref, ring: 'elsewhere' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+    expect(() => a.takeRef({ ...ref, createdUs: ref.createdUs - 1 })).toThrow(/made at/);
+    // Out of range or never written: nothing.
+    expect(a.takeRef({ ...ref, index: 99 })).toBeNull();
+    expect(a.takeRef({ ...ref, seq: 999 })).toBeNull();
+  });
+});
+
+describe('FrameRefSender and FrameRefReceiver', () => {
+  function pair(opts: { hold?: number; holdMs?: number; slots?: number } = {}) {
+    const sender = new FrameRefSender({ name: ringName('refs'), ...opts });
+    cleanups.push(() => sender.close());
+    const receiver = FrameRefReceiver.open(sender.info());
+    cleanups.push(() => receiver.close());
+    return { sender, receiver };
+  }
+
+  it('the receiver gets the sent frames themselves; the sender keeps only the last `hold` holds', async () => {
+    const cam = camera(8);
+    const camReader = reader(cam);
+    const { sender, receiver } = pair({ hold: 2 });
+    const got: Array<{ frameNumber: number; bytes: Uint8Array }> = [];
+    receiver.onFrame((f) => {
+      got.push({ frameNumber: f.meta.frameNumber, bytes: f.copy() });
+    });
+    const sent: Frame[] = [];
+    for (let i = 1; i <= 5; i++) {
+      cam.write(pattern(i), { frameNumber: i });
+      const f = take(camReader);
+      expect(sender.send(f)).not.toBeNull();
+      sent.push(f);
+    }
+    await until('5 frames received', () => got.length === 5);
+    expect(got.map((g) => g.frameNumber)).toEqual([1, 2, 3, 4, 5]);
+    for (const [i, g] of got.entries()) expect(g.bytes).toEqual(pattern(i + 1));
+    expect(sent.map((f) => f.isReleased)).toEqual([true, true, true, false, false]);
+    expect(sender.stats()).toMatchObject({ holding: 2, written: 5 });
+    expect(receiver.stats()).toMatchObject({ received: 5, taken: 5, lost: 0, skipped: 0, rings: 1 });
+    expect(() => sender.send(sent[0]!)).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+  });
+
+  it('holds are let go after holdMs, and a reference read after the slot was lapped is counted lost', async () => {
+    const cam = camera(4);
+    const camReader = reader(cam);
+    const { sender, receiver } = pair({ hold: 4, holdMs: 50 });
+    cam.write(pattern(1), { frameNumber: 1 });
+    const f = take(camReader);
+    sender.send(f); // the receiver does not read yet
+    await until('hold let go', () => f.isReleased, 3000);
+    expect(sender.stats().holding).toBe(0);
+    for (let i = 2; i <= 10; i++) cam.write(pattern(i), { frameNumber: i }); // laps the ring
+    const got: number[] = [];
+    receiver.onFrame((frame) => {
+      got.push(frame.meta.frameNumber);
+    });
+    await until('the reference read', () => receiver.stats().received === 1);
+    expect(got).toEqual([]);
+    expect(receiver.stats()).toMatchObject({ received: 1, taken: 0, lost: 1 });
+  });
+
+  it('junk, unknown rings, rings made again and the wrong format are counted lost, never delivered', async () => {
+    const refs = new DataRingServer({ name: ringName('junk'), maxMessageBytes: 512 });
+    cleanups.push(() => refs.close());
+    const receiver = FrameRefReceiver.open(refs.info(), { pixelFormat: 'rgb24' });
+    cleanups.push(() => receiver.close());
+    const errors: unknown[] = [];
+    receiver.on('error', (e) => errors.push(e));
+    const got: number[] = [];
+    receiver.onFrame((frame) => {
+      got.push(frame.meta.frameNumber);
+    });
+    const grey = camera(4, 'gray8');
+    const greyReader = reader(grey);
+    grey.write(pattern(1, 'gray8'), { frameNumber: 1 });
+    const greyRef = take(greyReader).ref();
+    const cam = camera(4);
+    const camReader = reader(cam);
+    cam.write(pattern(7), { frameNumber: 7 });
+    const good = take(camReader).ref();
+    const sends: unknown[] = [
+      'junk',
+      [1, 2, 3],
+      ['no-such-ring', 1, 0, 1],
+      [cam.name, good.createdUs + 1, good.index, good.seq], // a later ring of that name: not this one
+      [grey.name, greyRef.createdUs, greyRef.index, greyRef.seq],
+      [cam.name, good.createdUs, good.index, good.seq],
+    ];
+    for (const v of sends) refs.send(v);
+    await until('all read', () => receiver.stats().received === sends.length);
+    expect(got).toEqual([7]);
+    expect(receiver.stats()).toMatchObject({ received: 6, taken: 1, lost: 5 });
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toContain('gray8');
+  });
+
+  it("the receiver reports 'gone' when the sender closes, and lets go of every ring", async () => {
+    const cam = camera(4);
+    const camReader = reader(cam);
+    const { sender, receiver } = pair();
+    receiver.onFrame(() => {});
+    cam.write(pattern(1));
+    sender.send(take(camReader));
+    await until('taken', () => receiver.stats().taken === 1);
+    const gone = new Promise((r) => receiver.once('gone', r));
+    sender.close();
+    await gone;
+    expect(receiver.isClosed).toBe(true);
+    expect(receiver.stats().rings).toBe(0);
+    // The receiver's reader of the camera ring is gone, and the sender's hold went with its close.
+    expect(cam.stats().readers.map((r) => r.held)).toEqual([0]);
+  });
+});
