@@ -49,7 +49,7 @@ export class MotionClient extends ClientProcess {
   }
 
   protected override async handleFrame(frame: Frame, source: string): Promise<void> {
-    const { width, height, frameNumber, slotId } = frame.meta;
+    const { width, height, frameNumber } = frame.meta;
     this.camera = source;
     const motion = this.detectors.for(source, width, height).detect(frame.pixels);
     const c = this.counts;
@@ -57,10 +57,10 @@ export class MotionClient extends ClientProcess {
     c.sources[source] = (c.sources[source] ?? 0) + 1;
     if (!motion.motion) return;
     c.motionFrames++;
-    // Only frames worth the master's time go to it.
-    // The camera's timestamp travels with the frame, so the reply's latency counts from the camera.
-    if (this.forwardFrame(frame.pixels, { frameNumber, slotId, timestampUs: frame.meta.timestampUs }) !== null)
-      c.forwarded++;
+    // Only frames worth the master's time go to it: the Frame itself, so that the master takes it in place (forward:
+    // { byReference: true }) or a copy with its frameNumber, slotId and camera timestamp (forward: { width, height }).
+    // Either way the reply's latency counts from the camera.
+    if (this.forwardFrame(frame) !== null) c.forwarded++;
     // Tell downstream consumers (readers of this client's data ring) too; nobody has to listen.
     this.publishData({ camera: source, frameNumber, changed: motion.fraction });
     if (this.snapshots!.due(source)) this.keep(frame, width, height);

@@ -3,10 +3,10 @@
 // on a snapshot. The master runs a COCO object-detection network by default (CenterNet on tfjs-wasm: person, car,
 // dog, …, labelled boxes); `--detector blobs` runs the older moving-blob extraction instead.
 //
-//   cam0 ─ffmpeg─▶ ring ─▶ MotionClient "client-cam0" ─forward ring─┐
-//                                 ▲                                 ├─▶ CocoMaster "master" (or BlobMaster)
-//                                 └──────────── reply ring ─────────┤
-//   cam1 ─ffmpeg─▶ ring ─▶ MotionClient "client-cam1" ─forward ring─┘   (and a reply ring to client-cam1)
+//   cam0 ─ffmpeg─▶ ring ─▶ MotionClient "client-cam0" ─reference ring─┐
+//                                 ▲                                   ├─▶ CocoMaster "master" (or BlobMaster),
+//                                 └──────────── reply ring ───────────┤   which takes each frame in the camera ring
+//   cam1 ─ffmpeg─▶ ring ─▶ MotionClient "client-cam1" ─reference ring─┘   (and a reply ring to client-cam1)
 //
 // npm run main3 -- [camera URL ...] [--detector centernet|blobs] [--width W] [--height H] [--fps F] [--duration S]
 //                  [--out DIR] [--json]
@@ -37,7 +37,7 @@ if (process.argv.includes('--help'))
     'main3 also takes --detector centernet|blobs (default centernet: COCO objects; blobs: moving blobs)\n',
   );
 
-await runExample('main3', async ({ cameras, options, settings, adopt }) => {
+await runExample('main3', async ({ cameras, settings, adopt }) => {
   const master = adopt(
     detector === 'blobs'
       ? new BlobMaster({ name: 'master', settings, maxClients: cameras.length })
@@ -48,8 +48,9 @@ await runExample('main3', async ({ cameras, options, settings, adopt }) => {
       new MotionClient({
         name: `client-${camera.name}`,
         settings,
-        // The client forwards whole frames; a real one might forward a smaller crop or thumbnail.
-        forward: { width: options.width, height: options.height, slots: 4 },
+        // The client forwards whole frames, and the master takes them where they lie: no copy. A client that forwards
+        // a smaller crop or thumbnail copies it into a ring of its own: forward: { width, height, slots }.
+        forward: { byReference: true },
       }),
     ),
   );

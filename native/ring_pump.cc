@@ -231,14 +231,16 @@ Napi::Value RingPump::Stats(const Napi::CallbackInfo& info) {
 
 Napi::Value CreatePipe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  double want = 1 << 20;
+  // 64 KiB (Linux's own default): the pipe's pages stay in cache between ffmpeg's write and the pump's read. A
+  // 1 MiB pipe cost the pump ~15 % more CPU, and ffmpeg some too (npm run bench -- --pipeline; README).
+  double want = 1 << 16;
   if (info.Length() > 0 && info[0].IsObject())
     want = NumberOption(info[0].As<Napi::Object>(), "pipeBytes", want, 4096, 1 << 30);
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw MakeError(env, "SYSTEM", "pipe: " + SystemMessage(errno));
   // Ask for the size wanted; unprivileged processes are capped by /proc/sys/fs/pipe-max-size, so step down.
   int size = -1;
-  for (double w = want; w >= 65536 && size < 0; w /= 2) size = fcntl(fds[0], F_SETPIPE_SZ, static_cast<int>(w));
+  for (double w = want; w >= 4096 && size < 0; w /= 2) size = fcntl(fds[0], F_SETPIPE_SZ, static_cast<int>(w));
   if (size < 0) size = fcntl(fds[0], F_GETPIPE_SZ);
   Napi::Object o = Napi::Object::New(env);
   o.Set("readFd", fds[0]);

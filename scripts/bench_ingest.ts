@@ -1,6 +1,6 @@
 // Ingest CPU at 1080p30: what framering spends beyond ffmpeg's own CPU to get decoded frames into a ring, against
 // the floor measured in the same run (issue 13 section 2):
-//   floor:      ffmpeg → pipe (1 MiB, as the pump's) → scripts/bench/read_floor.c: read() into one buffer
+//   floor:      ffmpeg → pipe (64 KiB, as the pump's) → scripts/bench/read_floor.c: read() into one buffer
 //   framering:  ffmpeg → native pipe → RingPump (native thread) → ring slot      (LiveStream)
 //   naive:      ffmpeg → fluent-ffmpeg stdout stream → Buffer chunks → copy into a frame → FrameRingServer.write
 // Same ffmpeg arguments (LiveStream's), same source, one after the other, in rounds (floor, pump, naive, floor, ...).

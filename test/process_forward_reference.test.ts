@@ -29,8 +29,12 @@ function camera(name: string, slots = 8): FrameRingServer {
   return s;
 }
 
-async function refClient(name: string, cam: FrameRingServer, hold?: number): Promise<ForwardingClient> {
-  const c = new ForwardingClient({ name: `${tag}-${name}`, forward: { byReference: true, hold } });
+async function refClient(
+  name: string,
+  cam: FrameRingServer,
+  opts: { hold?: number; holdMs?: number } = {},
+): Promise<ForwardingClient> {
+  const c = new ForwardingClient({ name: `${tag}-${name}`, forward: { byReference: true, ...opts } });
   clients.push(c);
   await c.start();
   await c.backend.activateRGB24Client(cam.info(), { source: cam.name, policy: 'every' });
@@ -54,9 +58,10 @@ afterAll(() => {
 });
 
 describe('ClientProcess forwarding by reference', () => {
-  it("the master hashes the camera's own frames, each client gets its replies, and no forward ring exists", async () => {
+  it("the master hashes the camera's own frames, each client gets its replies, no forward ring", async () => {
     const cams = [camera('cam-a'), camera('cam-b')];
-    const cs = await Promise.all(cams.map((cam, i) => refClient(`client-${i}`, cam)));
+    // Holds kept a minute here, so that a slow machine cannot let them go before the counts are read.
+    const cs = await Promise.all(cams.map((cam, i) => refClient(`client-${i}`, cam, { holdMs: 60_000 })));
     const m = await master('master');
     for (const c of cs) await m.registerClientProcess(c);
     const replies = new Map<string, ReplyEvent[]>(cs.map((c) => [c.name, []]));
@@ -95,9 +100,9 @@ describe('ClientProcess forwarding by reference', () => {
     expect(masterStats.rings[cs[0]!.name]).toMatchObject({ handled: 12, dropped: 0, errors: 0 });
   });
 
-  it('a master later than the held frames finds them overwritten and counts them dropped, never a wrong frame', async () => {
+  it('a master later than the held frames finds them overwritten, counts them dropped, no wrong frame', async () => {
     const cam = camera('late', 4);
-    const c = await refClient('late-client', cam, 1);
+    const c = await refClient('late-client', cam, { hold: 1 });
     const m = await master('late-master');
     await m.registerClientProcess(c);
     // The master stalls in its first frame for a while (HashingMaster's stall), so later references queue up while
@@ -117,7 +122,8 @@ describe('ClientProcess forwarding by reference', () => {
     const stats = (await m.backend.getStats()).rings[c.name]!;
     expect(stats.handled).toBe(hashes.length);
     expect(stats.handled).toBeLessThan(20);
-    expect(stats.handled + stats.dropped).toBe(20);
+    // Every frame the client forwarded was either handled or counted dropped by the master.
+    expect(stats.handled + stats.dropped).toBe(await c.backend.forwardedCount());
   });
 
   it("the master notices a killed client: 'client-gone', and the client's rings removed", async () => {
@@ -138,9 +144,18 @@ describe('ClientProcess forwarding by reference', () => {
   });
 
   it('bad forward options and the wrong argument are clear errors', async () => {
-    expect(() => new ForwardingClient({ name: `${tag}-bad`, forward: { byReference: true, hold: 0 } })).toThrow(
-      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('byReference') }),
-    );
+    const bad: unknown[] = [
+      { byReference: true, hold: 0 },
+      { byReference: true, hold: 100 },
+      { byReference: true, holdMs: 1.5 },
+      { byReference: true, width: W, height: H },
+      { width: W },
+    ];
+    for (const forward of bad) {
+      expect(() => new ForwardingClient({ name: `${tag}-bad`, forward: forward as never })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('byReference') }),
+      );
+    }
     expect(() => new ForwardingClient({ name: `${tag}-bad2`, forward: { byReference: false } as never })).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
     );
@@ -150,6 +165,17 @@ describe('ClientProcess forwarding by reference', () => {
     await expect(c.backend.forwardFrame(new Uint8Array(W * H * 3))).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
       message: expect.stringContaining('takes the Frame'),
+    });
+  });
+
+  it('forwardFrame with a meta in reference mode is refused', async () => {
+    const cam = camera('meta');
+    const c = await refClient('meta-client', cam);
+    cam.write(patternFrame(W, H, 1), { frameNumber: 1 });
+    await waitUntil('a frame forwarded', async () => (await c.backend.forwardedCount()) === 1);
+    await expect(c.backend.forwardWithMeta()).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('pass no meta'),
     });
   });
 });

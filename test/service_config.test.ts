@@ -247,6 +247,41 @@ ${PROCESSES}http:
   });
 });
 
+describe('forward: { by_reference }', () => {
+  const group = (forward: string, master = '{ class: blob-master }') =>
+    `cameras:\n  front: { source: synthetic://testsrc2 }\nprocesses:\n` +
+    `  - name: d\n    shape: client-master\n    client: { class: motion-client }\n` +
+    `    master: ${master}\n    forward: ${forward}\n`;
+
+  it('plans clients that forward by reference, and copies by default', async () => {
+    const byRef = await planTopology(parseConfigText(group('{ by_reference: true }')));
+    expect(byRef.groups[0]!.processes[0]!.options.forward).toEqual({ byReference: true });
+    const copy = await planTopology(parseConfigText(group('{ slots: 3 }')));
+    expect(copy.groups[0]!.processes[0]!.options.forward).toEqual({ width: 640, height: 360, slots: 3 });
+  });
+
+  it('refuses it with a size, with a remote master, and a value not a boolean', () => {
+    expectError(
+      errorOf(() => parseConfigText(group('{ by_reference: true, width: 320 }'))),
+      'CONFIG_INVALID',
+      'processes[0].forward',
+      8,
+      /leave width, height and slots out/,
+    );
+    const remote = `${group('{ by_reference: true }', '{ remote: far }')}nats:\n  servers: nats://127.0.0.1:4222\n`;
+    expectError(
+      errorOf(() => parseConfigText(remote)),
+      'CONFIG_INVALID',
+      'processes[0].forward.by_reference',
+      8,
+      /a remote master gets copies/,
+    );
+    expect(errorOf(() => parseConfigText(group('{ by_reference: yes }'))).path).toBe(
+      'processes[0].forward.by_reference',
+    );
+  });
+});
+
 describe('framering serve --check', { timeout: 60_000 }, () => {
   const cli = (args: string[], env: NodeJS.ProcessEnv) =>
     spawnSync(process.execPath, ['--import', 'tsx', 'src/service/cli.ts', 'serve', ...args], {

@@ -55,6 +55,7 @@ processes:
     cameras: [front, wide]
     client: { class: motion-client }
     master: { class: blob-master }
+    forward: { by_reference: true }   # the master takes the cameras' frames in place (the copy: service_browser)
   - name: boxes               # a user's class: one known box on the RTSP camera
     class: { module: ${FIXED_BOX}, export: FixedBoxProcess }
     cameras: [secure]

@@ -66,6 +66,16 @@ describe('FrameRingClient.takeRef', () => {
     expect(b.takeRef(ref)).toBeNull(); // overwritten now: nothing, never the newer frame in that slot
   });
 
+  it('a client that reads with onFrame cannot also take by reference (its own hold would stall its delivery)', () => {
+    const cam = camera(4);
+    const a = reader(cam);
+    const b = reader(cam);
+    cam.write(pattern(1));
+    const ref = take(a).ref();
+    b.onFrame(() => {});
+    expect(() => b.takeRef(ref)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
   it('refuses a reference to another ring, or to an earlier ring of the same name', () => {
     const cam = camera(4);
     const a = reader(cam);
@@ -103,15 +113,51 @@ describe('FrameRefSender and FrameRefReceiver', () => {
       cam.write(pattern(i), { frameNumber: i });
       const f = take(camReader);
       expect(sender.send(f)).not.toBeNull();
+      f.release(); // as a handler's end does: only the sender's holds remain
       sent.push(f);
     }
     await until('5 frames received', () => got.length === 5);
     expect(got.map((g) => g.frameNumber)).toEqual([1, 2, 3, 4, 5]);
     for (const [i, g] of got.entries()) expect(g.bytes).toEqual(pattern(i + 1));
-    expect(sent.map((f) => f.isReleased)).toEqual([true, true, true, false, false]);
+    expect(camReader.stats().held).toBe(2); // the last two, for the receiver
     expect(sender.stats()).toMatchObject({ holding: 2, written: 5 });
     expect(receiver.stats()).toMatchObject({ received: 5, taken: 5, lost: 0, skipped: 0, rings: 1 });
     expect(() => sender.send(sent[0]!)).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+  });
+
+  it("the sender's holds are its own: the user's retain() and release() neither take nor give them back", async () => {
+    const cam = camera(8);
+    const camReader = reader(cam);
+    const { sender } = pair({ hold: 1, holdMs: 60_000 });
+    cam.write(pattern(1), { frameNumber: 1 });
+    const first = take(camReader);
+    sender.send(first);
+    first.release(); // the user is done: the sender still holds the slot
+    expect(camReader.stats().held).toBe(1);
+    cam.write(pattern(2), { frameNumber: 2 });
+    const second = take(camReader).retain(); // the user keeps this one for itself
+    sender.send(second); // the sender's hold on the first goes (hold 1)
+    expect(camReader.stats().held).toBe(1);
+    cam.write(pattern(3), { frameNumber: 3 });
+    sender.send(take(camReader)); // the sender lets go of the second: the user's retain keeps it
+    for (let i = 4; i <= 30; i++) cam.write(pattern(i), { frameNumber: i });
+    expect(second.pixels).toEqual(pattern(2));
+    second.release();
+    expect(() => second.pixels).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+  });
+
+  it('never holds more of a ring than its slots − 2, so the writer always has slots to write', () => {
+    const cam = camera(4);
+    const camReader = reader(cam);
+    const { sender } = pair({ hold: 10, holdMs: 60_000 });
+    for (let i = 1; i <= 12; i++) {
+      cam.write(pattern(i), { frameNumber: i });
+      const f = take(camReader);
+      sender.send(f);
+      f.release();
+    }
+    expect(sender.stats().holding).toBe(2);
+    expect(cam.stats().writerDrops).toBe(0);
   });
 
   it('holds are let go after holdMs, and a reference read after the slot was lapped is counted lost', async () => {
@@ -121,7 +167,8 @@ describe('FrameRefSender and FrameRefReceiver', () => {
     cam.write(pattern(1), { frameNumber: 1 });
     const f = take(camReader);
     sender.send(f); // the receiver does not read yet
-    await until('hold let go', () => f.isReleased, 3000);
+    f.release();
+    await until('hold let go', () => camReader.stats().held === 0, 3000);
     expect(sender.stats().holding).toBe(0);
     for (let i = 2; i <= 10; i++) cam.write(pattern(i), { frameNumber: i }); // laps the ring
     const got: number[] = [];
@@ -168,13 +215,40 @@ describe('FrameRefSender and FrameRefReceiver', () => {
     expect(String(errors[0])).toContain('gray8');
   });
 
+  it('a ring made again under the same name is opened again; references to the old one are lost', async () => {
+    const name = ringName('remade');
+    let cam = new FrameRingServer({ name, width: W, height: H, slots: 4 });
+    cleanups.push(() => cam.close());
+    const { sender, receiver } = pair({ holdMs: 60_000 });
+    const got: number[] = [];
+    receiver.onFrame((f) => {
+      got.push(f.meta.frameNumber);
+    });
+    let camReader = FrameRingClient.open(name, { policy: 'every' });
+    cam.write(pattern(1), { frameNumber: 1 });
+    sender.send(take(camReader));
+    await until('first taken', () => got.length === 1);
+    camReader.close();
+    cam.close();
+    cam = new FrameRingServer({ name, width: W, height: H, slots: 4 });
+    camReader = FrameRingClient.open(name, { policy: 'every' });
+    cleanups.push(() => camReader.close());
+    cam.write(pattern(2), { frameNumber: 2 });
+    sender.send(take(camReader));
+    await until('second taken', () => got.length === 2);
+    expect(got).toEqual([1, 2]);
+    expect(receiver.stats()).toMatchObject({ taken: 2, lost: 0, rings: 1 });
+  });
+
   it("the receiver reports 'gone' when the sender closes, and lets go of every ring", async () => {
     const cam = camera(4);
     const camReader = reader(cam);
     const { sender, receiver } = pair();
     receiver.onFrame(() => {});
     cam.write(pattern(1));
-    sender.send(take(camReader));
+    const f = take(camReader);
+    sender.send(f);
+    f.release();
     await until('taken', () => receiver.stats().taken === 1);
     const gone = new Promise((r) => receiver.once('gone', r));
     sender.close();

@@ -1,6 +1,6 @@
 /**
  * The ingest floor (issue 13 section 2): scripts/bench/read_floor.c, compiled at bench time with the system cc into a
- * temporary folder, drains the same ffmpeg output through a pipe of the same size as the pump's (createPipe, 1 MiB)
+ * temporary folder, drains the same ffmpeg output through a pipe of the same size as the pump's (createPipe, 64 KiB)
  * into one buffer. Also the CPU clocks the ingest section reads, all in ns: a process's threads
  * (/proc/<pid>/task/<tid>/schedstat), and this process's pump thread (named framering-pump by native/ring_pump.cc).
  */
@@ -58,7 +58,7 @@ export async function startFloor(
   buffers = 1,
   shm = false,
 ): Promise<FloorRun> {
-  const pipe = createPipe({ pipeBytes: 1 << 20 }); // the pump's pipe size (LiveStream's default)
+  const pipe = createPipe(); // the pump's pipe size (LiveStream's default)
   let floor: ChildProcess;
   let ff: ChildProcess;
   try {

@@ -7,6 +7,7 @@ import {
   DataRingClient,
   DataRingServer,
   Frame,
+  FRAME_REF_LIMITS,
   FrameRefSender,
   FrameRingServer,
   type DataRingInfo,
@@ -77,8 +78,15 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
   constructor(options: ClientProcessOptions) {
     super(options);
     const f = options?.forward as Partial<Record<string, unknown>> | undefined;
-    const optional = (v: unknown): boolean => v === undefined || isPositiveInt(v);
-    if (f && f.byReference === true && optional(f.hold) && optional(f.holdMs)) {
+    const optional = (v: unknown, [min, max]: readonly [number, number] = [1, Number.MAX_SAFE_INTEGER]): boolean =>
+      v === undefined || (isPositiveInt(v) && v >= min && v <= max);
+    const keys = f && typeof f === 'object' ? Object.keys(f) : [];
+    if (
+      f?.byReference === true &&
+      keys.every((k) => ['byReference', 'hold', 'holdMs'].includes(k)) &&
+      optional(f.hold, FRAME_REF_LIMITS.hold) &&
+      optional(f.holdMs, FRAME_REF_LIMITS.holdMs)
+    ) {
       this.forwardGeometry = null;
       this.forwardHolds = { hold: f.hold as number | undefined, holdMs: f.holdMs as number | undefined };
     } else if (
@@ -91,10 +99,12 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
       this.forwardGeometry = { width: f.width, height: f.height, slots: (f.slots as number | undefined) ?? 4 };
       this.forwardHolds = null;
     } else {
+      const [h, hMax] = FRAME_REF_LIMITS.hold;
       throw new ProcessError(
         'INVALID_ARGUMENT',
         `ClientProcess '${this.name}' needs forward: { width, height, slots? } (positive whole numbers: the geometry ` +
-          `of the frames it copies to its master) or { byReference: true, hold?, holdMs? } (frames not copied)`,
+          `of the frames it copies to its master) or { byReference: true, hold?, holdMs? } (frames not copied; ` +
+          `hold ${h}–${hMax}, holdMs 1–${FRAME_REF_LIMITS.holdMs[1]}, no size)`,
       );
     }
   }
@@ -162,8 +172,8 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
   /**
    * Backend: forwards a frame to the master. Copying (forward: { width, height }): the pixels, or a Frame's pixels
    * with its frameNumber and timestamp, go into the forward ring. By reference: pass the Frame from handleFrame;
-   * the master takes it where it lies. Returns a seq, or null when the master had not taken enough of the earlier ones
-   * (every forward slot held, or every reference unread): the frame was not forwarded.
+   * the master takes it where it lies, with the frame's own meta. Returns a seq, or null when every forward slot was
+   * held (the master is behind): the frame was not forwarded.
    */
   forwardFrame(frame: Frame | Uint8Array, meta?: WriteMeta): number | null {
     if (this.forwardHolds) {
@@ -172,6 +182,13 @@ export class ClientProcess<Events extends ProcessEventMap<Events> = AnyEvents> e
           'INVALID_ARGUMENT',
           `forwardFrame: client '${this.name}' forwards by reference, so it takes the Frame from handleFrame, ` +
             `not pixels; forward: { width, height } copies pixels instead`,
+        );
+      }
+      if (meta !== undefined) {
+        throw new ProcessError(
+          'INVALID_ARGUMENT',
+          `forwardFrame: client '${this.name}' forwards by reference: the master gets the frame's own meta, so ` +
+            `pass no meta (to send other values, copy: forward: { width, height })`,
         );
       }
       return this.ownRefSender('forwardFrame').send(frame);

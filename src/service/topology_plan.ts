@@ -102,11 +102,13 @@ export async function planTopology(parsed: ParsedConfig): Promise<TopologyPlan> 
         : null;
       const clients = cameraNames.map((camera) => {
         const c = config.cameras[camera]!;
-        const forward = {
-          width: group.forward?.width ?? c.width,
-          height: group.forward?.height ?? c.height,
-          slots: group.forward?.slots ?? 4,
-        };
+        const forward = group.forward?.by_reference
+          ? { byReference: true }
+          : {
+              width: group.forward?.width ?? c.width,
+              height: group.forward?.height ?? c.height,
+              slots: group.forward?.slots ?? 4,
+            };
         return planProcess(`${group.name}-${camera}`, clientClass!, { ...clientRef!.options, forward }, [camera]);
       });
       const m = group.master;

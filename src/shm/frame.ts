@@ -8,6 +8,8 @@ export interface SlotOwner {
   readonly name: string;
   /** The ring's creation time: with its name, the ring's identity in a FrameRef. */
   readonly createdUs: number;
+  /** The ring's slots: how many holds a sender may keep in it (FrameRefSender). */
+  readonly slotCount: number;
   release(index: number, frame: Frame): void;
 }
 
@@ -16,6 +18,16 @@ export interface SlotOwner {
  * the view must no longer be trusted. A function, not a method, to keep it off the public surface.
  */
 export let invalidateFrame: (frame: Frame) => void;
+
+/**
+ * Framework holds on a frame besides its user's (internal.ts): a FrameRefSender pins the frames it passed on, so
+ * that the slot stays while the receiver may still come, whatever the user's own retain()/release() do. The slot goes
+ * back when the user released it (or never retained it past the handler) and the last pin is gone.
+ */
+export let pinFrame: (frame: Frame) => void;
+export let unpinFrame: (frame: Frame) => void;
+/** The frame's ring: its name and slot count (a sender keeps fewer holds in it than it has slots). */
+export let ringOfFrame: (frame: Frame) => { name: string; slotCount: number };
 
 export class Frame {
   readonly meta: SlotMeta;
@@ -28,6 +40,8 @@ export class Frame {
   private readonly owner: SlotOwner;
   private retained = false;
   private released = false;
+  private pins = 0;
+  private slotGivenBack = false;
 
   constructor(
     owner: SlotOwner,
@@ -85,16 +99,32 @@ export class Frame {
     return { ring: this.owner.name, createdUs: this.owner.createdUs, index: this.index, seq: this.meta.seq };
   }
 
-  /** Gives the slot back to the writer. Idempotent. */
+  /** Gives the slot back to the writer (unless the framework still pins it for a receiver). Idempotent. */
   release(): void {
     if (this.released) return;
     this.released = true;
+    this.giveBackIfFree();
+  }
+
+  private giveBackIfFree(): void {
+    if (this.pins > 0 || this.slotGivenBack) return;
+    this.slotGivenBack = true;
     this.owner.release(this.index, this);
   }
 
   static {
     invalidateFrame = (frame) => {
       frame.released = true;
+      frame.slotGivenBack = true; // its reader closed: no hold left to give back
+    };
+    pinFrame = (frame) => {
+      frame.pins++;
+    };
+    ringOfFrame = (frame) => ({ name: frame.owner.name, slotCount: frame.owner.slotCount });
+    unpinFrame = (frame) => {
+      if (frame.pins === 0) return;
+      frame.pins--;
+      if (frame.released) frame.giveBackIfFree();
     };
   }
 

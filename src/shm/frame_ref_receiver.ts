@@ -36,11 +36,22 @@ export interface FrameRefReceiverStats {
 export interface FrameRefReceiverEvents {
   /** The reference ring's writer closed it or died: the receiver is closed. */
   gone: [err: RingError];
-  /** A frame that could not be taken for a reason worth a word (a ring of the wrong format, or not readable). */
+  /**
+   * A frame that could not be taken for a reason worth a word (a ring of the wrong format, or one that cannot be
+   * opened), at most once a minute per ring. Without a listener it is written to stderr instead.
+   */
   error: [err: unknown];
 }
 
 const RING_LOOK_MS = 1000;
+/** A frame ring no reference has named for this long is let go (its reader entry and mapping with it). */
+const RING_IDLE_MS = 10_000;
+const ERROR_EVERY_MS = 60_000;
+
+interface OpenRing {
+  client: FrameRingClient;
+  lastUsedMs: number;
+}
 
 function nameOf(info: string | DataRingInfo): string {
   return typeof info === 'string' ? info : info?.name;
@@ -49,8 +60,12 @@ function nameOf(info: string | DataRingInfo): string {
 export class FrameRefReceiver extends EventEmitter<FrameRefReceiverEvents> implements Disposable {
   readonly name: string;
   private readonly refs: DataRingClient;
-  private readonly rings = new Map<string, FrameRingClient>();
+  private readonly rings = new Map<string, OpenRing>();
+  /** Rings let go while frames of theirs were still out: closed once those are released. */
+  private readonly retiring = new Set<FrameRingClient>();
+  /** Rings (name@createdUs) of another pixel format: their references are lost without another look. */
   private readonly refused = new Set<string>();
+  private readonly lastErrorMs = new Map<string, number>();
   private readonly counts = { received: 0, taken: 0, lost: 0, skipped: 0 };
   private readonly stopLook: () => void;
   private closed = false;
@@ -66,7 +81,7 @@ export class FrameRefReceiver extends EventEmitter<FrameRefReceiverEvents> imple
       this.close();
       this.emit('gone', err);
     });
-    refs.on('error', (err) => this.emit('error', err));
+    refs.on('error', (err) => this.report(this.name, err, true));
     // Frame rings whose writer went away are let go (their memory with them); one shared timer, no extra wakeup.
     this.stopLook = onSharedTick(RING_LOOK_MS, () => this.dropGoneRings());
   }
@@ -76,7 +91,11 @@ export class FrameRefReceiver extends EventEmitter<FrameRefReceiverEvents> imple
     return new FrameRefReceiver(DataRingClient.open(info, { ...opts, policy: opts.policy ?? 'every' }), opts);
   }
 
-  static async waitFor(info: string | DataRingInfo, opts: FrameRefReceiverOptions & WaitOptions = {}) {
+  /** Attaches, waiting up to timeoutMs for the reference ring to be created. */
+  static async waitFor(
+    info: string | DataRingInfo,
+    opts: FrameRefReceiverOptions & WaitOptions = {},
+  ): Promise<FrameRefReceiver> {
     const refs = await DataRingClient.waitFor(nameOf(info), { ...opts, policy: opts.policy ?? 'every' });
     return new FrameRefReceiver(refs, opts);
   }
@@ -122,11 +141,14 @@ export class FrameRefReceiver extends EventEmitter<FrameRefReceiverEvents> imple
   /** Closes the reference ring's reader and every frame ring opened. Frames still out become invalid. Idempotent. */
   close(): void {
     if (this.closed) return;
+    this.counts.skipped = this.refs.stats().dropped;
     this.closed = true;
     this.stopLook();
     this.refs.close();
-    for (const ring of this.rings.values()) ring.close();
+    for (const ring of this.rings.values()) ring.client.close();
+    for (const client of this.retiring) client.close();
     this.rings.clear();
+    this.retiring.clear();
   }
 
   [Symbol.dispose](): void {
@@ -135,55 +157,82 @@ export class FrameRefReceiver extends EventEmitter<FrameRefReceiverEvents> imple
 
   private take(value: unknown): Frame | null {
     const ref = frameRefFromWire(value);
-    if (!ref || this.refused.has(ref.ring)) return null;
+    if (!ref || this.refused.has(`${ref.ring}@${ref.createdUs}`)) return null;
     const ring = this.ringFor(ref);
     return ring ? ring.takeRef(ref) : null;
   }
 
-  /** The open client of the reference's ring, opened (or opened again, when the ring was made again) as needed. */
+  /**
+   * The open client of the reference's ring, opened as needed. A reference to another creation of the ring than the
+   * one open is lost, unless the open one's writer is gone: then the name is opened again (the ring was made again).
+   */
   private ringFor(ref: FrameRef): FrameRingClient | null {
-    let ring = this.rings.get(ref.ring);
-    if (ring && ring.createdUs === ref.createdUs) return ring;
-    if (ring && ring.createdUs > ref.createdUs) return null; // a reference to the ring before this one
-    ring?.close();
-    this.rings.delete(ref.ring);
+    const now = performance.now();
+    const open = this.rings.get(ref.ring);
+    if (open && open.client.createdUs === ref.createdUs) {
+      open.lastUsedMs = now;
+      return open.client;
+    }
+    if (open) {
+      if (open.client.writerGone() === null) return null; // junk, or a reference older than the ring's last making
+      this.letGo(ref.ring, open.client);
+    }
+    let client: FrameRingClient;
     try {
-      ring = FrameRingClient.open(ref.ring, {
+      client = FrameRingClient.open(ref.ring, {
         policy: 'latest',
         allowForeign: this.opts.allowForeign,
         wakeup: this.opts.wakeup,
       });
     } catch (err) {
-      // Gone already (RING_NOT_FOUND) is a lost frame, nothing more; anything else is worth a word, once.
-      if (!(err instanceof RingError && err.code === 'RING_NOT_FOUND')) this.refuse(ref.ring, err);
+      // Gone already (RING_NOT_FOUND) is a lost frame, nothing more; anything else is worth a word now and then.
+      if (!(err instanceof RingError && err.code === 'RING_NOT_FOUND')) this.report(ref.ring, err);
       return null;
     }
-    if (this.opts.pixelFormat && ring.pixelFormat !== this.opts.pixelFormat) {
-      ring.close();
-      this.refuse(
+    if (this.opts.pixelFormat && client.pixelFormat !== this.opts.pixelFormat) {
+      this.refused.add(`${ref.ring}@${client.createdUs}`);
+      this.report(
         ref.ring,
         new RingError(
           'INVALID_ARGUMENT',
-          `frame ring '${ref.ring}' carries ${ring.pixelFormat} frames, but ${this.opts.pixelFormat} was asked for; ` +
-            `its references are counted lost`,
+          `frame ring '${ref.ring}' carries ${client.pixelFormat} frames, but ${this.opts.pixelFormat} was asked ` +
+            `for; its references are counted lost`,
         ),
       );
+      client.close();
       return null;
     }
-    this.rings.set(ref.ring, ring);
-    return ring.createdUs === ref.createdUs ? ring : null;
+    this.rings.set(ref.ring, { client, lastUsedMs: now });
+    return client.createdUs === ref.createdUs ? client : null;
   }
 
-  private refuse(ring: string, err: unknown): void {
-    this.refused.add(ring);
-    this.emit('error', err);
+  /** Closes a ring client now, or once the frames taken from it are released (a handler may still hold one). */
+  private letGo(name: string, client: FrameRingClient): void {
+    if (this.rings.get(name)?.client === client) this.rings.delete(name);
+    if (client.stats().held > 0) this.retiring.add(client);
+    else client.close();
   }
 
+  /** An 'error' event (a handler's failure: each; a ring's trouble: once a minute), or stderr without a listener. */
+  private report(ring: string, err: unknown, always = false): void {
+    const now = performance.now();
+    const last = this.lastErrorMs.get(ring);
+    if (!always && last !== undefined && now - last < ERROR_EVERY_MS) return;
+    this.lastErrorMs.set(ring, now);
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    else console.error(`framering: references on '${this.name}' to ring '${ring}':`, err);
+  }
+
+  /** Lets go of rings whose writer went away or that no reference named for a while, and of retired ones. */
   private dropGoneRings(): void {
-    for (const [name, ring] of this.rings) {
-      if (ring.writerGone() === null) continue;
-      ring.close();
-      this.rings.delete(name);
+    const now = performance.now();
+    for (const [name, open] of this.rings) {
+      if (open.client.writerGone() !== null || now - open.lastUsedMs > RING_IDLE_MS) this.letGo(name, open.client);
+    }
+    for (const client of this.retiring) {
+      if (client.stats().held > 0) continue;
+      client.close();
+      this.retiring.delete(client);
     }
   }
 }

@@ -1,11 +1,13 @@
 /**
  * Passes frames on by reference (FrameRef) through a small data ring, instead of copying their pixels into a ring of
  * its own: the receiving process (FrameRefReceiver) takes its own hold on the frame's slot where it lies. The sender
- * keeps its hold on the last `hold` frames it sent, for at most `holdMs`, so that the slot is still there when the
- * receiver comes to it; after that a late receiver finds the slot overwritten and counts the frame lost.
+ * keeps a hold on the last `hold` frames it sent of each ring (never more than that ring's slots − 2, so its writer
+ * always has slots to write), for about `holdMs`, so that the slot is still there when the receiver comes to it;
+ * after that a late receiver finds the slot overwritten and counts the frame lost. Its holds are pins of their own
+ * (frame.ts): the user's retain() and release() of the same frame neither take nor give back the sender's.
  */
 import { DataRingServer, type DataRingInfo } from './data_ring_server.js';
-import type { Frame } from './frame.js';
+import { type Frame, pinFrame, ringOfFrame, unpinFrame } from './frame.js';
 import { frameRefToWire } from './frame_ref.js';
 import { wholeNumber } from './options.js';
 import type { RingServerStats } from './ring_server.js';
@@ -15,18 +17,21 @@ import { onSharedTick } from './shared_tick.js';
 export interface FrameRefSenderOptions {
   /** The name of the data ring the references go through. */
   name: string;
-  /** Frames whose hold is kept for the receiver (default 2: with a ring of 8 slots, the writer keeps 6). */
+  /** Frames of each ring whose hold is kept for the receiver (default 2, at most the ring's slots − 2). */
   hold?: number;
-  /** How long each hold is kept at most, in ms (default 1000). */
+  /** How long each hold is kept, in ms (default 1000; let go within a second after that). */
   holdMs?: number;
   /** Slots of the reference ring (default 16): references the receiver has not read yet. */
   slots?: number;
 }
 
 export interface FrameRefSenderStats extends RingServerStats {
-  /** Frames whose hold is kept for the receiver now. */
+  /** Frames whose hold is kept for the receiver now, over all rings. */
   holding: number;
 }
+
+/** Limits of the options, checked here and by ClientProcess's constructor. */
+export const FRAME_REF_LIMITS = { hold: [1, 62], holdMs: [1, 3_600_000] } as const;
 
 /** A reference message is ~60 bytes serialized; a ring name is at most 255. */
 const MAX_REF_BYTES = 512;
@@ -41,15 +46,16 @@ export class FrameRefSender implements Disposable {
   readonly hold: number;
   readonly holdMs: number;
   private readonly ring: DataRingServer;
-  private readonly held: Held[] = []; // oldest first
+  private readonly held = new Map<string, Held[]>(); // by ring name, oldest first
   private readonly stopSweep: () => void;
 
   constructor(opts: FrameRefSenderOptions) {
     if (!opts || typeof opts !== 'object') throw new RingError('INVALID_ARGUMENT', 'FrameRefSender needs { name }');
-    this.hold = wholeNumber('hold', opts.hold ?? 2, 1, 63);
-    this.holdMs = wholeNumber('holdMs', opts.holdMs ?? 1000, 1, 3_600_000);
+    this.hold = wholeNumber('hold', opts.hold ?? 2, ...FRAME_REF_LIMITS.hold);
+    this.holdMs = wholeNumber('holdMs', opts.holdMs ?? 1000, ...FRAME_REF_LIMITS.holdMs);
     this.ring = new DataRingServer({ name: opts.name, slots: opts.slots ?? 16, maxMessageBytes: MAX_REF_BYTES });
-    this.stopSweep = onSharedTick(SWEEP_MS, () => this.releaseOlderThan(Date.now() - this.holdMs));
+    // The reference ring's own reclaim already wakes this process every second: the sweep rides along.
+    this.stopSweep = onSharedTick(SWEEP_MS, () => this.releaseOlderThan(performance.now() - this.holdMs));
   }
 
   get name(): string {
@@ -62,24 +68,33 @@ export class FrameRefSender implements Disposable {
   }
 
   /**
-   * Sends a reference to `frame` and keeps its hold (the oldest kept hold beyond `hold` is given back). Returns the
-   * reference's seq, or null when the receiver had not read `slots` references yet (nothing sent, nothing held).
+   * Sends a reference to `frame` and keeps a hold on it (the oldest hold of its ring beyond `hold` is given back).
+   * Returns the reference's seq, or null when every slot of the reference ring was held (nothing sent or held); a
+   * receiver that reads too slowly loses the oldest references instead (counted skipped on its side).
    */
   send(frame: Frame): number | null {
     if (frame.isReleased)
       throw new RingError('CLOSED', `FrameRefSender '${this.name}': frame ${frame.meta.seq} was already released`);
+    const now = performance.now();
+    this.releaseOlderThan(now - this.holdMs);
     const seq = this.ring.send(frameRefToWire(frame.ref()));
     if (seq === null) return null;
-    if (!this.held.some((h) => h.frame === frame)) {
-      frame.retain();
-      this.held.push({ frame, atMs: Date.now() });
-      while (this.held.length > this.hold) this.held.shift()!.frame.release();
+    const { name, slotCount } = ringOfFrame(frame);
+    const list = this.held.get(name) ?? [];
+    this.held.set(name, list);
+    if (!list.some((h) => h.frame === frame)) {
+      pinFrame(frame);
+      list.push({ frame, atMs: now });
+      const keep = Math.max(1, Math.min(this.hold, slotCount - 2));
+      while (list.length > keep) unpinFrame(list.shift()!.frame);
     }
     return seq;
   }
 
   stats(): FrameRefSenderStats {
-    return { ...this.ring.stats(), holding: this.held.filter((h) => !h.frame.isReleased).length };
+    let holding = 0;
+    for (const list of this.held.values()) holding += list.length;
+    return { ...this.ring.stats(), holding };
   }
 
   get isClosed(): boolean {
@@ -98,6 +113,9 @@ export class FrameRefSender implements Disposable {
   }
 
   private releaseOlderThan(ms: number): void {
-    while (this.held.length > 0 && this.held[0]!.atMs <= ms) this.held.shift()!.frame.release();
+    for (const [name, list] of this.held) {
+      while (list.length > 0 && list[0]!.atMs <= ms) unpinFrame(list.shift()!.frame);
+      if (list.length === 0) this.held.delete(name);
+    }
   }
 }

@@ -80,8 +80,8 @@ export class FrameRingClient extends RingClient {
 
   /**
    * The frame a reference names (Frame.ref() in another process), taken in place without a copy, or null when its
-   * slot no longer holds it (overwritten). Works beside onFrame and the loops; the caller releases it. A reference to
-   * another ring, or to an earlier ring of the same name, is INVALID_ARGUMENT.
+   * slot no longer holds it (overwritten). The caller releases it. A reference to another ring, or to an earlier ring
+   * of the same name, is INVALID_ARGUMENT, and so is a client that also reads with onFrame or a loop: open another.
    */
   takeRef(ref: FrameRef): Frame | null {
     if (ref.ring !== this.name || ref.createdUs !== this.createdUs)

@@ -25,7 +25,12 @@ export type { IterateOptions, OpenOptions, PullOptions, WaitOptions } from './ri
 export type { RingClientStats } from './native_addon.js';
 export { listSegments, type SegmentEntry } from './segments.js';
 export type { FrameRef } from './frame_ref.js';
-export { FrameRefSender, type FrameRefSenderOptions, type FrameRefSenderStats } from './frame_ref_sender.js';
+export {
+  FRAME_REF_LIMITS,
+  FrameRefSender,
+  type FrameRefSenderOptions,
+  type FrameRefSenderStats,
+} from './frame_ref_sender.js';
 export {
   FrameRefReceiver,
   type FrameRefReceiverEvents,

@@ -6,7 +6,7 @@ export { closeOnExit, forgetOnExit, type ClosesOnExit } from './exit_cleanup.js'
 // The native server behind a ring, invalidating a frame whose reader closed, and the whole-number check every
 // layer shares.
 export { nativeServerOf } from './ring_server.js';
-export { invalidateFrame } from './frame.js';
+export { invalidateFrame, pinFrame, unpinFrame, ringOfFrame } from './frame.js';
 export { MAX_TIMER_MS, wholeNumberProblem } from './options.js';
 // One timer per period per process for periodic looks (ring reclaim, live streams' ticks).
 export { onSharedTick } from './shared_tick.js';

@@ -178,6 +178,11 @@ export class RingClient extends EventEmitter<RingClientEvents> implements Dispos
     if (!this.closed) this.client.release(index);
   }
 
+  /** The ring's slots. */
+  get slotCount(): number {
+    return this.layout.slotCount;
+  }
+
   /** When the ring was made (µs since the epoch): with the name, what tells this ring from one made again later. */
   get createdUs(): number {
     return this.layout.createdUs;
@@ -186,6 +191,14 @@ export class RingClient extends EventEmitter<RingClientEvents> implements Dispos
   /** Takes slot `index` if it still holds frame `seq` (a reference from another process); null when it does not. */
   protected takeSlot(index: number, seq: number): TakenSlot | null {
     this.checkOpen();
+    if (this.delivering) {
+      // Its own hold on a slot would stop its delivery there (SLOT-7) and hand that frame out twice.
+      throw new RingError(
+        'INVALID_ARGUMENT',
+        `ring '${this.name}' is read by a handler or a loop, so it cannot also take frames by reference; ` +
+          'open a second client for the references',
+      );
+    }
     const taken = this.client.tryAcquireSlot(index, seq);
     return taken < 0 ? null : this.slotAt(taken);
   }

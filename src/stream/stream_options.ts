@@ -43,7 +43,7 @@ export interface LiveStreamOptions {
   ffmpegPath?: string;
   /** Extra ffmpeg options placed before -i (e.g. ['-hwaccel', 'auto']). */
   inputArgs?: string[];
-  /** Size of the ffmpeg → pump pipe in bytes (F_SETPIPE_SZ); default: the native layer's choice. */
+  /** Size of the ffmpeg → pump pipe in bytes (F_SETPIPE_SZ); default 64 KiB, which keeps its pages in cache. */
   pipeBytes?: number;
 }
 

@@ -179,6 +179,19 @@ function checkReferences(
           `is required: the class of the clients of ${cameras.join(', ')} ({ class, options })`,
         );
       for (const camera of cameras) claim(`${group.name}-${camera}`, [...groupPath, 'name']);
+      const byReference = group.forward?.by_reference === true;
+      if (byReference && master.where === 'remote')
+        fail(
+          'CONFIG_INVALID',
+          [...groupPath, 'forward', 'by_reference'],
+          'a remote master gets copies of the frames over NATS: leave by_reference out, or make the master local',
+        );
+      if (byReference && Object.keys(group.forward!).some((k) => k !== 'by_reference'))
+        fail(
+          'CONFIG_INVALID',
+          [...groupPath, 'forward'],
+          "by_reference forwards the camera's frames as they are: leave width, height and slots out",
+        );
       if (master.where === 'remote') {
         if (!config.nats)
           fail(

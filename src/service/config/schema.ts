@@ -143,12 +143,16 @@ const clientMasterGroup = z.strictObject({
   /** Required when the group has cameras (a detector host's group may have none). */
   client: z.strictObject({ class: classRef, options }, { error: 'must be a mapping: { class, options }' }).optional(),
   master: masterSchema,
-  /** The frames clients forward to the master: default the camera's own size. */
+  /**
+   * The frames clients forward to the master: copies, by default of the camera's own size; or, with by_reference,
+   * the camera's frames themselves, which the master takes in place (no copy, no forward ring; a local master only).
+   */
   forward: z
     .strictObject({
       width: int(LIMITS.minSize, LIMITS.maxSize).optional(),
       height: int(LIMITS.minSize, LIMITS.maxSize).optional(),
       slots: int(2, 64).optional(),
+      by_reference: z.boolean().optional(),
     })
     .optional(),
 });

@@ -20,11 +20,12 @@ export class MotionClient extends ClientProcess {
   }
 
   protected override async handleFrame(frame: Frame, camera: string): Promise<void> {
-    const { width, height, frameNumber, slotId, timestampUs } = frame.meta;
+    const { width, height } = frame.meta;
     const motion = this.detectors.for(camera, width, height).detect(frame.pixels);
     if (!motion.motion) return;
-    // Only frames worth the master's time go to it; null = every forward slot busy (the master is behind): skip.
-    this.forwardFrame(frame.pixels, { frameNumber, slotId, timestampUs });
+    // Only frames worth the master's time go to it; null = the master is behind: skip. The Frame itself goes (copied
+    // with its frameNumber, slotId and timestamp, or by reference when the group says forward: { by_reference }).
+    this.forwardFrame(frame);
     this.publishData(motionEvent(camera, frame.meta, motion));
   }
 

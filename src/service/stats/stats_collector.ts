@@ -134,7 +134,8 @@ export class StatsCollector {
         POLL_TIMEOUT_MS,
       )) as Partial<ClientProcessStats>;
       const replies = p.plan.role === 'client' ? (stats.messages?.handled ?? 0) : 0;
-      const forwardHeld = sum((stats.forward?.readers ?? []).map((r) => r.held));
+      // Forward slots the master holds; by reference, the camera frames the client keeps held for its master.
+      const forwardHeld = sum((stats.forward?.readers ?? []).map((r) => r.held)) + (stats.forward?.holding ?? 0);
       const history = [...(previous?.history ?? []), ...(usage ? [usage] : [])].slice(-(CPU_WINDOW_POLLS + 1));
       this.polls.set(p.plan.name, {
         rings: stats.rings ?? {},
