@@ -9,7 +9,7 @@ import { DataRingClient } from './data_ring_client.js';
 import type { DataRingInfo } from './data_ring_server.js';
 import type { Frame } from './frame.js';
 import { frameRefFromWire, type FrameRef } from './frame_ref.js';
-import { FrameRingClient, type FrameHandler } from './frame_ring_client.js';
+import { FrameRingClient, handFrame, type FrameHandler } from './frame_ring_client.js';
 import type { PixelFormat } from './pixel_format.js';
 import { RingError } from './ring_error.js';
 import type { OpenOptions, WaitOptions } from './ring_client.js';
@@ -113,19 +113,7 @@ export class FrameRefReceiver extends EventEmitter<FrameRefReceiverEvents> imple
         return;
       }
       this.counts.taken++;
-      const settle = (): void => {
-        if (!frame.isRetained) frame.release();
-      };
-      let result: void | Promise<void>;
-      try {
-        result = handler(frame);
-      } catch (err) {
-        settle();
-        throw err;
-      }
-      if (result && typeof (result as Promise<void>).then === 'function')
-        return (result as Promise<void>).finally(settle);
-      settle();
+      return handFrame(frame, handler);
     });
   }
 

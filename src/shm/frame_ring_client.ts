@@ -16,6 +16,22 @@ import { BYTES_PER_PIXEL, isPixelFormat, type PixelFormat } from './pixel_format
 
 export type FrameHandler = (frame: Frame) => void | Promise<void>;
 
+/** Runs a frame handler; the frame is released when it settles (or throws), unless it retained the frame. */
+export function handFrame(frame: Frame, handler: FrameHandler): void | Promise<void> {
+  const settle = (): void => {
+    if (!frame.isRetained) frame.release();
+  };
+  let result: void | Promise<void>;
+  try {
+    result = handler(frame);
+  } catch (err) {
+    settle();
+    throw err;
+  }
+  if (result && typeof (result as Promise<void>).then === 'function') return (result as Promise<void>).finally(settle);
+  settle();
+}
+
 function nameOf(nameOrInfo: string | FrameRingInfo): string {
   return typeof nameOrInfo === 'string' ? nameOrInfo : nameOrInfo?.name;
 }
@@ -60,22 +76,7 @@ export class FrameRingClient extends RingClient {
    * (and its promise) settles, and the frame is released then unless the handler retained it.
    */
   onFrame(handler: FrameHandler): void {
-    this.deliver((native) => {
-      const frame = this.frameOf(native);
-      const settle = (): void => {
-        if (!frame.isRetained) frame.release();
-      };
-      let result: void | Promise<void>;
-      try {
-        result = handler(frame);
-      } catch (err) {
-        settle();
-        throw err;
-      }
-      if (result && typeof (result as Promise<void>).then === 'function')
-        return (result as Promise<void>).finally(settle);
-      settle();
-    });
+    this.deliver((native) => handFrame(this.frameOf(native), handler));
   }
 
   /**
