@@ -146,7 +146,7 @@ describe('FrameRefSender and FrameRefReceiver', () => {
     expect(() => second.pixels).toThrow(expect.objectContaining({ code: 'CLOSED' }));
   });
 
-  it('never holds more of a ring than its slots − 2, so the writer always has slots to write', () => {
+  it('never holds more of a ring than its slots − 3, so the writer always has a slot to write', () => {
     const cam = camera(4);
     const camReader = reader(cam);
     const { sender } = pair({ hold: 10, holdMs: 60_000 });
@@ -156,8 +156,16 @@ describe('FrameRefSender and FrameRefReceiver', () => {
       sender.send(f);
       f.release();
     }
-    expect(sender.stats().holding).toBe(2);
+    expect(sender.stats().holding).toBe(1);
     expect(cam.stats().writerDrops).toBe(0);
+    // A ring of 3 slots gets no pin at all.
+    const small = camera(3);
+    const smallReader = reader(small);
+    small.write(pattern(1));
+    const f = take(smallReader);
+    sender.send(f);
+    f.release();
+    expect(smallReader.stats().held).toBe(0);
   });
 
   it('holds are let go after holdMs, and a reference read after the slot was lapped is counted lost', async () => {

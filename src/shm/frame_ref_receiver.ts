@@ -38,7 +38,8 @@ export interface FrameRefReceiverEvents {
   gone: [err: RingError];
   /**
    * A frame that could not be taken for a reason worth a word (a ring of the wrong format, or one that cannot be
-   * opened), at most once a minute per ring. Without a listener it is written to stderr instead.
+   * opened): at most one such report a minute per receiver, however many rings. Each failure of the handler is
+   * reported too. Without a listener it is written to stderr instead.
    */
   error: [err: unknown];
 }
@@ -53,6 +54,11 @@ interface OpenRing {
   lastUsedMs: number;
 }
 
+interface RetiringRing {
+  client: FrameRingClient;
+  sinceMs: number;
+}
+
 function nameOf(info: string | DataRingInfo): string {
   return typeof info === 'string' ? info : info?.name;
 }
@@ -61,13 +67,13 @@ export class FrameRefReceiver extends EventEmitter<FrameRefReceiverEvents> imple
   readonly name: string;
   private readonly refs: DataRingClient;
   private readonly rings = new Map<string, OpenRing>();
-  /** Rings let go while frames of theirs were still out: closed once those are released. */
-  private readonly retiring = new Set<FrameRingClient>();
+  /** Rings let go while frames of theirs were still out: closed once those are released (or after RING_IDLE_MS). */
+  private readonly retiring = new Set<RetiringRing>();
   /** Rings (name@createdUs) of another pixel format: their references are lost without another look. */
   private readonly refused = new Set<string>();
-  private readonly lastErrorMs = new Map<string, number>();
+  private lastRingErrorMs = Number.NEGATIVE_INFINITY;
   private readonly counts = { received: 0, taken: 0, lost: 0, skipped: 0 };
-  private readonly stopLook: () => void;
+  private stopLook: (() => void) | null;
   private closed = false;
 
   private constructor(
@@ -126,17 +132,17 @@ export class FrameRefReceiver extends EventEmitter<FrameRefReceiverEvents> imple
     return this.closed;
   }
 
-  /** Closes the reference ring's reader and every frame ring opened. Frames still out become invalid. Idempotent. */
+  /**
+   * Closes the reference ring's reader and lets go of every frame ring opened. A frame a handler still holds stays
+   * valid until it is released (its ring lives on: only the sender went away), for up to 10 s. Idempotent.
+   */
   close(): void {
     if (this.closed) return;
     this.counts.skipped = this.refs.stats().dropped;
     this.closed = true;
-    this.stopLook();
     this.refs.close();
-    for (const ring of this.rings.values()) ring.client.close();
-    for (const client of this.retiring) client.close();
-    this.rings.clear();
-    this.retiring.clear();
+    for (const [name, open] of this.rings) this.letGo(name, open.client);
+    this.stopLookWhenDone();
   }
 
   [Symbol.dispose](): void {
@@ -197,16 +203,24 @@ export class FrameRefReceiver extends EventEmitter<FrameRefReceiverEvents> imple
   /** Closes a ring client now, or once the frames taken from it are released (a handler may still hold one). */
   private letGo(name: string, client: FrameRingClient): void {
     if (this.rings.get(name)?.client === client) this.rings.delete(name);
-    if (client.stats().held > 0) this.retiring.add(client);
+    if (client.stats().held > 0) this.retiring.add({ client, sinceMs: performance.now() });
     else client.close();
+  }
+
+  private stopLookWhenDone(): void {
+    if (!this.closed || this.retiring.size > 0 || !this.stopLook) return;
+    this.stopLook();
+    this.stopLook = null;
   }
 
   /** An 'error' event (a handler's failure: each; a ring's trouble: once a minute), or stderr without a listener. */
   private report(ring: string, err: unknown, always = false): void {
     const now = performance.now();
-    const last = this.lastErrorMs.get(ring);
-    if (!always && last !== undefined && now - last < ERROR_EVERY_MS) return;
-    this.lastErrorMs.set(ring, now);
+    if (!always) {
+      // One a minute for the whole receiver: a sender naming many bad rings must not flood the log.
+      if (now - this.lastRingErrorMs < ERROR_EVERY_MS) return;
+      this.lastRingErrorMs = now;
+    }
     if (this.listenerCount('error') > 0) this.emit('error', err);
     else console.error(`framering: references on '${this.name}' to ring '${ring}':`, err);
   }
@@ -217,10 +231,12 @@ export class FrameRefReceiver extends EventEmitter<FrameRefReceiverEvents> imple
     for (const [name, open] of this.rings) {
       if (open.client.writerGone() !== null || now - open.lastUsedMs > RING_IDLE_MS) this.letGo(name, open.client);
     }
-    for (const client of this.retiring) {
-      if (client.stats().held > 0) continue;
-      client.close();
-      this.retiring.delete(client);
+    for (const r of this.retiring) {
+      // A frame retained and never released must not keep a reader entry in the ring for ever.
+      if (r.client.stats().held > 0 && now - r.sinceMs < RING_IDLE_MS) continue;
+      r.client.close();
+      this.retiring.delete(r);
     }
+    this.stopLookWhenDone();
   }
 }

@@ -1,9 +1,10 @@
 /**
  * Passes frames on by reference (FrameRef) through a small data ring, instead of copying their pixels into a ring of
  * its own: the receiving process (FrameRefReceiver) takes its own hold on the frame's slot where it lies. The sender
- * keeps a hold on the last `hold` frames it sent of each ring (never more than that ring's slots − 2, so its writer
- * always has slots to write), for about `holdMs`, so that the slot is still there when the receiver comes to it;
- * after that a late receiver finds the slot overwritten and counts the frame lost. Its holds are pins of their own
+ * keeps a hold on the last `hold` frames it sent of each ring (never more than that ring's slots − 3, so that with
+ * the frame each side is handling its writer still has a slot to write), for about `holdMs`, so that the slot is
+ * still there when the receiver comes to it; after that a late receiver finds the slot overwritten and counts the
+ * frame lost. Its holds are pins of their own
  * (frame.ts): the user's retain() and release() of the same frame neither take nor give back the sender's.
  */
 import { DataRingServer, type DataRingInfo } from './data_ring_server.js';
@@ -17,7 +18,7 @@ import { onSharedTick } from './shared_tick.js';
 export interface FrameRefSenderOptions {
   /** The name of the data ring the references go through. */
   name: string;
-  /** Frames of each ring whose hold is kept for the receiver (default 2, at most the ring's slots − 2). */
+  /** Frames of each ring whose hold is kept for the receiver (default 2, at most the ring's slots − 3). */
   hold?: number;
   /** How long each hold is kept, in ms (default 1000; let go within a second after that). */
   holdMs?: number;
@@ -48,6 +49,7 @@ export class FrameRefSender implements Disposable {
   private readonly ring: DataRingServer;
   private readonly held = new Map<string, Held[]>(); // by ring name, oldest first
   private readonly stopSweep: () => void;
+  private lastStats: FrameRefSenderStats | null = null;
 
   constructor(opts: FrameRefSenderOptions) {
     if (!opts || typeof opts !== 'object') throw new RingError('INVALID_ARGUMENT', 'FrameRefSender needs { name }');
@@ -85,13 +87,17 @@ export class FrameRefSender implements Disposable {
     if (!list.some((h) => h.frame === frame)) {
       pinFrame(frame);
       list.push({ frame, atMs: now });
-      const keep = Math.max(1, Math.min(this.hold, slotCount - 2));
+      // Besides these pins, the sender's own reader holds the frame it is handling and the receiver the one it is
+      // handling (maybe one the sender no longer pins): slots − 3 pins leave the writer a slot. A ring of 3 slots or
+      // fewer gets no pin at all: a prompt receiver still finds the frame, a late one counts it lost.
+      const keep = Math.max(0, Math.min(this.hold, slotCount - 3));
       while (list.length > keep) unpinFrame(list.shift()!.frame);
     }
     return seq;
   }
 
   stats(): FrameRefSenderStats {
+    if (this.lastStats) return this.lastStats; // closed: the counts as they were
     let holding = 0;
     for (const list of this.held.values()) holding += list.length;
     return { ...this.ring.stats(), holding };
@@ -103,8 +109,10 @@ export class FrameRefSender implements Disposable {
 
   /** Gives back every kept hold and closes the reference ring (the receiver sees it gone). Idempotent. */
   close(): void {
+    if (this.lastStats) return;
     this.stopSweep();
     this.releaseOlderThan(Number.POSITIVE_INFINITY);
+    this.lastStats = this.stats();
     this.ring.close();
   }
 
