@@ -52,6 +52,9 @@ export interface IngestRow {
   /** The pump against the floor writing 8 rotating shared buffers (where the pump writes), same round. */
   ring_floor_ratio?: number;
   ring_floor_ratio_runs?: number[];
+  /** The pump against the floor writing 2 rotating shared buffers (the fewest any ring has), same round. */
+  two_floor_ratio?: number;
+  two_floor_ratio_runs?: number[];
   floor_us_per_frame?: number;
   naive_ratio?: number;
   /** Old column: our CPU / ffmpeg's. */
@@ -415,9 +418,10 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<Ingest
         kind === 'synthetic' ? 'synthetic://testsrc2' : { kind: 'file', path: clip, loop: true, realtime: true };
       const run: Opts = { ...o, source, label: kind === 'synthetic' ? 'testsrc2' : 'h264 decode', floorBinary };
       const load = Number(loadavg()[0].toFixed(2));
-      const w: Record<'floor' | 'ringFloor' | 'pump' | 'naive', Window[]> = {
+      const w: Record<'floor' | 'ringFloor' | 'twoFloor' | 'pump' | 'naive', Window[]> = {
         floor: [],
         ringFloor: [],
+        twoFloor: [],
         pump: [],
         naive: [],
       };
@@ -426,11 +430,13 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<Ingest
         loads.push(Number(loadavg()[0].toFixed(2)));
         // The floors and the pump side by side in every round, their order turned every round: none always runs
         // right after the naive path's burst, and a drift in the machine's load cancels over the rounds.
-        // ringFloor: the floor writing into 8 rotating buffers of one shared mapping, as the pump writes ring slots.
-        const trio: Array<['floor' | 'ringFloor' | 'pump', () => Promise<Window>]> = [
+        // ringFloor: the floor writing into 8 rotating buffers of one shared mapping, as the pump writes ring slots;
+        // twoFloor: into 2, the fewest any ring has (the newest frame stays readable while the next is written).
+        const trio: Array<['floor' | 'ringFloor' | 'twoFloor' | 'pump', () => Promise<Window>]> = [
           ['floor', () => benchFloor(run)],
           ['pump', () => benchPump(run)],
           ['ringFloor', () => benchFloor(run, 8, true)],
+          ['twoFloor', () => benchFloor(run, 2, true)],
         ];
         for (let k = 0; k < trio.length; k++) {
           const [path, measure] = trio[(k + r) % trio.length]!;
@@ -446,6 +452,7 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<Ingest
       const naiveUs = per(w.naive, 'ourNs');
       const floorRatios = pumpUs.map((p, i) => round(p / floorUs[i]!, 3));
       const ringFloorRatios = pumpUs.map((p, i) => round(p / per(w.ringFloor, 'ourNs')[i]!, 3));
+      const twoFloorRatios = pumpUs.map((p, i) => round(p / per(w.twoFloor, 'ourNs')[i]!, 3));
       const row = (path: string, name: string, ws: Window[]): IngestRow => {
         const us = per(ws, 'ourNs');
         const ff = median(per(ws, 'ffmpegNs'));
@@ -474,6 +481,8 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<Ingest
         load_avg_1m_runs: loads,
         ring_floor_ratio: round(median(ringFloorRatios), 3),
         ring_floor_ratio_runs: ringFloorRatios,
+        two_floor_ratio: round(median(twoFloorRatios), 3),
+        two_floor_ratio_runs: twoFloorRatios,
         naive_ratio: round(median(pumpUs) / median(naiveUs), 3),
       });
       rows.push({ ...row('naive', `naive ${run.label}: fluent-ffmpeg stream → Buffer → ring.write`, w.naive) });
@@ -482,6 +491,13 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<Ingest
           'floor-ring',
           `floor ${run.label}, 8 rotating buffers in one shared mapping (as ring slots)`,
           w.ringFloor,
+        ),
+      });
+      rows.push({
+        ...row(
+          'floor-two',
+          `floor ${run.label}, 2 rotating buffers in one shared mapping (the fewest a ring has)`,
+          w.twoFloor,
         ),
       });
     }

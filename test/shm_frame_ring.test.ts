@@ -110,6 +110,22 @@ describe('frame ring across processes', () => {
     expect(c.pull(50)).toBeNull();
   });
 
+  it('a writer lending its next slot right after a commit (as a pump does) leaves the newest frame to latest', () => {
+    const s = server({ slots: 4 });
+    const latest = FrameRingClient.open(s.name, { policy: 'latest' });
+    cleanups.push(() => latest.close());
+    let lent = s.lend()!;
+    for (let n = 1; n <= 12; n++) {
+      fillFrame(lent.view, n);
+      lent.commit();
+      lent = s.lend()!; // the next slot, taken before any reader looks: never the newest frame's
+      const f = latest.pull(0);
+      expect(f && checkFrame(f.pixels)).toBe(n);
+      f?.release();
+    }
+    lent.abandon();
+  });
+
   it('never overwrites a held slot; a retained frame stays intact until released', async () => {
     const s = server({ slots: 3 });
     const c = FrameRingClient.open(s.name, { policy: 'latest' });

@@ -96,7 +96,8 @@ export function judge(rows: Row[]): GoalResult[] {
       measured:
         `${num(r.floor_ratio)} x: ${num(r.cpu_us_per_frame)} vs floor ${num(r.floor_us_per_frame)} us/frame${runs}; ` +
         `pump thread alone ${num(r.pump_thread_us_per_frame)} us/frame; ` +
-        `against the floor into 8 rotating shared buffers (where the pump writes) ${num(r.ring_floor_ratio)} x`,
+        `against the floor into 8 rotating shared buffers (where the pump writes) ${num(r.ring_floor_ratio)} x, ` +
+        `into 2 (the fewest a ring has) ${num(r.two_floor_ratio)} x`,
       pass: typeof r.floor_ratio === 'number' ? r.floor_ratio <= 1.15 : null,
     });
     const naive = rows.find((x) => x.section === 'ingest' && x.path === 'naive' && x.source === r.source && !x.error);
