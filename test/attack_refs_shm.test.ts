@@ -11,53 +11,31 @@ import {
   FrameRefReceiver,
   FrameRefSender,
   FrameRingClient,
-  FrameRingServer,
+  type FrameRingServer,
 } from '../src/shm/index.js';
 import { refsPatternInto, refsPatternMismatch } from './fixtures/attack/refs_pattern.js';
 import { forkScript, nextMessage } from './support/child_script.js';
+import { frameRefRings, take } from './support/frame_ref_rings.js';
 import { scratchRingNames, trackCleanups } from './support/test_scope.js';
 import { until } from './support/wait.js';
 
 const { cleanups, children } = trackCleanups();
 const scratch = scratchRingNames('t-arefs', cleanups);
-let n = 0;
-const ringName = (what: string) => `t-arefs-${process.pid}-${what}-${++n}`;
+const rings = frameRefRings('t-arefs', cleanups);
+const { ringName, reader } = rings;
+const camera = (slots = 4, width = 8, height = 8): FrameRingServer => rings.camera({ slots, width, height });
 
-/** Like until, but looks every 2 ms: for waits of one message each. */
-async function soon(what: string, probe: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+/** until(), looking every 2 ms: for waits of one message each. */
+const soon = (what: string, probe: () => boolean, timeoutMs = 5000) => until(what, probe, timeoutMs, 2);
 
 function fdCount(): number {
   return readdirSync('/proc/self/fd').length;
-}
-
-function camera(slots = 4, width = 8, height = 8): FrameRingServer {
-  const s = new FrameRingServer({ name: ringName('cam'), width, height, slots });
-  cleanups.push(() => s.close());
-  return s;
-}
-
-function reader(cam: FrameRingServer | string, policy: 'every' | 'latest' = 'every'): FrameRingClient {
-  const c = FrameRingClient.open(typeof cam === 'string' ? cam : cam.info(), { policy });
-  cleanups.push(() => c.close());
-  return c;
 }
 
 function frameOf(n: number, bytes = 8 * 8 * 3): Uint8Array {
   const b = new Uint8Array(bytes);
   refsPatternInto(b, n);
   return b;
-}
-
-function take(c: FrameRingClient): Frame {
-  const f = c.pull(1000);
-  if (!f) throw new Error('no frame');
-  return f;
 }
 
 describe('attack: takeRef racing a writer', () => {

@@ -11,38 +11,22 @@ import {
   FrameRingClient,
   FrameRingServer,
 } from '../src/shm/index.js';
+import { frameRefRings, take } from './support/frame_ref_rings.js';
 import { trackCleanups } from './support/test_scope.js';
 import { until } from './support/wait.js';
 
 const W = 16;
 const H = 8;
-let n = 0;
-const ringName = (what: string) => `t-refs-${process.pid}-${what}-${++n}`;
 const { cleanups } = trackCleanups();
+const rings = frameRefRings('t-refs', cleanups);
+const { ringName, reader } = rings;
+const camera = (slots = 4, pixelFormat: 'rgb24' | 'gray8' = 'rgb24'): FrameRingServer =>
+  rings.camera({ slots, width: W, height: H, pixelFormat });
 
 function pattern(seed: number, format: 'rgb24' | 'gray8' = 'rgb24'): Uint8Array {
   const bytes = new Uint8Array(W * H * (format === 'gray8' ? 1 : 3));
   for (let i = 0; i < bytes.length; i++) bytes[i] = (seed * 29 + i) & 0xff;
   return bytes;
-}
-
-function camera(slots = 4, pixelFormat: 'rgb24' | 'gray8' = 'rgb24'): FrameRingServer {
-  const s = new FrameRingServer({ name: ringName('cam'), width: W, height: H, slots, pixelFormat });
-  cleanups.push(() => s.close());
-  return s;
-}
-
-function reader(cam: FrameRingServer, policy: 'every' | 'latest' = 'every'): FrameRingClient {
-  const c = FrameRingClient.open(cam.info(), { policy });
-  cleanups.push(() => c.close());
-  return c;
-}
-
-/** A frame taken by `c` (the one just written). */
-function take(c: FrameRingClient): Frame {
-  const f = c.pull(1000);
-  if (!f) throw new Error('no frame');
-  return f;
 }
 
 describe('FrameRingClient.takeRef', () => {

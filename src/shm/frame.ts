@@ -26,8 +26,8 @@ export let invalidateFrame: (frame: Frame) => void;
  */
 export let pinFrame: (frame: Frame) => void;
 export let unpinFrame: (frame: Frame) => void;
-/** The frame's ring: its name and slot count (a sender keeps fewer holds in it than it has slots). */
-export let ringOfFrame: (frame: Frame) => { name: string; slotCount: number };
+/** The frame's ring (its name and slot count: a sender keeps fewer holds in it than it has slots). */
+export let ringOfFrame: (frame: Frame) => SlotOwner;
 
 export class Frame {
   readonly meta: SlotMeta;
@@ -120,7 +120,7 @@ export class Frame {
     pinFrame = (frame) => {
       frame.pins++;
     };
-    ringOfFrame = (frame) => ({ name: frame.owner.name, slotCount: frame.owner.slotCount });
+    ringOfFrame = (frame) => frame.owner;
     unpinFrame = (frame) => {
       if (frame.pins === 0) return;
       frame.pins--;

@@ -23,6 +23,10 @@ export function frameRefFromWire(value: unknown): FrameRef | null {
   if (!Array.isArray(value) || value.length !== 4) return null;
   const [ring, createdUs, index, seq] = value as unknown[];
   if (typeof ring !== 'string' || ring.length === 0) return null;
-  if (![createdUs, index, seq].every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0)) return null;
-  return { ring, createdUs: createdUs as number, index: index as number, seq: seq as number };
+  if (!isCount(createdUs) || !isCount(index) || !isCount(seq)) return null;
+  return { ring, createdUs, index, seq };
+}
+
+function isCount(n: unknown): n is number {
+  return Number.isSafeInteger(n) && (n as number) >= 0;
 }
