@@ -15,7 +15,7 @@ import {
 } from '../src/shm/index.js';
 import { refsPatternInto, refsPatternMismatch } from './fixtures/attack/refs_pattern.js';
 import { forkScript, nextMessage } from './support/child_script.js';
-import { frameRefRings, take } from './support/frame_ref_rings.js';
+import { frameRefRings, rawRef, sendRaw, take } from './support/frame_ref_rings.js';
 import { scratchRingNames, trackCleanups } from './support/test_scope.js';
 import { until } from './support/wait.js';
 
@@ -107,44 +107,60 @@ describe('attack: hostile references through a data ring', () => {
       return d.name;
     });
     const fdsBefore = fdCount();
-    const sends: unknown[] = [
-      null,
-      undefined,
-      {},
-      [r.ring, r.createdUs, r.index, r.seq, 'extra'],
-      [r.ring, r.createdUs, -1, r.seq],
-      [r.ring, r.createdUs, Number.NaN, r.seq],
-      [r.ring, r.createdUs, r.index + 0.5, r.seq],
-      [r.ring, r.createdUs, 2 ** 31, r.seq],
-      [r.ring, r.createdUs, 2 ** 32 + r.index, r.seq], // wraps to the right slot if cast to uint32 too early
-      [r.ring, r.createdUs, r.index, 0],
-      [r.ring, r.createdUs, r.index, -r.seq],
-      [r.ring, r.createdUs, r.index, r.seq + 2 ** 40],
-      [r.ring, r.createdUs, r.index, Number.MAX_SAFE_INTEGER],
-      [r.ring, r.createdUs, r.index, Infinity],
-      [r.ring, r.createdUs, r.index, r.seq + 0.25],
-      [r.ring, r.createdUs, r.index, BigInt(r.seq)],
-      [r.ring, String(r.createdUs), r.index, r.seq],
-      [r.ring, -r.createdUs, r.index, r.seq],
-      [r.ring, r.createdUs + 1, r.index, r.seq],
-      [r.ring, 0, r.index, r.seq],
-      [r.ring + '\0', r.createdUs, r.index, r.seq],
-      [`../${r.ring}`, r.createdUs, r.index, r.seq],
-      [`/framering-${r.ring}`, r.createdUs, r.index, r.seq],
-      ['x'.repeat(3000), r.createdUs, r.index, r.seq],
-      [refs.name, r.createdUs, 0, 1], // the reference ring itself (a data ring)
-      ...dataRings.map((d) => [d, r.createdUs, 0, 1]),
-      ...Array.from({ length: 300 }, (_, i) => [`t-arefs-${process.pid}-none-${i}`, r.createdUs, 0, 1]),
+    // Values serialized by v8 (the old wire form among them) are not references at all.
+    const values: unknown[] = [null, undefined, {}, 'junk', [r.ring, r.createdUs, r.index, r.seq]];
+    // References on the wire (rawRef) with every field hostile in turn.
+    const sends: Uint8Array[] = [
+      rawRef({ ...r, tag: 0xff }),
+      rawRef({ ...r, tag: 0 }),
+      rawRef({ ...r, version: 2 }),
+      rawRef({ ...r, nameLength: r.ring.length + 1 }),
+      rawRef({ ...r, nameLength: r.ring.length - 1 }),
+      rawRef({ ...r, nameLength: 0 }),
+      rawRef({ ...r, ring: '' }),
+      rawRef({ ...r, index: -1 }), // 0xFFFFFFFF on the wire
+      rawRef({ ...r, index: r.index + 4 }), // past the ring's slots
+      rawRef({ ...r, seq: 0 }),
+      rawRef({ ...r, seq: -r.seq }),
+      rawRef({ ...r, seq: r.seq + 2 ** 40 }),
+      rawRef({ ...r, seq: Number.MAX_SAFE_INTEGER }),
+      rawRef({ ...r, seq: 2 ** 64 }),
+      rawRef({ ...r, seq: Infinity }),
+      rawRef({ ...r, seq: Number.NaN }),
+      rawRef({ ...r, seq: r.seq + 0.25 }),
+      rawRef({ ...r, createdUs: -r.createdUs }),
+      rawRef({ ...r, createdUs: r.createdUs + 1 }),
+      rawRef({ ...r, createdUs: r.createdUs + 0.5 }),
+      rawRef({ ...r, createdUs: Number.NaN }),
+      rawRef({ ...r, createdUs: 0 }),
+      rawRef({ ...r, ring: `${r.ring}\0` }),
+      rawRef({ ...r, ring: Uint8Array.from([...Buffer.from(r.ring)].map((b, i) => (i === 0 ? b | 0x80 : b))) }),
+      rawRef({ ...r, ring: `../${r.ring}` }),
+      rawRef({ ...r, ring: `/framering-${r.ring}` }),
+      rawRef({ ...r, ring: 'x'.repeat(255) }),
+      rawRef({ ...r, ring: 'x'.repeat(3000) }),
+      rawRef({ ...r, ring: `${r.ring}-longer` }),
+      rawRef({ ...r, ring: r.ring.slice(0, -1) }),
+      rawRef({ ring: refs.name, createdUs: r.createdUs, index: 0, seq: 1 }), // the reference ring itself (a data ring)
+      ...dataRings.map((d) => rawRef({ ring: d, createdUs: r.createdUs, index: 0, seq: 1 })),
+      ...Array.from({ length: 300 }, (_, i) =>
+        rawRef({ ring: `t-arefs-${process.pid}-none-${i}`, createdUs: r.createdUs, index: 0, seq: 1 }),
+      ),
     ];
     let sent = 0;
-    for (const v of sends) {
-      // One at a time, each read before the next, so that none is skipped by the reference ring.
+    // One at a time, each read before the next, so that none is skipped by the reference ring.
+    for (const v of values) {
       await soon('a free slot in the reference ring', () => refs.send(v) !== null);
+      sent++;
+      await soon(`value ${sent} read`, () => receiver.stats().received === sent);
+    }
+    for (const bytes of sends) {
+      await soon('a free slot in the reference ring', () => sendRaw(refs, bytes));
       sent++;
       await soon(`reference ${sent} read`, () => receiver.stats().received === sent);
     }
     // The same frame, named rightly, still comes through after all that.
-    refs.send([r.ring, r.createdUs, r.index, r.seq]);
+    expect(sendRaw(refs, rawRef(r))).toBe(true);
     await until('the good one', () => got.length === 1, 5000);
     expect(got[0]!.meta.frameNumber).toBe(5);
     expect(receiver.stats()).toMatchObject({ received: sent + 1, taken: 1, lost: sent });
@@ -169,12 +185,12 @@ describe('attack: hostile references through a data ring', () => {
     });
     // 500 names that cannot be a ring (a '/' in them) and 50 data rings: each a distinct 'ring' to the receiver.
     const sends = [
-      ...Array.from({ length: 500 }, (_, i) => [`bad/${i}`, 1, 0, 1]),
-      ...dataRings.map((d) => [d, 1, 0, 1]),
+      ...Array.from({ length: 500 }, (_, i) => rawRef({ ring: `bad/${i}`, createdUs: 1, index: 0, seq: 1 })),
+      ...dataRings.map((d) => rawRef({ ring: d, createdUs: 1, index: 0, seq: 1 })),
     ];
     let sent = 0;
-    for (const v of sends) {
-      await soon('a free slot', () => refs.send(v) !== null);
+    for (const bytes of sends) {
+      await soon('a free slot', () => sendRaw(refs, bytes));
       sent++;
       await soon(`reference ${sent} read`, () => receiver.stats().received === sent);
     }

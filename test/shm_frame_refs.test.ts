@@ -11,7 +11,7 @@ import {
   FrameRingClient,
   FrameRingServer,
 } from '../src/shm/index.js';
-import { frameRefRings, take } from './support/frame_ref_rings.js';
+import { frameRefRings, rawRef, sendRaw, take } from './support/frame_ref_rings.js';
 import { trackCleanups } from './support/test_scope.js';
 import { until } from './support/wait.js';
 
@@ -191,16 +191,17 @@ describe('FrameRefSender and FrameRefReceiver', () => {
     const camReader = reader(cam);
     cam.write(pattern(7), { frameNumber: 7 });
     const good = take(camReader).ref();
-    const sends: unknown[] = [
-      'junk',
-      [1, 2, 3],
-      ['no-such-ring', 1, 0, 1],
-      [cam.name, good.createdUs + 1, good.index, good.seq], // a later ring of that name: not this one
-      [grey.name, greyRef.createdUs, greyRef.index, greyRef.seq],
-      [cam.name, good.createdUs, good.index, good.seq],
+    // Values serialized by v8 are not references; the rest are references on the wire (rawRef).
+    refs.send('junk');
+    refs.send([cam.name, good.createdUs, good.index, good.seq]); // the old wire form: junk now
+    const sends = [
+      rawRef({ ring: 'no-such-ring', createdUs: 1, index: 0, seq: 1 }),
+      rawRef({ ...good, createdUs: good.createdUs + 1 }), // a later ring of that name: not this one
+      rawRef(greyRef),
+      rawRef(good),
     ];
-    for (const v of sends) refs.send(v);
-    await until('all read', () => receiver.stats().received === sends.length);
+    for (const bytes of sends) expect(sendRaw(refs, bytes)).toBe(true);
+    await until('all read', () => receiver.stats().received === sends.length + 2);
     expect(got).toEqual([7]);
     expect(receiver.stats()).toMatchObject({ received: 6, taken: 1, lost: 5 });
     expect(errors).toHaveLength(1);

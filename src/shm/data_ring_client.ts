@@ -26,12 +26,16 @@ function nameOf(nameOrInfo: string | DataRingInfo): string {
 }
 
 export class DataRingClient extends RingClient {
-  private constructor(name: string, opts?: OpenOptions) {
+  protected constructor(name: string, opts?: OpenOptions) {
     super(name, RingClient.policyOf(opts, 'every'), opts);
   }
 
   static open(nameOrInfo: string | DataRingInfo, opts?: OpenOptions): DataRingClient {
-    const client = new DataRingClient(nameOf(nameOrInfo), opts);
+    return DataRingClient.ofData(new DataRingClient(nameOf(nameOrInfo), opts));
+  }
+
+  /** The client if its ring carries data messages; closed, and RING_INVALID, if it carries frames. */
+  protected static ofData<T extends DataRingClient>(client: T): T {
     if (client.layout.format !== 'data') {
       client.close();
       throw new RingError(
@@ -85,9 +89,14 @@ export class DataRingClient extends RingClient {
     }
   }
 
+  /** A message's value from its bytes: v8's structured clone; a reader of a ring of another encoding overrides it. */
+  protected decode(bytes: Uint8Array): unknown {
+    return deserialize(bytes);
+  }
+
   private take(slot: TakenSlot): DataMessage {
     try {
-      return { value: deserialize(this.view(slot)), meta: slot.meta };
+      return { value: this.decode(this.view(slot)), meta: slot.meta };
     } finally {
       this.release(slot.index);
     }

@@ -8,11 +8,11 @@ import { EventEmitter } from 'node:events';
 import { DataRingClient } from './data_ring_client.js';
 import type { DataRingInfo } from './data_ring_server.js';
 import type { Frame } from './frame.js';
-import { frameRefFromWire, type FrameRef } from './frame_ref.js';
+import { FrameRefReader, type FrameRef } from './frame_ref.js';
 import { FrameRingClient, handFrame, type FrameHandler } from './frame_ring_client.js';
 import type { PixelFormat } from './pixel_format.js';
 import { RingError } from './ring_error.js';
-import type { OpenOptions, WaitOptions } from './ring_client.js';
+import { RingClient, type OpenOptions, type WaitOptions } from './ring_client.js';
 import { onSharedTick } from './shared_tick.js';
 
 export interface FrameRefReceiverOptions extends OpenOptions {
@@ -63,9 +63,26 @@ function nameOf(info: string | DataRingInfo): string {
   return typeof info === 'string' ? info : info?.name;
 }
 
+/** The reference ring's reader: its messages are references in their wire form (frame_ref.ts), or null for junk. */
+class FrameRefRingClient extends DataRingClient {
+  private readonly refReader = new FrameRefReader();
+
+  static openRefs(info: string | DataRingInfo, opts: OpenOptions): FrameRefRingClient {
+    return DataRingClient.ofData(new FrameRefRingClient(nameOf(info), opts));
+  }
+
+  static waitForRefs(info: string | DataRingInfo, opts: WaitOptions): Promise<FrameRefRingClient> {
+    return RingClient.openWhenReady(() => FrameRefRingClient.openRefs(info, opts), nameOf(info), opts);
+  }
+
+  protected override decode(bytes: Uint8Array): FrameRef | null {
+    return this.refReader.read(bytes);
+  }
+}
+
 export class FrameRefReceiver extends EventEmitter<FrameRefReceiverEvents> implements Disposable {
   readonly name: string;
-  private readonly refs: DataRingClient;
+  private readonly refs: FrameRefRingClient;
   private readonly rings = new Map<string, OpenRing>();
   /** Rings let go while frames of theirs were still out: closed once those are released (or after RING_IDLE_MS). */
   private readonly retiring = new Set<RetiringRing>();
@@ -77,7 +94,7 @@ export class FrameRefReceiver extends EventEmitter<FrameRefReceiverEvents> imple
   private closed = false;
 
   private constructor(
-    refs: DataRingClient,
+    refs: FrameRefRingClient,
     private readonly opts: FrameRefReceiverOptions,
   ) {
     super();
@@ -94,7 +111,7 @@ export class FrameRefReceiver extends EventEmitter<FrameRefReceiverEvents> imple
 
   /** Attaches to a reference ring that exists now. `policy`: 'every' (default) or 'latest' (the newest reference). */
   static open(info: string | DataRingInfo, opts: FrameRefReceiverOptions = {}): FrameRefReceiver {
-    return new FrameRefReceiver(DataRingClient.open(info, { ...opts, policy: opts.policy ?? 'every' }), opts);
+    return new FrameRefReceiver(FrameRefRingClient.openRefs(info, { ...opts, policy: opts.policy ?? 'every' }), opts);
   }
 
   /** Attaches, waiting up to timeoutMs for the reference ring to be created. */
@@ -102,7 +119,7 @@ export class FrameRefReceiver extends EventEmitter<FrameRefReceiverEvents> imple
     info: string | DataRingInfo,
     opts: FrameRefReceiverOptions & WaitOptions = {},
   ): Promise<FrameRefReceiver> {
-    const refs = await DataRingClient.waitFor(nameOf(info), { ...opts, policy: opts.policy ?? 'every' });
+    const refs = await FrameRefRingClient.waitForRefs(info, { ...opts, policy: opts.policy ?? 'every' });
     return new FrameRefReceiver(refs, opts);
   }
 
@@ -113,7 +130,7 @@ export class FrameRefReceiver extends EventEmitter<FrameRefReceiverEvents> imple
   onFrame(handler: FrameHandler): void {
     this.refs.onMessage((value) => {
       this.counts.received++;
-      const frame = this.take(value);
+      const frame = this.take(value as FrameRef | null);
       if (!frame) {
         this.counts.lost++;
         return;
@@ -149,9 +166,8 @@ export class FrameRefReceiver extends EventEmitter<FrameRefReceiverEvents> imple
     this.close();
   }
 
-  private take(value: unknown): Frame | null {
-    const ref = frameRefFromWire(value);
-    if (!ref || this.refused.has(`${ref.ring}@${ref.createdUs}`)) return null;
+  private take(ref: FrameRef | null): Frame | null {
+    if (!ref || (this.refused.size > 0 && this.refused.has(`${ref.ring}@${ref.createdUs}`))) return null;
     const ring = this.ringFor(ref);
     return ring ? ring.takeRef(ref) : null;
   }

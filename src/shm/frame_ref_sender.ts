@@ -9,10 +9,10 @@
  */
 import { DataRingServer, type DataRingInfo } from './data_ring_server.js';
 import { type Frame, pinFrame, ringOfFrame, unpinFrame } from './frame.js';
-import { frameRefToWire } from './frame_ref.js';
+import { FRAME_REF_MAX_BYTES, writeFrameRef } from './frame_ref.js';
 import { wholeNumber } from './options.js';
 import type { RingServerStats } from './ring_server.js';
-import { RingError } from './ring_error.js';
+import { RingError, native } from './ring_error.js';
 import { onSharedTick } from './shared_tick.js';
 
 export interface FrameRefSenderOptions {
@@ -34,9 +34,20 @@ export interface FrameRefSenderStats extends RingServerStats {
 /** Limits of the options, checked here and by ClientProcess's constructor. */
 export const FRAME_REF_LIMITS = { hold: [1, 62], holdMs: [1, 3_600_000] } as const;
 
-/** A reference message is ~60 bytes serialized; a ring name is at most 255. */
-const MAX_REF_BYTES = 512;
 const SWEEP_MS = 1000;
+
+/** The reference ring: its messages are references in their wire form (frame_ref.ts), not v8-serialized values. */
+class FrameRefRing extends DataRingServer {
+  private readonly scratch = new Uint8Array(FRAME_REF_MAX_BYTES);
+
+  sendRef(frame: Frame): number | null {
+    this.checkOpen();
+    const bytes = writeFrameRef(frame.ref(), this.scratch);
+    if (bytes === 0) throw new RingError('INVALID_ARGUMENT', `FrameRefSender '${this.name}': not a ring's name`);
+    const seq = native(() => this.nativeServer.write(this.scratch.subarray(0, bytes)));
+    return seq < 0 ? null : seq;
+  }
+}
 
 interface Held {
   frame: Frame;
@@ -46,7 +57,7 @@ interface Held {
 export class FrameRefSender implements Disposable {
   readonly hold: number;
   readonly holdMs: number;
-  private readonly ring: DataRingServer;
+  private readonly ring: FrameRefRing;
   private readonly held = new Map<string, Held[]>(); // by ring name, oldest first
   private readonly stopSweep: () => void;
   private lastStats: FrameRefSenderStats | null = null;
@@ -55,7 +66,7 @@ export class FrameRefSender implements Disposable {
     if (!opts || typeof opts !== 'object') throw new RingError('INVALID_ARGUMENT', 'FrameRefSender needs { name }');
     this.hold = wholeNumber('hold', opts.hold ?? 2, ...FRAME_REF_LIMITS.hold);
     this.holdMs = wholeNumber('holdMs', opts.holdMs ?? 1000, ...FRAME_REF_LIMITS.holdMs);
-    this.ring = new DataRingServer({ name: opts.name, slots: opts.slots ?? 16, maxMessageBytes: MAX_REF_BYTES });
+    this.ring = new FrameRefRing({ name: opts.name, slots: opts.slots ?? 16, maxMessageBytes: FRAME_REF_MAX_BYTES });
     // The reference ring's own reclaim already wakes this process every second: the sweep rides along.
     this.stopSweep = onSharedTick(SWEEP_MS, () => this.releaseOlderThan(performance.now() - this.holdMs));
   }
@@ -79,7 +90,7 @@ export class FrameRefSender implements Disposable {
       throw new RingError('CLOSED', `FrameRefSender '${this.name}': frame ${frame.meta.seq} was already released`);
     const now = performance.now();
     this.releaseOlderThan(now - this.holdMs);
-    const seq = this.ring.send(frameRefToWire(frame.ref()));
+    const seq = this.ring.sendRef(frame);
     if (seq === null) return null;
     const { name, slotCount } = ringOfFrame(frame);
     const list = this.held.get(name) ?? [];
