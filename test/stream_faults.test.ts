@@ -111,7 +111,8 @@ describe('LiveStream faults against a real RTSP server', () => {
         height: H,
         fps: 10,
         name: ringName(),
-        stallMs: 1000,
+        // The default at 10 fps: while frames flow the stream looks at them once a second, not every 250 ms.
+        stallMs: 2000,
         watchdogMs: 20_000,
       }),
     );
@@ -119,8 +120,11 @@ describe('LiveStream faults against a real RTSP server', () => {
     await stream.start();
     await stream.whenState('streaming', 30_000);
     server.pause();
+    const pausedAt = performance.now();
     try {
       await stream.whenState('stalled', 10_000);
+      // stallMs after the last frame, one look (1 s) late at most, and whatever frames were on the way.
+      expect(performance.now() - pausedAt).toBeLessThan(6000);
     } finally {
       server.resume();
     }

@@ -94,6 +94,7 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
   #wakeSleep: (() => void) | null = null;
   /** Stops this stream's 250 ms tick (rates, watchdog), one timer shared by every stream of the process. */
   #stopTick: (() => void) | null = null;
+  #tickMs = 0;
   // Totals of finished runs; the current run's pump counts are added on top.
   #doneIn = 0;
   #doneDelivered = 0;
@@ -193,7 +194,7 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
       inputArgs: this.#raw.inputArgs,
       frameTimes: this.#frameTimes,
     });
-    this.#stopTick = onSharedTick(250, () => this.#onTick());
+    this.#lookEvery(LOOK_STARTING_MS);
     let launched!: () => void;
     const firstLaunch = new Promise<void>((resolve) => (launched = resolve));
     // loop() handles its own faults; the catch only keeps an impossible rejection from crashing the process.
@@ -296,6 +297,8 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
         this.#run?.end('stop');
         await this.#loopDone?.catch(() => {});
         this.#stopTick?.();
+        this.#stopTick = null;
+        this.#tickMs = 0;
         this.#ring.close();
         this.#setState('stopped');
       })();
@@ -312,7 +315,23 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
     if (state === this.#currentState) return;
     const previous = this.#currentState;
     this.#currentState = state;
+    if (state !== 'stopped' && !this.#stopping)
+      this.#lookEvery(
+        state === 'streaming' && this.#opts.stallMs >= 2 * LOOK_STEADY_MS ? LOOK_STEADY_MS : LOOK_STARTING_MS,
+      );
     this.emit('state', state, previous);
+  }
+
+  /**
+   * The look at frames, rates and the watchdog (#onTick): every 250 ms until frames flow, so that 'streaming' comes
+   * promptly, then every second while they do. Each look wakes the process, and a stall of stallMs (2 s or more
+   * then) needs no finer step.
+   */
+  #lookEvery(periodMs: number): void {
+    if (this.#tickMs === periodMs) return;
+    this.#stopTick?.();
+    this.#tickMs = periodMs;
+    this.#stopTick = onSharedTick(periodMs, () => this.#onTick());
   }
 
   async #loop(command: FfmpegCommand, launched: () => void): Promise<void> {
@@ -440,6 +459,9 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
     }
   }
 }
+
+const LOOK_STARTING_MS = 250;
+const LOOK_STEADY_MS = 1000;
 
 function round1(x: number): number {
   return Math.round(x * 10) / 10;
