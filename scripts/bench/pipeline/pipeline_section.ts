@@ -249,6 +249,7 @@ async function measureOne(kind: PipelineKind, cameras: number, clip: string, o: 
       pipeline: kind,
       cameras,
       seconds: round(seconds, 1),
+      warmup_s: o.warmupS,
       cpu_s: round(cpuNs / 1e9, 2),
       cpu_share_of_core: round(cpuNs / 1e9 / seconds, 3),
       rss_mb: round(
