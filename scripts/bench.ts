@@ -334,7 +334,7 @@ async function pipelineMain(argv: string[]): Promise<number> {
   if (
     !(seconds >= 1 && seconds <= 600) ||
     !(Number.isInteger(rounds) && rounds >= 1 && rounds <= 20) ||
-    !(warmupS >= 1 && warmupS <= 600) ||
+    !(warmupS >= 0 && warmupS <= 600) ||
     cameras.some((n) => !(Number.isInteger(n) && n >= 1 && n <= 32)) ||
     pipelines.some((p) => !PIPELINES.includes(p))
   ) {

@@ -112,6 +112,8 @@ describe('attack: hostile references through a data ring', () => {
     // References on the wire (rawRef) with every field hostile in turn.
     const sends: Uint8Array[] = [
       rawRef({ ...r, tag: 0xff }),
+      // Shorter than the 24-byte head, with a good tag and version: nothing past the bytes is read.
+      ...[2, 4, 8, 16, 23, 24].map((n) => rawRef(r).subarray(0, n)),
       rawRef({ ...r, tag: 0 }),
       rawRef({ ...r, version: 2 }),
       rawRef({ ...r, nameLength: r.ring.length + 1 }),

@@ -14,7 +14,7 @@ export interface FrameRef {
 /*
  * The wire form, little-endian at fixed offsets, written and read without a serializer (a v8 one cost more than the
  * rest of a forward):
- *   0 u8 tag 0x52 ('R'; never the 0xFF that opens a v8 serialization, so a DataRingClient reading it fails loudly)
+ *   0 u8 tag 0x52 ('R'; a v8 serialization opens with 0xFF, so nothing v8 wrote reads as a reference)
  *   1 u8 version 1, 2 u16 the name's length, 4 u32 slot index, 8 f64 createdUs, 16 f64 seq, 24 the ring's name
  * Ring names are ASCII ([A-Za-z0-9._-], at most 120 characters), so the name's bytes are its characters.
  */
@@ -44,12 +44,6 @@ export function writeFrameRef(ref: FrameRef, into: Uint8Array): number {
   return HEAD_BYTES + written;
 }
 
-/** `ref` on the wire, in bytes of its own (tests, and senders that are not a FrameRefSender). */
-export function encodeFrameRef(ref: FrameRef): Uint8Array {
-  const bytes = new Uint8Array(FRAME_REF_MAX_BYTES);
-  return bytes.subarray(0, writeFrameRef(ref, bytes));
-}
-
 /**
  * Reads references off the wire. It keeps the last ring name it decoded, so that a receiver naming the same ring frame
  * after frame makes no new string (nor hashes one) per reference.
@@ -77,11 +71,13 @@ export class FrameRefReader {
       for (let i = 0; i < bytes.length && same; i++) same = bytes[i] === last[i];
       if (same) return this.lastName;
     }
-    // Bytes above 0x7F cannot be in a ring's name: read as Latin-1 they make a name no ring has (counted lost).
+    // A copy first: `bytes` is shared memory a hostile writer may change while we read, and the name kept must be
+    // the one these bytes say. Bytes above 0x7F cannot be in a ring's name: read as Latin-1 they name no ring.
+    const copy = bytes.slice();
     let name = '';
-    for (let i = 0; i < bytes.length; i++) name += String.fromCharCode(bytes[i]!);
+    for (let i = 0; i < copy.length; i++) name += String.fromCharCode(copy[i]!);
     this.lastName = name;
-    this.lastNameBytes = bytes.slice();
+    this.lastNameBytes = copy;
     return name;
   }
 }

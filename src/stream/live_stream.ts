@@ -92,8 +92,9 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
   #startPromise: Promise<void> | null = null;
   #stopping = false;
   #wakeSleep: (() => void) | null = null;
-  /** Stops this stream's 250 ms tick (rates, watchdog), one timer shared by every stream of the process. */
+  /** Stops this stream's look (rates, watchdog; #lookEvery), one timer per period shared by the process's streams. */
   #stopTick: (() => void) | null = null;
+  /** The look's period now: 250 ms, or 1000 ms while frames flow; 0 when none runs. */
   #tickMs = 0;
   // Totals of finished runs; the current run's pump counts are added on top.
   #doneIn = 0;
@@ -433,7 +434,7 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
     return !this.#stopping;
   }
 
-  /** Every 250 ms: sample rates, move between streaming and stalled, and fire the watchdog. */
+  /** Each look (#lookEvery): sample rates, move between streaming and stalled, and fire the watchdog. */
   #onTick(): void {
     const now = performance.now();
     const run = this.#run;
@@ -450,7 +451,9 @@ export class LiveStream extends EventEmitter<LiveStreamEvents> implements AsyncD
       this.#setState('streaming');
       return;
     }
-    const silentMs = now - run.lastFrameAt;
+    // lastFrameAt is the look that saw the count move (up to one look after the frame): half a look's grace keeps a
+    // stall of stallMs from waiting a whole extra look when the looks' intervals come out a hair under their period.
+    const silentMs = now - run.lastFrameAt + this.#tickMs / 2;
     if (silentMs >= this.#opts.watchdogMs) {
       this.#setState('stalled');
       run.end('watchdog');
