@@ -354,6 +354,12 @@ async function pipelineMain(argv: string[]): Promise<number> {
   );
   await ensureBuild(log);
   const started = Date.now();
+  // The floor under a process per camera, in the same run: one empty wakeup of a Node and of a Python process.
+  const { runtimeWakeupRows } = await import('./bench/pipeline/runtime_wakeup.js');
+  const wakeupRounds = 2;
+  log(`bench: empty wakeups, Node and Python, 10 a second, ${wakeupRounds} rounds of 10 s ...`);
+  const floors = await runtimeWakeupRows(10, 10, wakeupRounds);
+  log(` ${floors.map((f) => `${f.runtime} ${f.p50_us} µs`).join(', ')}\n`);
   const rows = await runPipelineSection({
     seconds,
     rounds,
@@ -365,12 +371,16 @@ async function pipelineMain(argv: string[]): Promise<number> {
     warmupS,
     log,
   });
-  const goals = pipelineGoals(rows);
+  const goals = pipelineGoals(rows, floors);
   process.stdout.write(
     `\nPipeline (main3 shape): CPU of every process but ffmpeg over ${seconds} s, RSS at the end, ` +
       'frames handled per camera process / frames out of ffmpeg\n',
   );
-  process.stdout.write(`${pipelineTable(rows)}\n\n${formatReport([], goals)}\n`);
+  process.stdout.write(
+    `${pipelineTable(rows)}\n\nOne empty wakeup (a process woken by 8 bytes on a Unix socket, 10 a second, ` +
+      `median of ${wakeupRounds}): ` +
+      `${floors.map((f) => `${f.runtime} ${f.p50_us} µs`).join(', ')}\n\n${formatReport([], goals)}\n`,
+  );
   process.stdout.write(
     `\n${cpus().length} cores, load average after ${loadavg()
       .map((l) => l.toFixed(2))
@@ -388,7 +398,7 @@ async function pipelineMain(argv: string[]): Promise<number> {
     process.stdout.write(`chart written to ${plot}\n`);
   }
   const json = flagValue(argv, '--json');
-  if (json) writeFileSync(json, `${JSON.stringify([...rows, ...goalRows(goals)], null, 2)}\n`);
+  if (json) writeFileSync(json, `${JSON.stringify([...floors, ...rows, ...goalRows(goals)], null, 2)}\n`);
   return rows.some((r) => r.error) ? 1 : 0;
 }
 
