@@ -392,8 +392,9 @@ async function pipelineMain(argv: string[]): Promise<number> {
     await writePipelinePlot(
       rows,
       plot,
-      `main3 pipeline CPU vs cameras (${cpus().length}-core VM, ${when} UTC, ` +
-        `${seconds} s per point after ${warmupS} s, median of ${rounds})`,
+      'main3 pipeline: CPU against cameras',
+      `${cpus().length}-core VM, ${when} UTC; each point the median of ${rounds} round(s) of ${seconds} s, ` +
+        `measured after a ${warmupS} s warm-up`,
     );
     process.stdout.write(`chart written to ${plot}\n`);
   }

@@ -146,15 +146,18 @@ const LABELS: Record<string, string> = {
   'python-readinto': 'Python, readinto (best case)',
 };
 
-/** CPU (share of one core, everything but ffmpeg) against cameras, one line per pipeline, as SVG. */
-export function pipelineSvg(rows: Row[], title: string): string {
+/**
+ * CPU (share of one core, everything but ffmpeg) against cameras, one line per pipeline, as SVG. `subtitle` (the
+ * machine, the date, the windows) goes on a line of its own so that neither runs off the chart.
+ */
+export function pipelineSvg(rows: Row[], title: string, subtitle = ''): string {
   const ok = rows.filter((r) => !r.error && typeof r.cpu_share_of_core === 'number');
   const cams = [...new Set(ok.map((r) => r.cameras as number))].sort((a, b) => a - b);
   const W = 900,
     H = 460,
     L = 70,
     R = 260,
-    T = 60,
+    T = 70,
     B = 60;
   const maxY = Math.max(0.1, ...ok.map((r) => r.cpu_share_of_core as number)) * 1.1;
   const maxX = Math.max(...cams, 1);
@@ -164,9 +167,10 @@ export function pipelineSvg(rows: Row[], title: string): string {
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" ` +
       'font-family="DejaVu Sans, Arial, sans-serif" font-size="13">',
-    `<title>${escapeXml(title)}</title>`,
+    `<title>${escapeXml(subtitle ? `${title} (${subtitle})` : title)}</title>`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${L}" y="28" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
+    `<text x="${L}" y="48" fill="#444">${escapeXml(subtitle)}</text>`,
   ];
   for (let v = 0; v <= maxY + 1e-9; v += step) {
     parts.push(
@@ -211,8 +215,8 @@ function escapeXml(s: string): string {
 }
 
 /** Writes the chart as PNG (sharp renders the SVG) to `file`, and the SVG beside it. */
-export async function writePipelinePlot(rows: Row[], file: string, title: string): Promise<void> {
-  const svg = pipelineSvg(rows, title);
+export async function writePipelinePlot(rows: Row[], file: string, title: string, subtitle = ''): Promise<void> {
+  const svg = pipelineSvg(rows, title, subtitle);
   const { default: sharp } = await import('sharp');
   await sharp(Buffer.from(svg)).png().toFile(file);
   writeFileSync(`${file.replace(/\.png$/, '')}.svg`, `${svg}\n`);
