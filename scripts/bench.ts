@@ -359,7 +359,8 @@ async function pipelineMain(argv: string[]): Promise<number> {
   const wakeupRounds = 2;
   log(`bench: empty wakeups, Node and Python, 10 a second, ${wakeupRounds} rounds of 10 s ...`);
   const floors = await runtimeWakeupRows(10, 10, wakeupRounds);
-  log(` ${floors.map((f) => `${f.runtime} ${f.p50_us} µs`).join(', ')}\n`);
+  const floorsText = floors.map((f) => `${f.runtime} ${f.p50_us} µs`).join(', ');
+  log(` ${floorsText}\n`);
   const rows = await runPipelineSection({
     seconds,
     rounds,
@@ -378,8 +379,7 @@ async function pipelineMain(argv: string[]): Promise<number> {
   );
   process.stdout.write(
     `${pipelineTable(rows)}\n\nOne empty wakeup (a process woken by 8 bytes on a Unix socket, 10 a second, ` +
-      `median of ${wakeupRounds}): ` +
-      `${floors.map((f) => `${f.runtime} ${f.p50_us} µs`).join(', ')}\n\n${formatReport([], goals)}\n`,
+      `median of ${wakeupRounds}): ${floorsText}\n\n${formatReport([], goals)}\n`,
   );
   process.stdout.write(
     `\n${cpus().length} cores, load average after ${loadavg()
