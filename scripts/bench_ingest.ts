@@ -24,6 +24,7 @@ import { probeFfmpeg } from '../src/stream/ffmpeg_capabilities.js';
 import { buildFfmpegArgs } from '../src/stream/ffmpeg_command.js';
 import { LiveStream } from '../src/stream/live_stream.js';
 import { compileFloor, processCpuNs, startFloor, threadCpuNs } from './bench/read_floor.js';
+import { median } from './bench/rows.js';
 
 export interface IngestRow {
   name: string;
@@ -372,10 +373,6 @@ async function ffmpegSplit(clip: string, o: Required<IngestBenchOptions>, frames
   return rows;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 /** How far single rounds stray from the median: min, max, and the quartiles (nearest rank) of the same-round ratios. */
 function spreadOf(ratios: number[]): {
   floor_ratio_min: number;

@@ -1,7 +1,7 @@
 /** The pipeline section's table, goals and chart (an SVG drawn here, rendered to PNG with sharp: no plot library). */
 import { writeFileSync } from 'node:fs';
 import type { GoalResult } from '../goals.js';
-import type { Row } from '../rows.js';
+import { median, type Row } from '../rows.js';
 
 const num = (v: unknown, d = 2): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '-');
 
@@ -64,22 +64,14 @@ function roundRatios(fr: Row, base: Row): number[] | null {
   return ratios.length > 0 ? ratios : null;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 /**
  * `floors`: one empty wakeup of a Node and of a Python process in the same run (runtime_wakeup.ts), printed with the
  * goals against Python: every process of a pipeline pays its runtime's wakeup per frame.
  */
 export function pipelineGoals(rows: Row[], floors: Row[] = []): GoalResult[] {
-  const floorOf = (runtime: string) => floors.find((f) => f.runtime === runtime)?.p50_us;
+  const [nodeUs, pythonUs] = ['node', 'python'].map((runtime) => floors.find((f) => f.runtime === runtime)?.p50_us);
   const floorNote =
-    floorOf('node') !== undefined && floorOf('python') !== undefined
-      ? `; floor: an empty wakeup costs Node ${floorOf('node')} µs, Python ${floorOf('python')} µs`
-      : '';
+    nodeUs != null && pythonUs != null ? `; floor: an empty wakeup costs Node ${nodeUs} µs, Python ${pythonUs} µs` : '';
   const goals: GoalResult[] = [];
   const get = (kind: string, n: number) => rows.find((r) => r.pipeline === kind && r.cameras === n && !r.error);
   for (const n of [...new Set(rows.map((r) => r.cameras as number))]) {

@@ -10,7 +10,8 @@ import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Row } from '../rows.js';
+import { sleepMs } from '../clock.js';
+import { median, type Row } from '../rows.js';
 import { lineQueue } from '../line_queue.js';
 import { procInfo } from './proc_tree.js';
 
@@ -42,8 +43,6 @@ const RECEIVERS = {
 
 export type Runtime = keyof typeof RECEIVERS;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** µs of CPU one empty wakeup costs `runtime`'s receiver, over `seconds` at `rate` messages a second. */
 async function measureOne(runtime: Runtime, rate: number, seconds: number): Promise<number> {
   const path = join(tmpdir(), `framering-bench-wakeup-${process.pid}-${runtime}.sock`);
@@ -57,17 +56,23 @@ async function measureOne(runtime: Runtime, rate: number, seconds: number): Prom
     });
     const socket = connect(path);
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    socket.on('error', () => {}); // a receiver gone mid-window is reported below, from its CPU figures
+    const cpuNs = () => {
+      const info = procInfo(child.pid!);
+      if (!info) throw new Error(`${runtime} wakeup receiver is gone; its CPU cannot be read`);
+      return info.cpuNs;
+    };
     const ping = Buffer.alloc(8);
     let sent = 0;
     const timer = setInterval(() => {
       socket.write(ping);
       sent++;
     }, 1000 / rate);
-    await sleep(2000); // start-up done, the receiver settled
-    const cpu0 = procInfo(child.pid!)!.cpuNs;
+    await sleepMs(2000); // start-up done, the receiver settled
+    const cpu0 = cpuNs();
     const sent0 = sent;
-    await sleep(seconds * 1000);
-    const cpu1 = procInfo(child.pid!)!.cpuNs;
+    await sleepMs(seconds * 1000);
+    const cpu1 = cpuNs();
     const wakeups = sent - sent0;
     clearInterval(timer);
     socket.destroy();
@@ -84,17 +89,13 @@ export async function runtimeWakeupRows(rate: number, seconds: number, rounds: n
   for (let r = 0; r < rounds; r++)
     for (const runtime of r % 2 ? (['python', 'node'] as const) : (['node', 'python'] as const))
       runs[runtime].push(await measureOne(runtime, rate, seconds));
-  return (Object.keys(runs) as Runtime[]).map((runtime) => {
-    const us = [...runs[runtime]].sort((a, b) => a - b);
-    const m = us.length >> 1;
-    return {
-      name: `wakeup floor ${runtime}`,
-      section: 'pipeline',
-      frames_per_s: rate,
-      p50_us: Math.round(us.length % 2 ? us[m]! : (us[m - 1]! + us[m]!) / 2),
-      p99_us: null,
-      runtime,
-      wakeup_us_runs: runs[runtime].map(Math.round),
-    };
-  });
+  return (Object.keys(runs) as Runtime[]).map((runtime) => ({
+    name: `wakeup floor ${runtime}`,
+    section: 'pipeline',
+    frames_per_s: rate,
+    p50_us: Math.round(median(runs[runtime])),
+    p99_us: null,
+    runtime,
+    wakeup_us_runs: runs[runtime].map(Math.round),
+  }));
 }
